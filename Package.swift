@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "KubeSift",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kubesift", targets: ["kubesift"]),
+        .executable(name: "kubesift-bench", targets: ["kubesift-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // The only C: libarchive, found through pkg-config.
+        .systemLibrary(
+            name: "CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]
+        ),
+        // The engine: one folder per pipeline stage, numbered so the tree shows the flow.
+        .target(
+            name: "KubeSiftCore",
+            dependencies: [
+                "CArchive",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The command-line tool: one file per subcommand.
+        .executableTarget(
+            name: "kubesift",
+            dependencies: [
+                "KubeSiftCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Benchmark: decompress-only baseline, decode-only and end-to-end, side by side.
+        .executableTarget(
+            name: "kubesift-bench",
+            dependencies: ["KubeSiftCore", "CArchive"],
+            path: "Benchmarks/kubesift-bench"
+        ),
+        .testTarget(name: "KubeSiftCoreTests", dependencies: ["KubeSiftCore", "CArchive"]),
+        .testTarget(name: "KubeSiftCLITests", dependencies: ["KubeSiftCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

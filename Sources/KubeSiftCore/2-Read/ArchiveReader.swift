@@ -1,0 +1,236 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Receives the decompressed text members of an input, in order, as the reader streams them.
+protocol MemberSink: AnyObject {
+    func beginMember(index: Int, name: String?)
+    func consume(_ bytes: UnsafeRawBufferPointer)
+    /// Ends the member; `damaged` when the stream broke before its end. Returns a problem with the
+    /// member's content (for example: it holds no audit data), if any.
+    func endMember(damaged: Bool) -> InputProblem?
+}
+
+/// What reading one input file found out, apart from its content.
+package struct InputReadResult: Sendable, Equatable {
+    package var sha256: String
+    package var bytesRead: Int64
+    package var container: String
+    package var compressions: [String]
+    package var members: [MemberReadResult]
+    package var problems: [InputProblem]
+}
+
+/// One text member of an input: the file itself for a plain or compressed log, an entry of an archive.
+package struct MemberReadResult: Sendable, Equatable {
+    /// `nil` for the file itself; the entry path otherwise, nested entries joined by `!`.
+    package var name: String?
+    package var compressions: [String]
+    package var decompressedBytes: Int64
+}
+
+/// Limits that keep hostile or broken inputs from exhausting the machine.
+package struct ReadLimits: Sendable, Equatable {
+    /// How many archives may be nested inside one another (a `.tar.gz` of `.log.gz` is depth 2).
+    package var maximumNesting = 4
+    /// Size of each read from disk.
+    package var blockSize = 1 << 20
+
+    package init() {}
+}
+
+/// Streams every text member out of one input file through libarchive: plain, gzip (also
+/// multi-member), bzip2, xz, lzma, lzip, zstd, lz4; tar, zip, 7z, cpio; archives inside archives.
+///
+/// Memory stays at one block per nesting level, whatever the file size. A damaged stream yields
+/// every byte before the damage, then a counted ``InputProblem``; the SHA-256 of the whole file is
+/// computed in the same pass.
+struct ArchiveReader {
+    var limits: ReadLimits
+    var progress: ProgressCounters?
+
+    func read(path: String, into sink: any MemberSink) -> InputReadResult {
+        var result = InputReadResult(sha256: "", bytesRead: 0, container: "plain", compressions: [], members: [],
+                                     problems: [])
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            result.problems.append(InputProblem(kind: .unreadable, message: "cannot open: \(Self.describe(errno))"))
+            return result
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+            result.problems.append(InputProblem(kind: .notRegularFile, message: "not a regular file; skipped"))
+            return result
+        }
+        let source = FileByteSource(descriptor: descriptor, blockSize: limits.blockSize, progress: progress)
+        let handle = LibarchiveHandle()
+        if let message = handle.open(source) {
+            if source.readError != 0 {
+                result.problems.append(InputProblem(kind: .unreadable, message: "read failed: \(Self.describe(source.readError))"))
+            } else {
+                result.problems.append(InputProblem(kind: Self.kind(of: message), message: message))
+            }
+        } else {
+            var walk = Walk(limits: limits, sink: sink)
+            let cleanEnd = walk.readEntries(of: handle, depth: 0, prefix: nil, outerCompressions: [])
+            result.members = walk.members
+            result.problems = walk.problems
+            result.container = handle.container
+            result.compressions = handle.compressions
+            if cleanEnd, result.container == "plain", !result.compressions.isEmpty {
+                if let problem = Self.trailingData(descriptor: descriptor, fileSize: Int64(status.st_size),
+                                                   consumed: handle.compressedBytesConsumed,
+                                                   compression: result.compressions.last ?? "") {
+                    result.problems.append(problem)
+                }
+            }
+        }
+        source.drain()
+        if source.readError != 0 {
+            result.problems.append(InputProblem(kind: .unreadable, message: "read failed: \(Self.describe(source.readError))"))
+        }
+        result.sha256 = source.finalizeDigest()
+        result.bytesRead = source.bytesRead
+        return result
+    }
+
+    /// Checks the bytes after the end of a compressed stream: zero padding is common and harmless,
+    /// anything else is data nobody can read, and the report says so.
+    private static func trailingData(descriptor: Int32, fileSize: Int64, consumed: Int64, compression: String)
+        -> InputProblem?
+    {
+        guard consumed > 0, fileSize > consumed else { return nil }
+        let checked = Int(min(fileSize - consumed, 1 << 20))
+        var tail = [UInt8](repeating: 0, count: checked)
+        let count = tail.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, checked, off_t(consumed)) }
+        guard count > 0, tail[0..<count].contains(where: { $0 != 0 }) else { return nil }
+        return InputProblem(kind: .trailingData,
+                            message: "\(fileSize - consumed) bytes after the end of the \(compression) stream were not read")
+    }
+
+    static func kind(of message: String) -> InputProblem.Kind {
+        let lowered = message.lowercased()
+        if lowered.contains("truncat") || lowered.contains("premature") || lowered.contains("unexpected end") {
+            return .truncated
+        }
+        return .corrupt
+    }
+
+    static func describe(_ code: Int32) -> String { String(cString: strerror(code)) }
+}
+
+/// The recursive walk over the entries of one archive and the archives inside it.
+private struct Walk {
+    let limits: ReadLimits
+    let sink: any MemberSink
+    var members: [MemberReadResult] = []
+    var problems: [InputProblem] = []
+
+    init(limits: ReadLimits, sink: any MemberSink) {
+        self.limits = limits
+        self.sink = sink
+    }
+
+    /// Reads every entry of `handle`. Returns whether the archive ended cleanly.
+    mutating func readEntries(of handle: LibarchiveHandle, depth: Int, prefix: String?, outerCompressions: [String])
+        -> Bool
+    {
+        var consecutiveFailures = 0
+        while true {
+            switch handle.nextHeader() {
+            case .end:
+                return true
+            case let .fatal(message):
+                problems.append(InputProblem(kind: ArchiveReader.kind(of: message), member: prefix, message: message))
+                return false
+            case let .failedEntry(message):
+                problems.append(InputProblem(kind: .corrupt, member: prefix, message: message))
+                consecutiveFailures += 1
+                // libarchive may go on after a failed entry; a stream that only fails is given up.
+                if consecutiveFailures >= 3 { return false }
+            case let .entry(name, isRegularFile, _):
+                consecutiveFailures = 0
+                let isContainer = handle.container != "plain"
+                guard isRegularFile, !(isContainer && Self.isHidden(entryPath: name)) else { continue }
+                let memberName = isContainer ? (prefix.map { "\($0)!\(name)" } ?? name) : prefix
+                if !readEntry(of: handle, depth: depth, name: memberName, compressions: handle.compressions) {
+                    return false
+                }
+            }
+        }
+    }
+
+    /// Reads the current entry, descending into it when it is an archive itself.
+    /// Returns `false` when the outer stream is broken and no further entry can be read.
+    private mutating func readEntry(of handle: LibarchiveHandle, depth: Int, name: String?, compressions: [String])
+        -> Bool
+    {
+        let first: UnsafeRawBufferPointer
+        switch handle.nextBlock() {
+        case .end:
+            return true
+        case let .failed(message):
+            problems.append(InputProblem(kind: ArchiveReader.kind(of: message), member: name, message: message))
+            return false
+        case let .data(block):
+            first = block
+        }
+        if ArchiveSignature.isArchiveOrCompressed(first) {
+            guard depth + 1 < limits.maximumNesting else {
+                problems.append(InputProblem(
+                    kind: .nestingTooDeep, member: name,
+                    message: "archive nested more than \(limits.maximumNesting) levels deep; not opened"))
+                return true
+            }
+            let inner = LibarchiveHandle()
+            let source = EntryByteSource(parent: handle, firstBlock: first)
+            if let message = inner.open(source) {
+                problems.append(InputProblem(kind: ArchiveReader.kind(of: message), member: name, message: message))
+                return source.failure == nil
+            }
+            _ = readEntries(of: inner, depth: depth + 1, prefix: name, outerCompressions: compressions)
+            return source.failure == nil
+        }
+        return readText(of: handle, name: name, first: first, compressions: compressions)
+    }
+
+    private mutating func readText(of handle: LibarchiveHandle, name: String?, first: UnsafeRawBufferPointer,
+                                   compressions: [String]) -> Bool
+    {
+        sink.beginMember(index: members.count, name: name)
+        var decompressed = Int64(first.count)
+        sink.consume(first)
+        var failure: String?
+        reading: while true {
+            switch handle.nextBlock() {
+            case let .data(block):
+                decompressed += Int64(block.count)
+                sink.consume(block)
+            case .end:
+                break reading
+            case let .failed(message):
+                failure = message
+                break reading
+            }
+        }
+        if let problem = sink.endMember(damaged: failure != nil) { problems.append(problem) }
+        members.append(MemberReadResult(name: name, compressions: compressions, decompressedBytes: decompressed))
+        if let failure {
+            problems.append(InputProblem(
+                kind: ArchiveReader.kind(of: failure), member: name,
+                message: "\(failure) after \(decompressed) decompressed bytes; every record before the damage was analyzed"))
+            return false
+        }
+        return true
+    }
+
+    /// Hidden entries and macOS resource forks (`__MACOSX/`, `._name`) are not logs.
+    private static func isHidden(entryPath: String) -> Bool {
+        entryPath.split(separator: "/").contains { $0.hasPrefix(".") || $0 == "__MACOSX" }
+    }
+}

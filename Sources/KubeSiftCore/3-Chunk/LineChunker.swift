@@ -1,0 +1,300 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Splits one member's decompressed bytes into chunks of whole records that workers decode in parallel.
+///
+/// It first sniffs the member: JSON lines (the log backend, single-line `EventList` batches), a
+/// pretty-printed document (an `EventList` saved from a webhook, a JSON array), or no audit data at
+/// all. A line longer than the record limit is skipped as it streams past, never held in memory.
+struct LineChunker {
+    enum Format: Equatable {
+        case sniffing
+        case lines
+        case document
+        case notAuditData
+    }
+
+    /// What the chunker hands out: the parts of a ``Chunk`` it decides.
+    struct Output {
+        var bytes: [UInt8]
+        var layout: Chunk.Layout
+        var skips: [ChunkSkip]
+        var skippedLines: Int
+    }
+
+    let targetBytes: Int
+    let maximumRecordBytes: Int
+    private(set) var format = Format.sniffing
+    private var buffer: [UInt8]
+    private let makeBuffer: () -> [UInt8]
+
+    /// Lines mode: index of the last newline in `buffer`, or -1.
+    private var lastNewline = -1
+    /// Lines mode: inside a line that is over the limit, dropping bytes until its end.
+    private var droppingOverLongLine = false
+
+    private var splitter = DocumentSplitter()
+
+    static let sniffBytes = 64 << 10
+
+    init(targetBytes: Int, maximumRecordBytes: Int, makeBuffer: @escaping () -> [UInt8]) {
+        self.targetBytes = targetBytes
+        self.maximumRecordBytes = maximumRecordBytes
+        self.makeBuffer = makeBuffer
+        self.buffer = makeBuffer()
+    }
+
+    mutating func consume(_ bytes: UnsafeRawBufferPointer, emit: (Output) -> Void) {
+        switch format {
+        case .sniffing:
+            buffer.append(contentsOf: bytes)
+            if buffer.count >= Self.sniffBytes { decideFormat(emit: emit) }
+        case .lines:
+            consumeLines(bytes, emit: emit)
+        case .document:
+            consumeDocument(bytes, emit: emit)
+        case .notAuditData:
+            break
+        }
+    }
+
+    /// Flushes the last records. Returns the format the member turned out to have.
+    mutating func finish(emit: (Output) -> Void) -> Format {
+        if format == .sniffing { decideFormat(emit: emit) }
+        switch format {
+        case .lines:
+            if droppingOverLongLine {
+                droppingOverLongLine = false
+            } else if !buffer.isEmpty {
+                emitBuffer(upTo: buffer.count, emit: emit)
+            }
+        case .document:
+            splitter.finish(into: &buffer)
+            flushDocument(emit: emit)
+        case .sniffing, .notAuditData:
+            break
+        }
+        return format
+    }
+
+    // MARK: - Sniffing
+
+    private mutating func decideFormat(emit: (Output) -> Void) {
+        if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { buffer.removeFirst(3) }
+        let sniffed = buffer
+        buffer = makeBuffer()
+        format = Self.format(of: sniffed)
+        sniffed.withUnsafeBytes { consume($0, emit: emit) }
+    }
+
+    static func format(of bytes: [UInt8]) -> Format {
+        guard let first = bytes.firstIndex(where: { !isWhitespace($0) }) else { return .lines }
+        switch bytes[first] {
+        case UInt8(ascii: "["):
+            return .document
+        case UInt8(ascii: "{"):
+            // A compact record ends its first line with `}`; a pretty-printed one opens with a lone `{`.
+            guard let newline = bytes[first...].firstIndex(of: 0x0A) else { return .lines }
+            let lastOfLine = bytes[first..<newline].lastIndex(where: { !isWhitespace($0) })
+            return lastOfLine.map { bytes[$0] == UInt8(ascii: "}") && $0 > first } == true ? .lines : .document
+        default:
+            // Junk at the start does not hide the audit events that follow it; a brace at the
+            // start of a line of source code or prose does not make a file an audit log.
+            return bytes.withUnsafeBufferPointer { buffer in
+                let decoder = NativeEventDecoder()
+                var lineStart = 0
+                while lineStart < buffer.count {
+                    let lineEnd = buffer[lineStart...].firstIndex(of: 0x0A) ?? buffer.count
+                    if buffer[lineStart] == UInt8(ascii: "{"),
+                       case .events = decoder.decode(buffer.baseAddress!, start: lineStart, end: lineEnd, emit: { _ in }) {
+                        return .lines
+                    }
+                    lineStart = lineEnd + 1
+                }
+                return .notAuditData
+            }
+        }
+    }
+
+    @inline(__always)
+    static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
+
+    // MARK: - JSON lines
+
+    private mutating func consumeLines(_ bytes: UnsafeRawBufferPointer, emit: (Output) -> Void) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        var remaining = UnsafeRawBufferPointer(start: base, count: bytes.count)
+        if droppingOverLongLine {
+            guard let newline = memchr(base, 0x0A, bytes.count) else { return }
+            let after = UnsafeRawPointer(newline) - base + 1
+            droppingOverLongLine = false
+            remaining = UnsafeRawBufferPointer(start: base + after, count: bytes.count - after)
+            if remaining.isEmpty { return }
+        }
+        let appendedAt = buffer.count
+        buffer.append(contentsOf: remaining)
+        if let newline = remaining.lastIndex(of: 0x0A) { lastNewline = appendedAt + newline }
+        if buffer.count >= targetBytes, lastNewline >= 0 {
+            emitBuffer(upTo: lastNewline + 1, emit: emit)
+        }
+        if lastNewline < 0, buffer.count > maximumRecordBytes {
+            // The line so far is over the limit: drop it and skip the rest of it as it arrives.
+            buffer.removeAll(keepingCapacity: true)
+            droppingOverLongLine = true
+            emit(Output(bytes: [], layout: .lines, skips: [ChunkSkip(reason: .overLong, line: .local(1))],
+                        skippedLines: 1))
+        }
+    }
+
+    private mutating func emitBuffer(upTo end: Int, emit: (Output) -> Void) {
+        var next = makeBuffer()
+        if end < buffer.count { next.append(contentsOf: buffer[end...]) }
+        buffer.removeSubrange(end...)
+        let full = buffer
+        buffer = next
+        lastNewline = -1
+        emit(Output(bytes: full, layout: .lines, skips: [], skippedLines: 0))
+    }
+
+    // MARK: - Documents
+
+    private mutating func consumeDocument(_ bytes: UnsafeRawBufferPointer, emit: (Output) -> Void) {
+        var offset = 0
+        while offset < bytes.count {
+            offset = splitter.split(bytes, from: offset, into: &buffer, maximumRecordBytes: maximumRecordBytes,
+                                    stopAfter: targetBytes)
+            if buffer.count >= targetBytes && !splitter.isInsideRecord { flushDocument(emit: emit) }
+        }
+    }
+
+    private mutating func flushDocument(emit: (Output) -> Void) {
+        let output = Output(bytes: buffer, layout: .records(startLines: splitter.recordStartLines),
+                            skips: splitter.skips, skippedLines: 0)
+        splitter.resetEmitted()
+        buffer = makeBuffer()
+        if !output.bytes.isEmpty || !output.skips.isEmpty { emit(output) }
+    }
+}
+
+/// Cuts a pretty-printed JSON document into one-line records: each top-level value, or each element
+/// of a top-level array. Newlines inside a record become spaces (outside strings they are
+/// whitespace; inside one they are invalid JSON either way).
+struct DocumentSplitter {
+    private var depth = 0
+    private var inString = false
+    private var escaped = false
+    private var inRecord = false
+    private var recordIsOverLong = false
+    private var recordLength = 0
+    private var recordLevel = -1
+    private var inJunk = false
+    private var line = 1
+    private var recordLine = 1
+    private(set) var recordStartLines: [Int] = []
+    private(set) var skips: [ChunkSkip] = []
+
+    var isInsideRecord: Bool { inRecord }
+
+    mutating func resetEmitted() {
+        recordStartLines.removeAll(keepingCapacity: true)
+        skips.removeAll(keepingCapacity: true)
+    }
+
+    /// Splits from `offset`; returns where it stopped (at the end, or after a record once `output`
+    /// has reached `stopAfter` bytes, so the caller can hand the chunk on).
+    mutating func split(_ bytes: UnsafeRawBufferPointer, from offset: Int, into output: inout [UInt8],
+                        maximumRecordBytes: Int, stopAfter: Int) -> Int
+    {
+        var index = offset
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            if byte == 0x0A { line += 1 }
+            if inRecord {
+                recordLength += 1
+                if !recordIsOverLong {
+                    if recordLength > maximumRecordBytes {
+                        recordIsOverLong = true
+                        output.removeLast(recordLength - 1)
+                    } else {
+                        output.append(byte == 0x0A || byte == 0x0D ? 0x20 : byte)
+                    }
+                }
+            }
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""):
+                // A bare string between records is valid JSON but never an event.
+                if !inRecord && depth <= max(recordLevel, 0) { noteJunk() }
+                inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                if recordLevel < 0 {
+                    // The first value decides: a top-level array's elements are the records.
+                    recordLevel = byte == UInt8(ascii: "[") ? 1 : 0
+                }
+                if !inRecord && depth == recordLevel { beginRecord(with: byte, into: &output) }
+                depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth < 0 {
+                    depth = 0
+                    noteJunk()
+                } else if inRecord && depth == recordLevel {
+                    endRecord(into: &output)
+                    if output.count >= stopAfter { return index }
+                }
+            case 0x20, 0x0A, 0x0D, 0x09, UInt8(ascii: ","), UInt8(ascii: ":"):
+                break
+            default:
+                if !inRecord && depth <= max(recordLevel, 0) { noteJunk() }
+            }
+            if !inRecord && depth <= max(recordLevel, 0) && byte == 0x0A { inJunk = false }
+        }
+        return index
+    }
+
+    /// Ends the document: a record still open was cut off, and is handed on for the decoder to count.
+    mutating func finish(into output: inout [UInt8]) {
+        if inRecord { endRecord(into: &output) }
+    }
+
+    private mutating func beginRecord(with byte: UInt8, into output: inout [UInt8]) {
+        inRecord = true
+        inJunk = false
+        recordIsOverLong = false
+        recordLength = 1
+        recordLine = line
+        output.append(byte)
+    }
+
+    private mutating func endRecord(into output: inout [UInt8]) {
+        inRecord = false
+        if recordIsOverLong {
+            skips.append(ChunkSkip(reason: .overLong, line: .absolute(recordLine)))
+        } else {
+            output.append(0x0A)
+            recordStartLines.append(recordLine)
+        }
+    }
+
+    /// Bytes between records that belong to no JSON value: one skip per run of them.
+    private mutating func noteJunk() {
+        guard !inJunk else { return }
+        inJunk = true
+        skips.append(ChunkSkip(reason: .notJSON, line: .absolute(line)))
+    }
+}

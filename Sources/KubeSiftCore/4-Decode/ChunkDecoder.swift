@@ -1,0 +1,63 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Decodes every record of a ``Chunk``: hands each audit event on, and each record it cannot use
+/// on with its reason, so that `records = events + skips` always adds up.
+struct ChunkDecoder {
+    private let decoder = NativeEventDecoder()
+
+    /// - Returns: how many lines of the member the chunk accounts for.
+    func decode(
+        _ chunk: Chunk,
+        event: (inout ScannedEvent, UnsafePointer<UInt8>, ChunkLine) -> Void,
+        skip: (SkipReason, ChunkLine) -> Void
+    ) -> Int {
+        for skipped in chunk.skips { skip(skipped.reason, skipped.line) }
+        let lines = chunk.bytes.withUnsafeBufferPointer { buffer -> Int in
+            guard let base = buffer.baseAddress else { return 0 }
+            let count = buffer.count
+            var lineStart = 0
+            var lineNumber = 0
+            while lineStart < count {
+                let newline = memchr(base + lineStart, 0x0A, count - lineStart)
+                let lineEnd = newline.map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - base } ?? count
+                lineNumber += 1
+                let location: ChunkLine
+                switch chunk.layout {
+                case .lines: location = .local(lineNumber)
+                case let .records(startLines): location = .absolute(startLines[lineNumber - 1])
+                }
+                decodeRecord(base, lineStart, lineEnd, location: location, event: event, skip: skip)
+                lineStart = lineEnd + 1
+            }
+            return lineNumber
+        }
+        return lines + chunk.skippedLines
+    }
+
+    @inline(__always)
+    private func decodeRecord(
+        _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, location: ChunkLine,
+        event: (inout ScannedEvent, UnsafePointer<UInt8>, ChunkLine) -> Void,
+        skip: (SkipReason, ChunkLine) -> Void
+    ) {
+        var first = start
+        var last = end
+        while first < last, LineChunker.isWhitespace(base[first]) { first += 1 }
+        while last > first, LineChunker.isWhitespace(base[last - 1]) { last -= 1 }
+        guard first < last else { return }
+        guard UTF8Check.isValid(base + first, last - first) else {
+            skip(.invalidUTF8, location)
+            return
+        }
+        let outcome = decoder.decode(base, start: first, end: last) { scanned in
+            event(&scanned, base, location)
+        }
+        if case let .failure(reason) = outcome { skip(reason, location) }
+    }
+}

@@ -1,0 +1,276 @@
+/// Decodes native `audit.k8s.io/v1` (and `v1beta1`) records: one `Event`, an `EventList` batch from
+/// the webhook backend, or a bare JSON array of events.
+///
+/// It reads the fields analysis needs straight from the bytes and records where the bodies are,
+/// so rules can read `requestObject`/`responseObject` lazily. Unknown fields are skipped.
+struct NativeEventDecoder {
+    /// The outcome of decoding one record.
+    enum Outcome {
+        case events
+        case failure(SkipReason)
+    }
+
+    /// Decodes the record in `start..<end` of `base`, calling `emit` for every event in it.
+    ///
+    /// A record that is valid JSON but not an audit event gives `.notAuditEvent`; one that ends inside
+    /// a value gives `.cutOff`; anything else that is not JSON gives `.notJSON`.
+    func decode(
+        _ base: UnsafePointer<UInt8>, start: Int, end: Int, emit: (inout ScannedEvent) -> Void
+    ) -> Outcome {
+        var scanner = JSONScanner(base: base, start: start, end: end)
+        do throws(ScanFailure) {
+            var emitted = 0
+            var notEvents = 0
+            scanner.skipWhitespace()
+            while !scanner.isAtEnd {
+                switch scanner.current {
+                case UInt8(ascii: "{"):
+                    var event = try scanEvent(&scanner)
+                    if event.items.isPresent {
+                        var itemScanner = JSONScanner(base: base, start: event.items.start, end: event.items.end)
+                        try decodeArray(&itemScanner, emitted: &emitted, notEvents: &notEvents, emit: emit)
+                    } else if event.looksLikeEvent {
+                        emit(&event)
+                        emitted += 1
+                    } else {
+                        notEvents += 1
+                    }
+                case UInt8(ascii: "["):
+                    try decodeArray(&scanner, emitted: &emitted, notEvents: &notEvents, emit: emit)
+                default:
+                    throw .unexpectedByte
+                }
+                // Several objects on one line ("}{") are concatenated JSON, accepted as written.
+                scanner.skipWhitespace()
+            }
+            if emitted == 0 {
+                return .failure(.notAuditEvent)
+            }
+            return .events
+        } catch .unexpectedEnd {
+            return .failure(.cutOff)
+        } catch .tooDeep {
+            return .failure(.nestedTooDeep)
+        } catch {
+            return .failure(.notJSON)
+        }
+    }
+
+    private func decodeArray(
+        _ scanner: inout JSONScanner, emitted: inout Int, notEvents: inout Int, emit: (inout ScannedEvent) -> Void
+    ) throws(ScanFailure) {
+        try scanner.forEachElement { element throws(ScanFailure) in
+            guard element.current == UInt8(ascii: "{") else {
+                _ = try element.skipValue()
+                notEvents += 1
+                return
+            }
+            var event = try scanEvent(&element)
+            if event.looksLikeEvent {
+                emit(&event)
+                emitted += 1
+            } else {
+                notEvents += 1
+            }
+        }
+    }
+
+    /// Scans one event object, leaving the scanner after its closing brace.
+    func scanEvent(_ scanner: inout JSONScanner) throws(ScanFailure) -> ScannedEvent {
+        var event = ScannedEvent()
+        try scanner.forEachMember { key, value throws(ScanFailure) in
+            let base = value.base
+            switch key.count {
+            case 4:
+                if value.equals(key, "kind") {
+                    event.kind = try stringOrSkip(&value)
+                    event.kindIsEvent = event.kind.isPresent && value.equals(event.kind, "Event")
+                } else if value.equals(key, "verb") {
+                    event.verb = try stringOrSkip(&value)
+                } else if value.equals(key, "user") {
+                    try scanUser(&value, into: &event)
+                } else {
+                    _ = try value.skipValue()
+                }
+            case 5:
+                if value.equals(key, "level") {
+                    event.level = try stringOrSkip(&value)
+                } else if value.equals(key, "stage") {
+                    event.stage = try stringOrSkip(&value)
+                } else if value.equals(key, "items") {
+                    let span = try value.skipValue()
+                    if base[span.start] == UInt8(ascii: "[") { event.items = span }
+                } else {
+                    _ = try value.skipValue()
+                }
+            case 7:
+                if value.equals(key, "auditID") {
+                    event.auditID = try stringOrSkip(&value)
+                } else {
+                    _ = try value.skipValue()
+                }
+            case 9:
+                if value.equals(key, "sourceIPs") {
+                    let start = value.position
+                    if value.current == UInt8(ascii: "[") {
+                        try value.forEachElement { element throws(ScanFailure) in
+                            let ip = try stringOrSkip(&element)
+                            if !event.firstSourceIP.isPresent { event.firstSourceIP = ip }
+                        }
+                        event.sourceIPs = ValueSpan(start: start, end: value.position)
+                    } else {
+                        _ = try value.skipValue()
+                    }
+                } else if value.equals(key, "userAgent") {
+                    event.userAgent = try stringOrSkip(&value)
+                } else if value.equals(key, "objectRef") {
+                    try scanObjectRef(&value, into: &event)
+                } else if value.equals(key, "timestamp") {
+                    event.legacyTimestamp = try stringOrSkip(&value)
+                } else {
+                    _ = try value.skipValue()
+                }
+            case 10:
+                if value.equals(key, "requestURI") {
+                    event.requestURI = try stringOrSkip(&value)
+                } else if value.equals(key, "apiVersion") {
+                    event.apiVersion = try stringOrSkip(&value)
+                } else {
+                    _ = try value.skipValue()
+                }
+            case 11:
+                if value.equals(key, "annotations") {
+                    try scanAnnotations(&value, into: &event)
+                } else {
+                    _ = try value.skipValue()
+                }
+            case 13:
+                if value.equals(key, "requestObject") {
+                    event.requestObject = try value.skipValue()
+                } else {
+                    _ = try value.skipValue()
+                }
+            case 14:
+                if value.equals(key, "responseStatus") {
+                    try scanResponseStatus(&value, into: &event)
+                } else if value.equals(key, "stageTimestamp") {
+                    event.stageTimestamp = try stringOrSkip(&value)
+                } else if value.equals(key, "responseObject") {
+                    event.responseObject = try value.skipValue()
+                } else {
+                    _ = try value.skipValue()
+                }
+            case 16:
+                if value.equals(key, "impersonatedUser") {
+                    let start = value.position
+                    if value.current == UInt8(ascii: "{") {
+                        try value.forEachMember { innerKey, inner throws(ScanFailure) in
+                            if inner.equals(innerKey, "username") {
+                                event.impersonatedUsername = try stringOrSkip(&inner)
+                            } else {
+                                _ = try inner.skipValue()
+                            }
+                        }
+                        event.impersonatedUser = ValueSpan(start: start, end: value.position)
+                    } else {
+                        _ = try value.skipValue()
+                    }
+                } else {
+                    _ = try value.skipValue()
+                }
+            case 24:
+                if value.equals(key, "requestReceivedTimestamp") {
+                    event.requestReceivedTimestamp = try stringOrSkip(&value)
+                } else {
+                    _ = try value.skipValue()
+                }
+            default:
+                _ = try value.skipValue()
+            }
+        }
+        return event
+    }
+
+    /// A string value, or (for `null` or a hostile non-string) an absent field after skipping it.
+    @inline(__always)
+    private func stringOrSkip(_ scanner: inout JSONScanner) throws(ScanFailure) -> StringSpan {
+        if scanner.current == UInt8(ascii: "\"") { return try scanner.scanString() }
+        _ = try scanner.skipValue()
+        return .absent
+    }
+
+    private func scanUser(_ scanner: inout JSONScanner, into event: inout ScannedEvent) throws(ScanFailure) {
+        guard scanner.current == UInt8(ascii: "{") else {
+            _ = try scanner.skipValue()
+            return
+        }
+        try scanner.forEachMember { key, value throws(ScanFailure) in
+            if value.equals(key, "username") {
+                event.username = try stringOrSkip(&value)
+            } else if value.equals(key, "uid") {
+                event.userUID = try stringOrSkip(&value)
+            } else if value.equals(key, "groups") {
+                event.userGroups = try value.skipValue()
+            } else if value.equals(key, "extra") {
+                event.userExtra = try value.skipValue()
+            } else {
+                _ = try value.skipValue()
+            }
+        }
+    }
+
+    private func scanObjectRef(_ scanner: inout JSONScanner, into event: inout ScannedEvent) throws(ScanFailure) {
+        guard scanner.current == UInt8(ascii: "{") else {
+            _ = try scanner.skipValue()
+            return
+        }
+        event.hasObjectRef = true
+        try scanner.forEachMember { key, value throws(ScanFailure) in
+            switch key.count {
+            case 4 where value.equals(key, "name"): event.name = try stringOrSkip(&value)
+            case 8 where value.equals(key, "resource"): event.resource = try stringOrSkip(&value)
+            case 8 where value.equals(key, "apiGroup"): event.apiGroup = try stringOrSkip(&value)
+            case 9 where value.equals(key, "namespace"): event.namespace = try stringOrSkip(&value)
+            case 10 where value.equals(key, "apiVersion"): event.objectAPIVersion = try stringOrSkip(&value)
+            case 11 where value.equals(key, "subresource"): event.subresource = try stringOrSkip(&value)
+            default: _ = try value.skipValue()
+            }
+        }
+    }
+
+    private func scanResponseStatus(_ scanner: inout JSONScanner, into event: inout ScannedEvent) throws(ScanFailure) {
+        guard scanner.current == UInt8(ascii: "{") else {
+            _ = try scanner.skipValue()
+            return
+        }
+        let start = scanner.position
+        try scanner.forEachMember { key, value throws(ScanFailure) in
+            if value.equals(key, "code") {
+                event.responseCode = try value.scanInteger()
+            } else if value.equals(key, "reason") {
+                event.responseReason = try stringOrSkip(&value)
+            } else {
+                _ = try value.skipValue()
+            }
+        }
+        event.responseStatus = ValueSpan(start: start, end: scanner.position)
+    }
+
+    private func scanAnnotations(_ scanner: inout JSONScanner, into event: inout ScannedEvent) throws(ScanFailure) {
+        guard scanner.current == UInt8(ascii: "{") else {
+            _ = try scanner.skipValue()
+            return
+        }
+        let start = scanner.position
+        try scanner.forEachMember { key, value throws(ScanFailure) in
+            if value.equals(key, "authorization.k8s.io/decision") {
+                event.authorizationDecision = try stringOrSkip(&value)
+            } else if value.equals(key, "authorization.k8s.io/reason") {
+                event.authorizationReason = try stringOrSkip(&value)
+            } else {
+                _ = try value.skipValue()
+            }
+        }
+        event.annotations = ValueSpan(start: start, end: scanner.position)
+    }
+}

@@ -1,0 +1,81 @@
+/// Where the fields of one audit event lie in the buffer it was decoded from.
+///
+/// This is what the hot path works with: offsets, no copies. Values are turned into Swift strings
+/// only where a stage needs them as text (see ``AuditEvent/init(scanned:base:provenance:)``).
+struct ScannedEvent {
+    var kind = StringSpan.absent
+    var apiVersion = StringSpan.absent
+    var level = StringSpan.absent
+    var auditID = StringSpan.absent
+    var stage = StringSpan.absent
+    var requestURI = StringSpan.absent
+    var verb = StringSpan.absent
+    var userAgent = StringSpan.absent
+
+    var username = StringSpan.absent
+    var userUID = StringSpan.absent
+    var userGroups = ValueSpan()
+    var userExtra = ValueSpan()
+    var impersonatedUser = ValueSpan()
+    var impersonatedUsername = StringSpan.absent
+
+    var sourceIPs = ValueSpan()
+    var firstSourceIP = StringSpan.absent
+
+    var resource = StringSpan.absent
+    var namespace = StringSpan.absent
+    var name = StringSpan.absent
+    var apiGroup = StringSpan.absent
+    var objectAPIVersion = StringSpan.absent
+    var subresource = StringSpan.absent
+    var hasObjectRef = false
+
+    var responseStatus = ValueSpan()
+    var responseCode: Int?
+    var responseReason = StringSpan.absent
+
+    var requestReceivedTimestamp = StringSpan.absent
+    var stageTimestamp = StringSpan.absent
+    /// `audit.k8s.io/v1beta1` only: older files may carry this instead of `requestReceivedTimestamp`.
+    var legacyTimestamp = StringSpan.absent
+
+    var annotations = ValueSpan()
+    var authorizationDecision = StringSpan.absent
+    var authorizationReason = StringSpan.absent
+
+    var requestObject = ValueSpan()
+    var responseObject = ValueSpan()
+
+    /// The `items` of an `EventList` batch, when the record is one.
+    var items = ValueSpan()
+
+    /// Whether the record has the fields every audit event has.
+    var looksLikeEvent: Bool {
+        auditID.isPresent && (stage.isPresent || verb.isPresent) && (!kind.isPresent || kindIsEvent)
+    }
+
+    var kindIsEvent = false
+}
+
+/// The stage of a request's life an event records.
+package enum AuditStage: UInt8, Sendable, Codable, CaseIterable {
+    case requestReceived = 1
+    case responseStarted = 2
+    case responseComplete = 4
+    case panic = 8
+    /// A stage name this tool does not know; kept so that nothing is silently merged.
+    case other = 16
+
+    package var name: String {
+        switch self {
+        case .requestReceived: "RequestReceived"
+        case .responseStarted: "ResponseStarted"
+        case .responseComplete: "ResponseComplete"
+        case .panic: "Panic"
+        case .other: "Other"
+        }
+    }
+
+    /// Whether this stage carries the request's final response code.
+    package var isFinal: Bool { self == .responseComplete || self == .panic }
+}

@@ -1,0 +1,71 @@
+/// The dimensions activity is counted along.
+package enum ActivityDimension: String, Sendable, Codable, CaseIterable, Comparable {
+    case user
+    case serviceAccount = "service-account"
+    case sourceIP = "source-ip"
+    case namespace
+    case resource
+    case verb
+    case responseCode = "response-code"
+    case userAgent = "user-agent"
+
+    package static func < (lhs: Self, rhs: Self) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// Counts for one value of one dimension (one user, one IP, one verb…).
+package struct ActivityCount: Sendable, Codable, Equatable {
+    /// Distinct requests (a request's stages count once).
+    package var requests = 0
+    /// Requests that ended in 401 Unauthorized or 403 Forbidden.
+    package var denied = 0
+    package var firstSeen: Timestamp?
+    package var lastSeen: Timestamp?
+
+    package init() {}
+
+    mutating func see(_ time: Timestamp?) {
+        guard let time else { return }
+        if firstSeen.map({ time < $0 }) ?? true { firstSeen = time }
+        if lastSeen.map({ time > $0 }) ?? true { lastSeen = time }
+    }
+
+    /// Associative and commutative, so workers, chunks and shards can merge in any order.
+    package mutating func merge(_ other: ActivityCount) {
+        requests += other.requests
+        denied += other.denied
+        see(other.firstSeen)
+        see(other.lastSeen)
+    }
+}
+
+/// Requests in one UTC hour.
+package struct HourlyCount: Sendable, Codable, Equatable {
+    package var requests = 0
+    package var denied = 0
+
+    package mutating func merge(_ other: HourlyCount) {
+        requests += other.requests
+        denied += other.denied
+    }
+}
+
+/// Who did what, counted per dimension and per hour. A mergeable value: merging the statistics of
+/// any partition of the events, in any order, gives the statistics of all of them.
+package struct ActivityStats: Sendable, Equatable {
+    package var dimensions: [ActivityDimension: [String: ActivityCount]] = [:]
+    package var hourly: [Timestamp: HourlyCount] = [:]
+    /// Distinct keys that did not fit in a dimension's table and were counted under `(other)`.
+    package var overflowed: [ActivityDimension: Int] = [:]
+
+    package init() {}
+
+    package mutating func merge(_ other: ActivityStats) {
+        for (dimension, values) in other.dimensions {
+            for (key, count) in values { dimensions[dimension, default: [:]][key, default: ActivityCount()].merge(count) }
+        }
+        for (hour, count) in other.hourly { hourly[hour, default: HourlyCount()].merge(count) }
+        for (dimension, count) in other.overflowed { overflowed[dimension, default: 0] += count }
+    }
+}

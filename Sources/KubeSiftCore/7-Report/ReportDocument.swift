@@ -1,0 +1,213 @@
+/// The `report.json` document: a versioned, deterministic rendering of an ``AnalysisResult``.
+///
+/// Every list is in one total order and every map is written with sorted keys, so the same input
+/// and options give a byte-identical file. Field names are stable within a schema version.
+package struct ReportDocument: Encodable, Sendable {
+    package static let schema = "kubesift.report/v1"
+
+    package struct Tool: Encodable, Sendable {
+        var name = "kubesift"
+        var version = KubeSiftVersion.current
+    }
+
+    /// How the analysis was asked for: enough to run it again.
+    package struct Parameters: Encodable, Sendable {
+        package var paths: [String]
+        package var cluster: String?
+        package var clusterFromDirectory: Bool
+        package var since: String?
+        package var until: String?
+        /// The instant relative times were resolved against.
+        package var now: Timestamp
+        package var maximumRecordBytes: Int
+        package var maximumNesting: Int
+
+        package init(paths: [String], cluster: String?, clusterFromDirectory: Bool, since: String?, until: String?,
+                     now: Timestamp, maximumRecordBytes: Int, maximumNesting: Int)
+        {
+            self.paths = paths
+            self.cluster = cluster
+            self.clusterFromDirectory = clusterFromDirectory
+            self.since = since
+            self.until = until
+            self.now = now
+            self.maximumRecordBytes = maximumRecordBytes
+            self.maximumNesting = maximumNesting
+        }
+    }
+
+    struct Window: Encodable {
+        var since: Timestamp?
+        var until: Timestamp?
+        var untilIsExclusive = true
+        var comparedOn = "requestReceivedTimestamp"
+    }
+
+    struct Summary: Encodable {
+        var inputFiles: Int
+        var inputBytes: Int64
+        var decompressedBytes: Int64
+        var eventsRead: Int
+        var eventsOutsideWindow: Int
+        var eventsWithoutTime: Int
+        var duplicateEvents: Int
+        var distinctEvents: Int
+        var distinctRequests: Int
+        var recordsSkipped: Int
+        var inputsWithDataLoss: Int
+        var firstEvent: Timestamp?
+        var lastEvent: Timestamp?
+        var partial: Bool
+    }
+
+    struct Location: Encodable {
+        var file: String
+        var member: String?
+        var line: Int
+    }
+
+    struct SkippedRecords: Encodable {
+        var reason: String
+        var meaning: String
+        var count: Int
+        var firstLocations: [Location]
+    }
+
+    struct Problem: Encodable {
+        var file: String
+        var member: String?
+        var kind: String
+        var message: String
+        var dataLoss: Bool
+    }
+
+    struct DataQuality: Encodable {
+        var skippedRecords: [SkippedRecords]
+        var inputProblems: [Problem]
+    }
+
+    struct Member: Encodable {
+        var name: String?
+        var compression: [String]
+        var decompressedBytes: Int64
+        var lines: Int
+        var events: Int
+        var firstEvent: Timestamp?
+        var lastEvent: Timestamp?
+    }
+
+    struct Input: Encodable {
+        var path: String
+        var cluster: String?
+        var size: Int64
+        var sha256: String?
+        var container: String
+        var compression: [String]
+        var members: [Member]
+        var events: Int
+        var firstEvent: Timestamp?
+        var lastEvent: Timestamp?
+        var skipped: [String: Int]
+        var problems: [Problem]
+    }
+
+    struct Activity: Encodable {
+        var name: String
+        var requests: Int
+        var denied: Int
+        var firstSeen: Timestamp?
+        var lastSeen: Timestamp?
+    }
+
+    struct Hour: Encodable {
+        var hour: Timestamp
+        var requests: Int
+        var denied: Int
+    }
+
+    struct ActivitySection: Encodable {
+        var users: [Activity]
+        var serviceAccounts: [Activity]
+        var sourceIPs: [Activity]
+        var namespaces: [Activity]
+        var resources: [Activity]
+        var verbs: [Activity]
+        var responseCodes: [Activity]
+        var userAgents: [Activity]
+        var hourly: [Hour]
+        /// Values beyond a dimension's table limit, counted under `(other)`.
+        var overflowedRequests: [String: Int]
+    }
+
+    var schema = ReportDocument.schema
+    var tool = Tool()
+    var generatedAt: Timestamp
+    var parameters: Parameters
+    var window: Window
+    var summary: Summary
+    var dataQuality: DataQuality
+    var inputs: [Input]
+    var activity: ActivitySection
+
+    package init(result: AnalysisResult, parameters: Parameters, generatedAt: Timestamp) {
+        self.generatedAt = generatedAt
+        self.parameters = parameters
+        window = Window(since: result.window.since, until: result.window.until)
+        let totals = result.totals
+        summary = Summary(
+            inputFiles: totals.inputFiles, inputBytes: totals.inputBytes, decompressedBytes: totals.decompressedBytes,
+            eventsRead: totals.eventsRead, eventsOutsideWindow: totals.eventsOutsideWindow,
+            eventsWithoutTime: totals.eventsWithoutTime, duplicateEvents: totals.duplicateEvents,
+            distinctEvents: totals.distinctEvents, distinctRequests: totals.distinctRequests,
+            recordsSkipped: totals.recordsSkipped, inputsWithDataLoss: totals.inputsWithDataLoss,
+            firstEvent: totals.firstEvent, lastEvent: totals.lastEvent, partial: result.isPartial)
+        func problem(_ problem: InputProblem, file: String) -> Problem {
+            Problem(file: file, member: problem.member, kind: problem.kind.rawValue, message: problem.message,
+                    dataLoss: problem.kind.meansDataLoss)
+        }
+        dataQuality = DataQuality(
+            skippedRecords: result.skipped.keys.sorted().map { reason in
+                let summary = result.skipped[reason]!
+                return SkippedRecords(reason: reason.rawValue, meaning: reason.explanation, count: summary.count,
+                                      firstLocations: summary.samples.map { Location(file: $0.file, member: $0.member, line: $0.line) })
+            },
+            inputProblems: result.inputs.flatMap { input in input.problems.map { problem($0, file: input.path) } })
+        inputs = result.inputs.map { input in
+            Input(path: input.path, cluster: input.cluster, size: input.size, sha256: input.sha256,
+                  container: input.container, compression: input.compressions,
+                  members: input.members.map {
+                      Member(name: $0.name, compression: $0.compressions, decompressedBytes: $0.decompressedBytes,
+                             lines: $0.lines, events: $0.eventsRead, firstEvent: $0.firstEvent, lastEvent: $0.lastEvent)
+                  },
+                  events: input.eventsRead, firstEvent: input.firstEvent, lastEvent: input.lastEvent,
+                  skipped: Dictionary(uniqueKeysWithValues: input.skipped.map { ($0.key.rawValue, $0.value) }),
+                  problems: input.problems.map { problem($0, file: input.path) })
+        }
+        func rows(_ dimension: ActivityDimension) -> [Activity] {
+            (result.activity.dimensions[dimension] ?? [:])
+                .map { Activity(name: $0.key, requests: $0.value.requests, denied: $0.value.denied,
+                                firstSeen: $0.value.firstSeen, lastSeen: $0.value.lastSeen) }
+                .sorted { ($1.requests, $0.name) < ($0.requests, $1.name) }
+        }
+        activity = ActivitySection(
+            users: rows(.user), serviceAccounts: rows(.serviceAccount), sourceIPs: rows(.sourceIP),
+            namespaces: rows(.namespace), resources: rows(.resource), verbs: rows(.verb),
+            responseCodes: rows(.responseCode), userAgents: rows(.userAgent),
+            hourly: result.activity.hourly.keys.sorted().map { hour in
+                let count = result.activity.hourly[hour]!
+                return Hour(hour: hour, requests: count.requests, denied: count.denied)
+            },
+            overflowedRequests: Dictionary(uniqueKeysWithValues: result.activity.overflowed.map { ($0.key.rawValue, $0.value) }))
+    }
+
+    /// The document as pretty-printed JSON with sorted keys, ending in a newline.
+    package func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var bytes = [UInt8](try encoder.encode(self))
+        bytes.append(0x0A)
+        return bytes
+    }
+}
+
+import Foundation

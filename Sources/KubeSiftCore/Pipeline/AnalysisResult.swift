@@ -1,0 +1,63 @@
+/// What an analysis found: the inputs and how they read, where every event went, and the activity.
+///
+/// Built only from the counts each stage returned, so that the numbers in a report always add up:
+/// events read = outside the window + without a time (when a window is set) + duplicates + distinct.
+package struct AnalysisResult: Sendable {
+    package var window: TimeWindow
+    package var inputs: [InputSummary]
+    package var totals: Totals
+    /// Records skipped, by reason, with the first few locations of each.
+    package var skipped: [SkipReason: SkipSummary]
+    package var activity: ActivityStats
+
+    package struct Totals: Sendable, Equatable, Codable {
+        package var inputFiles = 0
+        package var inputBytes: Int64 = 0
+        package var decompressedBytes: Int64 = 0
+        package var eventsRead = 0
+        package var eventsOutsideWindow = 0
+        package var eventsWithoutTime = 0
+        package var duplicateEvents = 0
+        package var distinctEvents = 0
+        package var distinctRequests = 0
+        package var recordsSkipped = 0
+        package var inputsWithDataLoss = 0
+        package var firstEvent: Timestamp?
+        package var lastEvent: Timestamp?
+    }
+
+    package struct SkipSummary: Sendable, Equatable {
+        package var count = 0
+        package var samples: [EventProvenance] = []
+    }
+
+    /// Whether some input could not be read in full: the run is partial (exit code 2).
+    package var isPartial: Bool { totals.inputsWithDataLoss > 0 || totals.recordsSkipped > 0 }
+}
+
+/// One input file in the evidence inventory.
+package struct InputSummary: Sendable, Equatable {
+    package var path: String
+    package var cluster: String?
+    package var size: Int64
+    package var sha256: String?
+    package var container: String
+    package var compressions: [String]
+    package var members: [MemberSummary]
+    package var eventsRead = 0
+    package var firstEvent: Timestamp?
+    package var lastEvent: Timestamp?
+    package var skipped: [SkipReason: Int] = [:]
+    package var problems: [InputProblem]
+}
+
+/// One text member of an input file.
+package struct MemberSummary: Sendable, Equatable {
+    package var name: String?
+    package var compressions: [String]
+    package var decompressedBytes: Int64
+    package var lines = 0
+    package var eventsRead = 0
+    package var firstEvent: Timestamp?
+    package var lastEvent: Timestamp?
+}

@@ -1,0 +1,50 @@
+/// Connects the read stage to the chunk stage on a reader thread: cuts each member the reader
+/// streams into chunks and queues them for the decoders (waiting when they are behind).
+final class ChunkFeeder: MemberSink {
+    private let file: Int
+    private let options: AnalysisOptions
+    private let queue: WorkQueue<Chunk>
+    private let pool: BufferPool
+    private let progress: ProgressCounters?
+    private var chunker: LineChunker?
+    private var member = 0
+    private var memberName: String?
+    private var sequence = 0
+
+    init(file: Int, options: AnalysisOptions, queue: WorkQueue<Chunk>, pool: BufferPool, progress: ProgressCounters?) {
+        self.file = file
+        self.options = options
+        self.queue = queue
+        self.pool = pool
+        self.progress = progress
+    }
+
+    func beginMember(index: Int, name: String?) {
+        member = index
+        memberName = name
+        sequence = 0
+        let pool = self.pool
+        chunker = LineChunker(targetBytes: options.chunkBytes, maximumRecordBytes: options.maximumRecordBytes,
+                              makeBuffer: { pool.take() })
+    }
+
+    func consume(_ bytes: UnsafeRawBufferPointer) {
+        progress?.addDecompressedBytes(bytes.count)
+        chunker?.consume(bytes, emit: enqueue)
+    }
+
+    func endMember(damaged: Bool) -> InputProblem? {
+        guard var chunker else { return nil }
+        let format = chunker.finish(emit: enqueue)
+        self.chunker = nil
+        guard format == .notAuditData else { return nil }
+        return InputProblem(kind: .notAuditData, member: memberName,
+                            message: "no JSON records in its first \(LineChunker.sniffBytes >> 10) KiB; skipped as not audit data")
+    }
+
+    private func enqueue(_ output: LineChunker.Output) {
+        queue.push(Chunk(member: MemberKey(file: file, member: member), sequence: sequence, bytes: output.bytes,
+                         layout: output.layout, skips: output.skips, skippedLines: output.skippedLines))
+        sequence += 1
+    }
+}

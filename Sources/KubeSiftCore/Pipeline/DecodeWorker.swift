@@ -1,0 +1,168 @@
+/// What one decode worker learned from one chunk, beyond the statistics it accumulates.
+struct ChunkTally: Sendable {
+    var member: MemberKey
+    var sequence: Int
+    var lines = 0
+    var eventsRead = 0
+    var firstEvent: Timestamp?
+    var lastEvent: Timestamp?
+    var skipped: [SkipReason: Int] = [:]
+    /// The first few skipped records of each reason, to point the user at them.
+    var skipSamples: [(reason: SkipReason, line: ChunkLine)] = []
+
+    static let samplesPerReason = 5
+}
+
+/// Totals one worker counted: how many events it read, and where each went.
+struct EventTotals: Sendable {
+    var eventsRead = 0
+    var outsideWindow = 0
+    var withoutTime = 0
+    var duplicates = 0
+    var distinctEvents = 0
+
+    mutating func merge(_ other: EventTotals) {
+        eventsRead += other.eventsRead
+        outsideWindow += other.outsideWindow
+        withoutTime += other.withoutTime
+        duplicates += other.duplicates
+        distinctEvents += other.distinctEvents
+    }
+}
+
+/// Everything one worker hands back when the queue runs dry.
+struct WorkerOutput: Sendable {
+    var activity: ActivityStats
+    var tallies: [ChunkTally]
+    var totals: EventTotals
+}
+
+/// One decode thread's state: decode → window → deduplicate → aggregate, for every chunk it takes.
+///
+/// Not `Sendable`: each worker is owned by its thread; only its ``WorkerOutput`` crosses over.
+final class DecodeWorker {
+    private let window: TimeWindow
+    private let deduplicator: Deduplicator
+    private let seeds: HashSeeds
+    private let progress: ProgressCounters?
+    private let decoder = ChunkDecoder()
+    private var accumulator: ActivityAccumulator
+    private var tallies: [ChunkTally] = []
+    private var totals = EventTotals()
+
+    init(window: TimeWindow, deduplicator: Deduplicator, seeds: HashSeeds, progress: ProgressCounters?) {
+        self.window = window
+        self.deduplicator = deduplicator
+        self.seeds = seeds
+        self.progress = progress
+        accumulator = ActivityAccumulator(seeds: seeds)
+    }
+
+    func process(_ chunk: Chunk) {
+        var tally = ChunkTally(member: chunk.member, sequence: chunk.sequence)
+        let eventsBefore = totals.eventsRead
+        tally.lines = decoder.decode(chunk, event: { event, base, _ in
+            self.handle(event, base: base, tally: &tally)
+        }, skip: { reason, line in
+            tally.skipped[reason, default: 0] += 1
+            if tally.skipped[reason]! <= ChunkTally.samplesPerReason { tally.skipSamples.append((reason, line)) }
+        })
+        tally.eventsRead = totals.eventsRead - eventsBefore
+        progress?.addEvents(tally.eventsRead)
+        tallies.append(tally)
+    }
+
+    @inline(__always)
+    private func handle(_ event: ScannedEvent, base: UnsafePointer<UInt8>, tally: inout ChunkTally) {
+        totals.eventsRead += 1
+        let time = Self.requestTime(of: event, base: base)
+        if let time {
+            if tally.firstEvent.map({ time < $0 }) ?? true { tally.firstEvent = time }
+            if tally.lastEvent.map({ time > $0 }) ?? true { tally.lastEvent = time }
+        }
+        if !window.isUnbounded {
+            guard let time else {
+                totals.withoutTime += 1
+                return
+            }
+            guard window.contains(time) else {
+                totals.outsideWindow += 1
+                return
+            }
+        } else if time == nil {
+            totals.withoutTime += 1
+        }
+        let stage = Self.stage(of: event, base: base)
+        let (newEvent, newRequest) = deduplicator.record(
+            request: RequestFingerprint.of(event, base: base, seeds: seeds), stage: stage)
+        guard newEvent else {
+            totals.duplicates += 1
+            return
+        }
+        totals.distinctEvents += 1
+        accumulator.record(event, base: base, time: time, stage: stage, newRequest: newRequest)
+    }
+
+    /// The time the request was received; `v1beta1` files may only have `timestamp`, and a few
+    /// hand-made files only `stageTimestamp`.
+    @inline(__always)
+    static func requestTime(of event: ScannedEvent, base: UnsafePointer<UInt8>) -> Timestamp? {
+        func parse(_ span: StringSpan) -> Timestamp? {
+            guard span.isPresent, !span.escaped else { return nil }
+            return Timestamp(rfc3339: UnsafeRawBufferPointer(start: base + span.start, count: span.count))
+        }
+        return parse(event.requestReceivedTimestamp) ?? parse(event.legacyTimestamp) ?? parse(event.stageTimestamp)
+    }
+
+    @inline(__always)
+    static func stage(of event: ScannedEvent, base: UnsafePointer<UInt8>) -> AuditStage {
+        let span = event.stage
+        guard span.isPresent, !span.escaped else { return .other }
+        let scanner = JSONScanner(base: base, start: 0, end: 0)
+        if scanner.equals(span, "ResponseComplete") { return .responseComplete }
+        if scanner.equals(span, "ResponseStarted") { return .responseStarted }
+        if scanner.equals(span, "RequestReceived") { return .requestReceived }
+        if scanner.equals(span, "Panic") { return .panic }
+        return .other
+    }
+
+    func finish() -> WorkerOutput {
+        WorkerOutput(activity: accumulator.stats(), tallies: tallies, totals: totals)
+    }
+}
+
+/// The identity of a request: what all of its stages share (what the URL and the client fix).
+enum RequestFingerprint {
+    @inline(__always)
+    static func of(_ event: ScannedEvent, base: UnsafePointer<UInt8>, seeds: HashSeeds) -> Fingerprint {
+        var builder = FingerprintBuilder(seeds: seeds)
+        var unescaped: [UInt8] = []
+        func combine(_ span: StringSpan) {
+            if !span.isPresent {
+                builder.combine(UInt64.max)
+            } else if span.escaped {
+                // Hash the text, not its spelling: `\u0026` and `&` are one request.
+                JSONText.unescape(base + span.start, span.count, into: &unescaped)
+                unescaped.withUnsafeBytes { builder.combine($0.baseAddress ?? UnsafeRawPointer(base), $0.count) }
+            } else {
+                builder.combine(base + span.start, span.count)
+            }
+        }
+        // Written out field by field: an array literal here would allocate once per event.
+        combine(event.auditID)
+        combine(event.requestReceivedTimestamp)
+        combine(event.legacyTimestamp)
+        combine(event.verb)
+        combine(event.requestURI)
+        combine(event.username)
+        combine(event.impersonatedUsername)
+        combine(event.firstSourceIP)
+        combine(event.userAgent)
+        combine(event.resource)
+        // Not the name: a create's RequestReceived stage has none, its later stages have it from the body.
+        combine(event.namespace)
+        combine(event.subresource)
+        combine(event.apiGroup)
+        return builder.finalize()
+    }
+}

@@ -1,0 +1,120 @@
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// The whole analysis, one way: discover → read → chunk → decode → (window, deduplicate) → aggregate.
+///
+/// Reader threads (one file each at a time) decompress and chunk; decoder threads (one per core)
+/// decode, deduplicate and aggregate whatever chunk comes next. Between them, a bounded queue
+/// applies back-pressure, so memory stays flat whatever the input size; both cores stay busy even
+/// on one large `.gz`, whose inflate cannot be split.
+package enum Pipeline {
+    package static func run(_ options: AnalysisOptions, progress: ProgressCounters? = nil, logger: Logger)
+        -> AnalysisResult
+    {
+        let inputs = discover(options)
+        return run(inputs, options: options, progress: progress, logger: logger)
+    }
+
+    /// 1 · Discover.
+    package static func discover(_ options: AnalysisOptions) -> InputDiscoverer.Result {
+        InputDiscoverer(cluster: options.cluster, clusterFromDirectory: options.clusterFromDirectory)
+            .discover(options.paths)
+    }
+
+    /// 2…6 · Read, chunk, decode, deduplicate and aggregate the discovered inputs.
+    package static func run(_ inputs: InputDiscoverer.Result, options: AnalysisOptions,
+                            progress: ProgressCounters? = nil, logger: Logger) -> AnalysisResult
+    {
+        let shared = SharedRunState(options: options)
+        let files = inputs.files
+        let group = DispatchGroup()
+        let readerCount = min(files.count, options.workers)
+
+        for _ in 0..<readerCount {
+            startThread(group) {
+                while let index = shared.claimNextFile(of: files.count) {
+                    let feeder = ChunkFeeder(file: index, options: options, queue: shared.queue, pool: shared.pool,
+                                             progress: progress)
+                    let reader = ArchiveReader(limits: options.readLimits, progress: progress)
+                    let result = reader.read(path: files[index].path, into: feeder)
+                    for problem in result.problems { log(problem, path: files[index].path, logger: logger) }
+                    shared.store(result, for: index)
+                    progress?.finishFile()
+                }
+                shared.readerFinished(readerCount: readerCount)
+            }
+        }
+        if readerCount == 0 { shared.queue.close() }
+
+        for _ in 0..<options.workers {
+            startThread(group) {
+                let worker = DecodeWorker(window: options.window, deduplicator: shared.deduplicator,
+                                          seeds: shared.seeds, progress: progress)
+                while let chunk = shared.queue.pop() {
+                    worker.process(chunk)
+                    shared.pool.recycle(chunk.bytes)
+                }
+                shared.store(worker.finish())
+            }
+        }
+        group.wait()
+
+        for skipped in inputs.skipped { log(skipped.problem, path: skipped.path, logger: logger) }
+        return ResultAssembler(files: files, skippedPaths: inputs.skipped, window: options.window)
+            .assemble(readResults: shared.readResults(), workerOutputs: shared.workerOutputs(),
+                      distinctRequests: shared.deduplicator.distinctRequests)
+    }
+
+    private static func startThread(_ group: DispatchGroup, _ body: @escaping @Sendable () -> Void) {
+        group.enter()
+        let thread = Thread {
+            body()
+            group.leave()
+        }
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+
+    private static func log(_ problem: InputProblem, path: String, logger: Logger) {
+        let location = problem.member.map { "\(path)[\($0)]" } ?? path
+        if problem.kind.meansDataLoss {
+            logger.warning("\(location): \(problem.message)")
+        } else {
+            logger.notice("\(location): \(problem.message)")
+        }
+    }
+}
+
+/// The state reader and decoder threads share during one run. Everything in it is synchronised.
+private final class SharedRunState: Sendable {
+    let queue: WorkQueue<Chunk>
+    let pool: BufferPool
+    let deduplicator = Deduplicator()
+    let seeds = HashSeeds.random()
+    private let nextFile = Atomic<Int>(0)
+    private let readersDone = Atomic<Int>(0)
+    private let results = Mutex<[Int: InputReadResult]>([:])
+    private let outputs = Mutex<[WorkerOutput]>([])
+
+    init(options: AnalysisOptions) {
+        queue = WorkQueue(capacity: options.workers * 2)
+        pool = BufferPool(bufferCapacity: options.chunkBytes + options.chunkBytes / 4,
+                          retained: options.workers * 3 + 2)
+    }
+
+    func claimNextFile(of count: Int) -> Int? {
+        let index = nextFile.wrappingAdd(1, ordering: .relaxed).oldValue
+        return index < count ? index : nil
+    }
+
+    func readerFinished(readerCount: Int) {
+        if readersDone.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue == readerCount { queue.close() }
+    }
+
+    func store(_ result: InputReadResult, for index: Int) { results.withLock { $0[index] = result } }
+    func store(_ output: WorkerOutput) { outputs.withLock { $0.append(output) } }
+    func readResults() -> [Int: InputReadResult] { results.withLock { $0 } }
+    func workerOutputs() -> [WorkerOutput] { outputs.withLock { $0 } }
+}

@@ -1,0 +1,106 @@
+/// Puts the stages' counts together into one ``AnalysisResult``, in a deterministic order: whatever
+/// thread handled which chunk, the same input gives the same result.
+struct ResultAssembler {
+    let files: [InputFile]
+    let skippedPaths: [SkippedPath]
+    let window: TimeWindow
+
+    func assemble(readResults: [Int: InputReadResult], workerOutputs: [WorkerOutput], distinctRequests: Int)
+        -> AnalysisResult
+    {
+        var activity = ActivityStats()
+        var eventTotals = EventTotals()
+        var tallies: [ChunkTally] = []
+        for output in workerOutputs {
+            activity.merge(output.activity)
+            eventTotals.merge(output.totals)
+            tallies.append(contentsOf: output.tallies)
+        }
+        tallies.sort { ($0.member, $0.sequence) < ($1.member, $1.sequence) }
+
+        var inputs = files.enumerated().map { index, file in
+            let read = readResults[index]
+            return InputSummary(
+                path: file.path, cluster: file.cluster, size: read?.bytesRead ?? file.size, sha256: read?.sha256,
+                container: read?.container ?? "plain", compressions: read?.compressions ?? [],
+                members: (read?.members ?? []).map {
+                    MemberSummary(name: $0.name, compressions: $0.compressions, decompressedBytes: $0.decompressedBytes)
+                },
+                problems: (read?.problems ?? []).sorted())
+        }
+
+        // Lines are counted per chunk; a record's line is the lines of the chunks before it plus its own.
+        var skipped: [SkipReason: AnalysisResult.SkipSummary] = [:]
+        var samples: [(reason: SkipReason, order: (Int, Int, Int), provenance: EventProvenance)] = []
+        var linesBefore: [MemberKey: Int] = [:]
+        for tally in tallies {
+            let key = tally.member
+            let offset = linesBefore[key, default: 0]
+            linesBefore[key] = offset + tally.lines
+            var input = inputs[key.file]
+            if key.member < input.members.count {
+                var member = input.members[key.member]
+                member.lines += tally.lines
+                member.eventsRead += tally.eventsRead
+                Self.widen(&member.firstEvent, &member.lastEvent, tally)
+                input.members[key.member] = member
+            }
+            input.eventsRead += tally.eventsRead
+            Self.widen(&input.firstEvent, &input.lastEvent, tally)
+            for (reason, count) in tally.skipped {
+                input.skipped[reason, default: 0] += count
+                skipped[reason, default: .init()].count += count
+            }
+            let memberName = key.member < input.members.count ? input.members[key.member].name : nil
+            for sample in tally.skipSamples {
+                let line: Int
+                switch sample.line {
+                case let .local(local): line = offset + local
+                case let .absolute(absolute): line = absolute
+                }
+                samples.append((sample.reason, (key.file, key.member, line),
+                                EventProvenance(file: input.path, member: memberName, line: line)))
+            }
+            inputs[key.file] = input
+        }
+        samples.sort { ($0.reason, $0.order.0, $0.order.1, $0.order.2) < ($1.reason, $1.order.0, $1.order.1, $1.order.2) }
+        for sample in samples where skipped[sample.reason]!.samples.count < ChunkTally.samplesPerReason {
+            skipped[sample.reason]!.samples.append(sample.provenance)
+        }
+
+        for path in skippedPaths {
+            inputs.append(InputSummary(path: path.path, cluster: path.cluster, size: 0, sha256: nil, container: "none",
+                                       compressions: [], members: [], problems: [path.problem]))
+        }
+        inputs.sort { lhs, rhs in
+            let left = (lhs.cluster ?? "", lhs.firstEvent?.microseconds ?? .max)
+            let right = (rhs.cluster ?? "", rhs.firstEvent?.microseconds ?? .max)
+            return left != right ? left < right : lhs.path < rhs.path
+        }
+
+        var totals = AnalysisResult.Totals()
+        totals.inputFiles = files.count
+        totals.eventsRead = eventTotals.eventsRead
+        totals.eventsOutsideWindow = eventTotals.outsideWindow
+        totals.eventsWithoutTime = eventTotals.withoutTime
+        totals.duplicateEvents = eventTotals.duplicates
+        totals.distinctEvents = eventTotals.distinctEvents
+        totals.distinctRequests = distinctRequests
+        totals.recordsSkipped = skipped.values.reduce(0) { $0 + $1.count }
+        for input in inputs {
+            totals.inputBytes += input.size
+            totals.decompressedBytes += input.members.reduce(0) { $0 + $1.decompressedBytes }
+            if input.problems.contains(where: \.kind.meansDataLoss) { totals.inputsWithDataLoss += 1 }
+        }
+        for count in activity.dimensions[.user]?.values.map({ $0 }) ?? [] {
+            if let first = count.firstSeen, totals.firstEvent.map({ first < $0 }) ?? true { totals.firstEvent = first }
+            if let last = count.lastSeen, totals.lastEvent.map({ last > $0 }) ?? true { totals.lastEvent = last }
+        }
+        return AnalysisResult(window: window, inputs: inputs, totals: totals, skipped: skipped, activity: activity)
+    }
+
+    private static func widen(_ first: inout Timestamp?, _ last: inout Timestamp?, _ tally: ChunkTally) {
+        if let time = tally.firstEvent, first.map({ time < $0 }) ?? true { first = time }
+        if let time = tally.lastEvent, last.map({ time > $0 }) ?? true { last = time }
+    }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import KubeSiftCore
+import Logging
+
+extension KubeSift {
+    struct Analyze: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Analyze audit archives and write report.json.",
+            discussion: """
+                EXAMPLES:
+                  kubesift analyze samples/
+                  kubesift analyze /var/log/kube-audit --since 24h --output-dir reports/$(date +%F)
+                  kubesift analyze s3-sync/ --cluster-from-dir --since 2026-11-01 --until 2026-12-01
+
+                Time windows compare requestReceivedTimestamp, in UTC; --until is exclusive. \
+                SOURCE_DATE_EPOCH, when set, is the report's generation time.
+
+                \(KubeSiftExitCode.helpTable)
+                """)
+
+        @OptionGroup var inputs: InputOptions
+        @OptionGroup var window: TimeWindowOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let level: Logger.Level = output.quiet ? .warning : output.verbose ? .notice : .warning
+            LoggingSystem.bootstrap { _ in StandardErrorLogHandler(logLevel: level) }
+            let logger = Logger(label: "kubesift")
+
+            let clock = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            let now = try window.resolvedNow(clock: clock)
+            var options = AnalysisOptions(paths: inputs.paths, workers: inputs.jobs ?? ProcessInfoLite.activeProcessorCount)
+            options.cluster = inputs.cluster
+            options.clusterFromDirectory = inputs.clusterFromDir
+            options.window = try window.window(now: now)
+            options.maximumRecordBytes = inputs.maxRecordMib << 20
+            options.readLimits.maximumNesting = inputs.maxNesting
+
+            // The output directory exists (with its marker) before discovery, so a report written
+            // inside an input directory is never read back as input.
+            let reportPath = output.outputDir + "/report.json"
+            do {
+                try ReportDirectory.prepare(output.outputDir)
+            } catch {
+                logger.error("\(error)")
+                throw KubeSiftExitCode.outputError.exitCode
+            }
+
+            let started = Date()
+            let discovered = Pipeline.discover(options)
+            let counters = ProgressCounters(totalInputBytes: Int(discovered.files.reduce(0) { $0 + $1.size }),
+                                            totalFiles: discovered.files.count)
+            let reporter = output.progress == .never || output.quiet
+                ? nil
+                : ProgressReporter(counters: counters, live: StandardError.isTerminal || output.progress == .always)
+            reporter?.start()
+            let result = Pipeline.run(discovered, options: options, progress: counters, logger: logger)
+            reporter?.stop()
+            let seconds = Date().timeIntervalSince(started)
+
+            let generatedAt = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int64.init)
+                .map { Timestamp(unixSeconds: $0) } ?? clock
+            let parameters = ReportDocument.Parameters(
+                paths: inputs.paths, cluster: inputs.cluster, clusterFromDirectory: inputs.clusterFromDir,
+                since: window.since, until: window.until, now: now, maximumRecordBytes: options.maximumRecordBytes,
+                maximumNesting: options.readLimits.maximumNesting)
+            do {
+                let document = ReportDocument(result: result, parameters: parameters, generatedAt: generatedAt)
+                try AtomicFileWriter.write(try document.encoded(), to: reportPath)
+            } catch {
+                logger.error("\(error)")
+                throw KubeSiftExitCode.outputError.exitCode
+            }
+            if !output.quiet { StandardError.write(RunSummary(result: result, reportPath: reportPath, seconds: seconds).text) }
+
+            let code: KubeSiftExitCode
+            if result.totals.distinctEvents == 0 {
+                let reason = discovered.files.isEmpty ? "no input files found"
+                    : "no audit event was analyzed" + (options.window.isUnbounded ? "" : " in the time window")
+                logger.warning("\(reason)")
+                code = .nothingAnalyzed
+            } else if result.isPartial {
+                code = .partialInput
+            } else {
+                code = .success
+            }
+            if code != .success { throw code.exitCode }
+        }
+    }
+}
+
+/// The directory reports are written into.
+enum ReportDirectory {
+    static func prepare(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw OutputError(path: path, code: EACCES)
+        }
+        let marker = path + "/" + InputDiscoverer.outputMarker
+        if !FileManager.default.fileExists(atPath: marker) {
+            try AtomicFileWriter.write(Array("Written by kubesift; never read as input.\n".utf8), to: marker)
+        }
+    }
+}

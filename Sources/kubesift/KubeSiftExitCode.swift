@@ -1,0 +1,43 @@
+import ArgumentParser
+
+/// Every exit code `kubesift` uses, in one place, for `--help`, the README and the tests.
+enum KubeSiftExitCode: Int32, CaseIterable {
+    /// The analysis ran to completion on every input.
+    case success = 0
+    /// The analysis ran, but some input was unreadable or damaged, or some records were skipped:
+    /// the report is partial and its data-quality section says what is missing.
+    case partialInput = 2
+    /// Nothing was analyzed: no input was found, or no event fell in the time window.
+    case nothingAnalyzed = 3
+    /// The command line was wrong (swift-argument-parser's EX_USAGE).
+    case usage = 64
+    /// An internal error.
+    case internalError = 70
+    /// An output file could not be written.
+    case outputError = 74
+
+    var exitCode: ExitCode { ExitCode(rawValue) }
+
+    var meaning: String {
+        switch self {
+        case .success: "analysis complete"
+        case .partialInput: "analysis complete, but some input was unreadable or damaged (see the data-quality section)"
+        case .nothingAnalyzed: "nothing analyzed: no input found, or no event in the time window"
+        case .usage: "usage error"
+        case .internalError: "internal error"
+        case .outputError: "an output file could not be written"
+        }
+    }
+
+    /// When several apply, the highest in this list wins: a cron job must see an empty run
+    /// before it sees a partial one.
+    static let precedence: [KubeSiftExitCode] = [.outputError, .usage, .internalError, .nothingAnalyzed, .partialInput, .success]
+
+    static var helpTable: String {
+        "EXIT CODES:\n" + allCases.map { "  \(String($0.rawValue).padding(toLength: 3, withPad: " ", startingAt: 0)) \($0.meaning)" }
+            .joined(separator: "\n")
+            + "\n  When several apply: 74, then 3, then 2."
+    }
+}
+
+import Foundation

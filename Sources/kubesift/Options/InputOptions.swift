@@ -1,0 +1,32 @@
+import ArgumentParser
+
+/// Which inputs to read and how to label them.
+struct InputOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("Audit log files or directories (read recursively).", valueName: "path"))
+    var paths: [String] = []
+
+    @Option(help: ArgumentHelp("Label every input with this cluster name.", valueName: "name"))
+    var cluster: String?
+
+    @Flag(help: "Take each input's cluster from its first directory under the given path (s3-sync/<cluster>/…).")
+    var clusterFromDir = false
+
+    @Option(help: ArgumentHelp("Decode threads (default: one per core).", valueName: "n"))
+    var jobs: Int?
+
+    @Option(help: ArgumentHelp("Skip records longer than this many MiB instead of holding them.", valueName: "MiB"))
+    var maxRecordMib = 64
+
+    @Option(help: ArgumentHelp("Open archives nested at most this deep (a .tar.gz of .log.gz files is 2).", valueName: "n"))
+    var maxNesting = 4
+
+    func validate() throws {
+        guard !paths.isEmpty else { throw ValidationError("Give at least one audit log file or directory to analyze.") }
+        if cluster != nil && clusterFromDir {
+            throw ValidationError("--cluster and --cluster-from-dir cannot be used together.")
+        }
+        if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs takes a number from 1 to 256.") }
+        guard (1...4096).contains(maxRecordMib) else { throw ValidationError("--max-record-mib takes a number from 1 to 4096.") }
+        guard (1...16).contains(maxNesting) else { throw ValidationError("--max-nesting takes a number from 1 to 16.") }
+    }
+}

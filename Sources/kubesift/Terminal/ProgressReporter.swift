@@ -1,0 +1,75 @@
+import Foundation
+import KubeSiftCore
+import Synchronization
+
+/// Shows progress on stderr while the pipeline runs: one live line on a terminal (bytes, events/s,
+/// ETA), a plain line every ten seconds otherwise (cron mail, CI logs).
+final class ProgressReporter: Sendable {
+    private let counters: ProgressCounters
+    private let live: Bool
+    private let stopped = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(counters: ProgressCounters, live: Bool) {
+        self.counters = counters
+        self.live = live
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            let start = Date()
+            var lastLine = Date.distantPast
+            while !stopped.load(ordering: .relaxed) {
+                Thread.sleep(forTimeInterval: 0.2)
+                let elapsed = Date().timeIntervalSince(start)
+                guard elapsed >= 1 else { continue }
+                if live {
+                    StandardError.write("\r\u{1B}[K" + line(elapsed: elapsed))
+                } else if Date().timeIntervalSince(lastLine) >= 10 {
+                    lastLine = Date()
+                    StandardError.write("kubesift: " + line(elapsed: elapsed) + "\n")
+                }
+            }
+            if live && Date().timeIntervalSince(start) >= 1 { StandardError.write("\r\u{1B}[K") }
+            finished.signal()
+        }
+        thread.start()
+    }
+
+    func stop() {
+        stopped.store(true, ordering: .relaxed)
+        finished.wait()
+    }
+
+    private func line(elapsed: Double) -> String {
+        let snapshot = counters.snapshot()
+        let rate = Double(snapshot.events) / elapsed
+        var text = "read \(ByteCount(snapshot.inputBytes)) of \(ByteCount(counters.totalInputBytes))"
+            + " (\(snapshot.filesDone)/\(counters.totalFiles) files), \(ByteCount(snapshot.decompressedBytes)) decompressed"
+            + " · \(Int(rate)) events/s"
+        if snapshot.inputBytes > 0, counters.totalInputBytes > snapshot.inputBytes {
+            let remaining = elapsed * Double(counters.totalInputBytes - snapshot.inputBytes) / Double(snapshot.inputBytes)
+            text += " · ETA \(Int(remaining) / 60)m\(String(format: "%02d", Int(remaining) % 60))s"
+        }
+        return text
+    }
+}
+
+/// A byte count for people: `1.4 GB`, `812 kB`.
+struct ByteCount: CustomStringConvertible {
+    var bytes: Int64
+
+    init(_ bytes: Int) { self.bytes = Int64(bytes) }
+    init(_ bytes: Int64) { self.bytes = bytes }
+
+    var description: String {
+        let units = ["B", "kB", "MB", "GB", "TB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1000 && unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : String(format: value < 10 ? "%.1f %@" : "%.0f %@", value, units[unit])
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import KubeSiftCore
+
+/// The short human summary printed on stderr when `analyze` ends.
+struct RunSummary {
+    var result: AnalysisResult
+    var reportPath: String
+    var seconds: Double
+
+    var text: String {
+        let totals = result.totals
+        var lines: [String] = []
+        let rate = seconds > 0 ? Double(totals.decompressedBytes) / seconds : 0
+        lines.append("analyzed \(totals.inputFiles) input file\(totals.inputFiles == 1 ? "" : "s") "
+            + "(\(ByteCount(totals.inputBytes)), \(ByteCount(totals.decompressedBytes)) decompressed) "
+            + "in \(String(format: "%.2f", seconds)) s (\(ByteCount(Int64(rate)))/s)")
+        lines.append("  events:   \(totals.eventsRead) read, \(totals.duplicateEvents) duplicate, "
+            + "\(totals.distinctEvents) distinct, \(totals.distinctRequests) requests")
+        let window = result.window
+        let span = totals.firstEvent.map { "\($0) … \(totals.lastEvent!)" } ?? "no events"
+        if window.isUnbounded {
+            lines.append("  period:   \(span)")
+        } else {
+            lines.append("  window:   \(window.since.map(String.init(describing:)) ?? "start") … "
+                + "\(window.until.map(String.init(describing:)) ?? "end") (until exclusive); "
+                + "\(totals.eventsOutsideWindow) events outside it")
+            lines.append("  covered:  \(span)")
+        }
+        if totals.recordsSkipped > 0 {
+            let reasons = result.skipped.keys.sorted().map { "\($0.explanation): \(result.skipped[$0]!.count)" }
+            lines.append("  skipped:  \(totals.recordsSkipped) records (\(reasons.joined(separator: ", ")))")
+        }
+        let damaged = result.inputs.filter { $0.problems.contains(where: \.kind.meansDataLoss) }
+        if !damaged.isEmpty {
+            lines.append("  damaged:  \(damaged.count) input\(damaged.count == 1 ? "" : "s"): "
+                + damaged.prefix(3).map(\.path).joined(separator: ", ") + (damaged.count > 3 ? ", …" : ""))
+        }
+        lines.append("  report:   \(reportPath)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

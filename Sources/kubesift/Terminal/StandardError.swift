@@ -1,0 +1,27 @@
+import Foundation
+import Logging
+
+/// Writes text to stderr: the channel for logs, progress and the summary (stdout is for data).
+enum StandardError {
+    static func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    static var isTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+}
+
+/// A swift-log handler that prints `kubesift: warning: …` lines on stderr.
+struct StandardErrorLogHandler: LogHandler {
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let prefix = event.level >= .warning ? "\(event.level): " : ""
+        StandardError.write("kubesift: \(prefix)\(event.message)\n")
+    }
+}
