@@ -45,7 +45,8 @@ let package = Package(
             path: "Benchmarks/kubesift-bench"
         ),
         .testTarget(name: "KubeSiftCoreTests", dependencies: ["KubeSiftCore", "CArchive"]),
-        .testTarget(name: "KubeSiftCLITests", dependencies: ["KubeSiftCore"]),
+        // Runs the built `kubesift` binary, so it depends on it to have it built first.
+        .testTarget(name: "KubeSiftCLITests", dependencies: ["KubeSiftCore", "kubesift"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,13 +17,14 @@ package struct ReportDocument: Encodable, Sendable {
         package var clusterFromDirectory: Bool
         package var since: String?
         package var until: String?
-        /// The instant relative times were resolved against.
-        package var now: Timestamp
+        /// The instant relative times were resolved against; absent when no relative time was given,
+        /// so that reruns of an absolute window write identical reports.
+        package var now: Timestamp?
         package var maximumRecordBytes: Int
         package var maximumNesting: Int
 
         package init(paths: [String], cluster: String?, clusterFromDirectory: Bool, since: String?, until: String?,
-                     now: Timestamp, maximumRecordBytes: Int, maximumNesting: Int)
+                     now: Timestamp?, maximumRecordBytes: Int, maximumNesting: Int)
         {
             self.paths = paths
             self.cluster = cluster

@@ -63,7 +63,7 @@ extension KubeSift {
                 .map { Timestamp(unixSeconds: $0) } ?? clock
             let parameters = ReportDocument.Parameters(
                 paths: inputs.paths, cluster: inputs.cluster, clusterFromDirectory: inputs.clusterFromDir,
-                since: window.since, until: window.until, now: now, maximumRecordBytes: options.maximumRecordBytes,
+                since: window.since, until: window.until, now: window.usesRelativeTime ? now : nil, maximumRecordBytes: options.maximumRecordBytes,
                 maximumNesting: options.readLimits.maximumNesting)
             do {
                 let document = ReportDocument(result: result, parameters: parameters, generatedAt: generatedAt)

@@ -31,6 +31,11 @@ struct TimeWindowOptions: ParsableArguments {
         return parsed
     }
 
+    /// Whether `--since` or `--until` is a duration, which only means something with its "now".
+    var usesRelativeTime: Bool {
+        [since, until].contains { $0.map { TimeWindow.parseDuration($0) != nil } ?? false }
+    }
+
     /// The window, resolved once against `now`.
     func window(now: Timestamp) throws -> TimeWindow {
         let window = TimeWindow(since: since.flatMap { TimeWindow.resolve($0, now: now) },

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+/// End-to-end: the real binary on real-shaped inputs, asserting exit codes, stderr and report.json.
+@Suite struct AnalyzeCommandTests {
+    @Test func analyzesTheBundledSamplesAsTheReadmeDemoDoes() throws {
+        let scratch = try ScratchDirectory()
+        let outcome = try KubeSiftRunner.run(["analyze", "samples", "--output-dir", scratch.path("out")],
+                                             environment: ["SOURCE_DATE_EPOCH": "1795000000"])
+        #expect(outcome.exitCode == 0, "stderr: \(outcome.stderr)")
+        #expect(outcome.stdout.isEmpty, "stdout carries data only; the summary goes to stderr")
+        #expect(outcome.stderr.contains("report:   \(scratch.path("out"))/report.json"))
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.path("out/report.json")))) as! [String: Any]
+        let summary = report["summary"] as! [String: Any]
+        // samples/.truth.json is written by the independent Python generator of the samples.
+        let truth = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: KubeSiftRunner.repositoryRoot.appendingPathComponent("samples/.truth.json"))) as! [String: Any]
+        #expect(summary["eventsRead"] as? Int == truth["events"] as? Int)
+        #expect(summary["distinctEvents"] as? Int == truth["distinct_events"] as? Int)
+        #expect(summary["distinctRequests"] as? Int == truth["distinct_requests"] as? Int)
+        #expect(report["schema"] as? String == "kubesift.report/v1")
+    }
+
+    @Test func twoRunsWriteByteIdenticalReports() throws {
+        let scratch = try ScratchDirectory()
+        for name in ["a", "b"] {
+            let outcome = try KubeSiftRunner.run(["analyze", "samples", "-o", scratch.path(name), "--jobs", name == "a" ? "1" : "4"],
+                                                 environment: ["SOURCE_DATE_EPOCH": "1795000000"])
+            #expect(outcome.exitCode == 0)
+        }
+        let first = try Data(contentsOf: URL(fileURLWithPath: scratch.path("a/report.json")))
+        let second = try Data(contentsOf: URL(fileURLWithPath: scratch.path("b/report.json")))
+        #expect(first == second)
+    }
+
+    @Test func damagedInputExitsTwoAndKeepsTheGoodEvents() throws {
+        let scratch = try ScratchDirectory()
+        let lines = (1...2000).map { auditLine(id: $0, at: "2026-11-21T03:00:00.000000Z") }
+        try scratch.write("logs/audit.log", lines.joined(separator: "\n") + "\n")
+        try scratch.shell("gzip -n logs/audit.log && head -c $(( $(stat -c%s logs/audit.log.gz) / 2 )) logs/audit.log.gz > logs/cut.log.gz && rm logs/audit.log.gz")
+        let outcome = try KubeSiftRunner.run(["analyze", scratch.path("logs"), "-o", scratch.path("out")])
+        #expect(outcome.exitCode == 2)
+        #expect(outcome.stderr.contains("cut.log.gz"))
+        #expect(outcome.stderr.contains("truncated"))
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.path("out/report.json")))) as! [String: Any]
+        let summary = report["summary"] as! [String: Any]
+        let read = summary["eventsRead"] as! Int
+        #expect(read > 0 && read < 2000, "the events before the damage are analyzed: \(read)")
+        #expect(summary["partial"] as? Bool == true)
+    }
+
+    @Test func anEmptyDirectoryExitsThree() throws {
+        let scratch = try ScratchDirectory()
+        try FileManager.default.createDirectory(atPath: scratch.path("empty"), withIntermediateDirectories: true)
+        let outcome = try KubeSiftRunner.run(["analyze", scratch.path("empty"), "-o", scratch.path("out")])
+        #expect(outcome.exitCode == 3)
+        #expect(outcome.stderr.contains("no input files found"))
+    }
+
+    @Test func aWindowWithNoEventsExitsThree() throws {
+        let scratch = try ScratchDirectory()
+        try scratch.write("audit.log", auditLine(id: 1, at: "2026-11-21T03:00:00.000000Z") + "\n")
+        let outcome = try KubeSiftRunner.run(["analyze", scratch.path("audit.log"), "-o", scratch.path("out"),
+                                              "--since", "2h", "--now", "2026-11-22T00:00:00Z"])
+        #expect(outcome.exitCode == 3)
+        #expect(outcome.stderr.contains("in the time window"))
+    }
+
+    @Test func theWindowIsResolvedOnceAndWrittenIntoTheReport() throws {
+        let scratch = try ScratchDirectory()
+        let lines = ["2026-11-20T23:59:59.999999Z", "2026-11-21T00:00:00.000000Z", "2026-11-21T11:59:59.000000Z",
+                     "2026-11-21T12:00:00.000000Z"].enumerated().map { auditLine(id: $0.offset, at: $0.element) }
+        try scratch.write("audit.log", lines.joined(separator: "\n") + "\n")
+        let outcome = try KubeSiftRunner.run(["analyze", scratch.path("audit.log"), "-o", scratch.path("out"),
+                                              "--since", "1d", "--until", "12h", "--now", "2026-11-22T00:00:00Z"])
+        #expect(outcome.exitCode == 0, "\(outcome.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.path("out/report.json")))) as! [String: Any]
+        let window = report["window"] as! [String: Any]
+        #expect(window["since"] as? String == "2026-11-21T00:00:00.000000Z")
+        #expect(window["until"] as? String == "2026-11-21T12:00:00.000000Z")
+        let summary = report["summary"] as! [String: Any]
+        #expect(summary["distinctEvents"] as? Int == 2, "since is inclusive, until exclusive")
+        #expect(summary["eventsOutsideWindow"] as? Int == 2)
+    }
+
+    @Test(arguments: ["yesterday", "5x", "1d-2h", "2026-13-01T00:00:00Z"])
+    func aBadTimeIsAUsageErrorThatListsTheAcceptedForms(_ value: String) throws {
+        let outcome = try KubeSiftRunner.run(["analyze", "samples", "--since", value])
+        #expect(outcome.exitCode == 64)
+        #expect(outcome.stderr.contains("'\(value)' is not a time"))
+        #expect(outcome.stderr.contains("30s, 15m, 24h, 7d, 2w"))
+    }
+
+    @Test func anUnwritableOutputDirectoryExitsSeventyFour() throws {
+        let scratch = try ScratchDirectory()
+        let blocker = try scratch.write("not-a-directory", "x")
+        let outcome = try KubeSiftRunner.run(["analyze", "samples", "-o", blocker])
+        #expect(outcome.exitCode == 74)
+        #expect(outcome.stderr.contains("cannot write"))
+    }
+
+    @Test func helpListsEveryExitCode() throws {
+        let outcome = try KubeSiftRunner.run(["analyze", "--help"])
+        #expect(outcome.exitCode == 0)
+        for code in ["0", "2", "3", "64", "70", "74"] {
+            #expect(outcome.stdout.contains("\n  \(code) "), "exit code \(code) is documented in --help")
+        }
+    }
+
+    @Test func theReportDirectoryIsNeverReadBackAsInput() throws {
+        let scratch = try ScratchDirectory()
+        try scratch.write("logs/audit.log", auditLine(id: 1, at: "2026-11-21T03:00:00.000000Z") + "\n")
+        for _ in 0..<2 {
+            let outcome = try KubeSiftRunner.run(["analyze", scratch.path("logs"), "-o", scratch.path("logs/report")])
+            #expect(outcome.exitCode == 0, "\(outcome.stderr)")
+        }
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.path("logs/report/report.json")))) as! [String: Any]
+        #expect((report["summary"] as! [String: Any])["inputFiles"] as? Int == 1)
+    }
+}

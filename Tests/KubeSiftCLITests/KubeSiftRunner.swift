@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+/// Runs the built `kubesift` binary the way a user or a cron job does, and captures what it says.
+struct KubeSiftRunner {
+    struct Outcome {
+        var exitCode: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The repository root, found from this file's path.
+    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `kubesift` sits next to the test bundle in SwiftPM's build folder.
+    static var binary: URL {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = directory.appendingPathComponent("kubesift")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return repositoryRoot.appendingPathComponent(".build/debug/kubesift")
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:],
+                    in directory: URL = repositoryRoot) throws -> Outcome {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting, so a chatty run cannot fill a pipe and block.
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(exitCode: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                       stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+/// A fresh directory that removes itself.
+final class ScratchDirectory {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("kubesift-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = self.path(name)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func shell(_ command: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.currentDirectoryURL = url
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "fixture command failed: \(command)")
+    }
+}
+
+/// One realistic audit event line.
+func auditLine(id: Int, at time: String, user: String = "alice@example.com", verb: String = "get",
+               resource: String = "pods", namespace: String = "shop", code: Int = 200,
+               stage: String = "ResponseComplete") -> String {
+    let auditID = String(format: "00000000-0000-4000-8000-%012d", id)
+    return #"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"\#(auditID)","stage":"\#(stage)","requestURI":"/api/v1/namespaces/\#(namespace)/\#(resource)?limit=500\u0026resourceVersion=0","verb":"\#(verb)","user":{"username":"\#(user)","groups":["system:authenticated"]},"sourceIPs":["10.0.0.\#(id % 250)"],"userAgent":"kubectl/v1.31.2 (linux/amd64) kubernetes/5864a46","objectRef":{"resource":"\#(resource)","namespace":"\#(namespace)","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":\#(code)},"requestReceivedTimestamp":"\#(time)","stageTimestamp":"\#(time)","annotations":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":""}}"#
+}
