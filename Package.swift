@@ -44,7 +44,10 @@ let package = Package(
             dependencies: ["KubeSiftCore", "CArchive"],
             path: "Benchmarks/kubesift-bench"
         ),
-        .testTarget(name: "KubeSiftCoreTests", dependencies: ["KubeSiftCore", "CArchive"]),
+        .testTarget(
+            name: "KubeSiftCoreTests",
+            dependencies: ["KubeSiftCore", "CArchive", .product(name: "Logging", package: "swift-log")]
+        ),
         // Runs the built `kubesift` binary, so it depends on it to have it built first.
         .testTarget(name: "KubeSiftCLITests", dependencies: ["KubeSiftCore", "kubesift"]),
     ],

@@ -1,1 +1,234 @@
-print("x")
+import CArchive
+import Foundation
+import KubeSiftCore
+import Logging
+import Synchronization
+
+// kubesift-bench: generates a seeded, realistic corpus of audit JSON, compresses it, and measures in
+// one run, side by side: libarchive decompress-only (the baseline), the decode stage alone on one core,
+// and `analyze` end to end. Each row runs in its own child process, so its peak RSS is its own.
+//
+//   swift run -c release kubesift-bench [--size-mb 1100] [--zst-files 4] [--dir /tmp/kubesift-bench] [--scale]
+
+struct Settings {
+    var sizeMB = 1100
+    var zstFiles = 4
+    var directory = FileManager.default.temporaryDirectory.appendingPathComponent("kubesift-bench").path
+    var scale = false
+    var row: String?
+    var inputs: [String] = []
+
+    init(_ arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--size-mb": sizeMB = Int(iterator.next() ?? "") ?? sizeMB
+            case "--zst-files": zstFiles = Int(iterator.next() ?? "") ?? zstFiles
+            case "--dir": directory = iterator.next() ?? directory
+            case "--scale": scale = true
+            case "--row": row = iterator.next()
+            default: inputs.append(argument)
+            }
+        }
+    }
+}
+
+/// What a row reports back to the parent.
+struct RowResult: Codable {
+    var seconds: Double
+    var uncompressedBytes: Int
+    var events: Int
+    var peakRSSBytes: Int
+}
+
+// MARK: - Rows (run in a child process)
+
+func peakRSS() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kilobytes * 1024
+}
+
+func decompressOnly(_ path: String) -> Int {
+    let archive = archive_read_new()
+    defer { archive_read_free(archive) }
+    archive_read_support_filter_gzip(archive)
+    archive_read_support_filter_zstd(archive)
+    archive_read_support_format_raw(archive)
+    guard archive_read_open_filename(archive, path, 1 << 20) == ARCHIVE_OK else { fatalError("cannot open \(path)") }
+    var entry: OpaquePointer?
+    var total = 0
+    while archive_read_next_header(archive, &entry) == ARCHIVE_OK {
+        var buffer: UnsafeRawPointer?
+        var size = 0
+        var offset: la_int64_t = 0
+        while archive_read_data_block(archive, &buffer, &size, &offset) == ARCHIVE_OK { total += size }
+    }
+    return total
+}
+
+/// Runs `body` over the files on `threads` threads, each thread taking the next file.
+func concurrently(_ files: [String], threads: Int, _ body: @escaping @Sendable (String) -> Int) -> Int {
+    final class Progress: Sendable {
+        let state = Mutex((next: 0, total: 0))
+    }
+    let progress = Progress()
+    DispatchQueue.concurrentPerform(iterations: min(threads, files.count)) { _ in
+        while let index = progress.state.withLock({ state -> Int? in
+            defer { state.next += 1 }
+            return state.next < files.count ? state.next : nil
+        }) {
+            let bytes = body(files[index])
+            progress.state.withLock { $0.total += bytes }
+        }
+    }
+    return progress.state.withLock { $0.total }
+}
+
+func runRow(_ row: String, inputs: [String]) -> RowResult {
+    let start = Date()
+    var bytes = 0
+    var events = 0
+    switch row {
+    case "decompress":
+        bytes = concurrently(inputs, threads: ProcessInfoLite.activeProcessorCount) { decompressOnly($0) }
+    case "decode":
+        // Whole lines, 1 MiB at a time, read into memory before the clock starts.
+        // At most 512 MB, held in memory so that only decoding is timed.
+        let handle = FileHandle(forReadingAtPath: inputs[0])!
+        let data = handle.readData(ofLength: 512_000_000)
+        var chunks: [[UInt8]] = []
+        var offset = 0
+        data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            while offset < bytes.count {
+                var end = min(offset + (1 << 20), bytes.count)
+                while end < bytes.count && bytes[end - 1] != 0x0A { end += 1 }
+                chunks.append(Array(bytes[offset..<end]))
+                offset = end
+            }
+        }
+        let decodeStart = Date()
+        for chunk in chunks {
+            events += DecodeStage.countEvents(in: chunk).events
+            bytes += chunk.count
+        }
+        return RowResult(seconds: Date().timeIntervalSince(decodeStart), uncompressedBytes: bytes, events: events,
+                         peakRSSBytes: peakRSS())
+    case "analyze":
+        var logger = Logger(label: "bench")
+        logger.logLevel = .critical
+        let result = Pipeline.run(AnalysisOptions(paths: inputs), logger: logger)
+        bytes = Int(result.totals.decompressedBytes)
+        events = result.totals.eventsRead
+    default:
+        fatalError("unknown row \(row)")
+    }
+    return RowResult(seconds: Date().timeIntervalSince(start), uncompressedBytes: bytes, events: events,
+                     peakRSSBytes: peakRSS())
+}
+
+// MARK: - Corpus
+
+func shell(_ command: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", command]
+    try! process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { fatalError("failed: \(command)") }
+}
+
+/// Writes `parts` files of seeded audit JSON lines, `megabytes` in all; returns their paths.
+func generateCorpus(in directory: String, name: String, megabytes: Int, parts: Int, seed: UInt64) -> [String] {
+    let paths = (0..<parts).map { "\(directory)/\(name)-\($0).jsonl" }
+    let stamp = "\(directory)/\(name).stamp"
+    let expected = "\(megabytes) \(parts) \(seed)"
+    if (try? String(contentsOfFile: stamp, encoding: .utf8)) == expected { return paths }
+    var log = SyntheticAuditLog(seed: seed)
+    let perPart = megabytes * 1_000_000 / parts
+    for path in paths {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = FileHandle(forWritingAtPath: path)!
+        var written = 0
+        var buffer: [UInt8] = []
+        while written < perPart {
+            buffer.removeAll(keepingCapacity: true)
+            log.append(atLeast: min(8 << 20, perPart - written), to: &buffer)
+            handle.write(Data(buffer))
+            written += buffer.count
+        }
+        handle.closeFile()
+    }
+    try! expected.write(toFile: stamp, atomically: true, encoding: .utf8)
+    return paths
+}
+
+func compressed(_ path: String, _ tool: String) -> String {
+    let output = path + (tool == "gzip" ? ".gz" : ".zst")
+    if FileManager.default.fileExists(atPath: output),
+       let source = try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date,
+       let target = try? FileManager.default.attributesOfItem(atPath: output)[.modificationDate] as? Date, target > source {
+        return output
+    }
+    shell(tool == "gzip" ? "gzip -6 -n -c '\(path)' > '\(output).tmp' && mv '\(output).tmp' '\(output)'"
+                         : "zstd -3 -q -f -c '\(path)' > '\(output).tmp' && mv '\(output).tmp' '\(output)'")
+    return output
+}
+
+// MARK: - Parent
+
+func measure(_ row: String, _ inputs: [String]) -> RowResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    process.arguments = ["--row", row] + inputs
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try! process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return try! JSONDecoder().decode(RowResult.self, from: output)
+}
+
+func formatRow(_ name: String, _ input: String, _ result: RowResult, baseline: RowResult?) -> String {
+    let megabytesPerSecond = Double(result.uncompressedBytes) / result.seconds / 1e6
+    let eventsPerSecond = Double(result.events) / result.seconds
+    let ratio = baseline.map { String(format: "%.2f×", megabytesPerSecond / (Double($0.uncompressedBytes) / $0.seconds / 1e6)) } ?? "baseline"
+    func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
+    return pad(name, 34) + pad(input, 16) + pad(String(format: "%7.2f s", result.seconds), 11)
+        + pad(String(format: "%8.0f MB/s", megabytesPerSecond), 14)
+        + pad(result.events > 0 ? String(format: "%9.0f ev/s", eventsPerSecond) : "", 15)
+        + pad(String(format: "%6.0f MB", Double(result.peakRSSBytes) / 1e6), 10) + ratio
+}
+
+let settings = Settings(CommandLine.arguments)
+if let row = settings.row {
+    let result = runRow(row, inputs: settings.inputs)
+    FileHandle.standardOutput.write(try! JSONEncoder().encode(result))
+    exit(0)
+}
+
+try! FileManager.default.createDirectory(atPath: settings.directory, withIntermediateDirectories: true)
+FileHandle.standardError.write(Data("generating \(settings.sizeMB) MB of audit JSON (seed 42) in \(settings.directory)…\n".utf8))
+let single = generateCorpus(in: settings.directory, name: "audit", megabytes: settings.sizeMB, parts: 1, seed: 42)[0]
+let parts = generateCorpus(in: settings.directory, name: "audit-part", megabytes: settings.sizeMB, parts: settings.zstFiles, seed: 43)
+FileHandle.standardError.write(Data("compressing (gzip -6, zstd -3)…\n".utf8))
+let gz = compressed(single, "gzip")
+let zsts = parts.map { compressed($0, "zstd") }
+
+print("kubesift-bench · \(ProcessInfoLite.activeProcessorCount) cores · corpus \(settings.sizeMB) MB, seed 42 · MB/s of uncompressed audit JSON")
+print(String(repeating: "-", count: 110))
+let gzBaseline = measure("decompress", [gz])
+print(formatRow("libarchive decompress-only", "1 × .gz", gzBaseline, baseline: nil))
+print(formatRow("kubesift analyze, end to end", "1 × .gz", measure("analyze", [gz]), baseline: gzBaseline))
+let zstBaseline = measure("decompress", zsts)
+print(formatRow("libarchive decompress-only", "\(zsts.count) × .zst", zstBaseline, baseline: nil))
+print(formatRow("kubesift analyze, end to end", "\(zsts.count) × .zst", measure("analyze", zsts), baseline: zstBaseline))
+print(formatRow("decode stage alone, 1 core", "plain, in memory", measure("decode", [single]), baseline: nil))
+if settings.scale {
+    let large = generateCorpus(in: settings.directory, name: "audit-4x", megabytes: settings.sizeMB * 4,
+                               parts: settings.zstFiles, seed: 44).map { compressed($0, "zstd") }
+    print(formatRow("kubesift analyze, \(settings.sizeMB * 4) MB", "\(large.count) × .zst", measure("analyze", large),
+                    baseline: nil))
+}

@@ -115,7 +115,9 @@ struct ArchiveReader {
 
     static func kind(of message: String) -> InputProblem.Kind {
         let lowered = message.lowercased()
-        if lowered.contains("truncat") || lowered.contains("premature") || lowered.contains("unexpected end") {
+        // liblzma's "No progress is possible" is what a cut-off .xz gives.
+        if lowered.contains("truncat") || lowered.contains("premature") || lowered.contains("unexpected end")
+            || lowered.contains("no progress is possible") {
             return .truncated
         }
         return .corrupt
@@ -194,6 +196,7 @@ private struct Walk {
                 return source.failure == nil
             }
             _ = readEntries(of: inner, depth: depth + 1, prefix: name, outerCompressions: compressions)
+            noteDataWarning(handle.takeDataWarning(), member: name)
             return source.failure == nil
         }
         return readText(of: handle, name: name, first: first, compressions: compressions)
@@ -218,8 +221,10 @@ private struct Walk {
                 break reading
             }
         }
-        if let problem = sink.endMember(damaged: failure != nil) { problems.append(problem) }
+        let warning = handle.takeDataWarning()
+        if let problem = sink.endMember(damaged: failure != nil || warning != nil) { problems.append(problem) }
         members.append(MemberReadResult(name: name, compressions: compressions, decompressedBytes: decompressed))
+        if failure == nil { noteDataWarning(warning, member: name) }
         if let failure {
             problems.append(InputProblem(
                 kind: ArchiveReader.kind(of: failure), member: name,
@@ -227,6 +232,15 @@ private struct Walk {
             return false
         }
         return true
+    }
+
+    /// A warning given with an entry's data (a zip entry's bad CRC) means the entry is damaged,
+    /// though every byte of it was read: the report must say so.
+    private mutating func noteDataWarning(_ warning: String?, member: String?) {
+        guard let warning else { return }
+        problems.append(InputProblem(
+            kind: .corrupt, member: member,
+            message: "\(warning); the member was analyzed, but records in it may be damaged or missing"))
     }
 
     /// Hidden entries and macOS resource forks (`__MACOSX/`, `._name`) are not logs.

@@ -60,7 +60,10 @@ final class LibarchiveHandle {
     }
 
     var errorMessage: String {
-        archive_error_string(pointer).map { String(cString: $0) } ?? "unknown libarchive error"
+        var message = archive_error_string(pointer).map { String(cString: $0) } ?? "unknown libarchive error"
+        // Some of libarchive's messages end in a newline ("ZIP uncompressed data is wrong size …\n").
+        while message.last?.isWhitespace == true { message.removeLast() }
+        return message
     }
 
     func nextHeader() -> HeaderResult {
@@ -85,6 +88,16 @@ final class LibarchiveHandle {
         }
     }
 
+    /// A warning libarchive gave with a block of the current entry (a zip entry whose CRC or size
+    /// does not match its header): the data was handed on, but the entry is damaged.
+    private var dataWarning: String?
+
+    /// Returns and clears the warning given with the current entry's data, if any.
+    func takeDataWarning() -> String? {
+        defer { dataWarning = nil }
+        return dataWarning
+    }
+
     /// The next decompressed block of the current entry, without copying.
     func nextBlock() -> BlockResult {
         var buffer: UnsafeRawPointer?
@@ -95,6 +108,7 @@ final class LibarchiveHandle {
         case ARCHIVE_EOF:
             return .end
         case ARCHIVE_OK, ARCHIVE_WARN:
+            if status == ARCHIVE_WARN { dataWarning = errorMessage }
             return .data(UnsafeRawBufferPointer(start: buffer, count: size))
         default:
             return .failed(errorMessage)

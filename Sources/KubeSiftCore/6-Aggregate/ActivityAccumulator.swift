@@ -53,11 +53,12 @@ struct ActivityAccumulator {
     }
 
     /// Counts one deduplicated event: its request's dimensions when it opens a new request, its
-    /// response code and denial when it is the request's final stage.
+    /// response code and denial when it is the first of the request's stages to carry the response
+    /// (kube-apiserver writes the same code into `ResponseStarted` and `ResponseComplete`).
     mutating func record(_ event: ScannedEvent, base: UnsafePointer<UInt8>, time: Timestamp?, stage: AuditStage,
-                         newRequest: Bool)
+                         newRequest: Bool, firstResponse: Bool)
     {
-        let code = stage.isFinal ? event.responseCode : nil
+        let code = firstResponse ? event.responseCode : nil
         let denied = code == 401 || code == 403
         if let code {
             codes[code, default: ActivityCount()].requests += 1

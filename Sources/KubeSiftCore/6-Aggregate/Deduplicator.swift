@@ -23,14 +23,17 @@ package final class Deduplicator: Sendable {
 
     /// Records that `stage` of `request` was seen.
     ///
-    /// - Returns: whether the event is new (not a duplicate) and whether its request is new.
-    package func record(request: Fingerprint, stage: AuditStage) -> (newEvent: Bool, newRequest: Bool) {
+    /// - Returns: whether the event is new (not a duplicate), whether its request is new, and whether
+    ///   it is the first of its request's stages to carry the response (the one whose code counts).
+    package func record(request: Fingerprint, stage: AuditStage)
+        -> (newEvent: Bool, newRequest: Bool, firstResponse: Bool)
+    {
         let shard = shards[Int(truncatingIfNeeded: request.low % UInt64(shards.count))]
         return shard.stagesSeen.withLock { seen in
             let previous = seen[request] ?? 0
-            if previous & stage.rawValue != 0 { return (false, false) }
+            if previous & stage.rawValue != 0 { return (false, false, false) }
             seen[request] = previous | stage.rawValue
-            return (true, previous == 0)
+            return (true, previous == 0, stage.carriesResponse && previous & AuditStage.responseStages == 0)
         }
     }
 

@@ -39,7 +39,8 @@ package struct TimeWindow: Hashable, Sendable, Codable {
         if let absolute = Timestamp(rfc3339: trimmed) { return absolute }
         if trimmed.count == 10, let midnight = Timestamp(rfc3339: trimmed + "T00:00:00Z") { return midnight }
         guard let duration = parseDuration(trimmed) else { return nil }
-        return Timestamp(microseconds: now.microseconds - duration)
+        let (microseconds, overflow) = now.microseconds.subtractingReportingOverflow(duration)
+        return overflow ? nil : Timestamp(microseconds: microseconds)
     }
 
     /// Parses `30s`, `15m`, `24h`, `7d`, `2w` and compounds such as `1d12h` into microseconds.
@@ -51,8 +52,9 @@ package struct TimeWindow: Hashable, Sendable, Codable {
         for character in text {
             if let digit = character.wholeNumberValue, character.isASCII {
                 let (multiplied, overflow) = (number ?? 0).multipliedReportingOverflow(by: 10)
-                guard !overflow else { return nil }
-                number = multiplied + Int64(digit)
+                let (sum, sumOverflow) = multiplied.addingReportingOverflow(Int64(digit))
+                guard !overflow, !sumOverflow else { return nil }
+                number = sum
                 continue
             }
             let unit: Int64
@@ -67,7 +69,9 @@ package struct TimeWindow: Hashable, Sendable, Codable {
             guard let value = number else { return nil }
             let (micros, overflow) = value.multipliedReportingOverflow(by: unit * 1_000_000)
             guard !overflow else { return nil }
-            total += micros
+            let (sum, sumOverflow) = total.addingReportingOverflow(micros)
+            guard !sumOverflow else { return nil }
+            total = sum
             number = nil
             sawUnit = true
         }

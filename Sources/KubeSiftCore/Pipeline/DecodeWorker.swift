@@ -93,14 +93,15 @@ final class DecodeWorker {
             totals.withoutTime += 1
         }
         let stage = Self.stage(of: event, base: base)
-        let (newEvent, newRequest) = deduplicator.record(
+        let (newEvent, newRequest, firstResponse) = deduplicator.record(
             request: RequestFingerprint.of(event, base: base, seeds: seeds), stage: stage)
         guard newEvent else {
             totals.duplicates += 1
             return
         }
         totals.distinctEvents += 1
-        accumulator.record(event, base: base, time: time, stage: stage, newRequest: newRequest)
+        accumulator.record(event, base: base, time: time, stage: stage, newRequest: newRequest,
+                           firstResponse: firstResponse)
     }
 
     /// The time the request was received; `v1beta1` files may only have `timestamp`, and a few

@@ -6,7 +6,8 @@ import Synchronization
 /// in flight whatever the input size.
 package final class WorkQueue<Element: Sendable>: Sendable {
     private struct State {
-        var items: [Element] = []
+        /// Taken slots are set to `nil` at once: a chunk must not outlive its decoding in here.
+        var items: [Element?] = []
         var head = 0
         var closed = false
     }
@@ -32,7 +33,7 @@ package final class WorkQueue<Element: Sendable>: Sendable {
         filledSlots.wait()
         let element: Element? = state.withLock { state in
             guard state.head < state.items.count else { return nil }
-            let element = state.items[state.head]
+            let element = state.items[state.head].take()
             state.head += 1
             if state.head > 64 && state.head * 2 > state.items.count {
                 state.items.removeFirst(state.head)

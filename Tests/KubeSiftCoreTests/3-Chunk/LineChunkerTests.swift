@@ -1,0 +1,282 @@
+import Foundation
+import Testing
+@testable import KubeSiftCore
+
+/// Feeds `bytes` to a chunker in blocks whose sizes `nextBlockSize` picks, and returns every output.
+private func chunk(_ bytes: [UInt8], targetBytes: Int = 1_000, maximumRecordBytes: Int = 1 << 20,
+                   nextBlockSize: () -> Int) -> (outputs: [LineChunker.Output], format: LineChunker.Format)
+{
+    var chunker = LineChunker(targetBytes: targetBytes, maximumRecordBytes: maximumRecordBytes, makeBuffer: { [] })
+    var outputs: [LineChunker.Output] = []
+    var offset = 0
+    while offset < bytes.count {
+        let size = min(max(1, nextBlockSize()), bytes.count - offset)
+        bytes[offset..<(offset + size)].withUnsafeBytes { chunker.consume($0) { outputs.append($0) } }
+        offset += size
+    }
+    let format = chunker.finish { outputs.append($0) }
+    return (outputs, format)
+}
+
+private func chunk(_ bytes: [UInt8], blockSize: Int, targetBytes: Int = 1_000)
+    -> (outputs: [LineChunker.Output], format: LineChunker.Format)
+{
+    chunk(bytes, targetBytes: targetBytes) { blockSize }
+}
+
+/// The start lines of every record the chunker split out of a document, across all its outputs.
+private func recordStartLines(_ outputs: [LineChunker.Output]) -> [Int] {
+    outputs.flatMap { output -> [Int] in
+        if case let .records(startLines) = output.layout { return startLines }
+        return []
+    }
+}
+
+/// Pretty-prints one compact JSON value (as `kubectl` or a webhook receiver saving a batch would).
+private func prettyPrinted(_ compact: String) throws -> String {
+    let object = try JSONSerialization.jsonObject(with: Data(compact.utf8))
+    return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]),
+                  as: UTF8.self)
+}
+
+@Suite struct LineChunkerTests {
+    let directory: TemporaryDirectory
+
+    init() throws { directory = try TemporaryDirectory() }
+
+    /// JSON lines of varied length: events with request bodies from none to a few kilobytes.
+    private func variedLines(_ count: Int, seed: UInt64) -> [String] {
+        var generator = SeededGenerator(seed: seed)
+        return (1...count).map { number in
+            var event = EventLine(number: number)
+            let padding = Int.random(in: 0...3_000, using: &generator)
+            if padding > 1_000 { event.requestObject = #"{"data":"\#(String(repeating: "x", count: padding))"}"# }
+            return event.json
+        }
+    }
+
+    // MARK: - JSON lines
+
+    @Test(arguments: [1, 2, 3])
+    func chunksEndAtNewlinesAndReassembleToTheInput(seed: UInt64) {
+        let text = variedLines(300, seed: seed).map { $0 + "\n" }.joined()
+        let bytes = Array(text.utf8)
+        var generator = SeededGenerator(seed: seed * 7_919)
+        let (outputs, format) = chunk(bytes, targetBytes: 4_096) { Int.random(in: 1...20_000, using: &generator) }
+        #expect(format == .lines)
+        #expect(outputs.count > 10, "the input spans many chunks")
+        #expect(outputs.allSatisfy { $0.bytes.last == 0x0A }, "no chunk ends inside a line")
+        #expect(outputs.allSatisfy { $0.layout == .lines && $0.skips.isEmpty && $0.skippedLines == 0 })
+        #expect(outputs.flatMap(\.bytes) == bytes)
+        #expect(outputs.reduce(0) { $0 + countLines($1.bytes) } == 300)
+    }
+
+    @Test func aLastLineWithoutNewlineIsTheLastChunksEnd() {
+        let text = variedLines(40, seed: 9).joined(separator: "\n")
+        let (outputs, _) = chunk(Array(text.utf8), blockSize: 777)
+        #expect(outputs.flatMap(\.bytes) == Array(text.utf8))
+        #expect(outputs.dropLast().allSatisfy { $0.bytes.last == 0x0A })
+    }
+
+    @Test func stripsAByteOrderMark() {
+        let text = variedLines(20, seed: 4).map { $0 + "\n" }.joined()
+        let (outputs, format) = chunk([0xEF, 0xBB, 0xBF] + Array(text.utf8), blockSize: 100)
+        #expect(format == .lines)
+        #expect(outputs.flatMap(\.bytes) == Array(text.utf8))
+    }
+
+    @Test func dropsALineOverTheLimitWithoutHoldingIt() {
+        // More than the 64 KiB that are sniffed whole, then the long line, then more lines; 1 KiB blocks.
+        let head = EventLine.numbered(120, from: 1_000).map { $0.json + "\n" }.joined()
+        let tail = variedLines(10, seed: 5)
+        let text = head + String(repeating: "~", count: 50_000) + "\n" + tail.map { $0 + "\n" }.joined()
+        #expect(head.utf8.count > LineChunker.sniffBytes)
+        let (outputs, format) = chunk(Array(text.utf8), targetBytes: 1_000, maximumRecordBytes: 10_000) { 1_024 }
+        #expect(format == .lines)
+        #expect(outputs.flatMap(\.skips) == [ChunkSkip(reason: .overLong, line: .local(1))])
+        #expect(outputs.reduce(0) { $0 + $1.skippedLines } == 1)
+        #expect(outputs.allSatisfy { !$0.bytes.contains(UInt8(ascii: "~")) }, "no part of the long line is handed on")
+        #expect(outputs.flatMap(\.bytes) == Array((head + tail.map { $0 + "\n" }.joined()).utf8))
+    }
+
+    // MARK: - Through the pipeline
+
+    @Test func crlfLinesDecodeAndKeepTheirLineNumbers() throws {
+        var content = EventLine.numbered(6).map(\.json)
+        content.insert("this is not json", at: 4)
+        let path = try directory.write("audit.log", content.map { $0 + "\r\n" }.joined())
+        let result = Analysis.run([path])
+        #expect(result.totals.eventsRead == 6)
+        #expect(result.skippedLines(.notJSON) == [5])
+    }
+
+    @Test func aByteOrderMarkDoesNotCostTheFirstEvent() throws {
+        let text = EventLine.numbered(3).map { $0.json + "\n" }.joined()
+        let path = try directory.write("audit.log", bytes: [0xEF, 0xBB, 0xBF] + Array(text.utf8))
+        let result = Analysis.run([path])
+        #expect(result.totals.eventsRead == 3)
+        #expect(result.totals.recordsSkipped == 0)
+    }
+
+    @Test func aLastLineWithoutNewlineIsDecoded() throws {
+        let path = try directory.write("audit.log", EventLine.numbered(5).map(\.json).joined(separator: "\n"))
+        let result = Analysis.run([path])
+        #expect(result.totals.eventsRead == 5)
+        #expect(result.inputs.first?.members.first?.lines == 5)
+    }
+
+    @Test func lineNumbersCountAcrossChunks() throws {
+        var content = variedLines(400, seed: 11)
+        let junkAt = [1, 150, 151, 390]
+        for position in junkAt { content.insert("#junk", at: position - 1) }
+        let path = try directory.write("audit.log", lines: content)
+        let result = Analysis.run([path], workers: 4) { $0.chunkBytes = 16 << 10 }
+        #expect(result.totals.eventsRead == 400)
+        #expect(result.skippedLines(.notJSON) == junkAt)
+        #expect(result.inputs.first?.members.first?.lines == 404)
+    }
+
+    // MARK: - Documents
+
+    @Test func splitsATopLevelArrayIntoItsItemsAtTheLinesTheyStart() throws {
+        let items = try EventLine.numbered(12).map { try prettyPrinted($0.json) }
+        var document = "[\n"
+        var line = 2
+        var starts: [Int] = []
+        for (index, item) in items.enumerated() {
+            starts.append(line)
+            document += item + (index == items.count - 1 ? "\n" : ",\n")
+            line += countLines(Array((item + "\n").utf8))
+        }
+        document += "]\n"
+        var generator = SeededGenerator(seed: 12)
+        let (outputs, format) = chunk(Array(document.utf8), targetBytes: 2_000) {
+            Int.random(in: 1...3_000, using: &generator)
+        }
+        #expect(format == .document)
+        #expect(recordStartLines(outputs) == starts)
+        #expect(outputs.allSatisfy { $0.skips.isEmpty })
+        let records = outputs.flatMap(\.bytes).split(separator: 0x0A)
+        #expect(records.count == 12, "one line per item")
+
+        let path = try directory.write("events.json", document)
+        let result = Analysis.run([path])
+        #expect(result.totals.eventsRead == 12)
+        #expect(result.totals.recordsSkipped == 0)
+    }
+
+    @Test func splitsPrettyPrintedEventListsAtTheLinesTheyStart() throws {
+        // Three webhook batches saved one after another, each pretty-printed.
+        var document = ""
+        var starts: [Int] = []
+        var number = 1
+        for size in [4, 1, 7] {
+            let items = EventLine.numbered(size, from: number).map(\.json).joined(separator: ",")
+            number += size
+            starts.append(countLines(Array(document.utf8)) + 1)
+            let batch = #"{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[\#(items)]}"#
+            document += try prettyPrinted(batch) + "\n"
+        }
+        let (outputs, format) = chunk(Array(document.utf8), blockSize: 333, targetBytes: 1_500)
+        #expect(format == .document)
+        #expect(recordStartLines(outputs) == starts)
+
+        let path = try directory.write("batches.json", document)
+        let result = Analysis.run([path])
+        #expect(result.totals.eventsRead == 12)
+        #expect(result.totals.distinctRequests == 12)
+        #expect(result.totals.recordsSkipped == 0)
+    }
+
+    @Test func aSingleLineEventListIsOneRecordOfManyEvents() throws {
+        let items = EventLine.numbered(5).map(\.json).joined(separator: ",")
+        let path = try directory.write("batch.log", lines: [
+            #"{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[\#(items)]}"#,
+            EventLine(number: 6).json,
+        ])
+        let result = Analysis.run([path])
+        #expect(result.totals.eventsRead == 6)
+        #expect(result.inputs.first?.members.first?.lines == 2)
+    }
+
+    @Test func junkBetweenDocumentRecordsIsNotJSONAtItsLine() throws {
+        let first = try prettyPrinted(EventLine(number: 1).json)
+        let second = try prettyPrinted(EventLine(number: 2).json)
+        let document = first + "\n-- page 2 --\n" + second + "\n"
+        let junkLine = countLines(Array((first + "\n").utf8)) + 1
+        let path = try directory.write("events.json", document)
+        let result = Analysis.run([path])
+        #expect(result.totals.eventsRead == 2)
+        #expect(result.skippedLines(.notJSON) == [junkLine])
+    }
+
+    @Test func aDocumentCutOffInsideARecordCountsItAsCutOff() throws {
+        let first = try prettyPrinted(EventLine(number: 1).json)
+        let second = try prettyPrinted(EventLine(number: 2).json)
+        let document = "[\n" + first + ",\n" + second.prefix(second.count / 2)
+        let path = try directory.write("events.json", document)
+        let result = Analysis.run([path])
+        #expect(result.totals.eventsRead == 1)
+        #expect(result.skippedLines(.cutOff) == [2 + countLines(Array((first + "\n").utf8))])
+    }
+
+    @Test func anOverLongDocumentRecordIsSkippedAtItsLine() throws {
+        var big = EventLine(number: 2)
+        big.requestObject = #"{"data":"\#(String(repeating: "q", count: 30_000))"}"#
+        let first = try prettyPrinted(EventLine(number: 1).json)
+        let (second, third) = (try prettyPrinted(big.json), try prettyPrinted(EventLine(number: 3).json))
+        let document = "[\n" + first + ",\n" + second + ",\n" + third + "\n]\n"
+        let path = try directory.write("events.json", document)
+        let result = Analysis.run([path]) { $0.maximumRecordBytes = 10_000 }
+        #expect(result.totals.eventsRead == 2)
+        #expect(result.skippedLines(.overLong) == [2 + countLines(Array((first + "\n").utf8))])
+    }
+
+    // MARK: - Sniffing
+
+    @Test func sniffsJSONLinesAndDocuments() {
+        let event = EventLine(number: 1).json
+        #expect(LineChunker.format(of: Array((event + "\n" + event + "\n").utf8)) == .lines)
+        #expect(LineChunker.format(of: Array("[\n  {\n".utf8)) == .document)
+        #expect(LineChunker.format(of: Array("{\n  \"kind\": \"EventList\",\n".utf8)) == .document)
+        #expect(LineChunker.format(of: Array(("garbage from a crash\n" + event + "\n").utf8)) == .lines,
+                "junk at the start does not hide the events after it")
+        #expect(LineChunker.format(of: []) == .lines)
+    }
+
+    @Test func markdownIsNotAuditData() {
+        let markdown = """
+        # Incident 4711
+
+        Logs are in `audit/`. The apiserver flags were:
+
+        ```json
+        {"auditPolicy": "/etc/kubernetes/audit.yaml"}
+        ```
+        """
+        #expect(LineChunker.format(of: Array(markdown.utf8)) == .notAuditData)
+    }
+
+    @Test func pythonSourceWithBraceLinesIsNotAuditData() {
+        let python = """
+        import json
+
+        DEFAULTS = \\
+        {"kind": "Event", "level": "Metadata"}
+
+        def load(path):
+            return [json.loads(line) for line in open(path)]
+        {
+        }
+        """
+        #expect(LineChunker.format(of: Array(python.utf8)) == .notAuditData)
+    }
+
+    @Test func aMarkdownFileThroughThePipelineIsSkippedAsNotAuditData() throws {
+        let path = try directory.write("NOTES.md", "# Notes\n\n{\"a\": 1}\n")
+        let result = Analysis.run([path])
+        #expect(result.totals.eventsRead == 0)
+        #expect(result.totals.recordsSkipped == 0)
+        #expect(result.input(path)?.problems.map(\.kind) == [.notAuditData])
+    }
+}

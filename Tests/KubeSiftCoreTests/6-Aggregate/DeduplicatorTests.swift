@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+@testable import KubeSiftCore
+
+@Suite struct DeduplicatorTests {
+    let directory: TemporaryDirectory
+
+    init() throws { directory = try TemporaryDirectory() }
+
+    // MARK: - The index
+
+    @Test func tellsNewEventsNewRequestsAndTheFirstResponse() {
+        let deduplicator = Deduplicator(shardCount: 4)
+        let request = Fingerprint(high: 1, low: 2)
+        let received = deduplicator.record(request: request, stage: .requestReceived)
+        #expect(received == (true, true, false))
+        let started = deduplicator.record(request: request, stage: .responseStarted)
+        #expect(started == (true, false, true))
+        let again = deduplicator.record(request: request, stage: .responseStarted)
+        #expect(again == (false, false, false))
+        let complete = deduplicator.record(request: request, stage: .responseComplete)
+        #expect(complete == (true, false, false), "the response was already counted at ResponseStarted")
+        #expect(deduplicator.distinctRequests == 1)
+    }
+
+    @Test func countsDistinctRequestsAcrossShardsAndThreads() async {
+        let deduplicator = Deduplicator()
+        let outcomes = await withTaskGroup(of: Int.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    // Every worker records the same 1 000 requests; only one of them sees each first.
+                    (0..<1_000).reduce(0) { firsts, index in
+                        // Each worker starts at a different place, so that they contend for the same keys.
+                        let key = (index + worker * 125) % 1_000
+                        let fingerprint = Fingerprint(high: UInt64(key) &* 0x9E37_79B9, low: UInt64(key))
+                        return firsts + (deduplicator.record(request: fingerprint, stage: .responseComplete).newEvent ? 1 : 0)
+                    }
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(outcomes == 1_000)
+        #expect(deduplicator.distinctRequests == 1_000)
+    }
+
+    // MARK: - Folding through the pipeline
+
+    private func writeLog(_ relative: String, _ events: [EventLine]) throws -> String {
+        try directory.write(relative, lines: events.map(\.json))
+    }
+
+    @Test func theSameFileTwiceIsAllDuplicates() throws {
+        let events = EventLine.numbered(40)
+        let original = try writeLog("a/audit.log", events)
+        try directory.makeDirectory("b")
+        try FileManager.default.copyItem(atPath: original, toPath: directory.path("b/audit.log"))
+        let once = Analysis.run([original])
+        let twice = Analysis.run([directory.path("a"), directory.path("b")])
+        #expect(twice.totals.eventsRead == 80)
+        #expect(twice.totals.duplicateEvents == 40)
+        #expect(twice.totals.distinctEvents == 40)
+        #expect(twice.totals.distinctRequests == once.totals.distinctRequests)
+        #expect(twice.totals.distinctRequests == 40)
+        #expect(twice.activity == once.activity, "duplicates add nothing to the activity")
+    }
+
+    @Test func aRotatedGzipCopyOverlappingTheLiveLogIsDeduplicated() throws {
+        // The rotated file holds events 1…60; the live log starts again at 55 (an overlapping sync).
+        let rotated = try writeLog("logs/audit.log.1", EventLine.numbered(60))
+        try Fixture.compress(rotated, with: .gzip)
+        try FileManager.default.removeItem(atPath: rotated)
+        _ = try writeLog("logs/audit.log", EventLine.numbered(46, from: 55))
+        let result = Analysis.run([directory.path("logs")])
+        #expect(result.totals.eventsRead == 60 + 46)
+        #expect(result.totals.duplicateEvents == 6)
+        #expect(result.totals.distinctRequests == 100)
+    }
+
+    @Test func theStagesOfOneRequestAreOneRequestOfSeveralEvents() throws {
+        var received = EventLine(number: 7)
+        received.stage = "RequestReceived"
+        received.code = nil
+        received.stageDelay = 0
+        var complete = EventLine(number: 7)
+        // A create is posted to the collection; only the later stage knows the name, from the body.
+        complete.requestURI = received.effectiveRequestURI
+        complete.name = "web-0"
+        complete.code = 201
+        complete.verb = "create"
+        received.verb = "create"
+        let path = try writeLog("audit.log", [received, complete])
+        let result = Analysis.run([path])
+        #expect(result.totals.eventsRead == 2)
+        #expect(result.totals.distinctEvents == 2)
+        #expect(result.totals.duplicateEvents == 0)
+        #expect(result.totals.distinctRequests == 1)
+        #expect(result.activity.dimensions[.user]?["alice@example.com"]?.requests == 1)
+        #expect(result.activity.dimensions[.responseCode]?.mapValues(\.requests) == ["201": 1])
+    }
+
+    @Test func aReusedAuditIDCannotHideAnotherRequest() throws {
+        // An attacker who sets the Audit-ID header gets the same auditID for two different requests.
+        var innocent = EventLine(number: 1)
+        innocent.resource = "configmaps"
+        var hidden = EventLine(number: 1)
+        hidden.resource = "secrets"
+        hidden.name = "db-password"
+        hidden.received += 5_000_000
+        var sameURILater = EventLine(number: 1)
+        sameURILater.received += 9_000_000
+        let path = try writeLog("audit.log", [innocent, hidden, sameURILater])
+        let result = Analysis.run([path])
+        #expect(result.totals.eventsRead == 3)
+        #expect(result.totals.duplicateEvents == 0)
+        #expect(result.totals.distinctRequests == 3)
+        #expect(result.activity.dimensions[.resource]?.mapValues(\.requests) == ["configmaps": 1, "secrets": 1, "pods": 1])
+    }
+
+    @Test func anEscapedAndAPlainSpellingOfOneEventAreTheSameEvent() throws {
+        var withQuery = EventLine(number: 3)
+        withQuery.requestURI = "/api/v1/namespaces/shop/pods?limit=500&resourceVersion=0"
+        let goStyle = withQuery.json  // `&` written as \u0026, as Go writes it
+        let plain = goStyle.replacingOccurrences(of: #"\u0026"#, with: "&")
+        #expect(goStyle != plain)
+        let path = try directory.write("audit.log", lines: [goStyle, plain])
+        let result = Analysis.run([path])
+        #expect(result.totals.duplicateEvents == 1)
+        #expect(result.totals.distinctRequests == 1)
+    }
+}
