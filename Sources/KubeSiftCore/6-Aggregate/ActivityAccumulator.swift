@@ -11,26 +11,27 @@ import Darwin
 /// Each worker owns one; they are merged once at the end. Keys are interned per dimension in a
 /// ``SpanTable``, so counting an event builds no `String`.
 struct ActivityAccumulator {
+    /// What one event adds to each of its request's dimensions.
+    fileprivate struct Change {
+        var requests: Int
+        var denied: Int
+        var time: Timestamp?
+    }
+
     private struct Tally {
         var table: SpanTable
         var counts: [ActivityCount] = []
         var overflow = ActivityCount()
 
         @inline(__always)
-        mutating func count(_ start: UnsafeRawPointer, _ length: Int, time: Timestamp?, request: Bool, denied: Bool) {
+        mutating func count(_ start: UnsafeRawPointer, _ length: Int, _ change: Change) {
             let index = table.index(of: start, count: length)
             if index == SpanTable.overflow {
-                if request { overflow.requests += 1 }
-                if denied { overflow.denied += 1 }
-                overflow.see(time)
+                overflow.apply(change)
                 return
             }
             if index == counts.count { counts.append(ActivityCount()) }
-            if request {
-                counts[index].requests += 1
-                counts[index].see(time)
-            }
-            if denied { counts[index].denied += 1 }
+            counts[index].apply(change)
         }
     }
 
@@ -52,27 +53,33 @@ struct ActivityAccumulator {
         tallies = Self.keyedDimensions.map { _ in Tally(table: SpanTable(seed: seeds.table, limit: keyLimit)) }
     }
 
-    /// Counts one deduplicated event: its request's dimensions when it opens a new request, its
-    /// response code and denial when it is the first of the request's stages to carry the response
-    /// (kube-apiserver writes the same code into `ResponseStarted` and `ResponseComplete`).
-    mutating func record(_ event: ScannedEvent, base: UnsafePointer<UInt8>, time: Timestamp?, stage: AuditStage,
-                         newRequest: Bool, firstResponse: Bool)
+    /// Counts one deduplicated event: its request's dimensions when it opens a new request, and the
+    /// change to the request's response (see ``ResponseUpdate``) in codes and denials.
+    mutating func record(_ event: ScannedEvent, base: UnsafePointer<UInt8>, time: Timestamp?, newRequest: Bool,
+                         response: ResponseUpdate)
     {
-        let code = firstResponse ? event.responseCode : nil
-        let denied = code == 401 || code == 403
-        if let code {
-            codes[code, default: ActivityCount()].requests += 1
-            codes[code, default: ActivityCount()].see(time)
-            if denied { codes[code, default: ActivityCount()].denied += 1 }
+        var deniedChange = 0
+        switch response {
+        case .none:
+            break
+        case let .count(code):
+            countCode(code, by: 1)
+            deniedChange = Self.isDenied(code) ? 1 : 0
+        case let .replace(old, new):
+            countCode(old, by: -1)
+            countCode(new, by: 1)
+            deniedChange = (Self.isDenied(new) ? 1 : 0) - (Self.isDenied(old) ? 1 : 0)
         }
-        guard newRequest || denied else { return }
+        guard newRequest || deniedChange != 0 else { return }
+        let requests = newRequest ? 1 : 0
         if let time {
             var hour = hourly[time.hourStart.microseconds, default: HourlyCount()]
-            if newRequest { hour.requests += 1 }
-            if denied { hour.denied += 1 }
+            hour.requests += requests
+            hour.denied += deniedChange
             hourly[time.hourStart.microseconds] = hour
         }
-        count(0, event.username, base: base, time: time, request: newRequest, denied: denied, absent: "(unknown)")
+        let change = Change(requests: requests, denied: deniedChange, time: time)
+        count(0, event.username, base: base, change, absent: "(unknown)")
         if event.username.isPresent {
             let prefix: StaticString = "system:serviceaccount:"
             let prefixLength = prefix.utf8CodeUnitCount
@@ -80,40 +87,47 @@ struct ActivityAccumulator {
                memcmp(base + event.username.start, prefix.utf8Start, prefixLength) == 0 {
                 var account = event.username
                 account.start += prefixLength
-                count(1, account, base: base, time: time, request: newRequest, denied: denied, absent: nil)
+                count(1, account, base: base, change, absent: nil)
             }
         }
-        count(2, event.firstSourceIP, base: base, time: time, request: newRequest, denied: denied, absent: nil)
-        count(3, event.namespace, base: base, time: time, request: newRequest, denied: denied, absent: nil)
-        countResource(event, base: base, time: time, request: newRequest, denied: denied)
-        count(5, event.verb, base: base, time: time, request: newRequest, denied: denied, absent: "(none)")
-        count(6, event.userAgent, base: base, time: time, request: newRequest, denied: denied, absent: "(none)")
+        count(2, event.firstSourceIP, base: base, change, absent: nil)
+        count(3, event.namespace, base: base, change, absent: nil)
+        countResource(event, base: base, change)
+        count(5, event.verb, base: base, change, absent: "(none)")
+        count(6, event.userAgent, base: base, change, absent: "(none)")
+    }
+
+    /// 401 Unauthorized and 403 Forbidden: the requests the report calls denied.
+    static func isDenied(_ code: Int?) -> Bool { code == 401 || code == 403 }
+
+    /// Response codes keep no first and last seen: a request's code can move from one stage's to a
+    /// later one's, and the times of a code it moved away from would depend on thread timing.
+    private mutating func countCode(_ code: Int?, by delta: Int) {
+        guard let code else { return }
+        var count = codes[code, default: ActivityCount()]
+        count.requests += delta
+        if Self.isDenied(code) { count.denied += delta }
+        codes[code] = count
     }
 
     @inline(__always)
-    private mutating func count(_ dimension: Int, _ span: StringSpan, base: UnsafePointer<UInt8>, time: Timestamp?,
-                                request: Bool, denied: Bool, absent: StaticString?)
+    private mutating func count(_ dimension: Int, _ span: StringSpan, base: UnsafePointer<UInt8>, _ change: Change,
+                                absent: StaticString?)
     {
         if !span.isPresent {
             guard let absent else { return }
-            tallies[dimension].count(absent.utf8Start, absent.utf8CodeUnitCount, time: time, request: request,
-                                     denied: denied)
+            tallies[dimension].count(absent.utf8Start, absent.utf8CodeUnitCount, change)
         } else if span.escaped {
             JSONText.unescape(base + span.start, span.count, into: &unescaped)
-            unescaped.withUnsafeBytes {
-                tallies[dimension].count($0.baseAddress ?? UnsafeRawPointer(base), $0.count, time: time,
-                                         request: request, denied: denied)
-            }
+            unescaped.withUnsafeBytes { tallies[dimension].count($0.baseAddress ?? UnsafeRawPointer(base), $0.count, change) }
         } else {
-            tallies[dimension].count(base + span.start, span.count, time: time, request: request, denied: denied)
+            tallies[dimension].count(base + span.start, span.count, change)
         }
     }
 
     /// Resources are named as Kubernetes names them: `pods`, `pods/exec`, `deployments.apps`,
     /// `deployments.apps/scale`; requests to non-resource URLs by their path (`/healthz`).
-    private mutating func countResource(_ event: ScannedEvent, base: UnsafePointer<UInt8>, time: Timestamp?,
-                                        request: Bool, denied: Bool)
-    {
+    private mutating func countResource(_ event: ScannedEvent, base: UnsafePointer<UInt8>, _ change: Change) {
         scratch.removeAll(keepingCapacity: true)
         func append(_ span: StringSpan) {
             if span.escaped {
@@ -139,9 +153,7 @@ struct ActivityAccumulator {
         } else {
             return
         }
-        scratch.withUnsafeBytes {
-            tallies[4].count($0.baseAddress!, $0.count, time: time, request: request, denied: denied)
-        }
+        scratch.withUnsafeBytes { tallies[4].count($0.baseAddress!, $0.count, change) }
     }
 
     /// The counts so far, keyed by text.
@@ -153,7 +165,7 @@ struct ActivityAccumulator {
             for index in 0..<tally.counts.count {
                 values[tally.table.key(at: index), default: ActivityCount()].merge(tally.counts[index])
             }
-            if tally.overflow.requests > 0 || tally.overflow.denied > 0 {
+            if tally.overflow != ActivityCount() {
                 values["(other)", default: ActivityCount()].merge(tally.overflow)
                 stats.overflowed[dimension] = tally.overflow.requests
             }
@@ -167,3 +179,10 @@ struct ActivityAccumulator {
     }
 }
 
+private extension ActivityCount {
+    mutating func apply(_ change: ActivityAccumulator.Change) {
+        requests += change.requests
+        denied += change.denied
+        if change.requests > 0 { see(change.time) }
+    }
+}

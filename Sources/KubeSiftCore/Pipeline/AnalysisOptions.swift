@@ -12,6 +12,8 @@ package struct AnalysisOptions: Sendable {
     package var chunkBytes = 1 << 20
     /// A record (line, or document value) longer than this is skipped, not held.
     package var maximumRecordBytes = 64 << 20
+    /// Memory the request index may use before it spills time slots to disk (see ``Deduplicator``).
+    package var indexMemoryBytes = 64 << 20
 
     package init(paths: [String], workers: Int = ProcessInfoLite.activeProcessorCount) {
         self.paths = paths

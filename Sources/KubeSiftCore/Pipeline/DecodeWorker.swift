@@ -47,6 +47,7 @@ final class DecodeWorker {
     private let progress: ProgressCounters?
     private let decoder = ChunkDecoder()
     private var accumulator: ActivityAccumulator
+    private var cursor = Deduplicator.Cursor()
     private var tallies: [ChunkTally] = []
     private var totals = EventTotals()
 
@@ -93,15 +94,15 @@ final class DecodeWorker {
             totals.withoutTime += 1
         }
         let stage = Self.stage(of: event, base: base)
-        let (newEvent, newRequest, firstResponse) = deduplicator.record(
-            request: RequestFingerprint.of(event, base: base, seeds: seeds), stage: stage)
-        guard newEvent else {
+        let outcome = deduplicator.record(
+            request: RequestFingerprint.of(event, base: base, seeds: seeds), slot: Deduplicator.slot(of: time),
+            stage: stage, code: event.responseCode, cursor: &cursor)
+        guard outcome.isNewEvent else {
             totals.duplicates += 1
             return
         }
         totals.distinctEvents += 1
-        accumulator.record(event, base: base, time: time, stage: stage, newRequest: newRequest,
-                           firstResponse: firstResponse)
+        accumulator.record(event, base: base, time: time, newRequest: outcome.isNewRequest, response: outcome.response)
     }
 
     /// The time the request was received; `v1beta1` files may only have `timestamp`, and a few

@@ -62,9 +62,11 @@ package enum Pipeline {
         group.wait()
 
         for skipped in inputs.skipped { log(skipped.problem, path: skipped.path, logger: logger) }
-        return ResultAssembler(files: files, skippedPaths: inputs.skipped, window: options.window)
+        var result = ResultAssembler(files: files, skippedPaths: inputs.skipped, window: options.window)
             .assemble(readResults: shared.readResults(), workerOutputs: shared.workerOutputs(),
                       distinctRequests: shared.deduplicator.distinctRequests)
+        result.indexSpills = shared.deduplicator.spillCount
+        return result
     }
 
     private static func startThread(_ group: DispatchGroup, _ body: @escaping @Sendable () -> Void) {
@@ -91,7 +93,7 @@ package enum Pipeline {
 private final class SharedRunState: Sendable {
     let queue: WorkQueue<Chunk>
     let pool: BufferPool
-    let deduplicator = Deduplicator()
+    let deduplicator: Deduplicator
     let seeds = HashSeeds.random()
     private let nextFile = Atomic<Int>(0)
     private let readersDone = Atomic<Int>(0)
@@ -99,6 +101,7 @@ private final class SharedRunState: Sendable {
     private let outputs = Mutex<[WorkerOutput]>([])
 
     init(options: AnalysisOptions) {
+        deduplicator = Deduplicator(memoryBudget: options.indexMemoryBytes)
         queue = WorkQueue(capacity: options.workers * 2)
         pool = BufferPool(bufferCapacity: options.chunkBytes + options.chunkBytes / 4,
                           retained: options.workers * 3 + 2)

@@ -36,6 +36,7 @@ extension KubeSift {
             options.window = try window.window(now: now)
             options.maximumRecordBytes = inputs.maxRecordMib << 20
             options.readLimits.maximumNesting = inputs.maxNesting
+            options.indexMemoryBytes = inputs.indexMemoryMib << 20
 
             // The output directory exists (with its marker) before discovery, so a report written
             // inside an input directory is never read back as input.

@@ -17,6 +17,10 @@ struct InputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Skip records longer than this many MiB instead of holding them.", valueName: "MiB"))
     var maxRecordMib = 64
 
+    @Option(help: ArgumentHelp("Memory for the index that counts each request once; past it, time slots spill to a temporary file.",
+                               valueName: "MiB"))
+    var indexMemoryMib = 64
+
     @Option(help: ArgumentHelp("Open archives nested at most this deep (a .tar.gz of .log.gz files is 2).", valueName: "n"))
     var maxNesting = 4
 
@@ -27,6 +31,7 @@ struct InputOptions: ParsableArguments {
         }
         if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs takes a number from 1 to 256.") }
         guard (1...4096).contains(maxRecordMib) else { throw ValidationError("--max-record-mib takes a number from 1 to 4096.") }
+        guard (1...65536).contains(indexMemoryMib) else { throw ValidationError("--index-memory-mib takes a number from 1 to 65536.") }
         guard (1...16).contains(maxNesting) else { throw ValidationError("--max-nesting takes a number from 1 to 16.") }
     }
 }

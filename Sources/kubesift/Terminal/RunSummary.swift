@@ -35,6 +35,9 @@ struct RunSummary {
             lines.append("  damaged:  \(damaged.count) input\(damaged.count == 1 ? "" : "s"): "
                 + damaged.prefix(3).map(\.path).joined(separator: ", ") + (damaged.count > 3 ? ", …" : ""))
         }
+        if result.indexSpills > 0 {
+            lines.append("  index:    spilled \(result.indexSpills) time slots to disk to stay within --index-memory-mib")
+        }
         lines.append("  report:   \(reportPath)")
         return lines.joined(separator: "\n") + "\n"
     }

@@ -9,18 +9,38 @@ import Testing
 
     // MARK: - The index
 
-    @Test func tellsNewEventsNewRequestsAndTheFirstResponse() {
-        let deduplicator = Deduplicator(shardCount: 4)
+    @Test func tellsNewEventsNewRequestsAndWhichResponseCounts() {
+        let deduplicator = Deduplicator()
         let request = Fingerprint(high: 1, low: 2)
         let received = deduplicator.record(request: request, stage: .requestReceived)
-        #expect(received == (true, true, false))
-        let started = deduplicator.record(request: request, stage: .responseStarted)
-        #expect(started == (true, false, true))
-        let again = deduplicator.record(request: request, stage: .responseStarted)
-        #expect(again == (false, false, false))
-        let complete = deduplicator.record(request: request, stage: .responseComplete)
-        #expect(complete == (true, false, false), "the response was already counted at ResponseStarted")
+        #expect(received == DeduplicationOutcome(isNewEvent: true, isNewRequest: true, response: .none))
+        let started = deduplicator.record(request: request, stage: .responseStarted, code: 101)
+        #expect(started == DeduplicationOutcome(isNewEvent: true, isNewRequest: false, response: .count(code: 101)))
+        let again = deduplicator.record(request: request, stage: .responseStarted, code: 101)
+        #expect(again == DeduplicationOutcome(isNewEvent: false, isNewRequest: false, response: .none))
+        let complete = deduplicator.record(request: request, stage: .responseComplete, code: 101)
+        #expect(complete == DeduplicationOutcome(isNewEvent: true, isNewRequest: false,
+                                                 response: .replace(old: 101, new: 101)))
         #expect(deduplicator.distinctRequests == 1)
+    }
+
+    /// A Panic after ResponseStarted carries another code. Whichever stage a worker records first,
+    /// the request ends up counted once, with the code of its most final stage.
+    @Test(arguments: [[AuditStage.responseStarted, .panic], [.panic, .responseStarted]])
+    func theMostFinalResponseStageCountsWhateverTheOrder(_ order: [AuditStage]) {
+        let deduplicator = Deduplicator()
+        let request = Fingerprint(high: 3, low: 4)
+        var counted: [Int: Int] = [:]
+        for stage in order {
+            switch deduplicator.record(request: request, stage: stage, code: stage == .panic ? 500 : 200).response {
+            case .none: break
+            case let .count(code): counted[code!, default: 0] += 1
+            case let .replace(old, new):
+                counted[old!, default: 0] -= 1
+                counted[new!, default: 0] += 1
+            }
+        }
+        #expect(counted.filter { $0.value != 0 } == [500: 1])
     }
 
     @Test func countsDistinctRequestsAcrossShardsAndThreads() async {
@@ -33,7 +53,8 @@ import Testing
                         // Each worker starts at a different place, so that they contend for the same keys.
                         let key = (index + worker * 125) % 1_000
                         let fingerprint = Fingerprint(high: UInt64(key) &* 0x9E37_79B9, low: UInt64(key))
-                        return firsts + (deduplicator.record(request: fingerprint, stage: .responseComplete).newEvent ? 1 : 0)
+                        let outcome = deduplicator.record(request: fingerprint, slot: Int64(key % 7), stage: .responseComplete)
+                        return firsts + (outcome.isNewEvent ? 1 : 0)
                     }
                 }
             }
@@ -41,6 +62,31 @@ import Testing
         }
         #expect(outcomes == 1_000)
         #expect(deduplicator.distinctRequests == 1_000)
+    }
+
+    /// With a budget far below the index's size, slots spill to disk and are read back when a late
+    /// duplicate reaches them: the counts stay exact.
+    @Test func spillingSlotsToDiskKeepsCountingExact() {
+        let deduplicator = Deduplicator(memoryBudget: 1, spillDirectory: directory.url.appendingPathComponent("index"))
+        var cursor = Deduplicator.Cursor()
+        func fingerprint(_ request: Int) -> Fingerprint { Fingerprint(high: UInt64(request) &* 0x9E37_79B9_7F4A_7C15, low: UInt64(request)) }
+        var newRequests = 0
+        for request in 0..<40_000 {
+            let outcome = deduplicator.record(request: fingerprint(request), slot: Int64(request / 2_000),
+                                              stage: .responseComplete, code: 200, cursor: &cursor)
+            newRequests += outcome.isNewRequest ? 1 : 0
+        }
+        #expect(deduplicator.spillCount > 0, "a 1-byte budget must spill")
+        // Replay every 7th request, oldest slots first: each is found again, though its slot was on disk.
+        var duplicates = 0
+        for request in stride(from: 0, to: 40_000, by: 7) {
+            let outcome = deduplicator.record(request: fingerprint(request), slot: Int64(request / 2_000),
+                                              stage: .responseComplete, code: 200, cursor: &cursor)
+            duplicates += outcome.isNewEvent ? 0 : 1
+        }
+        #expect(newRequests == 40_000)
+        #expect(duplicates == (40_000 + 6) / 7)
+        #expect(deduplicator.distinctRequests == 40_000)
     }
 
     // MARK: - Folding through the pipeline

@@ -135,20 +135,23 @@ import Testing
         return directory.path("evidence")
     }
 
-    @Test func oneWorkerAndEightWorkersWriteByteIdenticalReports() throws {
+    @Test func oneWorkerEightWorkersAndASpillingIndexWriteByteIdenticalReports() throws {
         let evidence = try writeMixedEvidence()
         let parameters = ReportDocument.Parameters(
             paths: [evidence], cluster: nil, clusterFromDirectory: true, since: nil, until: nil, now: nil,
             maximumRecordBytes: 64 << 20, maximumNesting: 4)
         let generatedAt = Timestamp(microseconds: EventLine.baseTime)
         var reports: [[UInt8]] = []
-        for workers in [1, 8, 3, 8] {
+        // The last run also squeezes the request index into a budget it must spill to keep.
+        for (workers, indexBudget) in [(1, 64 << 20), (8, 64 << 20), (3, 64 << 20), (8, 1)] {
             let result = Analysis.run([evidence], workers: workers) { options in
                 options.clusterFromDirectory = true
                 options.chunkBytes = 4_096
+                options.indexMemoryBytes = indexBudget
             }
             #expect(result.totals.eventsRead > 1_000)
             #expect(result.totals.duplicateEvents > 0)
+            #expect(indexBudget > 1 || result.indexSpills > 0, "the 1-byte budget must make the index spill")
             reports.append(try ReportDocument(result: result, parameters: parameters, generatedAt: generatedAt).encoded())
         }
         #expect(reports.allSatisfy { $0 == reports[0] })
