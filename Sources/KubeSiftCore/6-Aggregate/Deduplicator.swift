@@ -59,7 +59,7 @@ package final class Deduplicator: Sendable {
     /// - Parameters:
     ///   - memoryBudget: bytes the index may hold in memory before it spills slots to disk.
     ///   - spillDirectory: where spilled slots go; created when first needed, removed at the end.
-    package init(memoryBudget: Int = 64 << 20, spillDirectory: URL? = nil) {
+    package init(memoryBudget: Int = 32 << 20, spillDirectory: URL? = nil) {
         budgetEntries = max(16, memoryBudget / Self.bytesPerRequest)
         self.spillDirectory = spillDirectory ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("kubesift-index-\(UUID().uuidString)")

@@ -13,7 +13,7 @@ package struct AnalysisOptions: Sendable {
     /// A record (line, or document value) longer than this is skipped, not held.
     package var maximumRecordBytes = 64 << 20
     /// Memory the request index may use before it spills time slots to disk (see ``Deduplicator``).
-    package var indexMemoryBytes = 64 << 20
+    package var indexMemoryBytes = 32 << 20
 
     package init(paths: [String], workers: Int = ProcessInfoLite.activeProcessorCount) {
         self.paths = paths

@@ -19,7 +19,7 @@ struct InputOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Memory for the index that counts each request once; past it, time slots spill to a temporary file.",
                                valueName: "MiB"))
-    var indexMemoryMib = 64
+    var indexMemoryMib = 32
 
     @Option(help: ArgumentHelp("Open archives nested at most this deep (a .tar.gz of .log.gz files is 2).", valueName: "n"))
     var maxNesting = 4

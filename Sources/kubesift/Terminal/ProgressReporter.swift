@@ -1,13 +1,12 @@
 import Foundation
 import KubeSiftCore
-import Synchronization
 
 /// Shows progress on stderr while the pipeline runs: one live line on a terminal (bytes, events/s,
 /// ETA), a plain line every ten seconds otherwise (cron mail, CI logs).
 final class ProgressReporter: Sendable {
     private let counters: ProgressCounters
     private let live: Bool
-    private let stopped = Atomic<Bool>(false)
+    private let stopRequested = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
 
     init(counters: ProgressCounters, live: Bool) {
@@ -19,8 +18,8 @@ final class ProgressReporter: Sendable {
         let thread = Thread { [self] in
             let start = Date()
             var lastLine = Date.distantPast
-            while !stopped.load(ordering: .relaxed) {
-                Thread.sleep(forTimeInterval: 0.2)
+            // Waiting on the stop signal, not sleeping, so that a short run ends at once.
+            while stopRequested.wait(timeout: .now() + 0.2) == .timedOut {
                 let elapsed = Date().timeIntervalSince(start)
                 guard elapsed >= 1 else { continue }
                 if live {
@@ -37,7 +36,7 @@ final class ProgressReporter: Sendable {
     }
 
     func stop() {
-        stopped.store(true, ordering: .relaxed)
+        stopRequested.signal()
         finished.wait()
     }
 
