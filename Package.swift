@@ -20,11 +20,18 @@ let package = Package(
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]
         ),
+        // zlib, zstd and liblzma, which libarchive links too: read directly only to salvage what
+        // libarchive drops when a stream breaks.
+        .systemLibrary(
+            name: "CCompression",
+            providers: [.apt(["zlib1g-dev", "libzstd-dev", "liblzma-dev"]), .brew(["zlib", "zstd", "xz"])]
+        ),
         // The engine: one folder per pipeline stage, numbered so the tree shows the flow.
         .target(
             name: "KubeSiftCore",
             dependencies: [
                 "CArchive",
+                "CCompression",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]

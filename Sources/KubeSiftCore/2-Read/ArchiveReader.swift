@@ -76,7 +76,7 @@ struct ArchiveReader {
                 result.problems.append(InputProblem(kind: Self.kind(of: message), message: message))
             }
         } else {
-            var walk = Walk(limits: limits, sink: sink)
+            var walk = Walk(path: path, limits: limits, sink: sink)
             let cleanEnd = walk.readEntries(of: handle, depth: 0, prefix: nil, outerCompressions: [])
             result.members = walk.members
             result.problems = walk.problems
@@ -128,12 +128,14 @@ struct ArchiveReader {
 
 /// The recursive walk over the entries of one archive and the archives inside it.
 private struct Walk {
+    let path: String
     let limits: ReadLimits
     let sink: any MemberSink
     var members: [MemberReadResult] = []
     var problems: [InputProblem] = []
 
-    init(limits: ReadLimits, sink: any MemberSink) {
+    init(path: String, limits: ReadLimits, sink: any MemberSink) {
+        self.path = path
         self.limits = limits
         self.sink = sink
     }
@@ -199,11 +201,14 @@ private struct Walk {
             noteDataWarning(handle.takeDataWarning(), member: name)
             return source.failure == nil
         }
-        return readText(of: handle, name: name, first: first, compressions: compressions)
+        // A file that is one compressed stream can be decoded again directly if it breaks.
+        let salvageable = depth == 0 && handle.container == "plain" && compressions.count == 1
+            && StreamSalvager.canSalvage(compressions[0])
+        return readText(of: handle, name: name, first: first, compressions: compressions, salvageable: salvageable)
     }
 
     private mutating func readText(of handle: LibarchiveHandle, name: String?, first: UnsafeRawBufferPointer,
-                                   compressions: [String]) -> Bool
+                                   compressions: [String], salvageable: Bool) -> Bool
     {
         sink.beginMember(index: members.count, name: name)
         var decompressed = Int64(first.count)
@@ -221,6 +226,13 @@ private struct Walk {
                 break reading
             }
         }
+        var salvaged: Int64 = 0
+        if failure != nil && salvageable {
+            salvaged = StreamSalvager.salvage(path: path, compression: compressions[0], skipping: decompressed) {
+                sink.consume($0)
+            }
+            decompressed += salvaged
+        }
         let warning = handle.takeDataWarning()
         if let problem = sink.endMember(damaged: failure != nil || warning != nil) { problems.append(problem) }
         members.append(MemberReadResult(name: name, compressions: compressions, decompressedBytes: decompressed))
@@ -228,7 +240,8 @@ private struct Walk {
         if let failure {
             problems.append(InputProblem(
                 kind: ArchiveReader.kind(of: failure), member: name,
-                message: "\(failure) after \(decompressed) decompressed bytes; every record before the damage was analyzed"))
+                message: "\(failure) after \(decompressed) decompressed bytes; every record before the damage was analyzed"
+                    + (salvaged > 0 ? " (the last \(salvaged) bytes decoded directly with \(compressions[0]))" : "")))
             return false
         }
         return true
