@@ -77,7 +77,7 @@ struct ArchiveReader {
             }
         } else {
             var walk = Walk(path: path, limits: limits, sink: sink)
-            let cleanEnd = walk.readEntries(of: handle, depth: 0, prefix: nil, outerCompressions: [])
+            let cleanEnd = walk.readEntries(of: handle, depth: 0, prefix: nil)
             result.members = walk.members
             result.problems = walk.problems
             result.container = handle.container
@@ -141,9 +141,7 @@ private struct Walk {
     }
 
     /// Reads every entry of `handle`. Returns whether the archive ended cleanly.
-    mutating func readEntries(of handle: LibarchiveHandle, depth: Int, prefix: String?, outerCompressions: [String])
-        -> Bool
-    {
+    mutating func readEntries(of handle: LibarchiveHandle, depth: Int, prefix: String?) -> Bool {
         var consecutiveFailures = 0
         while true {
             switch handle.nextHeader() {
@@ -197,7 +195,7 @@ private struct Walk {
                 problems.append(InputProblem(kind: ArchiveReader.kind(of: message), member: name, message: message))
                 return source.failure == nil
             }
-            _ = readEntries(of: inner, depth: depth + 1, prefix: name, outerCompressions: compressions)
+            _ = readEntries(of: inner, depth: depth + 1, prefix: name)
             noteDataWarning(handle.takeDataWarning(), member: name)
             return source.failure == nil
         }

@@ -24,10 +24,11 @@ package enum JSONValue: Sendable, Equatable {
         }
     }
 
-    /// The member named `key` of an object (the first, if a hostile document repeats it).
+    /// The member named `key` of an object. When a document repeats a key, the last one counts, as
+    /// in Go's decoder (which the apiserver and every Kubernetes tool use) and in the event scanner.
     package subscript(key: String) -> JSONValue? {
         guard case let .object(members) = self else { return nil }
-        return members.first { $0.key == key }?.value
+        return members.last { $0.key == key }?.value
     }
 
     package var stringValue: String? {

@@ -11,9 +11,13 @@ import Testing
         ]))
     }
 
-    @Test func keepsTheFirstOfRepeatedKeysWhenLookedUp() throws {
+    /// Go's decoder keeps the last of repeated keys; so do the event scanner and this lookup, so a
+    /// hostile document reads the same to the apiserver's tooling and to every stage here.
+    @Test func keepsTheLastOfRepeatedKeysWhenLookedUpAsGoDoes() throws {
         let value = try JSONValue.parse(#"{"k":1,"k":2}"#)
-        #expect(value["k"] == .number("1"))
+        #expect(value["k"] == .number("2"))
+        let event = try #require(try AuditEvent.decode(record: #"{"auditID":"a","stage":"ResponseComplete","auditID":"b"}"#).get().first)
+        #expect(event.auditID == "b")
     }
 
     @Test(arguments: ["", "{", #"{"a":}"#, "[1 2]", "tru", "01x", "nul", "{} {}", #"{"a":1}}"#, "-", "+1"])
