@@ -865,21 +865,30 @@ extension SyntheticAuditLog {
         out.appendLiteral(#"/healthz \u003e/dev/null \u0026\u0026 exit 0\nexit 1\n","maintenance.html":"\u003c!doctype html\u003e\u003chtml\u003e\u003cbody\u003e\u003ch1\u003eBack soon\u003c/h1\u003e\u003c/body\u003e\u003c/html\u003e\n"}}"#)
     }
 
-    private func appendReplicaSet(_ request: Request, resourceVersion: Int64, to out: inout ByteSink) {
-        let workload = cluster.workloads[request.workload]
-        out.appendLiteral(#"{"kind":"ReplicaSet","apiVersion":"apps/v1","metadata":{"name":""#)
-        out.appendBytes(workload.replicaSetName)
+    /// The metadata a Deployment and its ReplicaSet share in shape, up to the opening of `labels.app`.
+    private func appendWorkloadMetadata(kind: StaticString, name: [UInt8], uid: [UInt8], workload: Workload,
+                                        creationKey: UInt64, resourceVersion: Int64, to out: inout ByteSink) {
+        out.appendLiteral(kind)
+        out.appendBytes(name)
         out.appendLiteral(#"","namespace":""#)
         out.appendBytes(cluster.namespaces[workload.namespace])
         out.appendLiteral(#"","uid":""#)
-        out.appendBytes(workload.replicaSetUID)
+        out.appendBytes(uid)
         out.appendLiteral(#"","resourceVersion":""#)
         out.appendDecimal(resourceVersion)
         out.appendLiteral(#"","generation":"#)
         out.appendDecimal(workload.revision)
         out.appendLiteral(#","creationTimestamp":""#)
-        appendCreationTimestamp(key: SyntheticCluster.replicaSetKey(ofWorkloadKey: workload.key), to: &out)
+        appendCreationTimestamp(key: creationKey, to: &out)
         out.appendLiteral(#"","labels":{"app":""#)
+    }
+
+    private func appendReplicaSet(_ request: Request, resourceVersion: Int64, to out: inout ByteSink) {
+        let workload = cluster.workloads[request.workload]
+        appendWorkloadMetadata(kind: #"{"kind":"ReplicaSet","apiVersion":"apps/v1","metadata":{"name":""#,
+                               name: workload.replicaSetName, uid: workload.replicaSetUID, workload: workload,
+                               creationKey: SyntheticCluster.replicaSetKey(ofWorkloadKey: workload.key),
+                               resourceVersion: resourceVersion, to: &out)
         out.appendBytes(workload.name)
         out.appendLiteral(#"","pod-template-hash":""#)
         out.appendBytes(workload.templateHash)
@@ -922,19 +931,9 @@ extension SyntheticAuditLog {
     /// last-applied annotation and the field managers.
     private func appendDeployment(_ request: Request, resourceVersion: Int64, applied: Bool, to out: inout ByteSink) {
         let workload = cluster.workloads[request.workload]
-        out.appendLiteral(#"{"kind":"Deployment","apiVersion":"apps/v1","metadata":{"name":""#)
-        out.appendBytes(workload.name)
-        out.appendLiteral(#"","namespace":""#)
-        out.appendBytes(cluster.namespaces[workload.namespace])
-        out.appendLiteral(#"","uid":""#)
-        out.appendBytes(workload.uid)
-        out.appendLiteral(#"","resourceVersion":""#)
-        out.appendDecimal(resourceVersion)
-        out.appendLiteral(#"","generation":"#)
-        out.appendDecimal(workload.revision)
-        out.appendLiteral(#","creationTimestamp":""#)
-        appendCreationTimestamp(key: workload.key, to: &out)
-        out.appendLiteral(#"","labels":{"app":""#)
+        appendWorkloadMetadata(kind: #"{"kind":"Deployment","apiVersion":"apps/v1","metadata":{"name":""#,
+                               name: workload.name, uid: workload.uid, workload: workload, creationKey: workload.key,
+                               resourceVersion: resourceVersion, to: &out)
         out.appendBytes(workload.name)
         out.appendLiteral(#""},"annotations":{"deployment.kubernetes.io/revision":""#)
         out.appendDecimal(workload.revision)
