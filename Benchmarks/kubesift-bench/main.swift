@@ -2,7 +2,6 @@ import CArchive
 import Foundation
 import KubeSiftCore
 import Logging
-import Synchronization
 
 // kubesift-bench: generates a seeded, realistic corpus of audit JSON, compresses it, and measures in
 // one run, side by side: libarchive decompress-only (the baseline), the decode stage alone on one core,
@@ -70,8 +69,12 @@ func decompressOnly(_ path: String) -> Int {
 
 /// Runs `body` over the files on `threads` threads, each thread taking the next file.
 func concurrently(_ files: [String], threads: Int, _ body: @escaping @Sendable (String) -> Int) -> Int {
+    struct Counts: Sendable {
+        var next = 0
+        var total = 0
+    }
     final class Progress: Sendable {
-        let state = Mutex((next: 0, total: 0))
+        let state = Locked(Counts())
     }
     let progress = Progress()
     DispatchQueue.concurrentPerform(iterations: min(threads, files.count)) { _ in

@@ -1,4 +1,5 @@
 import Foundation
+import KubeSiftCore
 import Testing
 
 /// Runs the built `kubesift` binary the way a user or a cron job does, and captures what it says.
@@ -38,12 +39,33 @@ struct KubeSiftRunner {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Read both pipes before waiting, so a chatty run cannot fill a pipe and block.
+        // Drain stderr on another thread while reading stdout: a child that fills one pipe while
+        // we wait on the other would block forever (a sanitizer report is easily over 64 KiB).
+        let stderrReader = StderrReader(err.fileHandleForReading)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        let stderr = stderrReader.finish()
         process.waitUntilExit()
         return Outcome(exitCode: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                        stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+private final class StderrReader: Sendable {
+    private let data = Locked<Data>(Data())
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread { [data, done] in
+            let bytes = handle.readDataToEndOfFile()
+            data.withLock { $0 = bytes }
+            done.signal()
+        }.start()
+    }
+
+    func finish() -> Data {
+        done.wait()
+        return data.withLock { $0 }
     }
 }
 

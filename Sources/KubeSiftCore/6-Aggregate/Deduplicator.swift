@@ -50,7 +50,7 @@ package final class Deduplicator: Sendable {
 
     private let budgetEntries: Int
     private let spillDirectory: URL
-    private let buckets = Mutex<[Int64: Bucket]>([:])
+    private let buckets = Locked<[Int64: Bucket]>([:])
     private let residentEntries = Atomic<Int>(0)
     private let clock = Atomic<Int>(0)
     private let evicting = Atomic<Bool>(false)
@@ -206,7 +206,7 @@ package final class Deduplicator: Sendable {
 
 /// One slot of the index.
 private final class Bucket: Sendable {
-    struct State {
+    struct State: Sendable {
         var entries: [Fingerprint: UInt64] = [:]
         var spilled = false
         /// Requests in the slot while it is spilled (`entries` is empty then).
@@ -215,7 +215,7 @@ private final class Bucket: Sendable {
         var count: Int { spilled ? requestCount : entries.count }
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
     let lastUse = Atomic<Int>(0)
     let residentCount = Atomic<Int>(0)
 }

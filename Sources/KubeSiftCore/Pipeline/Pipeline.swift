@@ -97,8 +97,8 @@ private final class SharedRunState: Sendable {
     let seeds = HashSeeds.random()
     private let nextFile = Atomic<Int>(0)
     private let readersDone = Atomic<Int>(0)
-    private let results = Mutex<[Int: InputReadResult]>([:])
-    private let outputs = Mutex<[WorkerOutput]>([])
+    private let results = Locked<[Int: InputReadResult]>([:])
+    private let outputs = Locked<[WorkerOutput]>([])
 
     init(options: AnalysisOptions) {
         deduplicator = Deduplicator(memoryBudget: options.indexMemoryBytes)

@@ -5,14 +5,14 @@ import Synchronization
 /// decoders. A reader that gets ahead waits in `push`, so memory holds at most `capacity` chunks
 /// in flight whatever the input size.
 package final class WorkQueue<Element: Sendable>: Sendable {
-    private struct State {
+    private struct State: Sendable {
         /// Taken slots are set to `nil` at once: a chunk must not outlive its decoding in here.
         var items: [Element?] = []
         var head = 0
         var closed = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let freeSlots: DispatchSemaphore
     private let filledSlots = DispatchSemaphore(value: 0)
 
@@ -63,7 +63,7 @@ package final class WorkQueue<Element: Sendable>: Sendable {
 /// Reuses chunk buffers between readers and decoders: a fresh multi-megabyte allocation per chunk,
 /// freed on another thread, costs more than decoding it.
 package final class BufferPool: Sendable {
-    private let buffers = Mutex<[[UInt8]]>([])
+    private let buffers = Locked<[[UInt8]]>([])
     private let capacity: Int
     private let retained: Int
 
