@@ -28,8 +28,8 @@ package struct Chunk: Sendable {
         /// The member's own lines, in order: line numbers are counted.
         case lines
         /// Records split out of a pretty-printed document, one per line of `bytes`, with the line
-        /// each one starts on in the member.
-        case records(startLines: [Int])
+        /// each one starts on in the member, and how many of the member's lines the chunk spans.
+        case records(startLines: [Int], spannedLines: Int)
     }
 
     package var member: MemberKey

@@ -75,7 +75,7 @@ struct LineChunker {
             }
         case .document:
             splitter.finish(into: &buffer)
-            flushDocument(emit: emit)
+            flushDocument(final: true, emit: emit)
         case .sniffing, .notAuditData:
             break
         }
@@ -172,18 +172,20 @@ struct LineChunker {
         }
     }
 
-    private mutating func flushDocument(emit: (Output) -> Void) {
-        let output = Output(bytes: buffer, layout: .records(startLines: splitter.recordStartLines),
+    private mutating func flushDocument(final: Bool = false, emit: (Output) -> Void) {
+        let spanned = splitter.takeSpannedLines(final: final)
+        let output = Output(bytes: buffer, layout: .records(startLines: splitter.recordStartLines, spannedLines: spanned),
                             skips: splitter.skips, skippedLines: 0)
         splitter.resetEmitted()
         buffer = makeBuffer()
-        if !output.bytes.isEmpty || !output.skips.isEmpty { emit(output) }
+        if !output.bytes.isEmpty || !output.skips.isEmpty || spanned > 0 { emit(output) }
     }
 }
 
-/// Cuts a pretty-printed JSON document into one-line records: each top-level value, or each element
-/// of a top-level array. Newlines inside a record become spaces (outside strings they are
-/// whitespace; inside one they are invalid JSON either way).
+/// Cuts a pretty-printed JSON document into one-line records: each top-level value, each element
+/// of a top-level array, or each element of an `EventList`'s `items` (so that every event keeps the
+/// line it starts on, and a batch of any size streams). Newlines inside a record become spaces
+/// (outside strings they are whitespace; inside one they are invalid JSON either way).
 struct DocumentSplitter {
     private var depth = 0
     private var inString = false
@@ -195,10 +197,27 @@ struct DocumentSplitter {
     private var inJunk = false
     private var line = 1
     private var recordLine = 1
+    /// Progress through `"items": [` in a top-level object: 1 after the string `items`, 2 after its colon.
+    private var itemsKeyProgress = 0
+    /// Where the content of a string at the top level of the current record starts in the output.
+    private var keyStart = -1
+    /// Inside an `EventList`'s `items`: its elements, one level down, are the records.
+    private var inItems = false
     private(set) var recordStartLines: [Int] = []
     private(set) var skips: [ChunkSkip] = []
 
     var isInsideRecord: Bool { inRecord }
+
+    /// Lines of the member handed on so far, for line numbers to add up as they do for JSON lines.
+    private var linesReported = 0
+    private var lastByteWasNewline = true
+
+    /// The member lines consumed since the last call; at the end, a last line without a newline too.
+    mutating func takeSpannedLines(final: Bool) -> Int {
+        let total = line - 1 + (final && !lastByteWasNewline ? 1 : 0)
+        defer { linesReported = total }
+        return total - linesReported
+    }
 
     mutating func resetEmitted() {
         recordStartLines.removeAll(keepingCapacity: true)
@@ -214,7 +233,8 @@ struct DocumentSplitter {
         while index < bytes.count {
             let byte = bytes[index]
             index += 1
-            if byte == 0x0A { line += 1 }
+            lastByteWasNewline = byte == 0x0A
+            if lastByteWasNewline { line += 1 }
             if inRecord {
                 recordLength += 1
                 if !recordIsOverLong {
@@ -233,14 +253,31 @@ struct DocumentSplitter {
                     escaped = true
                 } else if byte == UInt8(ascii: "\"") {
                     inString = false
+                    if keyStart >= 0 {
+                        itemsKeyProgress = output[keyStart..<(output.count - 1)].elementsEqual("items".utf8) ? 1 : 0
+                        keyStart = -1
+                    }
                 }
                 continue
             }
+            let keyProgress = itemsKeyProgress
+            if !LineChunker.isWhitespace(byte) { itemsKeyProgress = 0 }
             switch byte {
             case UInt8(ascii: "\""):
                 // A bare string between records is valid JSON but never an event.
                 if !inRecord && depth <= max(recordLevel, 0) { noteJunk() }
+                if inRecord && !recordIsOverLong && recordLevel == 0 && depth == 1 { keyStart = output.count }
                 inString = true
+            case UInt8(ascii: "[") where keyProgress == 2 && inRecord && !recordIsOverLong && recordLevel == 0 && depth == 1:
+                // `"items": [` of a top-level object: drop what was kept of the list itself (kind,
+                // apiVersion, metadata) and take its elements as the records.
+                output.removeLast(recordLength)
+                inRecord = false
+                inItems = true
+                recordLevel = 2
+                depth += 1
+            case UInt8(ascii: ":"):
+                if keyProgress == 1 { itemsKeyProgress = 2 }
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 if recordLevel < 0 {
                     // The first value decides: a top-level array's elements are the records.
@@ -256,8 +293,12 @@ struct DocumentSplitter {
                 } else if inRecord && depth == recordLevel {
                     endRecord(into: &output)
                     if output.count >= stopAfter { return index }
+                } else if inItems && depth == 1 {
+                    // The end of `items`: the rest of the list object holds no events.
+                    inItems = false
+                    recordLevel = 0
                 }
-            case 0x20, 0x0A, 0x0D, 0x09, UInt8(ascii: ","), UInt8(ascii: ":"):
+            case 0x20, 0x0A, 0x0D, 0x09, UInt8(ascii: ","):
                 break
             default:
                 if !inRecord && depth <= max(recordLevel, 0) { noteJunk() }

@@ -11,7 +11,8 @@ import Darwin
 struct ChunkDecoder {
     private let decoder = NativeEventDecoder()
 
-    /// - Returns: how many lines of the member the chunk accounts for.
+    /// - Returns: how many lines of the member the chunk accounts for (its lines, or for records split
+    ///   out of a document, the document lines they span).
     func decode(
         _ chunk: Chunk,
         event: (inout ScannedEvent, UnsafePointer<UInt8>, ChunkLine) -> Void,
@@ -30,13 +31,14 @@ struct ChunkDecoder {
                 let location: ChunkLine
                 switch chunk.layout {
                 case .lines: location = .local(lineNumber)
-                case let .records(startLines): location = .absolute(startLines[lineNumber - 1])
+                case let .records(startLines, _): location = .absolute(startLines[lineNumber - 1])
                 }
                 decodeRecord(base, lineStart, lineEnd, location: location, event: event, skip: skip)
                 lineStart = lineEnd + 1
             }
             return lineNumber
         }
+        if case let .records(_, spannedLines) = chunk.layout { return spannedLines }
         return lines + chunk.skippedLines
     }
 

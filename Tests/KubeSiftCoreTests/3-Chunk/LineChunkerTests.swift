@@ -27,7 +27,7 @@ private func chunk(_ bytes: [UInt8], blockSize: Int, targetBytes: Int = 1_000)
 /// The start lines of every record the chunker split out of a document, across all its outputs.
 private func recordStartLines(_ outputs: [LineChunker.Output]) -> [Int] {
     outputs.flatMap { output -> [Int] in
-        if case let .records(startLines) = output.layout { return startLines }
+        if case let .records(startLines, _) = output.layout { return startLines }
         return []
     }
 }
@@ -165,24 +165,29 @@ private func prettyPrinted(_ compact: String) throws -> String {
         #expect(result.totals.recordsSkipped == 0)
     }
 
-    @Test func splitsPrettyPrintedEventListsAtTheLinesTheyStart() throws {
-        // Three webhook batches saved one after another, each pretty-printed.
+    @Test func splitsPrettyPrintedEventListsIntoTheirItemsAtTheLinesTheyStart() throws {
+        // Three webhook batches saved one after another, each pretty-printed; every item is a record.
         var document = ""
-        var starts: [Int] = []
         var number = 1
         for size in [4, 1, 7] {
             let items = EventLine.numbered(size, from: number).map(\.json).joined(separator: ",")
             number += size
-            starts.append(countLines(Array(document.utf8)) + 1)
             let batch = #"{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[\#(items)]}"#
             document += try prettyPrinted(batch) + "\n"
         }
+        // Pretty-printing with two spaces a level puts each item's opening brace alone on a line, four
+        // spaces in: those lines are where the events start.
+        let starts = document.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            .filter { $0.element == "    {" }.map { $0.offset + 1 }
+        #expect(starts.count == 12)
         let (outputs, format) = chunk(Array(document.utf8), blockSize: 333, targetBytes: 1_500)
         #expect(format == .document)
         #expect(recordStartLines(outputs) == starts)
 
         let path = try directory.write("batches.json", document)
         let result = Analysis.run([path])
+        #expect(result.inputs.first?.members.first?.lines == document.filter { $0 == "\n" }.count,
+                "a document's lines are its physical lines, as for JSON lines")
         #expect(result.totals.eventsRead == 12)
         #expect(result.totals.distinctRequests == 12)
         #expect(result.totals.recordsSkipped == 0)
