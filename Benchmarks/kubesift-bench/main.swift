@@ -95,7 +95,7 @@ func runRow(_ row: String, inputs: [String]) -> RowResult {
     var events = 0
     switch row {
     case "decompress":
-        bytes = concurrently(inputs, threads: ProcessInfoLite.activeProcessorCount) { decompressOnly($0) }
+        bytes = concurrently(inputs, threads: ProcessInfo.processInfo.activeProcessorCount) { decompressOnly($0) }
     case "decode":
         // Whole lines, 1 MiB at a time, read into memory before the clock starts.
         // The first 256 MB, held in memory so that only decoding is timed (the row's RSS is that copy).
@@ -223,7 +223,7 @@ FileHandle.standardError.write(Data("compressing (gzip -6, zstd -3)…\n".utf8))
 let gz = compressed(single, "gzip")
 let zsts = parts.map { compressed($0, "zstd") }
 
-print("kubesift-bench · \(ProcessInfoLite.activeProcessorCount) cores · corpus \(settings.sizeMB) MB, seed 42 · MB/s of uncompressed audit JSON")
+print("kubesift-bench · \(ProcessInfo.processInfo.activeProcessorCount) cores · corpus \(settings.sizeMB) MB, seed 42 · MB/s of uncompressed audit JSON")
 print(String(repeating: "-", count: 110))
 let gzBaseline = measure("decompress", [gz])
 print(formatRow("libarchive decompress-only", "1 × .gz", gzBaseline, isBaseline: true))

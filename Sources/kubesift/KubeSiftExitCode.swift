@@ -29,13 +29,10 @@ enum KubeSiftExitCode: Int32, CaseIterable {
         }
     }
 
-    /// When several apply, the highest in this list wins: a cron job must see an empty run
-    /// before it sees a partial one.
-    static let precedence: [KubeSiftExitCode] = [.outputError, .usage, .internalError, .nothingAnalyzed, .partialInput, .success]
-
     static var helpTable: String {
         "EXIT CODES:\n" + allCases.map { "  \(String($0.rawValue).padding(toLength: 3, withPad: " ", startingAt: 0)) \($0.meaning)" }
             .joined(separator: "\n")
+            // A cron job must see an empty run before it sees a partial one.
             + "\n  When several apply: 74, then 3, then 2."
     }
 }

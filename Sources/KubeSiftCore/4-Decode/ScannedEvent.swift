@@ -75,14 +75,4 @@ package enum AuditStage: UInt8, Sendable, Codable, CaseIterable {
         case .other: "Other"
         }
     }
-
-    /// Whether this stage carries the request's final response code.
-    package var isFinal: Bool { self == .responseComplete || self == .panic }
-
-    /// Whether this stage carries a response code. A failed authentication (401) is logged only at
-    /// `ResponseStarted`; a long-running request still open when its log ends has no later stage.
-    package var carriesResponse: Bool { self == .responseStarted || isFinal }
-
-    /// The stages that carry a response code, as a mask of raw values.
-    package static let responseStages = responseStarted.rawValue | responseComplete.rawValue | panic.rawValue
 }

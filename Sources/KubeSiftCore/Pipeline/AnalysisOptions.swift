@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything one analysis depends on, as one value passed down from the command line.
 package struct AnalysisOptions: Sendable {
     /// Files and directories to read.
@@ -15,23 +17,8 @@ package struct AnalysisOptions: Sendable {
     /// Memory the request index may use before it spills time slots to disk (see ``Deduplicator``).
     package var indexMemoryBytes = 32 << 20
 
-    package init(paths: [String], workers: Int = ProcessInfoLite.activeProcessorCount) {
+    package init(paths: [String], workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.paths = paths
         self.workers = max(1, workers)
     }
 }
-
-/// The processor count without importing Foundation's process-wide `ProcessInfo` into every caller.
-package enum ProcessInfoLite {
-    package static var activeProcessorCount: Int {
-        #if canImport(Glibc)
-        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        #else
-        return 2
-        #endif
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -30,7 +30,7 @@ extension KubeSift {
 
             let clock = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
             let now = try window.resolvedNow(clock: clock)
-            var options = AnalysisOptions(paths: inputs.paths, workers: inputs.jobs ?? ProcessInfoLite.activeProcessorCount)
+            var options = AnalysisOptions(paths: inputs.paths, workers: inputs.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
             options.cluster = inputs.cluster
             options.clusterFromDirectory = inputs.clusterFromDir
             options.window = try window.window(now: now)
