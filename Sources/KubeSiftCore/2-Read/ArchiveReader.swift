@@ -239,7 +239,7 @@ private struct Walk {
             problems.append(InputProblem(
                 kind: ArchiveReader.kind(of: failure), member: name,
                 message: "\(failure) after \(decompressed) decompressed bytes; every record before the damage was analyzed"
-                    + (salvaged > 0 ? " (the last \(salvaged) bytes decoded directly with \(compressions[0]))" : "")))
+                    + (salvaged > 0 ? " (the last \(salvaged) bytes recovered by decoding the \(compressions[0]) stream directly)" : "")))
             return false
         }
         return true

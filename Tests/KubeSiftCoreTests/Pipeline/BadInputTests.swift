@@ -57,7 +57,7 @@ import Testing
         let result = try expectPrefixOfWhatTheToolRecovers(cut, oracle: ["gzip", "-dc"], written: 2_000)
         let problems = try #require(result.input(cut)?.problems)
         #expect(problems.map(\.kind) == [.truncated], "the problem is listed under the cut file")
-        #expect(problems.first?.message.contains("decoded directly with gzip") == true,
+        #expect(problems.first?.message.contains("recovered by decoding the gzip stream directly") == true,
                 "the block libarchive dropped was recovered with zlib")
     }
 
