@@ -47,8 +47,10 @@ final class ProgressReporter: Sendable {
             + " (\(snapshot.filesDone)/\(counters.totalFiles) files), \(ByteCount(snapshot.decompressedBytes)) decompressed"
             + " · \(Int(rate)) events/s"
         if snapshot.inputBytes > 0, counters.totalInputBytes > snapshot.inputBytes {
-            let remaining = elapsed * Double(counters.totalInputBytes - snapshot.inputBytes) / Double(snapshot.inputBytes)
-            text += " · ETA \(Int(remaining) / 60)m\(String(format: "%02d", Int(remaining) % 60))s"
+            // Rounded up: "0m00s" while work remains would read as done.
+            let remaining = Int((elapsed * Double(counters.totalInputBytes - snapshot.inputBytes)
+                / Double(snapshot.inputBytes)).rounded(.up))
+            text += " · ETA \(remaining / 60)m\(String(format: "%02d", remaining % 60))s"
         }
         return text
     }
