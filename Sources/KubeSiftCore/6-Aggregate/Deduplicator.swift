@@ -80,12 +80,12 @@ package final class Deduplicator: Sendable {
     {
         let bucket = self.bucket(for: slot, cursor: &cursor)
         // A bucket's resident count changes only under its lock, so eviction cannot lose a change.
-        let (outcome, added) = bucket.state.withLock { state -> (DeduplicationOutcome, Bool) in
+        let outcome = bucket.state.withLock { state -> DeduplicationOutcome in
             if state.spilled { reload(&state, slot: slot, into: bucket) }
             let previous = state.entries[request] ?? 0
             let seen = IndexEntry(previous)
             if seen.stages & stage.rawValue != 0 {
-                return (DeduplicationOutcome(isNewEvent: false, isNewRequest: false, response: .none), false)
+                return DeduplicationOutcome(isNewEvent: false, isNewRequest: false, response: .none)
             }
             var entry = seen
             entry.stages |= stage.rawValue
@@ -98,9 +98,11 @@ package final class Deduplicator: Sendable {
             }
             state.entries[request] = entry.packed
             if previous == 0 { bucket.residentCount.add(1, ordering: .relaxed) }
-            return (DeduplicationOutcome(isNewEvent: true, isNewRequest: previous == 0, response: response), previous == 0)
+            return DeduplicationOutcome(isNewEvent: true, isNewRequest: previous == 0, response: response)
         }
-        if added, residentEntries.add(1, ordering: .relaxed).newValue > budgetEntries { evict(sparing: bucket) }
+        if outcome.isNewRequest, residentEntries.add(1, ordering: .relaxed).newValue > budgetEntries {
+            evict(sparing: bucket)
+        }
         return outcome
     }
 
