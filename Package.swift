@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // The only C: libarchive, found through pkg-config.
@@ -34,8 +35,13 @@ let package = Package(
                 "CCompression",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+                .product(name: "Yams", package: "Yams"),
+            ],
+            plugins: ["EmbedRules"]
         ),
+        // Build-time helper: the rule catalog under `rules/` becomes Swift source in the library.
+        .executableTarget(name: "embed-files"),
+        .plugin(name: "EmbedRules", capability: .buildTool(), dependencies: ["embed-files"]),
         // The command-line tool: one file per subcommand.
         .executableTarget(
             name: "kubesift",

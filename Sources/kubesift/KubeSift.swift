@@ -14,7 +14,7 @@ struct KubeSift: ParsableCommand {
             \(KubeSiftExitCode.helpTable)
             """,
         version: KubeSiftVersion.current,
-        subcommands: [Analyze.self],
+        subcommands: [Analyze.self, Rules.self],
         defaultSubcommand: Analyze.self
     )
 }

@@ -4,6 +4,9 @@ import ArgumentParser
 enum KubeSiftExitCode: Int32, CaseIterable {
     /// The analysis ran to completion on every input.
     case success = 0
+    /// `analyze --fail-on`: a finding at or above the given severity; `rules test`/`rules validate`:
+    /// an example failed or a rule file has a problem.
+    case findingsOrFailures = 1
     /// The analysis ran, but some input was unreadable or damaged, or some records were skipped:
     /// the report is partial and its data-quality section says what is missing.
     case partialInput = 2
@@ -21,6 +24,7 @@ enum KubeSiftExitCode: Int32, CaseIterable {
     var meaning: String {
         switch self {
         case .success: "analysis complete"
+        case .findingsOrFailures: "analyze --fail-on: a finding at or above that severity; rules test/validate: a failure"
         case .partialInput: "analysis complete, but some input was unreadable or damaged (see the data-quality section)"
         case .nothingAnalyzed: "nothing analyzed: no input found, or no event in the time window"
         case .usage: "usage error"
@@ -33,7 +37,7 @@ enum KubeSiftExitCode: Int32, CaseIterable {
         "EXIT CODES:\n" + allCases.map { "  \(String($0.rawValue).padding(toLength: 3, withPad: " ", startingAt: 0)) \($0.meaning)" }
             .joined(separator: "\n")
             // A cron job must see an empty run before it sees a partial one.
-            + "\n  When several apply: 74, then 3, then 2."
+            + "\n  When several apply: 74, then 3, then 1, then 2."
     }
 }
 

@@ -78,6 +78,7 @@ struct NativeEventDecoder {
     /// Scans one event object, leaving the scanner after its closing brace.
     func scanEvent(_ scanner: inout JSONScanner) throws(ScanFailure) -> ScannedEvent {
         var event = ScannedEvent()
+        let start = scanner.position
         try scanner.forEachMember { key, value throws(ScanFailure) in
             let base = value.base
             switch key.count {
@@ -188,6 +189,7 @@ struct NativeEventDecoder {
                 _ = try value.skipValue()
             }
         }
+        event.record = ValueSpan(start: start, end: scanner.position)
         return event
     }
 

@@ -48,6 +48,8 @@ struct ScannedEvent {
 
     /// The `items` of an `EventList` batch, when the record is one.
     var items = ValueSpan()
+    /// The whole event object, for rules that read a field nothing above covers.
+    var record = ValueSpan()
 
     /// Whether the record has the fields every audit event has.
     var looksLikeEvent: Bool {

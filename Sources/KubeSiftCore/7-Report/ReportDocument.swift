@@ -140,6 +140,27 @@ package struct ReportDocument: Encodable, Sendable {
         var overflowedRequests: [String: Int]
     }
 
+    /// A rule that ran, and what it found.
+    struct RuleRun: Encodable {
+        var id: String
+        var name: String
+        var version: Int
+        var title: String
+        var kind: String
+        var category: RuleCategory
+        var severity: Severity
+        var auditLevel: AuditLevel
+        var origin: String
+        var findings: Int
+    }
+
+    struct Detections: Encodable {
+        var rules: [RuleRun]
+        var findingsBySeverity: [String: Int]
+        var findingsByCategory: [String: Int]
+        var findings: [Finding]
+    }
+
     var schema = ReportDocument.schema
     var tool = Tool()
     var generatedAt: Timestamp
@@ -149,8 +170,9 @@ package struct ReportDocument: Encodable, Sendable {
     var dataQuality: DataQuality
     var inputs: [Input]
     var activity: ActivitySection
+    var detections: Detections
 
-    package init(result: AnalysisResult, parameters: Parameters, generatedAt: Timestamp) {
+    package init(result: AnalysisResult, parameters: Parameters, generatedAt: Timestamp, rules: RuleSet = .empty) {
         self.generatedAt = generatedAt
         self.parameters = parameters
         window = Window(since: result.window.since, until: result.window.until)
@@ -199,6 +221,29 @@ package struct ReportDocument: Encodable, Sendable {
                 return Hour(hour: hour, requests: count.requests, denied: count.denied)
             },
             overflowedRequests: Dictionary(uniqueKeysWithValues: result.activity.overflowed.map { ($0.key.rawValue, $0.value) }))
+        var perRule: [String: Int] = [:]
+        var bySeverity: [String: Int] = [:]
+        var byCategory: [String: Int] = [:]
+        for finding in result.findings {
+            perRule[finding.rule.id, default: 0] += 1
+            bySeverity[finding.rule.severity.rawValue, default: 0] += 1
+            byCategory[finding.rule.category.rawValue, default: 0] += 1
+        }
+        detections = Detections(
+            rules: rules.all.map { definition in
+                let meta = definition.metadata
+                let kind: String
+                if case .correlation = definition { kind = "correlation" } else { kind = "detection" }
+                let origin: String
+                switch meta.origin {
+                case .builtIn: origin = "built-in"
+                case let .file(path): origin = path
+                }
+                return RuleRun(id: meta.id, name: meta.name, version: meta.version, title: meta.title, kind: kind,
+                               category: meta.category, severity: meta.severity, auditLevel: meta.auditLevel,
+                               origin: origin, findings: perRule[meta.id, default: 0])
+            },
+            findingsBySeverity: bySeverity, findingsByCategory: byCategory, findings: result.findings)
     }
 
     /// The document as pretty-printed JSON with sorted keys, ending in a newline.

@@ -9,6 +9,8 @@ package struct AnalysisResult: Sendable {
     /// Records skipped, by reason, with the first few locations of each.
     package var skipped: [SkipReason: SkipSummary]
     package var activity: ActivityStats
+    /// What the rules found, in report order.
+    package var findings: [Finding] = []
     /// How often the request index spilled a time slot to disk to stay within its memory budget.
     /// Depends on thread timing, so it is shown to the operator but kept out of reports.
     package var indexSpills = 0

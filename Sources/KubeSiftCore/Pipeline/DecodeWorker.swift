@@ -34,10 +34,11 @@ struct EventTotals: Sendable {
 struct WorkerOutput: Sendable {
     var activity: ActivityStats
     var tallies: [ChunkTally]
+    var hits: [RuleHit]
     var totals: EventTotals
 }
 
-/// One decode thread's state: decode → window → deduplicate → aggregate, for every chunk it takes.
+/// One decode thread's state: decode → window → deduplicate → classify → aggregate, for every chunk it takes.
 ///
 /// Not `Sendable`: each worker is owned by its thread; only its ``WorkerOutput`` crosses over.
 final class DecodeWorker {
@@ -46,12 +47,14 @@ final class DecodeWorker {
     private let seeds: HashSeeds
     private let progress: ProgressCounters?
     private let decoder = ChunkDecoder()
+    private let classifier: Classifier?
     private var accumulator: ActivityAccumulator
     private var cursor = Deduplicator.Cursor()
     private var tallies: [ChunkTally] = []
     private var totals = EventTotals()
 
-    init(window: TimeWindow, deduplicator: Deduplicator, seeds: HashSeeds, progress: ProgressCounters?) {
+    init(window: TimeWindow, deduplicator: Deduplicator, seeds: HashSeeds, rules: RuleSet, progress: ProgressCounters?) {
+        classifier = rules.isEmpty ? nil : Classifier(ruleSet: rules)
         self.window = window
         self.deduplicator = deduplicator
         self.seeds = seeds
@@ -62,8 +65,8 @@ final class DecodeWorker {
     func process(_ chunk: Chunk) {
         var tally = ChunkTally(member: chunk.member, sequence: chunk.sequence)
         let eventsBefore = totals.eventsRead
-        tally.lines = decoder.decode(chunk, event: { event, base, _ in
-            self.handle(event, base: base, tally: &tally)
+        tally.lines = decoder.decode(chunk, event: { event, base, line in
+            self.handle(event, base: base, tally: &tally, line: line)
         }, skip: { reason, line in
             tally.skipped[reason, default: 0] += 1
             if tally.skipped[reason]! <= ChunkTally.samplesPerReason { tally.skipSamples.append((reason, line)) }
@@ -74,7 +77,7 @@ final class DecodeWorker {
     }
 
     @inline(__always)
-    private func handle(_ event: ScannedEvent, base: UnsafePointer<UInt8>, tally: inout ChunkTally) {
+    private func handle(_ event: ScannedEvent, base: UnsafePointer<UInt8>, tally: inout ChunkTally, line: ChunkLine) {
         totals.eventsRead += 1
         let time = Self.requestTime(of: event, base: base)
         if let time {
@@ -94,15 +97,17 @@ final class DecodeWorker {
             totals.withoutTime += 1
         }
         let stage = Self.stage(of: event, base: base)
+        let request = RequestFingerprint.of(event, base: base, seeds: seeds)
         let outcome = deduplicator.record(
-            request: RequestFingerprint.of(event, base: base, seeds: seeds), slot: Deduplicator.slot(of: time),
-            stage: stage, code: event.responseCode, cursor: &cursor)
+            request: request, slot: Deduplicator.slot(of: time), stage: stage, code: event.responseCode, cursor: &cursor)
         guard outcome.isNewEvent else {
             totals.duplicates += 1
             return
         }
         totals.distinctEvents += 1
         accumulator.record(event, base: base, time: time, newRequest: outcome.isNewRequest, response: outcome.response)
+        classifier?.classify(event, base: base, request: request, stage: stage, time: time,
+                             location: HitLocation(member: tally.member, sequence: tally.sequence, line: line))
     }
 
     /// The time the request was received; `v1beta1` files may only have `timestamp`, and a few
@@ -129,7 +134,7 @@ final class DecodeWorker {
     }
 
     func finish() -> WorkerOutput {
-        WorkerOutput(activity: accumulator.stats(), tallies: tallies, totals: totals)
+        WorkerOutput(activity: accumulator.stats(), tallies: tallies, hits: classifier?.hits ?? [], totals: totals)
     }
 }
 

@@ -3,7 +3,8 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The whole analysis, one way: discover → read → chunk → decode → (window, deduplicate) → aggregate.
+/// The whole analysis, one way: discover → read → chunk → decode → (window, deduplicate) → classify
+/// → aggregate.
 ///
 /// Reader threads (one file each at a time) decompress and chunk; decoder threads (one per core)
 /// decode, deduplicate and aggregate whatever chunk comes next. Between them, a bounded queue
@@ -23,7 +24,7 @@ package enum Pipeline {
             .discover(options.paths)
     }
 
-    /// 2…6 · Read, chunk, decode, deduplicate and aggregate the discovered inputs.
+    /// 2…7 · Read, chunk, decode, deduplicate, classify and aggregate the discovered inputs.
     package static func run(_ inputs: InputDiscoverer.Result, options: AnalysisOptions,
                             progress: ProgressCounters? = nil, logger: Logger) -> AnalysisResult
     {
@@ -51,7 +52,7 @@ package enum Pipeline {
         for _ in 0..<options.workers {
             startThread(group) {
                 let worker = DecodeWorker(window: options.window, deduplicator: shared.deduplicator,
-                                          seeds: shared.seeds, progress: progress)
+                                          seeds: shared.seeds, rules: options.rules, progress: progress)
                 while let chunk = shared.queue.pop() {
                     worker.process(chunk)
                     shared.pool.recycle(chunk.bytes)
@@ -62,7 +63,8 @@ package enum Pipeline {
         group.wait()
 
         for skipped in inputs.skipped { log(skipped.problem, path: skipped.path, logger: logger) }
-        var result = ResultAssembler(files: files, skippedPaths: inputs.skipped, window: options.window)
+        var result = ResultAssembler(files: files, skippedPaths: inputs.skipped, window: options.window,
+                                     rules: options.rules)
             .assemble(readResults: shared.readResults(), workerOutputs: shared.workerOutputs(),
                       distinctRequests: shared.deduplicator.distinctRequests)
         result.indexSpills = shared.deduplicator.spillCount

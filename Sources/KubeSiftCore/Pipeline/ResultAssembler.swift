@@ -4,6 +4,7 @@ struct ResultAssembler {
     let files: [InputFile]
     let skippedPaths: [SkippedPath]
     let window: TimeWindow
+    var rules = RuleSet.empty
 
     func assemble(readResults: [Int: InputReadResult], workerOutputs: [WorkerOutput], distinctRequests: Int)
         -> AnalysisResult
@@ -11,7 +12,9 @@ struct ResultAssembler {
         var activity = ActivityStats()
         var eventTotals = EventTotals()
         var tallies: [ChunkTally] = []
+        var hits: [RuleHit] = []
         for output in workerOutputs {
+            hits += output.hits
             activity.merge(output.activity)
             eventTotals.merge(output.totals)
             tallies.append(contentsOf: output.tallies)
@@ -33,10 +36,12 @@ struct ResultAssembler {
         var skipped: [SkipReason: AnalysisResult.SkipSummary] = [:]
         var samples: [(reason: SkipReason, order: (Int, Int, Int), provenance: EventProvenance)] = []
         var linesBefore: [MemberKey: Int] = [:]
+        var chunkOffsets: [MemberKey: [Int: Int]] = [:]
         for tally in tallies {
             let key = tally.member
             let offset = linesBefore[key, default: 0]
             linesBefore[key] = offset + tally.lines
+            chunkOffsets[key, default: [:]][tally.sequence] = offset
             var input = inputs[key.file]
             if key.member < input.members.count {
                 var member = input.members[key.member]
@@ -96,7 +101,20 @@ struct ResultAssembler {
             if let first = count.firstSeen, totals.firstEvent.map({ first < $0 }) ?? true { totals.firstEvent = first }
             if let last = count.lastSeen, totals.lastEvent.map({ last > $0 }) ?? true { totals.lastEvent = last }
         }
-        return AnalysisResult(window: window, inputs: inputs, totals: totals, skipped: skipped, activity: activity)
+        let inputsByPath = Dictionary(inputs.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        let findings = FindingAssembler(ruleSet: rules) { location in
+            let file = files[location.member.file].path
+            let input = inputsByPath[file]
+            let member = input.flatMap { location.member.member < $0.members.count ? $0.members[location.member.member].name : nil }
+            let line: Int
+            switch location.line {
+            case let .local(local): line = (chunkOffsets[location.member]?[location.sequence] ?? 0) + local
+            case let .absolute(absolute): line = absolute
+            }
+            return (file, member, line, input?.sha256)
+        }.assemble(hits)
+        return AnalysisResult(window: window, inputs: inputs, totals: totals, skipped: skipped, activity: activity,
+                              findings: findings)
     }
 
     private static func widen(_ first: inout Timestamp?, _ last: inout Timestamp?, _ tally: ChunkTally) {

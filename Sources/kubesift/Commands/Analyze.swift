@@ -6,12 +6,13 @@ import Logging
 extension KubeSift {
     struct Analyze: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Analyze audit archives and write report.json.",
+            abstract: "Analyze audit archives and write report.json and findings.jsonl.",
             discussion: """
                 EXAMPLES:
                   kubesift analyze samples/
                   kubesift analyze /var/log/kube-audit --since 24h --output-dir reports/$(date +%F)
                   kubesift analyze s3-sync/ --cluster-from-dir --since 2026-11-01 --until 2026-12-01
+                  kubesift analyze logs/ --rules my-rules/ --disable secrets-list --fail-on high
 
                 Time windows compare requestReceivedTimestamp, in UTC; --until is exclusive. \
                 SOURCE_DATE_EPOCH, when set, is the report's generation time.
@@ -22,6 +23,11 @@ extension KubeSift {
         @OptionGroup var inputs: InputOptions
         @OptionGroup var window: TimeWindowOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup(title: "Detection rules") var rules: RuleOptions
+
+        @Option(help: ArgumentHelp("Exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical).",
+                                   valueName: "severity"))
+        var failOn: Severity?
 
         func run() throws {
             let level: Logger.Level = output.quiet ? .warning : output.verbose ? .notice : .warning
@@ -37,6 +43,7 @@ extension KubeSift {
             options.maximumRecordBytes = inputs.maxRecordMib << 20
             options.readLimits.maximumNesting = inputs.maxNesting
             options.indexMemoryBytes = inputs.indexMemoryMib << 20
+            options.rules = try rules.ruleSet()
 
             // The output directory exists (with its marker) before discovery, so a report written
             // inside an input directory is never read back as input.
@@ -67,7 +74,10 @@ extension KubeSift {
                 since: window.since, until: window.until, now: window.usesRelativeTime ? now : nil, maximumRecordBytes: options.maximumRecordBytes,
                 maximumNesting: options.readLimits.maximumNesting)
             do {
-                let document = ReportDocument(result: result, parameters: parameters, generatedAt: generatedAt)
+                let document = ReportDocument(result: result, parameters: parameters, generatedAt: generatedAt,
+                                              rules: options.rules)
+                try AtomicFileWriter.write(try FindingsFile.encoded(result.findings),
+                                           to: output.outputDir + "/" + FindingsFile.name)
                 try AtomicFileWriter.write(try document.encoded(), to: reportPath)
             } catch {
                 logger.error("\(error)")
@@ -81,6 +91,8 @@ extension KubeSift {
                     : "no audit event was analyzed" + (options.window.isUnbounded ? "" : " in the time window")
                 logger.warning("\(reason)")
                 code = .nothingAnalyzed
+            } else if let failOn, result.findings.contains(where: { $0.rule.severity >= failOn }) {
+                code = .findingsOrFailures
             } else if result.isPartial {
                 code = .partialInput
             } else {

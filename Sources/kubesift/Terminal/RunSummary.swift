@@ -38,6 +38,25 @@ struct RunSummary {
         if result.indexSpills > 0 {
             lines.append("  index:    spilled \(result.indexSpills) time slots to disk to stay within --index-memory-mib")
         }
+        if result.findings.isEmpty {
+            lines.append("  findings: none")
+        } else {
+            var bySeverity: [Severity: Int] = [:]
+            for finding in result.findings { bySeverity[finding.rule.severity, default: 0] += 1 }
+            let counts = Severity.allCases.reversed().compactMap { severity in
+                bySeverity[severity].map { "\($0) \(severity.rawValue)" }
+            }
+            lines.append("  findings: \(result.findings.count) (\(counts.joined(separator: ", ")))")
+            // The most severe first; report order within a severity.
+            let worst = result.findings.enumerated()
+                .sorted { ($1.element.rule.severity, $0.offset) < ($0.element.rule.severity, $1.offset) }
+                .prefix(5).map(\.element)
+            for finding in worst {
+                let actor = StandardError.printable(finding.request.username ?? "-")
+                lines.append("            \(finding.rule.severity.rawValue.uppercased().padding(toLength: 8, withPad: " ", startingAt: 0)) "
+                    + "\(StandardError.printable(finding.rule.title)) — \(actor)")
+            }
+        }
         lines.append("  report:   \(reportPath)")
         return lines.joined(separator: "\n") + "\n"
     }

@@ -8,6 +8,14 @@ enum StandardError {
     }
 
     static var isTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// Text from a log, made safe for a terminal: control characters (escape sequences that could
+    /// rewrite the screen) become U+FFFD.
+    static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map {
+            $0.properties.generalCategory == .control ? "\u{FFFD}" : $0
+        }))
+    }
 }
 
 /// A swift-log handler that prints `kubesift: warning: …` lines on stderr.

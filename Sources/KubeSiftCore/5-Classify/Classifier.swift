@@ -1,0 +1,70 @@
+/// Where a matched event was read, before line numbers are final (see ``ChunkLine``).
+struct HitLocation: Sendable {
+    var member: MemberKey
+    var sequence: Int
+    var line: ChunkLine
+}
+
+/// The values a correlation groups and counts a matched event by.
+struct CorrelationKey: Sendable, Equatable {
+    var correlation: Int
+    var slot: Int
+    var group: [String]
+    var value: String?
+}
+
+/// One event that matched one detection rule.
+struct RuleHit: Sendable {
+    var rule: Int
+    var request: Fingerprint
+    var stage: AuditStage
+    var location: HitLocation
+    var summary: RequestSummary
+    var keys: [CorrelationKey]
+}
+
+/// Stage 5: runs the rule set over each distinct event a worker decodes and keeps what matched.
+///
+/// One per worker thread; only its ``RuleHit``s leave the thread.
+final class Classifier {
+    private let ruleSet: RuleSet
+    private let matcher: RuleMatcher
+    private let view = EventView()
+    private var matched: [Int] = []
+    private(set) var hits: [RuleHit] = []
+
+    init(ruleSet: RuleSet) {
+        self.ruleSet = ruleSet
+        matcher = RuleMatcher(rules: ruleSet.detections)
+    }
+
+    func classify(
+        _ event: ScannedEvent, base: UnsafePointer<UInt8>, request: Fingerprint, stage: AuditStage, time: Timestamp?,
+        location: HitLocation
+    ) {
+        view.reset(event, base: base)
+        matcher.matches(view, into: &matched)
+        guard !matched.isEmpty else { return }
+        let summary = RequestSummary(view, time: time)
+        for rule in matched {
+            let keys = ruleSet.uses[rule].map { use in
+                let correlation = ruleSet.correlations[use.correlation]
+                return CorrelationKey(
+                    correlation: use.correlation, slot: use.slot,
+                    group: correlation.groupSources[use.slot].map { firstText($0) ?? "" },
+                    value: correlation.rule.valueField == nil ? nil : firstText(correlation.valueSources[use.slot]))
+            }
+            hits.append(RuleHit(rule: rule, request: request, stage: stage, location: location, summary: summary,
+                                keys: keys))
+        }
+    }
+
+    private func firstText(_ sources: [FieldSource]) -> String? {
+        var found: String?
+        _ = view.anyValue(of: sources) { value in
+            found = value.text
+            return found != nil
+        }
+        return found
+    }
+}

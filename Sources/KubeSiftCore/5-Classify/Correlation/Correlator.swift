@@ -1,0 +1,152 @@
+/// Evaluates one correlation rule over every request its base rules matched.
+///
+/// Requests are grouped by the group-by values and ordered by the time they were received. For
+/// conditions that more requests can only satisfy (`gt`, `gte`) a window of `timespan` slides over
+/// each group, and overlapping windows in which the condition holds form one episode: one finding,
+/// however long the attack lasted. Other conditions (`lt`, `eq`, …) are tested on fixed windows
+/// starting at the group's first request.
+struct Correlator {
+    let correlation: RuleSet.ResolvedCorrelation
+    let index: Int
+
+    private struct Item {
+        var time: Int64
+        var slot: Int
+        var value: String?
+        var request: MatchedRequest
+    }
+
+    func findings(in requests: [MatchedRequest]) -> [Finding] {
+        var groups: [[String]: [Item]] = [:]
+        for request in requests {
+            guard let time = request.summary.time?.microseconds else { continue }
+            for key in request.keys where key.correlation == index {
+                groups[key.group, default: []].append(Item(time: time, slot: key.slot, value: key.value, request: request))
+            }
+        }
+        var findings: [Finding] = []
+        for group in groups.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            let items = groups[group]!.sorted { ($0.time, $0.request.summary.auditID) < ($1.time, $1.request.summary.auditID) }
+            for episode in episodes(items) {
+                findings.append(finding(group: group, items: Array(items[episode])))
+            }
+        }
+        return findings
+    }
+
+    /// Index ranges of `items` that form episodes.
+    private func episodes(_ items: [Item]) -> [ClosedRange<Int>] {
+        let rule = correlation.rule
+        guard rule.comparison.growsWithCount || rule.kind == .temporal || rule.kind == .temporalOrdered else {
+            return fixedWindows(items)
+        }
+        var episodes: [ClosedRange<Int>] = []
+        var window = WindowState(kind: rule.kind, slots: correlation.baseRules.count)
+        var left = 0
+        for right in items.indices {
+            window.add(items[right])
+            while items[right].time - items[left].time >= rule.timespan {
+                window.remove(items[left])
+                left += 1
+            }
+            let holds: Bool
+            switch rule.kind {
+            case .eventCount: holds = rule.comparison.holds(Double(window.count), rule.threshold)
+            case .valueCount: holds = rule.comparison.holds(Double(window.distinctValues), rule.threshold)
+            case .temporal: holds = window.slotsSeen >= Int(rule.threshold)
+            case .temporalOrdered:
+                holds = items[right].slot == correlation.baseRules.count - 1
+                    && Self.inOrder(items[left...right], slots: correlation.baseRules.count)
+            }
+            guard holds else { continue }
+            if let last = episodes.last, left <= last.upperBound + 1 {
+                episodes[episodes.count - 1] = min(last.lowerBound, left)...right
+            } else {
+                episodes.append(left...right)
+            }
+        }
+        return episodes
+    }
+
+    private func fixedWindows(_ items: [Item]) -> [ClosedRange<Int>] {
+        let rule = correlation.rule
+        guard let first = items.first?.time else { return [] }
+        var ranges: [ClosedRange<Int>] = []
+        var start = 0
+        while start < items.count {
+            let bucket = (items[start].time - first) / rule.timespan
+            var end = start
+            while end + 1 < items.count, (items[end + 1].time - first) / rule.timespan == bucket { end += 1 }
+            var window = WindowState(kind: rule.kind, slots: correlation.baseRules.count)
+            for item in items[start...end] { window.add(item) }
+            let measure = rule.kind == .valueCount ? window.distinctValues : window.count
+            if rule.comparison.holds(Double(measure), rule.threshold) { ranges.append(start...end) }
+            start = end + 1
+        }
+        return ranges
+    }
+
+    /// Whether the base rules occur in their listed order within `items`.
+    private static func inOrder(_ items: ArraySlice<Item>, slots: Int) -> Bool {
+        var next = 0
+        for item in items where item.slot == next {
+            next += 1
+            if next == slots { return true }
+        }
+        return false
+    }
+
+    private struct WindowState {
+        let kind: CorrelationRule.Kind
+        var count = 0
+        var values: [String: Int] = [:]
+        var slotCounts: [Int]
+
+        init(kind: CorrelationRule.Kind, slots: Int) {
+            self.kind = kind
+            slotCounts = [Int](repeating: 0, count: slots)
+        }
+
+        var distinctValues: Int { values.count }
+        var slotsSeen: Int { slotCounts.count { $0 > 0 } }
+
+        mutating func add(_ item: Item) {
+            count += 1
+            slotCounts[item.slot] += 1
+            if let value = item.value { values[value, default: 0] += 1 }
+        }
+
+        mutating func remove(_ item: Item) {
+            count -= 1
+            slotCounts[item.slot] -= 1
+            if let value = item.value {
+                values[value]! -= 1
+                if values[value] == 0 { values[value] = nil }
+            }
+        }
+    }
+
+    private func finding(group: [String], items: [Item]) -> Finding {
+        let rule = correlation.rule
+        var groupValues: [String: String] = [:]
+        for (field, value) in zip(rule.groupBy, group) { groupValues[field] = value }
+        var seen = Set<String>()
+        var auditIDs: [String] = []
+        var evidence: [Finding.Evidence] = []
+        for item in items where seen.insert(item.request.summary.auditID).inserted {
+            auditIDs.append(item.request.summary.auditID)
+            evidence += item.request.evidence.sorted()
+        }
+        let omitted = max(0, evidence.count - Finding.evidenceLimit)
+        let users = Set(items.compactMap(\.request.summary.username)).sorted()
+        let sourceIPs = Set(items.flatMap(\.request.summary.sourceIPs)).sorted()
+        return Finding(
+            rule: .init(rule.metadata), kind: .correlation,
+            firstSeen: Timestamp(microseconds: items.first!.time), lastSeen: Timestamp(microseconds: items.last!.time),
+            count: auditIDs.count, auditIDs: auditIDs, request: items.first!.request.summary,
+            group: groupValues.isEmpty ? nil : groupValues,
+            distinctValues: rule.kind == .valueCount ? Set(items.compactMap(\.value)).count : nil,
+            users: users, sourceIPs: sourceIPs, evidence: Array(evidence.prefix(Finding.evidenceLimit)),
+            evidenceOmitted: omitted > 0 ? omitted : nil)
+    }
+}

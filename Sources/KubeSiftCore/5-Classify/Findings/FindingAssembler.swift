@@ -1,0 +1,92 @@
+/// One request a detection rule matched, its stages merged.
+struct MatchedRequest: Sendable {
+    var rule: Int
+    var summary: RequestSummary
+    var evidence: [Finding.Evidence]
+    var keys: [CorrelationKey]
+    var latestStage: AuditStage
+}
+
+/// Turns every worker's rule hits into findings, after the pass: stages of one request become one
+/// match, matches of generating rules become findings, and correlations run over all matches in
+/// event time, so that files, rotations and chunk boundaries make no difference.
+struct FindingAssembler {
+    let ruleSet: RuleSet
+    /// Resolves where a hit was read to file, member and line.
+    let locate: (HitLocation) -> (file: String, member: String?, line: Int, sha256: String?)
+
+    func assemble(_ hits: [RuleHit]) -> [Finding] {
+        let requests = mergeStages(hits)
+        var findings: [Finding] = []
+        for request in requests where ruleSet.generatesFindings[request.rule] {
+            let metadata = ruleSet.detections[request.rule].metadata
+            var evidence = request.evidence.sorted()
+            let omitted = max(0, evidence.count - Finding.evidenceLimit)
+            evidence = Array(evidence.prefix(Finding.evidenceLimit))
+            findings.append(Finding(
+                rule: .init(metadata), kind: .request, firstSeen: request.summary.time, lastSeen: request.summary.time,
+                count: 1, auditIDs: [request.summary.auditID], request: request.summary, evidence: evidence,
+                evidenceOmitted: omitted > 0 ? omitted : nil))
+        }
+        for index in ruleSet.correlations.indices {
+            findings += Correlator(correlation: ruleSet.correlations[index], index: index).findings(in: requests)
+        }
+        return findings.sorted(by: Finding.reportOrder)
+    }
+
+    private func mergeStages(_ hits: [RuleHit]) -> [MatchedRequest] {
+        struct Key: Hashable {
+            var rule: Int
+            var request: Fingerprint
+        }
+        var merged: [Key: MatchedRequest] = [:]
+        for hit in hits {
+            let place = locate(hit.location)
+            let evidence = Finding.Evidence(file: place.file, member: place.member, line: place.line, sha256: place.sha256,
+                                            auditID: hit.summary.auditID, stage: hit.stage.name)
+            let key = Key(rule: hit.rule, request: hit.request)
+            guard var match = merged[key] else {
+                merged[key] = MatchedRequest(rule: hit.rule, summary: hit.summary, evidence: [evidence], keys: hit.keys,
+                                             latestStage: hit.stage)
+                continue
+            }
+            let isLater = hit.stage.order > match.latestStage.order
+            if isLater {
+                var summary = hit.summary
+                summary.absorb(match.summary, otherIsLater: false)
+                match.summary = summary
+                match.keys = hit.keys
+                match.latestStage = hit.stage
+            } else {
+                match.summary.absorb(hit.summary, otherIsLater: false)
+            }
+            match.evidence.append(evidence)
+            merged[key] = match
+        }
+        // Sorted, so that what follows (and the report) does not depend on which thread saw what.
+        return merged.values.sorted { lhs, rhs in
+            (lhs.rule, lhs.summary.time?.microseconds ?? .min, lhs.summary.auditID, lhs.evidence.min()!)
+                < (rhs.rule, rhs.summary.time?.microseconds ?? .min, rhs.summary.auditID, rhs.evidence.min()!)
+        }
+    }
+}
+
+extension AuditStage {
+    /// Later stages know more (the response): they win when stages are merged.
+    var order: Int {
+        switch self {
+        case .requestReceived: 0
+        case .other: 1
+        case .responseStarted: 2
+        case .responseComplete: 3
+        case .panic: 4
+        }
+    }
+}
+
+private func < (lhs: (Int, Int64, String, Finding.Evidence), rhs: (Int, Int64, String, Finding.Evidence)) -> Bool {
+    if lhs.0 != rhs.0 { return lhs.0 < rhs.0 }
+    if lhs.1 != rhs.1 { return lhs.1 < rhs.1 }
+    if lhs.2 != rhs.2 { return lhs.2 < rhs.2 }
+    return lhs.3 < rhs.3
+}

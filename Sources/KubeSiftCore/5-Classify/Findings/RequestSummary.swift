@@ -1,0 +1,174 @@
+/// What a finding shows of one request: who, from where, did what to which object, and how it ended.
+///
+/// Deliberately without bodies: a request or response body can hold a Secret's data, a token or a
+/// password, and nothing in it is needed to say what happened. Text that can carry a credential
+/// (the URI, an exec command) is passed through ``SecretScrubber``.
+package struct RequestSummary: Sendable, Equatable, Codable {
+    package var auditID: String
+    package var time: Timestamp?
+    package var verb: String?
+    package var username: String?
+    package var groups: [String]
+    package var impersonatedUser: String?
+    package var sourceIPs: [String]
+    package var userAgent: String?
+    package var apiGroup: String?
+    package var namespace: String?
+    package var resource: String?
+    package var name: String?
+    package var subresource: String?
+    package var requestURI: String?
+    package var command: String?
+    package var decision: String?
+    package var responseCode: Int?
+    package var level: String?
+}
+
+extension RequestSummary {
+    init(_ view: EventView, time: Timestamp?) {
+        func text(_ field: ScannedField) -> String? { view.value(of: field)?.text }
+        func strings(_ part: EventBody) -> [String] {
+            view.body(part)?.arrayValue?.compactMap(\.stringValue) ?? []
+        }
+        auditID = text(.auditID) ?? ""
+        self.time = time
+        verb = text(.verb)
+        username = text(.username)
+        groups = strings(.userGroups)
+        impersonatedUser = text(.impersonatedUsername)
+        sourceIPs = strings(.sourceIPs)
+        userAgent = text(.userAgent).map(SecretScrubber.scrub)
+        apiGroup = text(.apiGroup)
+        namespace = text(.namespace)
+        resource = text(.resource)
+        subresource = text(.subresource)
+        name = text(.name)
+        if name == nil {
+            for part in [EventBody.responseObject, .requestObject] {
+                if let found = view.body(part)?["metadata"]?["name"]?.stringValue {
+                    name = found
+                    break
+                }
+            }
+        }
+        let uri = text(.requestURI)
+        requestURI = uri.map(SecretScrubber.scrubURI)
+        command = uri.flatMap(RequestURI.command(of:)).map(SecretScrubber.scrub)
+        decision = view.body(.annotations)?["authorization.k8s.io/decision"]?.stringValue
+        responseCode = view.event.responseCode
+        level = text(.level)
+    }
+
+    /// Combines what two stages of one request recorded: the later stage's response wins, and
+    /// whatever only one of them has is kept.
+    mutating func absorb(_ other: RequestSummary, otherIsLater: Bool) {
+        func fill<T>(_ keyPath: WritableKeyPath<RequestSummary, T?>) {
+            if self[keyPath: keyPath] == nil || (otherIsLater && other[keyPath: keyPath] != nil) {
+                self[keyPath: keyPath] = other[keyPath: keyPath]
+            }
+        }
+        fill(\.responseCode)
+        fill(\.decision)
+        fill(\.name)
+        fill(\.level)
+        if time == nil { time = other.time }
+    }
+}
+
+/// Masks credentials in text that goes into a report: JWTs, bearer and basic credentials,
+/// `password=`/`token=`-style parameters and arguments, and long secret-looking strings.
+package enum SecretScrubber {
+    static let mask = "[REDACTED]"
+    static let sensitiveNames = [
+        "token", "access_token", "id_token", "refresh_token", "password", "passwd", "pwd", "secret", "client_secret",
+        "api_key", "apikey", "key", "credential", "credentials", "authorization", "auth", "sig", "signature",
+    ]
+
+    /// A URI with the values of credential-like query parameters masked.
+    package static func scrubURI(_ uri: String) -> String {
+        let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return scrub(uri) }
+        let query = parts[1].split(separator: "&", omittingEmptySubsequences: false).map { parameter -> String in
+            let pair = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard pair.count == 2 else { return String(parameter) }
+            if isSensitive(String(pair[0])) { return "\(pair[0])=\(mask)" }
+            if pair[0] == "command" {
+                return "command=" + scrub(RequestURI.percentDecoded(pair[1]))
+                    .addingPercentEncodingForQuery()
+            }
+            return "\(pair[0])=\(scrub(String(pair[1])))"
+        }
+        return scrub(String(parts[0])) + "?" + query.joined(separator: "&")
+    }
+
+    static func isSensitive(_ name: String) -> Bool {
+        let lower = name.lowercased().trimmingCharacters(in: ["-", "_"])
+        return sensitiveNames.contains(lower) || lower.hasSuffix("token") || lower.hasSuffix("password")
+            || lower.hasSuffix("secret")
+    }
+
+    /// Text with anything that looks like a credential masked, word by word.
+    package static func scrub(_ text: String) -> String {
+        var output: [Substring] = []
+        var maskNext = false
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            if maskNext, !word.isEmpty {
+                output.append(Substring(mask))
+                maskNext = false
+                continue
+            }
+            let lower = word.lowercased()
+            if lower == "bearer" || lower == "basic" || lower == "authorization:" {
+                output.append(word)
+                maskNext = true
+                continue
+            }
+            if let equals = word.firstIndex(of: "="), isSensitive(String(word[..<equals].drop { $0 == "-" })) {
+                output.append(word[...equals] + mask)
+                continue
+            }
+            if [
+                "--token", "--password", "-p", "--client-secret", "--secret",
+            ].contains(lower) {
+                output.append(word)
+                maskNext = true
+                continue
+            }
+            output.append(looksLikeSecret(word) ? Substring(mask) : word)
+        }
+        return output.joined(separator: " ")
+    }
+
+    /// JWTs, and long unbroken runs of base64 (mixed case and digits) or hex: tokens, keys, encoded secrets.
+    static func looksLikeSecret(_ word: Substring) -> Bool {
+        let trimmed = word.trimmingCharacters(in: ["'", "\"", ",", ";"])
+        if trimmed.hasPrefix("eyJ"), trimmed.count >= 20 { return true }
+        guard trimmed.count >= 32,
+              trimmed.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+/=_-".contains($0)) }),
+              trimmed.contains(where: \.isNumber)
+        else { return false }
+        let isHex = trimmed.count >= 40 && trimmed.allSatisfy(\.isHexDigit)
+        return isHex || (trimmed.contains(where: \.isUppercase) && trimmed.contains(where: \.isLowercase))
+    }
+}
+
+extension String {
+    fileprivate func addingPercentEncodingForQuery() -> String {
+        var result = ""
+        for byte in utf8 {
+            let character = Character(Unicode.Scalar(byte))
+            if byte < 0x80, character.isLetter || character.isNumber || "-._~/".contains(character) {
+                result.append(character)
+            } else if byte == UInt8(ascii: " ") {
+                result.append("+")
+            } else {
+                result += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2)
+            }
+        }
+        return result
+    }
+
+    fileprivate func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,200 @@
+/// One event as rules read it: fields the decoder located are read straight from the bytes, bodies
+/// are parsed the first time a rule asks for them, and every value is computed at most once.
+///
+/// Reused from event to event by one worker; not thread-safe and never shared.
+final class EventView {
+    private(set) var event = ScannedEvent()
+    private(set) var base: UnsafePointer<UInt8>
+    private var scanned = [FieldValue??](repeating: nil, count: ScannedField.allCases.count)
+    private var bodies = [JSONValue??](repeating: nil, count: EventBody.allCases.count)
+    private var derived: [DerivedField: [FieldValue]] = [:]
+
+    init() {
+        base = UnsafePointer(bitPattern: 1)!
+    }
+
+    /// Points the view at the next event.
+    func reset(_ event: ScannedEvent, base: UnsafePointer<UInt8>) {
+        self.event = event
+        self.base = base
+        for index in scanned.indices where scanned[index] != nil { scanned[index] = nil }
+        for index in bodies.indices where bodies[index] != nil { bodies[index] = nil }
+        if !derived.isEmpty { derived.removeAll(keepingCapacity: true) }
+    }
+
+    /// Calls `body` with every value of the field's sources until it returns true.
+    ///
+    /// - Returns: whether `body` returned true.
+    @inline(__always)
+    func anyValue(of sources: [FieldSource], _ body: (FieldValue) -> Bool) -> Bool {
+        for source in sources {
+            switch source {
+            case let .scanned(field):
+                if let value = value(of: field), body(value) { return true }
+            case let .body(part, path):
+                guard let root = self.body(part) else { continue }
+                if Self.walk(root, path[...], body) { return true }
+            case let .derived(field):
+                for value in values(of: field) where body(value) { return true }
+            }
+        }
+        return false
+    }
+
+    func value(of field: ScannedField) -> FieldValue? {
+        if let cached = scanned[field.rawValue] { return cached }
+        let value = read(field)
+        scanned[field.rawValue] = .some(value)
+        return value
+    }
+
+    private func read(_ field: ScannedField) -> FieldValue? {
+        func text(_ span: StringSpan) -> FieldValue? { JSONText.string(base, span).map(FieldValue.string) }
+        switch field {
+        case .kind: return text(event.kind)
+        case .apiVersion: return text(event.apiVersion)
+        case .level: return text(event.level)
+        case .auditID: return text(event.auditID)
+        case .stage: return text(event.stage)
+        case .requestURI: return text(event.requestURI)
+        case .verb: return text(event.verb)
+        case .userAgent: return text(event.userAgent)
+        case .username: return text(event.username)
+        case .userUID: return text(event.userUID)
+        case .impersonatedUsername: return text(event.impersonatedUsername)
+        case .resource: return text(event.resource)
+        case .namespace: return text(event.namespace)
+        case .name: return text(event.name)
+        case .apiGroup: return text(event.apiGroup)
+        case .objectAPIVersion: return text(event.objectAPIVersion)
+        case .subresource: return text(event.subresource)
+        case .responseCode: return event.responseCode.map(FieldValue.integer)
+        case .responseReason: return text(event.responseReason)
+        case .requestReceivedTimestamp: return text(event.requestReceivedTimestamp) ?? text(event.legacyTimestamp)
+        case .stageTimestamp: return text(event.stageTimestamp)
+        }
+    }
+
+    func body(_ part: EventBody) -> JSONValue? {
+        if let cached = bodies[part.rawValue] { return cached }
+        let span: ValueSpan
+        switch part {
+        case .userGroups: span = event.userGroups
+        case .userExtra: span = event.userExtra
+        case .impersonatedUser: span = event.impersonatedUser
+        case .sourceIPs: span = event.sourceIPs
+        case .responseStatus: span = event.responseStatus
+        case .annotations: span = event.annotations
+        case .requestObject: span = event.requestObject
+        case .responseObject: span = event.responseObject
+        case .event: span = event.record
+        }
+        var parsed: JSONValue?
+        if span.isPresent {
+            parsed = try? JSONValue.parse(UnsafeRawBufferPointer(start: base + span.start, count: span.end - span.start))
+        }
+        bodies[part.rawValue] = .some(parsed)
+        return parsed
+    }
+
+    /// Follows `path` through objects and into every element of arrays; a key that itself holds
+    /// dots (`authorization.k8s.io/decision`) is tried as joined components.
+    static func walk(_ value: JSONValue, _ path: ArraySlice<String>, _ body: (FieldValue) -> Bool) -> Bool {
+        switch value {
+        case let .array(elements):
+            if path.isEmpty, elements.isEmpty { return body(.structure) }
+            for element in elements where walk(element, path, body) { return true }
+            return false
+        case let .object(members):
+            guard let first = path.first else { return body(.structure) }
+            if let member = members.last(where: { $0.key == first }), walk(member.value, path.dropFirst(), body) {
+                return true
+            }
+            var joined = first
+            var rest = path.dropFirst()
+            while let next = rest.first {
+                joined += "." + next
+                rest = rest.dropFirst()
+                if let member = members.last(where: { $0.key == joined }), walk(member.value, rest, body) { return true }
+            }
+            return false
+        case let .string(text):
+            return path.isEmpty && body(.string(text))
+        case let .number(text):
+            return path.isEmpty && body(.number(text))
+        case let .bool(flag):
+            return path.isEmpty && body(.bool(flag))
+        case .null:
+            return path.isEmpty && body(.null)
+        }
+    }
+
+    private func values(of field: DerivedField) -> [FieldValue] {
+        if let cached = derived[field] { return cached }
+        var values: [FieldValue] = []
+        switch field {
+        case .execCommand:
+            if case let .string(uri)? = value(of: .requestURI), let command = RequestURI.command(of: uri) {
+                values = [.string(command)]
+            }
+        case .objectName:
+            if let name = value(of: .name) {
+                values = [name]
+            } else {
+                for part in [EventBody.responseObject, .requestObject] {
+                    if let root = body(part), case let .string(name)? = root["metadata"]?["name"] {
+                        values = [.string(name)]
+                        break
+                    }
+                }
+            }
+        case .effectiveUser:
+            if let user = value(of: .impersonatedUsername) ?? value(of: .username) { values = [user] }
+        }
+        derived[field] = values
+        return values
+    }
+}
+
+/// Reading a request URI's query.
+package enum RequestURI {
+    /// The command of an exec or attach: its `command=` parameters, decoded, joined by spaces.
+    package static func command(of uri: String) -> String? {
+        guard let query = uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
+        let parts = query.split(separator: "&").compactMap { parameter -> String? in
+            let pair = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard pair.count == 2, pair[0] == "command" else { return nil }
+            return percentDecoded(pair[1])
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
+    }
+
+    /// `%2F` → `/`, `+` → space; malformed escapes are kept as written.
+    package static func percentDecoded(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = Array(text.utf8)[...]
+        while let byte = iterator.popFirst() {
+            if byte == UInt8(ascii: "+") {
+                bytes.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%"), iterator.count >= 2,
+                      let high = hexValue(iterator[iterator.startIndex]),
+                      let low = hexValue(iterator[iterator.startIndex + 1]) {
+                bytes.append(high << 4 | low)
+                iterator = iterator.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,111 @@
+/// An event field the decoder has already located: reading it costs no parsing.
+package enum ScannedField: Int, Sendable, CaseIterable {
+    case kind, apiVersion, level, auditID, stage, requestURI, verb, userAgent
+    case username, userUID, impersonatedUsername
+    case resource, namespace, name, apiGroup, objectAPIVersion, subresource
+    case responseCode, responseReason, requestReceivedTimestamp, stageTimestamp
+
+    /// The event path each one answers to.
+    static let byPath: [String: ScannedField] = [
+        "kind": .kind, "apiVersion": .apiVersion, "level": .level, "auditID": .auditID, "stage": .stage,
+        "requestURI": .requestURI, "verb": .verb, "userAgent": .userAgent,
+        "user.username": .username, "user.uid": .userUID, "impersonatedUser.username": .impersonatedUsername,
+        "objectRef.resource": .resource, "objectRef.namespace": .namespace, "objectRef.name": .name,
+        "objectRef.apiGroup": .apiGroup, "objectRef.apiVersion": .objectAPIVersion,
+        "objectRef.subresource": .subresource, "responseStatus.code": .responseCode,
+        "responseStatus.reason": .responseReason, "requestReceivedTimestamp": .requestReceivedTimestamp,
+        "stageTimestamp": .stageTimestamp,
+    ]
+}
+
+/// A part of the event the decoder located as a whole JSON value, parsed only when a rule asks.
+package enum EventBody: Int, Sendable, CaseIterable {
+    case userGroups, userExtra, impersonatedUser, sourceIPs, responseStatus, annotations
+    case requestObject, responseObject
+    /// The whole event, for the fields nothing else covers.
+    case event
+
+    /// The path prefix of each part; the longest prefix wins.
+    static let prefixes: [(path: [String], body: EventBody)] = [
+        (["user", "groups"], .userGroups), (["user", "extra"], .userExtra),
+        (["impersonatedUser"], .impersonatedUser), (["sourceIPs"], .sourceIPs),
+        (["responseStatus"], .responseStatus), (["annotations"], .annotations),
+        (["requestObject"], .requestObject), (["responseObject"], .responseObject),
+    ]
+}
+
+/// Values computed from the event rather than read from one place in it.
+package enum DerivedField: Sendable, Equatable {
+    /// The `command=` query parameters of an exec or attach, decoded and joined by spaces.
+    case execCommand
+    /// The name of the object: `objectRef.name`, else the body's `metadata.name` (creates).
+    case objectName
+    /// The impersonated user when there is one, else the user.
+    case effectiveUser
+}
+
+/// One place a field's values come from; a field may draw on several (an alias over templates).
+package enum FieldSource: Sendable, Equatable {
+    case scanned(ScannedField)
+    case body(EventBody, path: [String])
+    case derived(DerivedField)
+
+    var isCheap: Bool {
+        if case .scanned = self { return true }
+        return false
+    }
+}
+
+/// Turns a field name from a rule into the places its values come from.
+///
+/// Dotted paths are read from the raw event. The aliases are pySigma's Kubernetes field names (so
+/// SigmaHQ's rules load unchanged), widened to every pod spec a request can carry, plus a few values
+/// KubeSift derives. See `docs/writing-rules.md`.
+package enum FieldResolver {
+    static let podSpecPaths: [[String]] = [
+        ["spec"], ["spec", "template", "spec"], ["spec", "jobTemplate", "spec", "template", "spec"],
+    ]
+    static let containerKinds = ["containers", "initContainers", "ephemeralContainers"]
+
+    /// Aliases that stand for a path prefix: the rest of the field name follows them.
+    static let prefixAliases: [String: [[String]]] = {
+        let podSpecs = podSpecPaths.map { ["requestObject"] + $0 }
+        let containers = podSpecs.flatMap { spec in containerKinds.map { spec + [$0] } }
+        return [
+            "podSpec": podSpecs,
+            "podContainers": containers,
+            "capabilities": containers.map { $0 + ["securityContext", "capabilities", "add"] },
+            "privileged": containers.map { $0 + ["securityContext", "privileged"] },
+            "hostPath": podSpecs.map { $0 + ["volumes", "hostPath"] },
+            "apiGroup": [["objectRef", "apiGroup"]],
+            "resource": [["objectRef", "resource"]],
+            "subresource": [["objectRef", "subresource"]],
+            "namespace": [["objectRef", "namespace"]],
+            "username": [["user", "username"]],
+            "decision": [["annotations", "authorization.k8s.io/decision"]],
+            "authzReason": [["annotations", "authorization.k8s.io/reason"]],
+        ]
+    }()
+
+    static let derived: [String: DerivedField] = [
+        "execCommand": .execCommand, "objectName": .objectName, "effectiveUser": .effectiveUser,
+    ]
+
+    /// The sources of `field`; never empty.
+    package static func sources(of field: String) -> [FieldSource] {
+        if let derived = derived[field] { return [.derived(derived)] }
+        let components = field.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        if let expansions = prefixAliases[components[0]] {
+            return expansions.map { source(of: $0 + components.dropFirst()) }
+        }
+        return [source(of: components)]
+    }
+
+    private static func source(of components: [String]) -> FieldSource {
+        if let scanned = ScannedField.byPath[components.joined(separator: ".")] { return .scanned(scanned) }
+        for prefix in EventBody.prefixes where components.starts(with: prefix.path) {
+            return .body(prefix.body, path: Array(components.dropFirst(prefix.path.count)))
+        }
+        return .body(.event, path: components)
+    }
+}

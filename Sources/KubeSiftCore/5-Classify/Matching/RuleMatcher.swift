@@ -1,0 +1,167 @@
+/// Decides which detection rules one event matches. One per worker: it keeps a memo and scratch.
+///
+/// Most rules name a verb and a resource, and most events match no rule at all. So the matcher
+/// first evaluates every rule on just `verb`, `objectRef.resource` and `objectRef.subresource`, in
+/// three-valued logic (a field outside those three is "unknown"), and remembers, per combination
+/// of the three, which rules could still match. Only those are evaluated in full, and only the
+/// fields they read are decoded.
+final class RuleMatcher {
+    private let rules: [DetectionRule]
+    private var candidatesByKey: [String: [Int]] = [:]
+    /// Past this many distinct combinations (only crafted input has them) candidates are not cached.
+    private let memoLimit = 4096
+
+    init(rules: [DetectionRule]) {
+        self.rules = rules
+    }
+
+    /// The indices of the rules `view` matches, in rule order.
+    func matches(_ view: EventView, into result: inout [Int]) {
+        result.removeAll(keepingCapacity: true)
+        guard !rules.isEmpty else { return }
+        let key = PrefilterKey(view)
+        let candidates: [Int]
+        if let cached = candidatesByKey[key.text] {
+            candidates = cached
+        } else {
+            candidates = rules.indices.filter { Self.prefilter(rules[$0].detection, key) != false }
+            if candidatesByKey.count < memoLimit { candidatesByKey[key.text] = candidates }
+        }
+        for index in candidates where Self.evaluate(rules[index].detection, view) {
+            result.append(index)
+        }
+    }
+
+    // MARK: - Full evaluation
+
+    static func evaluate(_ detection: Detection, _ view: EventView) -> Bool {
+        evaluate(detection.condition, detection.selections, view)
+    }
+
+    private static func evaluate(_ expression: ConditionExpression, _ selections: [Selection], _ view: EventView) -> Bool {
+        switch expression {
+        case let .selection(index):
+            return selections[index].alternatives.contains { conditions in
+                conditions.allSatisfy { test($0, view) }
+            }
+        case let .and(terms): return terms.allSatisfy { evaluate($0, selections, view) }
+        case let .or(terms): return terms.contains { evaluate($0, selections, view) }
+        case let .not(term): return !evaluate(term, selections, view)
+        }
+    }
+
+    static func test(_ condition: FieldCondition, _ view: EventView) -> Bool {
+        test(condition) { view.anyValue(of: condition.sources, $0) }
+    }
+
+    /// A field condition over any way of listing the field's values (`anyValue` stops at the
+    /// first value its body accepts and says whether one did).
+    @inline(__always)
+    static func test(_ condition: FieldCondition, anyValue: ((FieldValue) -> Bool) -> Bool) -> Bool {
+        if let exists = condition.exists { return anyValue { _ in true } == exists }
+        let patterns = condition.patterns
+        if condition.requiresAll {
+            return patterns.allSatisfy { pattern in anyValue { pattern.matches($0) } }
+        }
+        if condition.negated {
+            var sawValue = false
+            let equal = anyValue { value in
+                sawValue = true
+                return patterns.contains { $0.matches(value) }
+            }
+            return sawValue && !equal
+        }
+        if anyValue({ value in patterns.contains { $0.matches(value) } }) { return true }
+        if patterns.contains(where: { if case .null = $0 { true } else { false } }) {
+            return !anyValue { _ in true }
+        }
+        return false
+    }
+
+    // MARK: - Prefilter
+
+    /// The three fields the prefilter decides on, as the event has them.
+    struct PrefilterKey {
+        var verb: FieldValue?
+        var resource: FieldValue?
+        var subresource: FieldValue?
+        var text: String
+
+        init(_ view: EventView) {
+            verb = view.value(of: .verb)
+            resource = view.value(of: .resource)
+            subresource = view.value(of: .subresource)
+            text = "\(verb?.text ?? "\u{1}")\u{0}\(resource?.text ?? "\u{1}")\u{0}\(subresource?.text ?? "\u{1}")"
+        }
+
+        func value(of field: ScannedField) -> FieldValue?? {
+            switch field {
+            case .verb: verb
+            case .resource: resource
+            case .subresource: subresource
+            default: .none
+            }
+        }
+    }
+
+    /// Three-valued: false when no event with this key can match, nil when it depends on other fields.
+    static func prefilter(_ detection: Detection, _ key: PrefilterKey) -> Bool? {
+        prefilter(detection.condition, detection.selections, key)
+    }
+
+    private static func prefilter(_ expression: ConditionExpression, _ selections: [Selection], _ key: PrefilterKey)
+        -> Bool?
+    {
+        switch expression {
+        case let .selection(index):
+            var result: Bool? = false
+            for conditions in selections[index].alternatives {
+                var conjunction: Bool? = true
+                for condition in conditions {
+                    conjunction = and(conjunction, prefilter(condition, key))
+                    if conjunction == false { break }
+                }
+                result = or(result, conjunction)
+                if result == true { break }
+            }
+            return result
+        case let .and(terms):
+            var result: Bool? = true
+            for term in terms {
+                result = and(result, prefilter(term, selections, key))
+                if result == false { return false }
+            }
+            return result
+        case let .or(terms):
+            var result: Bool? = false
+            for term in terms {
+                result = or(result, prefilter(term, selections, key))
+                if result == true { return true }
+            }
+            return result
+        case let .not(term):
+            return prefilter(term, selections, key).map(!)
+        }
+    }
+
+    private static func prefilter(_ condition: FieldCondition, _ key: PrefilterKey) -> Bool? {
+        var values: [FieldValue] = []
+        for source in condition.sources {
+            guard case let .scanned(field) = source, case let .some(value) = key.value(of: field) else { return nil }
+            if let value { values.append(value) }
+        }
+        return test(condition) { body in values.contains(where: body) }
+    }
+
+    private static func and(_ lhs: Bool?, _ rhs: Bool?) -> Bool? {
+        if lhs == false || rhs == false { return false }
+        if lhs == nil || rhs == nil { return nil }
+        return true
+    }
+
+    private static func or(_ lhs: Bool?, _ rhs: Bool?) -> Bool? {
+        if lhs == true || rhs == true { return true }
+        if lhs == nil || rhs == nil { return nil }
+        return false
+    }
+}

@@ -1,0 +1,258 @@
+import Foundation
+
+/// A value read from an event, as a rule sees it.
+package enum FieldValue: Sendable, Equatable {
+    case string(String)
+    /// A JSON number, as written.
+    case number(String)
+    case integer(Int)
+    case bool(Bool)
+    case null
+    /// An object or array where a rule's path ends: it exists, but has no text to compare.
+    case structure
+
+    var text: String? {
+        switch self {
+        case let .string(text), let .number(text): text
+        case let .integer(value): String(value)
+        case let .bool(value): value ? "true" : "false"
+        case .null, .structure: nil
+        }
+    }
+
+    var numeric: Double? {
+        switch self {
+        case let .integer(value): Double(value)
+        case let .number(text), let .string(text): Double(text)
+        default: nil
+        }
+    }
+}
+
+/// How a rule compares numbers (`gt`, `gte`, …) or counts (correlation conditions).
+package enum Comparison: String, Sendable, CaseIterable {
+    case gt, gte, lt, lte, eq, neq
+
+    package func holds(_ value: Double, _ bound: Double) -> Bool {
+        switch self {
+        case .gt: value > bound
+        case .gte: value >= bound
+        case .lt: value < bound
+        case .lte: value <= bound
+        case .eq: value == bound
+        case .neq: value != bound
+        }
+    }
+
+    /// Whether more events can only keep the comparison true: such conditions are evaluated over
+    /// sliding windows; the others over fixed ones.
+    var growsWithCount: Bool { self == .gt || self == .gte }
+}
+
+/// One value of a rule's field condition, compiled.
+package enum ValuePattern: Sendable {
+    /// Text with Sigma's wildcards (`*`, `?`); `contains`, `startswith` and `endswith` are wildcards too.
+    case text(GlobPattern)
+    case number(Comparison, Double)
+    case bool(Bool)
+    /// `null`: the field is missing or null.
+    case null
+    case regex(NSRegularExpression)
+    case cidr(IPNetwork)
+
+    func matches(_ value: FieldValue) -> Bool {
+        switch self {
+        case let .text(pattern):
+            if case .structure = value { return pattern.matchesAnything }
+            guard let text = value.text else { return false }
+            return pattern.matches(text)
+        case let .number(comparison, bound):
+            guard let number = value.numeric else { return false }
+            return comparison.holds(number, bound)
+        case let .bool(expected):
+            switch value {
+            case let .bool(actual): return actual == expected
+            case let .string(text): return text.lowercased() == (expected ? "true" : "false")
+            default: return false
+            }
+        case .null:
+            return value == .null
+        case let .regex(expression):
+            guard let text = value.text else { return false }
+            let range = NSRange(text.startIndex..<text.endIndex, in: text)
+            return expression.firstMatch(in: text, range: range) != nil
+        case let .cidr(network):
+            guard let text = value.text, let address = IPNetwork.address(text) else { return false }
+            return network.contains(address)
+        }
+    }
+}
+
+/// A Sigma text pattern: literal bytes and wildcards, compared ASCII case-insensitively unless `cased`.
+package struct GlobPattern: Sendable {
+    enum Token: Sendable, Equatable {
+        case literal([UInt8])
+        case anyRun
+        case anyCharacter
+    }
+
+    let tokens: [Token]
+    let cased: Bool
+
+    /// Parses Sigma's wildcard syntax: `*`, `?`, and `\*`, `\?`, `\\` for the characters themselves.
+    init(sigma text: String, cased: Bool) {
+        var tokens: [Token] = []
+        var literal: [UInt8] = []
+        var bytes = Array(text.utf8).makeIterator()
+        func flush() {
+            if !literal.isEmpty { tokens.append(.literal(literal)) }
+            literal = []
+        }
+        while let byte = bytes.next() {
+            switch byte {
+            case UInt8(ascii: "*"):
+                flush()
+                if tokens.last != .anyRun { tokens.append(.anyRun) }
+            case UInt8(ascii: "?"):
+                flush()
+                tokens.append(.anyCharacter)
+            case UInt8(ascii: "\\"):
+                guard let next = bytes.next() else {
+                    literal.append(byte)
+                    break
+                }
+                if next == UInt8(ascii: "*") || next == UInt8(ascii: "?") || next == UInt8(ascii: "\\") {
+                    literal.append(next)
+                } else {
+                    literal.append(byte)
+                    literal.append(next)
+                }
+            default:
+                literal.append(cased ? byte : Self.fold(byte))
+            }
+        }
+        flush()
+        self.tokens = tokens
+        self.cased = cased
+    }
+
+    private init(tokens: [Token], cased: Bool) {
+        self.tokens = tokens
+        self.cased = cased
+    }
+
+    /// `*value*`, `value*` or `*value`, for the `contains`, `startswith` and `endswith` modifiers.
+    func surrounded(leading: Bool, trailing: Bool) -> GlobPattern {
+        var tokens = self.tokens
+        if leading, tokens.first != .anyRun { tokens.insert(.anyRun, at: 0) }
+        if trailing, tokens.last != .anyRun { tokens.append(.anyRun) }
+        return GlobPattern(tokens: tokens, cased: cased)
+    }
+
+    /// Whether the pattern is `*` alone: it matches any value that exists, structures included.
+    var matchesAnything: Bool { tokens == [.anyRun] }
+
+    @inline(__always)
+    static func fold(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+    }
+
+    func matches(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { matches($0) }
+    }
+
+    /// Backtracking wildcard match, linear in practice: only the last `*` is ever retried.
+    func matches(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Fast paths for the shapes rules use most: exact, prefix, suffix, contains.
+        if tokens.count == 1, case let .literal(literal) = tokens[0] { return equal(literal, text, at: 0, count: text.count) }
+        var tokenIndex = 0
+        var position = 0
+        var retryToken = -1
+        var retryPosition = 0
+        while true {
+            if tokenIndex == tokens.count {
+                if position == text.count { return true }
+            } else {
+                switch tokens[tokenIndex] {
+                case .anyRun:
+                    retryToken = tokenIndex
+                    retryPosition = position
+                    tokenIndex += 1
+                    continue
+                case .anyCharacter:
+                    if position < text.count {
+                        position += 1
+                        while position < text.count, text[position] & 0xC0 == 0x80 { position += 1 }
+                        tokenIndex += 1
+                        continue
+                    }
+                case let .literal(literal):
+                    if tokenIndex + 1 == tokens.count, retryToken >= 0 {
+                        // A final literal after a star: only the text's end can match it.
+                        return text.count - literal.count >= position
+                            && equal(literal, text, at: text.count - literal.count, count: literal.count)
+                    }
+                    if position + literal.count <= text.count, equal(literal, text, at: position, count: literal.count) {
+                        position += literal.count
+                        tokenIndex += 1
+                        continue
+                    }
+                }
+            }
+            guard retryToken >= 0, retryPosition < text.count else { return false }
+            retryPosition += 1
+            position = retryPosition
+            tokenIndex = retryToken + 1
+        }
+    }
+
+    @inline(__always)
+    private func equal(_ literal: [UInt8], _ text: UnsafeBufferPointer<UInt8>, at offset: Int, count: Int) -> Bool {
+        guard literal.count == count, offset + count <= text.count else { return false }
+        if cased {
+            for index in 0..<count where literal[index] != text[offset + index] { return false }
+        } else {
+            for index in 0..<count where literal[index] != Self.fold(text[offset + index]) { return false }
+        }
+        return true
+    }
+}
+
+/// An IPv4 or IPv6 network (`10.0.0.0/8`, `fc00::/7`); IPv4 is held in its IPv6-mapped form.
+package struct IPNetwork: Sendable, Equatable {
+    let address: [UInt8]
+    let prefixLength: Int
+
+    init?(_ text: String) {
+        let parts = text.split(separator: "/", maxSplits: 1)
+        guard let address = Self.address(String(parts[0])) else { return nil }
+        let isV4 = !parts[0].contains(":")
+        let bits = parts.count == 2 ? Int(parts[1]) : (isV4 ? 32 : 128)
+        guard let bits, bits >= 0, bits <= (isV4 ? 32 : 128) else { return nil }
+        self.address = address
+        prefixLength = isV4 ? bits + 96 : bits
+    }
+
+    func contains(_ other: [UInt8]) -> Bool {
+        var remaining = prefixLength
+        for index in 0..<16 where remaining > 0 {
+            let mask: UInt8 = remaining >= 8 ? 0xFF : ~(0xFF >> UInt8(remaining))
+            if address[index] & mask != other[index] & mask { return false }
+            remaining -= 8
+        }
+        return true
+    }
+
+    /// Parses an address into 16 bytes (IPv4 as `::ffff:a.b.c.d`), or nil when it is not one.
+    static func address(_ text: String) -> [UInt8]? {
+        var storage = in6_addr()
+        if text.contains(":") {
+            guard inet_pton(AF_INET6, text, &storage) == 1 else { return nil }
+            return withUnsafeBytes(of: &storage) { Array($0) }
+        }
+        var v4 = in_addr()
+        guard inet_pton(AF_INET, text, &v4) == 1 else { return nil }
+        return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] + withUnsafeBytes(of: &v4) { Array($0) }
+    }
+}

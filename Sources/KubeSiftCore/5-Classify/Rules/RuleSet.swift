@@ -1,0 +1,109 @@
+/// The rules of one run: the built-in catalog, with the user's rule files added or overriding
+/// built-ins by id or name, less the disabled ones; correlations resolved to their base rules.
+package struct RuleSet: Sendable {
+    /// A correlation with its base rules found and its fields resolved, per base rule.
+    package struct ResolvedCorrelation: Sendable {
+        package var rule: CorrelationRule
+        /// Index into ``RuleSet/detections`` of each base rule, in the order the rule lists them.
+        package var baseRules: [Int]
+        /// Per base rule, the sources of each group-by field (aliases applied).
+        var groupSources: [[[FieldSource]]]
+        /// Per base rule, the sources of the counted field (`value_count`).
+        var valueSources: [[FieldSource]]
+    }
+
+    package private(set) var detections: [DetectionRule]
+    package private(set) var correlations: [ResolvedCorrelation]
+    /// Per detection: whether its matches become findings themselves.
+    package private(set) var generatesFindings: [Bool]
+    /// Per detection: the correlations that count it, and its position in each one's rule list.
+    private(set) var uses: [[(correlation: Int, slot: Int)]]
+
+    package var isEmpty: Bool { detections.isEmpty }
+
+    /// No rules: the analysis only counts.
+    package static let empty = try! RuleSet([])
+
+    /// Every rule, detections then correlations, sorted by name.
+    package var all: [RuleDefinition] {
+        (detections.map(RuleDefinition.detection) + correlations.map { .correlation($0.rule) })
+            .sorted { $0.metadata.name < $1.metadata.name }
+    }
+
+    /// - Parameters:
+    ///   - definitions: rules in order of precedence: a later rule replaces an earlier one with the
+    ///     same id or name.
+    ///   - disabled: ids or names to leave out; a correlation whose base rule is left out goes too.
+    /// - Throws: ``RuleProblem`` when a correlation names a rule that does not exist, or an id or name
+    ///   given to `disabled` matches nothing.
+    package init(_ definitions: [RuleDefinition], disabled: Set<String> = []) throws(RuleProblem) {
+        var kept: [RuleDefinition] = []
+        for definition in definitions {
+            let meta = definition.metadata
+            kept.removeAll { $0.metadata.id == meta.id || $0.metadata.name == meta.name }
+            kept.append(definition)
+        }
+        for name in disabled.sorted() where !kept.contains(where: { $0.metadata.id == name || $0.metadata.name == name }) {
+            throw RuleProblem(file: "--disable", line: 0, column: 0, message: "no rule has the id or name `\(name)`")
+        }
+        let isDisabled = { (meta: RuleMetadata) in disabled.contains(meta.id) || disabled.contains(meta.name) }
+
+        var detections: [DetectionRule] = []
+        var pending: [CorrelationRule] = []
+        for definition in kept where !isDisabled(definition.metadata) {
+            switch definition {
+            case let .detection(rule): detections.append(rule)
+            case let .correlation(rule): pending.append(rule)
+            }
+        }
+        detections.sort { $0.metadata.name < $1.metadata.name }
+        pending.sort { $0.metadata.name < $1.metadata.name }
+
+        var generates = [Bool](repeating: true, count: detections.count)
+        var uses = [[(correlation: Int, slot: Int)]](repeating: [], count: detections.count)
+        var correlations: [ResolvedCorrelation] = []
+        var generatedByCorrelation = [Bool](repeating: false, count: detections.count)
+        for rule in pending {
+            var bases: [Int] = []
+            var missing = false
+            for reference in rule.ruleReferences {
+                if let index = detections.firstIndex(where: { $0.metadata.name == reference || $0.metadata.id == reference }) {
+                    bases.append(index)
+                } else if kept.contains(where: { $0.metadata.name == reference || $0.metadata.id == reference }) {
+                    missing = true // disabled: the correlation goes with it
+                } else {
+                    throw RuleProblem(file: rule.metadata.origin.path, line: rule.metadata.line, column: 1,
+                                      message: "correlation `\(rule.metadata.name)` names `\(reference)`, which is not a detection rule")
+                }
+            }
+            if missing { continue }
+            let index = correlations.count
+            var groupSources: [[[FieldSource]]] = []
+            var valueSources: [[FieldSource]] = []
+            for (slot, base) in bases.enumerated() {
+                let baseName = detections[base].metadata.name
+                let baseID = detections[base].metadata.id
+                groupSources.append(rule.groupBy.map { field in
+                    let aliased = rule.aliases[field]?[baseName] ?? rule.aliases[field]?[baseID] ?? field
+                    return FieldResolver.sources(of: aliased)
+                })
+                valueSources.append(rule.valueField.map(FieldResolver.sources(of:)) ?? [])
+                uses[base].append((index, slot))
+                generates[base] = false
+                if rule.generate { generatedByCorrelation[base] = true }
+            }
+            correlations.append(ResolvedCorrelation(rule: rule, baseRules: bases, groupSources: groupSources,
+                                                    valueSources: valueSources))
+        }
+        for index in generates.indices where generatedByCorrelation[index] { generates[index] = true }
+        self.detections = detections
+        self.correlations = correlations
+        generatesFindings = generates
+        self.uses = uses
+    }
+
+    /// Looks a rule up by id or name.
+    package func definition(named name: String) -> RuleDefinition? {
+        all.first { $0.metadata.id == name || $0.metadata.name == name }
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import KubeSiftCore
+
+extension KubeSift.Rules {
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print one rule's source and what it is about.")
+
+        @OptionGroup var rules: RuleOptions
+
+        @Argument(help: "The rule's name or id.")
+        var rule: String
+
+        func run() throws {
+            let ruleSet = try rules.ruleSet()
+            guard let definition = ruleSet.definition(named: rule) else {
+                StandardError.write("kubesift: no rule has the id or name `\(rule)` (see `kubesift rules list`)\n")
+                throw KubeSiftExitCode.usage.exitCode
+            }
+            let meta = definition.metadata
+            print("# \(meta.title)")
+            print("# name: \(meta.name)  id: \(meta.id)  version: \(meta.version)")
+            print("# severity: \(meta.severity.rawValue)  category: \(meta.category.rawValue)  audit level: \(meta.auditLevel.rawValue)")
+            if !meta.attackTechniques.isEmpty { print("# ATT&CK: \(meta.attackTechniques.joined(separator: ", "))") }
+            print("# from: \(meta.origin.path)")
+            print()
+            if let source = RuleCatalog.source(of: meta) {
+                print(source, terminator: source.hasSuffix("\n") ? "" : "\n")
+            }
+        }
+    }
+}
