@@ -59,7 +59,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KubeSiftCoreTests",
-            dependencies: ["KubeSiftCore", "CArchive", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "KubeSiftCore", "CArchive", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         // Runs the built `kubesift` binary, so it depends on it to have it built first.
         .testTarget(name: "KubeSiftCLITests", dependencies: ["KubeSiftCore", "kubesift"]),

@@ -2,7 +2,7 @@
 ///
 /// Requests are grouped by the group-by values and ordered by the time they were received. For
 /// conditions that more requests can only satisfy (`gt`, `gte`) a window of `timespan` slides over
-/// each group, and overlapping windows in which the condition holds form one episode: one finding,
+/// each group, and windows in which the condition holds that share a request form one episode: one finding,
 /// however long the attack lasted. Other conditions (`lt`, `eq`, …) are tested on fixed windows
 /// starting at the group's first request.
 struct Correlator {
@@ -59,7 +59,7 @@ struct Correlator {
                     && Self.inOrder(items[left...right], slots: correlation.baseRules.count)
             }
             guard holds else { continue }
-            if let last = episodes.last, left <= last.upperBound + 1 {
+            if let last = episodes.last, left <= last.upperBound {
                 episodes[episodes.count - 1] = min(last.lowerBound, left)...right
             } else {
                 episodes.append(left...right)

@@ -112,12 +112,12 @@ package enum SecretScrubber {
         var output: [Substring] = []
         var maskNext = false
         for word in text.split(separator: " ", omittingEmptySubsequences: false) {
-            if maskNext, !word.isEmpty {
+            let lower = word.lowercased()
+            if maskNext, !word.isEmpty, lower != "bearer", lower != "basic" {
                 output.append(Substring(mask))
                 maskNext = false
                 continue
             }
-            let lower = word.lowercased()
             if lower == "bearer" || lower == "basic" || lower == "authorization:" {
                 output.append(word)
                 maskNext = true

