@@ -38,6 +38,7 @@ struct RowResult: Codable {
     var uncompressedBytes: Int
     var events: Int
     var peakRSSBytes: Int
+    var findings: Int? = nil
 }
 
 // MARK: - Rows (run in a child process)
@@ -93,6 +94,7 @@ func runRow(_ row: String, inputs: [String]) -> RowResult {
     let start = Date()
     var bytes = 0
     var events = 0
+    var findings: Int?
     switch row {
     case "decompress":
         bytes = concurrently(inputs, threads: ProcessInfo.processInfo.activeProcessorCount) { decompressOnly($0) }
@@ -119,17 +121,20 @@ func runRow(_ row: String, inputs: [String]) -> RowResult {
         }
         return RowResult(seconds: Date().timeIntervalSince(decodeStart), uncompressedBytes: bytes, events: events,
                          peakRSSBytes: peakRSS())
-    case "analyze":
+    case "analyze", "analyze-rules":
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
-        let result = Pipeline.run(AnalysisOptions(paths: inputs), logger: logger)
+        var options = AnalysisOptions(paths: inputs)
+        if row == "analyze-rules" { options.rules = try! RuleCatalog.ruleSet(extraPaths: [], disabled: []) }
+        let result = Pipeline.run(options, logger: logger)
         bytes = Int(result.totals.decompressedBytes)
         events = result.totals.eventsRead
+        findings = result.findings.count
     default:
         fatalError("unknown row \(row)")
     }
     return RowResult(seconds: Date().timeIntervalSince(start), uncompressedBytes: bytes, events: events,
-                     peakRSSBytes: peakRSS())
+                     peakRSSBytes: peakRSS(), findings: findings)
 }
 
 // MARK: - Corpus
@@ -196,16 +201,17 @@ func measure(_ row: String, _ inputs: [String]) -> RowResult {
 
 /// One table row; `baseline` is the row it is a ratio of, `isBaseline` marks the baselines themselves.
 func formatRow(_ name: String, _ input: String, _ result: RowResult, baseline: RowResult? = nil,
-               isBaseline: Bool = false) -> String {
+               baselineName: String = "baseline", isBaseline: Bool = false) -> String {
     let megabytesPerSecond = Double(result.uncompressedBytes) / result.seconds / 1e6
     let eventsPerSecond = Double(result.events) / result.seconds
-    let ratio = baseline.map { String(format: "%.2f× baseline", megabytesPerSecond / (Double($0.uncompressedBytes) / $0.seconds / 1e6)) }
+    let ratio = baseline.map { String(format: "%.2f× \(baselineName)", megabytesPerSecond / (Double($0.uncompressedBytes) / $0.seconds / 1e6)) }
         ?? (isBaseline ? "baseline" : "")
     func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
     return pad(name, 34) + pad(input, 16) + pad(String(format: "%7.2f s", result.seconds), 11)
         + pad(String(format: "%8.0f MB/s", megabytesPerSecond), 14)
         + pad(result.events > 0 ? String(format: "%9.0f ev/s", eventsPerSecond) : "", 15)
         + pad(String(format: "%6.0f MB", Double(result.peakRSSBytes) / 1e6), 10) + ratio
+        + (result.findings.map { ", \($0) findings" } ?? "")
 }
 
 let settings = Settings(CommandLine.arguments)
@@ -230,7 +236,11 @@ print(formatRow("libarchive decompress-only", "1 × .gz", gzBaseline, isBaseline
 print(formatRow("kubesift analyze, end to end", "1 × .gz", measure("analyze", [gz]), baseline: gzBaseline))
 let zstBaseline = measure("decompress", zsts)
 print(formatRow("libarchive decompress-only", "\(zsts.count) × .zst", zstBaseline, isBaseline: true))
-print(formatRow("kubesift analyze, end to end", "\(zsts.count) × .zst", measure("analyze", zsts), baseline: zstBaseline))
+let noRules = measure("analyze", zsts)
+print(formatRow("kubesift analyze, no rules", "\(zsts.count) × .zst", noRules, baseline: zstBaseline))
+let catalog = measure("analyze-rules", zsts)
+print(formatRow("kubesift analyze, full catalog", "\(zsts.count) × .zst", catalog, baseline: noRules,
+                baselineName: "no rules"))
 print(formatRow("decode stage alone, 1 core", "256 MB in memory", measure("decode", [single])))
 if settings.scale {
     let large = generateCorpus(in: settings.directory, name: "audit-4x", megabytes: settings.sizeMB * 4,

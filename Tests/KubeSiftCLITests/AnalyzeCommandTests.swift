@@ -28,9 +28,12 @@ import Testing
                                                  environment: ["SOURCE_DATE_EPOCH": "1795000000"])
             #expect(outcome.exitCode == 0)
         }
-        let first = try Data(contentsOf: URL(fileURLWithPath: scratch.path("a/report.json")))
-        let second = try Data(contentsOf: URL(fileURLWithPath: scratch.path("b/report.json")))
-        #expect(first == second)
+        for file in ["report.json", "findings.jsonl"] {
+            let first = try Data(contentsOf: URL(fileURLWithPath: scratch.path("a/" + file)))
+            let second = try Data(contentsOf: URL(fileURLWithPath: scratch.path("b/" + file)))
+            #expect(first == second, "\(file) differs between runs")
+            #expect(!first.isEmpty)
+        }
     }
 
     @Test func damagedInputExitsTwoAndKeepsTheGoodEvents() throws {

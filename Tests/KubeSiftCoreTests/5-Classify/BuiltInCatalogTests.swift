@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+@testable import KubeSiftCore
+
+@Suite("The built-in catalog")
+struct BuiltInCatalogTests {
+    static let loaded = RuleCatalog.builtIn()
+
+    @Test("Every built-in rule file loads without a problem")
+    func loads() {
+        #expect(Self.loaded.problems.isEmpty, "\(Self.loaded.problems)")
+        #expect(Self.loaded.rules.count >= 60)
+    }
+
+    @Test("Every built-in rule says what it is: a UUID, a unique name, its category and level, and examples both ways")
+    func metadataIsComplete() throws {
+        let uuid = try NSRegularExpression(pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+        var names = Set<String>()
+        var ids = Set<String>()
+        for rule in Self.loaded.rules {
+            let meta = rule.metadata
+            #expect(uuid.firstMatch(in: meta.id, range: NSRange(meta.id.startIndex..., in: meta.id)) != nil, "\(meta.name): id \(meta.id)")
+            #expect(names.insert(meta.name).inserted, "duplicate name \(meta.name)")
+            #expect(ids.insert(meta.id).inserted, "duplicate id \(meta.id)")
+            #expect(meta.name != meta.id, "\(meta.id) has no name")
+            #expect(!(meta.description ?? "").isEmpty, "\(meta.name) has no description")
+            #expect(!meta.falsePositives.isEmpty, "\(meta.name) names no false positives")
+            #expect(!meta.examples.match.isEmpty && !meta.examples.noMatch.isEmpty, "\(meta.name) lacks examples")
+            let folder = URL(fileURLWithPath: meta.origin.path).deletingLastPathComponent().lastPathComponent
+            #expect(folder == meta.category.rawValue, "\(meta.name) is in \(folder) but says \(meta.category.rawValue)")
+            if case .detection = rule { #expect(!meta.attackTechniques.isEmpty || meta.severity <= .low, "\(meta.name): no ATT&CK") }
+        }
+    }
+
+    @Test("Every category has rules")
+    func categoriesCovered() {
+        let used = Set(Self.loaded.rules.map(\.metadata.category))
+        #expect(Set(RuleCategory.allCases).subtracting(used).isEmpty, "\(Set(RuleCategory.allCases).subtracting(used))")
+    }
+
+    @Test("No built-in rule reads a field outside the audit event (a misspelt path would match nothing)")
+    func fieldsExist() {
+        for case let .detection(rule) in Self.loaded.rules {
+            for selection in rule.detection.selections {
+                for condition in selection.alternatives.joined() {
+                    for source in condition.sources {
+                        if case let .body(.event, path) = source {
+                            Issue.record("\(rule.metadata.name): `\(condition.written)` reads `\(path.joined(separator: "."))`")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("Every example does what its rule says")
+    func examplesPass() throws {
+        let ruleSet = try RuleSet(Self.loaded.rules)
+        let outcome = RuleExampleRunner.run(ruleSet)
+        #expect(outcome.failures.isEmpty, "\(outcome.failures.map(\.description).joined(separator: "\n"))")
+        #expect(outcome.rulesWithoutExamples.isEmpty)
+        #expect(outcome.examplesRun >= 4 * Self.loaded.rules.count)
+    }
+}

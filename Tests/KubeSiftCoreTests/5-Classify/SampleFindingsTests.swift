@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+@testable import KubeSiftCore
+
+/// The bundled samples against the built-in catalog: `samples/.truth.json` (written by
+/// `scripts/generate-samples.py`, not by this code) lists the planted suspicious requests.
+@Suite("Built-in catalog on the samples")
+struct SampleFindingsTests {
+    struct Truth: Decodable {
+        struct Planted: Decodable {
+            var id: String
+            var auditIDs: [String]
+        }
+
+        var planted: [Planted]
+    }
+
+    /// The rule each planted scenario must at least trigger, covering all of its requests.
+    static let expected: [String: String] = [
+        "privileged-daemonset": "pod-privileged-container",
+        "exec-into-pod": "pod-exec-attach",
+        "secret-sweep": "secret-enumeration-burst",
+        "brute-force-401": "api-brute-force",
+        "wildcard-clusterrole": "role-wildcard",
+        "webhook-failurepolicy-ignore": "webhook-failure-policy-ignore",
+    ]
+
+    static func analyze() throws -> (Truth, [Finding]) {
+        let truthURL = URL(fileURLWithPath: Peers.samples).appendingPathComponent(".truth.json")
+        let truth = try JSONDecoder().decode(Truth.self, from: Data(contentsOf: truthURL))
+        let rules = try RuleCatalog.ruleSet(extraPaths: [], disabled: [])
+        let result = Analysis.run([Peers.samples]) { $0.rules = rules }
+        return (truth, result.findings)
+    }
+
+    @Test("Every planted scenario is found by its rule")
+    func plantedAreFound() throws {
+        let (truth, findings) = try Self.analyze()
+        for planted in truth.planted {
+            let rule = try #require(Self.expected[planted.id], "no expectation for \(planted.id)")
+            let covered = Set(findings.filter { $0.rule.name == rule }.flatMap(\.auditIDs))
+            #expect(Set(planted.auditIDs).isSubset(of: covered), "\(planted.id): \(rule) covers \(covered.count) of \(planted.auditIDs.count)")
+        }
+        // The brute force straddles a rotation: one finding, all 40 requests.
+        let bruteForce = findings.filter { $0.rule.name == "api-brute-force" }
+        #expect(bruteForce.map(\.count) == [40])
+        #expect(Set(bruteForce.flatMap(\.evidence).map { URL(fileURLWithPath: $0.file).lastPathComponent }).count == 2)
+    }
+
+    @Test("Nothing is found on the benign traffic")
+    func benignIsQuiet() throws {
+        let (truth, findings) = try Self.analyze()
+        let planted = Set(truth.planted.flatMap(\.auditIDs))
+        let stray = findings.filter { !Set($0.auditIDs).isSubset(of: planted) }
+        #expect(stray.isEmpty, "\(stray.map { "\($0.rule.name): \($0.request.username ?? "-") \($0.request.verb ?? "") \($0.request.resource ?? "") \($0.auditIDs.first ?? "")" })")
+    }
+}
