@@ -28,7 +28,7 @@ import Testing
         let path = try scratch.write("bad/rule.yml", broken)
         let outcome = try KubeSiftRunner.run(["rules", "validate", path])
         #expect(outcome.exitCode == 1)
-        #expect(outcome.stdout.contains("\(path):12:5: `user.username|beginswith`: unknown or unsupported modifier `beginswith`"),
+        #expect(outcome.stdout.contains("\(path):11:5: `user.username|beginswith`: unknown or unsupported modifier `beginswith`"),
                 "\(outcome.stdout)")
     }
 
