@@ -48,9 +48,10 @@ struct RunSummary {
             }
             lines.append("  findings: \(result.findings.count) (\(counts.joined(separator: ", ")))")
             // The most severe first; report order within a severity.
-            let worst = result.findings.enumerated()
-                .sorted { ($1.element.rule.severity, $0.offset) < ($0.element.rule.severity, $1.offset) }
-                .prefix(5).map(\.element)
+            let findings = result.findings
+            let worst = findings.indices
+                .sorted { (findings[$1].rule.severity, $0) < (findings[$0].rule.severity, $1) }
+                .prefix(5).map { findings[$0] }
             for finding in worst {
                 let actor = StandardError.printable(finding.request.username ?? "-")
                 lines.append("            \(finding.rule.severity.rawValue.uppercased().padding(toLength: 8, withPad: " ", startingAt: 0)) "

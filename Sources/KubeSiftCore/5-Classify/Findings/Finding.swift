@@ -61,13 +61,13 @@ package struct Finding: Sendable, Equatable, Codable {
 
     static let evidenceLimit = 200
 
-    /// The order findings are reported in: by time, most severe first within a moment, then by rule.
-    package static func reportOrder(_ lhs: Finding, _ rhs: Finding) -> Bool {
-        let left = (lhs.firstSeen?.microseconds ?? .max, -lhs.rule.severity.rankValue, lhs.rule.name,
-                    lhs.auditIDs.first ?? "")
-        let right = (rhs.firstSeen?.microseconds ?? .max, -rhs.rule.severity.rankValue, rhs.rule.name,
-                     rhs.auditIDs.first ?? "")
-        return left < right
+    /// Findings in the order they are reported: by time, most severe first within a moment, then by
+    /// rule and request.
+    package static func inReportOrder(_ findings: [Finding]) -> [Finding] {
+        let keys = findings.map {
+            ($0.firstSeen?.microseconds ?? .max, -$0.rule.severity.rankValue, $0.rule.name, $0.auditIDs.first ?? "")
+        }
+        return findings.indices.sorted { keys[$0] < keys[$1] }.map { findings[$0] }
     }
 }
 

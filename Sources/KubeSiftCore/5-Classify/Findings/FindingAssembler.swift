@@ -31,7 +31,7 @@ struct FindingAssembler {
         for index in ruleSet.correlations.indices {
             findings += Correlator(correlation: ruleSet.correlations[index], index: index).findings(in: requests)
         }
-        return findings.sorted(by: Finding.reportOrder)
+        return Finding.inReportOrder(findings)
     }
 
     private func mergeStages(_ hits: [RuleHit]) -> [MatchedRequest] {
@@ -64,10 +64,10 @@ struct FindingAssembler {
             merged[key] = match
         }
         // Sorted, so that what follows (and the report) does not depend on which thread saw what.
-        return merged.values.sorted { lhs, rhs in
-            (lhs.rule, lhs.summary.time?.microseconds ?? .min, lhs.summary.auditID, lhs.evidence.min()!)
-                < (rhs.rule, rhs.summary.time?.microseconds ?? .min, rhs.summary.auditID, rhs.evidence.min()!)
-        }
+        // Indices are sorted rather than the values: moving these values costs more than comparing keys.
+        let values = Array(merged.values)
+        let keys = values.map { ($0.rule, $0.summary.time?.microseconds ?? .min, $0.summary.auditID, $0.evidence.min()!) }
+        return values.indices.sorted { keys[$0] < keys[$1] }.map { values[$0] }
     }
 }
 

@@ -42,19 +42,12 @@ extension RequestSummary {
         namespace = text(.namespace)
         resource = text(.resource)
         subresource = text(.subresource)
-        name = text(.name)
-        if name == nil {
-            for part in [EventBody.responseObject, .requestObject] {
-                if let found = view.body(part)?["metadata"]?["name"]?.stringValue {
-                    name = found
-                    break
-                }
-            }
-        }
+        name = text(.name) ?? view.string(in: .responseObject, at: ["metadata", "name"])
+            ?? view.string(in: .requestObject, at: ["metadata", "name"])
         let uri = text(.requestURI)
         requestURI = uri.map(SecretScrubber.scrubURI)
         command = uri.flatMap(RequestURI.command(of:)).map(SecretScrubber.scrub)
-        decision = view.body(.annotations)?["authorization.k8s.io/decision"]?.stringValue
+        decision = view.string(in: .annotations, at: ["authorization.k8s.io/decision"])
         responseCode = view.event.responseCode
         level = text(.level)
     }
@@ -109,6 +102,11 @@ package enum SecretScrubber {
 
     /// Text with anything that looks like a credential masked, word by word.
     package static func scrub(_ text: String) -> String {
+        // Most text (a URI path, a user agent) has nothing to mask: say so without splitting it.
+        if !text.utf8.contains(UInt8(ascii: " ")), !text.utf8.contains(UInt8(ascii: "=")), !text.hasPrefix("eyJ"),
+           text.utf8.count < 32 || !text.utf8.contains(where: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            return text
+        }
         var output: [Substring] = []
         var maskNext = false
         for word in text.split(separator: " ", omittingEmptySubsequences: false) {
@@ -142,13 +140,20 @@ package enum SecretScrubber {
     /// JWTs, and long unbroken runs of base64 (mixed case and digits) or hex: tokens, keys, encoded secrets.
     static func looksLikeSecret(_ word: Substring) -> Bool {
         let trimmed = word.trimmingCharacters(in: ["'", "\"", ",", ";"])
-        if trimmed.hasPrefix("eyJ"), trimmed.count >= 20 { return true }
-        guard trimmed.count >= 32,
-              trimmed.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+/=_-".contains($0)) }),
-              trimmed.contains(where: \.isNumber)
-        else { return false }
-        let isHex = trimmed.count >= 40 && trimmed.allSatisfy(\.isHexDigit)
-        return isHex || (trimmed.contains(where: \.isUppercase) && trimmed.contains(where: \.isLowercase))
+        if trimmed.hasPrefix("eyJ"), trimmed.utf8.count >= 20 { return true }
+        guard trimmed.utf8.count >= 32 else { return false }
+        var digits = false, upper = false, lower = false, hex = true
+        for byte in trimmed.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits = true
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): upper = true; hex = hex && byte <= UInt8(ascii: "F")
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): lower = true; hex = hex && byte <= UInt8(ascii: "f")
+            case UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="), UInt8(ascii: "_"), UInt8(ascii: "-"): hex = false
+            default: return false
+            }
+        }
+        guard digits else { return false }
+        return (hex && trimmed.utf8.count >= 40) || (upper && lower)
     }
 }
 

@@ -77,24 +77,69 @@ final class EventView {
 
     func body(_ part: EventBody) -> JSONValue? {
         if let cached = bodies[part.rawValue] { return cached }
-        let span: ValueSpan
-        switch part {
-        case .userGroups: span = event.userGroups
-        case .userExtra: span = event.userExtra
-        case .impersonatedUser: span = event.impersonatedUser
-        case .sourceIPs: span = event.sourceIPs
-        case .responseStatus: span = event.responseStatus
-        case .annotations: span = event.annotations
-        case .requestObject: span = event.requestObject
-        case .responseObject: span = event.responseObject
-        case .event: span = event.record
-        }
+        let span = self.span(of: part)
         var parsed: JSONValue?
         if span.isPresent {
             parsed = try? JSONValue.parse(UnsafeRawBufferPointer(start: base + span.start, count: span.end - span.start))
         }
         bodies[part.rawValue] = .some(parsed)
         return parsed
+    }
+
+    /// One string deep inside a body (an object's name, the authorization decision), found by
+    /// scanning past everything else: a finding needs it, and a body can be megabytes.
+    func string(in part: EventBody, at path: [String]) -> String? {
+        if let cached = bodies[part.rawValue] {
+            var current = cached
+            for key in path {
+                guard let next = current?[key] else { return nil }
+                current = next
+            }
+            return current?.stringValue
+        }
+        let span = self.span(of: part)
+        guard span.isPresent else { return nil }
+        var scanner = JSONScanner(base: base, start: span.start, end: span.end)
+        return try? Self.findString(&scanner, path[...])
+    }
+
+    /// Consumes one value; returns the string at `path` inside it (the last one, when keys repeat).
+    private static func findString(_ scanner: inout JSONScanner, _ path: ArraySlice<String>) throws(ScanFailure) -> String? {
+        guard let key = path.first else {
+            guard scanner.current == UInt8(ascii: "\"") else {
+                _ = try scanner.skipValue()
+                return nil
+            }
+            let span = try scanner.scanString()
+            return JSONText.string(scanner.base, span)
+        }
+        guard scanner.current == UInt8(ascii: "{") else {
+            _ = try scanner.skipValue()
+            return nil
+        }
+        var found: String?
+        try scanner.forEachMember { name, value throws(ScanFailure) in
+            if JSONText.string(value.base, name) == key {
+                found = try findString(&value, path.dropFirst())
+            } else {
+                _ = try value.skipValue()
+            }
+        }
+        return found
+    }
+
+    private func span(of part: EventBody) -> ValueSpan {
+        switch part {
+        case .userGroups: event.userGroups
+        case .userExtra: event.userExtra
+        case .impersonatedUser: event.impersonatedUser
+        case .sourceIPs: event.sourceIPs
+        case .responseStatus: event.responseStatus
+        case .annotations: event.annotations
+        case .requestObject: event.requestObject
+        case .responseObject: event.responseObject
+        case .event: event.record
+        }
     }
 
     /// Follows `path` through objects and into every element of arrays; a key that itself holds
@@ -140,13 +185,9 @@ final class EventView {
         case .objectName:
             if let name = value(of: .name) {
                 values = [name]
-            } else {
-                for part in [EventBody.responseObject, .requestObject] {
-                    if let root = body(part), case let .string(name)? = root["metadata"]?["name"] {
-                        values = [.string(name)]
-                        break
-                    }
-                }
+            } else if let name = string(in: .responseObject, at: ["metadata", "name"])
+                        ?? string(in: .requestObject, at: ["metadata", "name"]) {
+                values = [.string(name)]
             }
         case .effectiveUser:
             if let user = value(of: .impersonatedUsername) ?? value(of: .username) { values = [user] }

@@ -1,15 +1,28 @@
 /// Decides which detection rules one event matches. One per worker: it keeps a memo and scratch.
 ///
 /// Most rules name a verb and a resource, and most events match no rule at all. So the matcher
-/// first evaluates every rule on just `verb`, `objectRef.resource` and `objectRef.subresource`, in
-/// three-valued logic (a field outside those three is "unknown"), and remembers, per combination
-/// of the three, which rules could still match. Only those are evaluated in full, and only the
-/// fields they read are decoded.
+/// first evaluates every rule on just the verb, resource, subresource, API group and response
+/// code, in three-valued logic (any other field is "unknown"), and remembers, per combination of
+/// those five, which rules match outright and which could still match. Only the latter are
+/// evaluated in full, and only the fields they read are decoded.
 final class RuleMatcher {
     private let rules: [DetectionRule]
-    private var candidatesByKey: [String: [Int]] = [:]
+    private var memo: [UInt64: [Candidates]] = [:]
+    private var memoEntries = 0
     /// Past this many distinct combinations (only crafted input has them) candidates are not cached.
-    private let memoLimit = 4096
+    private let memoLimit = 1 << 16
+    private var keyBytes: [UInt8] = []
+    private var scratch: [UInt8] = []
+    private let seed = UInt64.random(in: .min ... .max)
+
+    /// The rules an event with one combination of the prefilter's fields can match.
+    private struct Candidates {
+        var key: [UInt8]
+        /// Rules the prefilter fields alone decide: they match.
+        var matching: [Int]
+        /// Rules that depend on other fields too: evaluated in full.
+        var undecided: [Int]
+    }
 
     init(rules: [DetectionRule]) {
         self.rules = rules
@@ -19,16 +32,59 @@ final class RuleMatcher {
     func matches(_ view: EventView, into result: inout [Int]) {
         result.removeAll(keepingCapacity: true)
         guard !rules.isEmpty else { return }
-        let key = PrefilterKey(view)
-        let candidates: [Int]
-        if let cached = candidatesByKey[key.text] {
+        writeKey(view.event, base: view.base)
+        let hash = keyBytes.withUnsafeBytes { ByteHasher.hash($0.baseAddress!, $0.count, seed: seed) }
+        let candidates: Candidates
+        if let cached = memo[hash]?.first(where: { $0.key == keyBytes }) {
             candidates = cached
         } else {
-            candidates = rules.indices.filter { Self.prefilter(rules[$0].detection, key) != false }
-            if candidatesByKey.count < memoLimit { candidatesByKey[key.text] = candidates }
+            let key = PrefilterKey(view)
+            var computed = Candidates(key: keyBytes, matching: [], undecided: [])
+            for index in rules.indices {
+                switch Self.prefilter(rules[index].detection, key) {
+                case true?: computed.matching.append(index)
+                case nil: computed.undecided.append(index)
+                case false?: break
+                }
+            }
+            if memoEntries < memoLimit {
+                memo[hash, default: []].append(computed)
+                memoEntries += 1
+            }
+            candidates = computed
         }
-        for index in candidates where Self.evaluate(rules[index].detection, view) {
+        if candidates.undecided.isEmpty {
+            result.append(contentsOf: candidates.matching)
+            return
+        }
+        for index in candidates.undecided where Self.evaluate(rules[index].detection, view) {
             result.append(index)
+        }
+        if !candidates.matching.isEmpty {
+            result.append(contentsOf: candidates.matching)
+            result.sort()
+        }
+    }
+
+    /// The prefilter fields' raw bytes, each ended by a separator (absent fields by a marker no
+    /// JSON string holds), into `keyBytes`: no allocation once warm.
+    private func writeKey(_ event: ScannedEvent, base: UnsafePointer<UInt8>) {
+        keyBytes.removeAll(keepingCapacity: true)
+        for span in [event.verb, event.resource, event.subresource, event.apiGroup] {
+            if !span.isPresent {
+                keyBytes.append(0x01)
+            } else if span.escaped {
+                JSONText.unescape(base + span.start, span.count, into: &scratch)
+                keyBytes.append(contentsOf: scratch)
+            } else {
+                keyBytes.append(contentsOf: UnsafeBufferPointer(start: base + span.start, count: span.count))
+            }
+            keyBytes.append(0x00)
+        }
+        if let code = event.responseCode {
+            withUnsafeBytes(of: code.littleEndian) { keyBytes.append(contentsOf: $0) }
+        } else {
+            keyBytes.append(0x01)
         }
     }
 
@@ -80,25 +136,30 @@ final class RuleMatcher {
 
     // MARK: - Prefilter
 
-    /// The three fields the prefilter decides on, as the event has them.
+    /// The fields the prefilter decides on, as the event has them.
     struct PrefilterKey {
         var verb: FieldValue?
         var resource: FieldValue?
         var subresource: FieldValue?
-        var text: String
+        var apiGroup: FieldValue?
+        var code: FieldValue?
 
         init(_ view: EventView) {
             verb = view.value(of: .verb)
             resource = view.value(of: .resource)
             subresource = view.value(of: .subresource)
-            text = "\(verb?.text ?? "\u{1}")\u{0}\(resource?.text ?? "\u{1}")\u{0}\(subresource?.text ?? "\u{1}")"
+            apiGroup = view.value(of: .apiGroup)
+            code = view.value(of: .responseCode)
         }
 
+        /// `.none` when the field is not one the prefilter knows; `.some(nil)` when the event lacks it.
         func value(of field: ScannedField) -> FieldValue?? {
             switch field {
             case .verb: verb
             case .resource: resource
             case .subresource: subresource
+            case .apiGroup: apiGroup
+            case .responseCode: code
             default: .none
             }
         }
