@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-/// reports/ holds the report of samples/ that the README points at; it must match what the tool
-/// writes today.
+/// reports/ holds the report and findings of samples/ that the README points at; they must match
+/// what the tool writes today.
 @Suite struct ReportsAreCurrentTests {
     @Test func theExampleReportMatchesAFreshAnalysisOfTheSamples() throws {
         let scratch = try ScratchDirectory()
@@ -11,8 +11,10 @@ import Testing
                                               "--progress", "never", "--quiet"],
                                              environment: ["SOURCE_DATE_EPOCH": "1795305600"])
         #expect(outcome.exitCode == 0, "\(outcome.stderr)")
-        let fresh = try Data(contentsOf: URL(fileURLWithPath: scratch.path("out/report.json")))
-        let committed = try Data(contentsOf: KubeSiftRunner.repositoryRoot.appendingPathComponent("reports/report.json"))
-        #expect(fresh == committed, "reports/report.json is stale: run scripts/update-reports.sh and commit the result")
+        for file in ["report.json", "findings.jsonl"] {
+            let fresh = try Data(contentsOf: URL(fileURLWithPath: scratch.path("out/" + file)))
+            let committed = try Data(contentsOf: KubeSiftRunner.repositoryRoot.appendingPathComponent("reports/" + file))
+            #expect(fresh == committed, "reports/\(file) is stale: run scripts/update-reports.sh and commit the result")
+        }
     }
 }

@@ -1,0 +1,46 @@
+import Testing
+@testable import KubeSiftCore
+
+@Suite("Findings: one per rule and request, stages merged")
+struct FindingTests {
+    static let execRule = RuleFixture.yaml(name: "exec", detection: "sel:\n  objectRef.subresource: exec\ncondition: sel")
+
+    @Test("The three stages of an exec make one finding with the final response and every stage's location")
+    func stagesMerge() throws {
+        let rules = try RuleFixture.ruleSet(Self.execRule)
+        let uri = "/api/v1/namespaces/shop/pods/web-1/exec?command=sh&stdin=true&tty=true"
+        let stages = [("RequestReceived", "null"), ("ResponseStarted", #"{"code":101}"#), ("ResponseComplete", #"{"code":101}"#)]
+        let events = try stages.map { stage, status in
+            try RuleFixture.event(#"{"auditID":"e1","stage":"\#(stage)","verb":"get","requestURI":"\#(uri)","responseStatus":\#(status),"objectRef":{"resource":"pods","namespace":"shop","name":"web-1","subresource":"exec"}}"#)
+        }
+        let findings = RuleExampleRunner.findings(for: events, ruleSet: rules)
+        #expect(findings.count == 1)
+        let finding = try #require(findings.first)
+        #expect(finding.request.responseCode == 101)
+        #expect(finding.request.command == "sh")
+        #expect(finding.evidence.map(\.stage).sorted() == ["RequestReceived", "ResponseComplete", "ResponseStarted"])
+        #expect(finding.auditIDs == ["e1"])
+    }
+
+    @Test("A create's name comes from the body when objectRef has none")
+    func nameFromBody() throws {
+        let rules = try RuleFixture.ruleSet(RuleFixture.yaml(name: "pods", detection: "sel:\n  verb: create\ncondition: sel"))
+        let event = try RuleFixture.event(#"{"verb":"create","objectRef":{"resource":"pods","namespace":"shop"},"requestObject":{"metadata":{"generateName":"web-"}},"responseObject":{"metadata":{"name":"web-x7k2p","annotations":{"a":"b"}}}}"#)
+        let findings = RuleExampleRunner.findings(for: [event], ruleSet: rules)
+        #expect(findings.first?.request.name == "web-x7k2p")
+        #expect(findings.first?.request.decision == nil)
+    }
+
+    @Test("Two requests are two findings; findings are in time order, the most severe first at one instant")
+    func order() throws {
+        let rules = try RuleFixture.ruleSet(
+            RuleFixture.yaml(name: "low-one", level: "low", detection: "sel:\n  verb: delete\ncondition: sel"),
+            RuleFixture.yaml(name: "high-one", level: "high", detection: "sel:\n  objectRef.resource: secrets\ncondition: sel"))
+        let events = try [
+            RuleFixture.event(#"{"auditID":"b","verb":"delete","objectRef":{"resource":"secrets","namespace":"a","name":"x"}}"#, second: 5),
+            RuleFixture.event(#"{"auditID":"a","verb":"delete","objectRef":{"resource":"pods","namespace":"a","name":"y"}}"#, second: 1),
+        ]
+        let findings = RuleExampleRunner.findings(for: events, ruleSet: rules)
+        #expect(findings.map { "\($0.auditIDs[0]):\($0.rule.name)" } == ["a:low-one", "b:high-one", "b:low-one"])
+    }
+}
