@@ -65,12 +65,8 @@ package struct Finding: Sendable, Equatable, Codable {
     /// rule and request.
     package static func inReportOrder(_ findings: [Finding]) -> [Finding] {
         let keys = findings.map {
-            ($0.firstSeen?.microseconds ?? .max, -$0.rule.severity.rankValue, $0.rule.name, $0.auditIDs.first ?? "")
+            ($0.firstSeen?.microseconds ?? .max, -$0.rule.severity.rank, $0.rule.name, $0.auditIDs.first ?? "")
         }
         return findings.indices.sorted { keys[$0] < keys[$1] }.map { findings[$0] }
     }
-}
-
-extension Severity {
-    var rankValue: Int { Self.allCases.firstIndex(of: self)! }
 }

@@ -49,11 +49,6 @@ package enum FieldSource: Sendable, Equatable {
     case scanned(ScannedField)
     case body(EventBody, path: [String])
     case derived(DerivedField)
-
-    var isCheap: Bool {
-        if case .scanned = self { return true }
-        return false
-    }
 }
 
 /// Turns a field name from a rule into the places its values come from.

@@ -10,9 +10,6 @@ package struct FieldCondition: Sendable {
     package var exists: Bool?
     /// `|neq`: the field must differ from every pattern.
     package var negated = false
-
-    /// Whether every source is one the decoder has already located.
-    var isCheap: Bool { sources.allSatisfy(\.isCheap) }
 }
 
 /// A named selection: a list of field maps, any of which matches (a single map is a list of one).

@@ -10,7 +10,8 @@ package enum Severity: String, Sendable, CaseIterable, Comparable, Codable {
         }
     }
 
-    private var rank: Int { Self.allCases.firstIndex(of: self)! }
+    /// 0 for `info` … 4 for `critical`.
+    var rank: Int { Self.allCases.firstIndex(of: self)! }
     package static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
 }
 
