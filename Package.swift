@@ -39,9 +39,8 @@ let package = Package(
             ],
             plugins: ["EmbedRules"]
         ),
-        // Build-time helper: the rule catalog under `rules/` becomes Swift source in the library.
-        .executableTarget(name: "embed-files"),
-        .plugin(name: "EmbedRules", capability: .buildTool(), dependencies: ["embed-files"]),
+        // The rule catalog under `rules/` becomes Swift source in the library, before every build.
+        .plugin(name: "EmbedRules", capability: .buildTool()),
         // The command-line tool: one file per subcommand.
         .executableTarget(
             name: "kubesift",

@@ -114,6 +114,15 @@ package final class Deduplicator: Sendable {
         return record(request: request, slot: slot, stage: stage, code: code, cursor: &cursor)
     }
 
+    /// The stages seen of `request` (a bitmask of ``AuditStage`` raw values), once every worker is done.
+    package func stagesSeen(request: Fingerprint, slot: Int64) -> UInt8 {
+        guard let bucket = buckets.withLock({ $0[slot] }) else { return 0 }
+        return bucket.state.withLock { state in
+            if state.spilled { reload(&state, slot: slot, into: bucket) }
+            return IndexEntry(state.entries[request] ?? 0).stages
+        }
+    }
+
     package var distinctRequests: Int {
         buckets.withLock { Array($0.values) }.reduce(0) { $0 + $1.state.withLock { $0.count } }
     }

@@ -63,8 +63,11 @@ package enum Pipeline {
         group.wait()
 
         for skipped in inputs.skipped { log(skipped.problem, path: skipped.path, logger: logger) }
+        let deduplicator = shared.deduplicator
         var result = ResultAssembler(files: files, skippedPaths: inputs.skipped, window: options.window,
-                                     rules: options.rules)
+                                     rules: options.rules, stagesSeen: { request, time in
+                                         deduplicator.stagesSeen(request: request, slot: Deduplicator.slot(of: time))
+                                     })
             .assemble(readResults: shared.readResults(), workerOutputs: shared.workerOutputs(),
                       distinctRequests: shared.deduplicator.distinctRequests)
         result.indexSpills = shared.deduplicator.spillCount

@@ -5,6 +5,8 @@ struct ResultAssembler {
     let skippedPaths: [SkippedPath]
     let window: TimeWindow
     var rules = RuleSet.empty
+    /// The stages seen of a request, from the request index.
+    var stagesSeen: (Fingerprint, Timestamp?) -> UInt8 = { _, _ in 0 }
 
     func assemble(readResults: [Int: InputReadResult], workerOutputs: [WorkerOutput], distinctRequests: Int)
         -> AnalysisResult
@@ -102,7 +104,7 @@ struct ResultAssembler {
             if let last = count.lastSeen, totals.lastEvent.map({ last > $0 }) ?? true { totals.lastEvent = last }
         }
         let inputsByPath = Dictionary(inputs.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        let findings = FindingAssembler(ruleSet: rules) { location in
+        let findings = FindingAssembler(ruleSet: rules, locate: { location in
             let file = files[location.member.file].path
             let input = inputsByPath[file]
             let member = input.flatMap { location.member.member < $0.members.count ? $0.members[location.member.member].name : nil }
@@ -112,7 +114,7 @@ struct ResultAssembler {
             case let .absolute(absolute): line = absolute
             }
             return (file, member, line, input?.sha256)
-        }.assemble(hits)
+        }, stagesSeen: stagesSeen).assemble(hits)
         return AnalysisResult(window: window, inputs: inputs, totals: totals, skipped: skipped, activity: activity,
                               findings: findings)
     }

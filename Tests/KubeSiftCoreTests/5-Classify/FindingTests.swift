@@ -43,4 +43,28 @@ struct FindingTests {
         let findings = RuleExampleRunner.findings(for: events, ruleSet: rules)
         #expect(findings.map { "\($0.auditIDs[0]):\($0.rule.name)" } == ["a:low-one", "b:high-one", "b:low-one"])
     }
+
+    @Test("The most final stage decides: a denied exec is not an exec, though its RequestReceived matched")
+    func finalStageDecides() throws {
+        let rules = try RuleFixture.ruleSet(
+            RuleFixture.yaml(name: "allowed-exec", detection: """
+                sel:
+                  objectRef.subresource: exec
+                failed:
+                  responseStatus.code|gte: 400
+                condition: sel and not failed
+                """),
+            RuleFixture.yaml(name: "received", detection: "sel:\n  stage: RequestReceived\n  objectRef.subresource: exec\ncondition: sel"))
+        func exec(_ id: String, _ stages: [(String, String)]) throws -> [JSONValue] {
+            try stages.map { stage, status in
+                try RuleFixture.event(#"{"auditID":"\#(id)","stage":"\#(stage)","verb":"create","responseStatus":\#(status),"objectRef":{"resource":"pods","namespace":"shop","name":"web-1","subresource":"exec"}}"#)
+            }
+        }
+        let denied = try exec("denied", [("RequestReceived", "null"), ("ResponseComplete", #"{"code":403}"#)])
+        let allowed = try exec("allowed", [("RequestReceived", "null"), ("ResponseStarted", #"{"code":101}"#)])
+        let unfinished = try exec("unfinished", [("RequestReceived", "null")])
+        let findings = RuleExampleRunner.findings(for: denied + allowed + unfinished, ruleSet: rules)
+        #expect(Set(findings.filter { $0.rule.name == "allowed-exec" }.map(\.auditIDs[0])) == ["allowed", "unfinished"])
+        #expect(Set(findings.filter { $0.rule.name == "received" }.map(\.auditIDs[0])) == ["allowed", "denied", "unfinished"])
+    }
 }

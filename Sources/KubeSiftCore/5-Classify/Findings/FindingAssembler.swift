@@ -14,9 +14,11 @@ struct FindingAssembler {
     let ruleSet: RuleSet
     /// Resolves where a hit was read to file, member and line.
     let locate: (HitLocation) -> (file: String, member: String?, line: Int, sha256: String?)
+    /// The stages seen of a request (``AuditStage`` raw values, or-ed), matched or not.
+    let stagesSeen: (Fingerprint, Timestamp?) -> UInt8
 
     func assemble(_ hits: [RuleHit]) -> [Finding] {
-        let requests = mergeStages(hits)
+        let requests = matchedRequests(hits)
         var findings: [Finding] = []
         for request in requests where ruleSet.generatesFindings[request.rule] {
             let metadata = ruleSet.detections[request.rule].metadata
@@ -34,7 +36,8 @@ struct FindingAssembler {
         return Finding.inReportOrder(findings)
     }
 
-    private func mergeStages(_ hits: [RuleHit]) -> [MatchedRequest] {
+    /// The requests each rule matched: stages merged, matches the final stage withdrew left out.
+    func matchedRequests(_ hits: [RuleHit]) -> [MatchedRequest] {
         struct Key: Hashable {
             var rule: Int
             var request: Fingerprint
@@ -62,6 +65,15 @@ struct FindingAssembler {
             }
             match.evidence.append(evidence)
             merged[key] = match
+        }
+        // The request's most final stage decides: when a later stage was logged and the rule did not
+        // match it (a denied exec, whose RequestReceived carries no response yet), the earlier match
+        // is withdrawn. Rules that name the stage they want are taken at their word.
+        for (key, match) in merged where ruleSet.judgedOnFinalStage[match.rule] {
+            let seen = stagesSeen(key.request, match.summary.time)
+            if AuditStage.allCases.contains(where: { seen & $0.rawValue != 0 && $0.order > match.latestStage.order }) {
+                merged[key] = nil
+            }
         }
         // Sorted, so that what follows (and the report) does not depend on which thread saw what.
         // Indices are sorted rather than the values: moving these values costs more than comparing keys.

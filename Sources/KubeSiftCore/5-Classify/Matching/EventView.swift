@@ -181,6 +181,9 @@ final class EventView {
         case .execCommand:
             if case let .string(uri)? = value(of: .requestURI), let command = RequestURI.command(of: uri) {
                 values = [.string(command)]
+            } else if let words = body(.requestObject)?["command"]?.arrayValue?.compactMap(\.stringValue), !words.isEmpty {
+                // PodExecOptions, as logged at Request level when the client sent the options in the body.
+                values = [.string(words.joined(separator: " "))]
             }
         case .objectName:
             if let name = value(of: .name) {

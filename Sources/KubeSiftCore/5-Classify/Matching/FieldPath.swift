@@ -36,7 +36,8 @@ package enum EventBody: Int, Sendable, CaseIterable {
 
 /// Values computed from the event rather than read from one place in it.
 package enum DerivedField: Sendable, Equatable {
-    /// The `command=` query parameters of an exec or attach, decoded and joined by spaces.
+    /// The command of an exec or attach: the `command=` query parameters, decoded, or the body's
+    /// `command` list (`PodExecOptions`), joined by spaces.
     case execCommand
     /// The name of the object: `objectRef.name`, else the body's `metadata.name` (creates).
     case objectName

@@ -41,53 +41,63 @@ package enum RuleExampleRunner {
         return outcome
     }
 
-    /// Whether the events make `definition` fire: a detection rule matches one of them (whether or
-    /// not it makes findings of its own), a correlation makes a finding.
+    /// Whether the events make `definition` fire: a detection rule matches one of their requests
+    /// (whether or not it makes findings of its own), a correlation makes a finding.
     static func matches(_ definition: RuleDefinition, events: [JSONValue], in ruleSet: RuleSet) -> Bool {
-        let hits = classify(events, ruleSet: ruleSet)
+        let classified = classify(events, ruleSet: ruleSet)
         switch definition {
         case let .detection(rule):
             guard let index = ruleSet.detections.firstIndex(where: { $0.metadata.id == rule.metadata.id }) else {
                 return false
             }
-            return hits.contains { $0.rule == index }
+            return classified.assembler.matchedRequests(classified.hits).contains { $0.rule == index }
         case let .correlation(rule):
-            return findings(hits, ruleSet: ruleSet).contains { $0.kind == .correlation && $0.rule.id == rule.metadata.id }
+            return classified.assembler.assemble(classified.hits)
+                .contains { $0.kind == .correlation && $0.rule.id == rule.metadata.id }
         }
     }
 
     /// The findings `ruleSet` makes of `events`, as if they were the lines of one file.
     package static func findings(for events: [JSONValue], ruleSet: RuleSet) -> [Finding] {
-        findings(classify(events, ruleSet: ruleSet), ruleSet: ruleSet)
+        let classified = classify(events, ruleSet: ruleSet)
+        return classified.assembler.assemble(classified.hits)
     }
 
-    /// The names of the detection rules each event matches, whether or not they make findings.
+    /// The names of the detection rules an event matches, whether or not they make findings.
     package static func matchingRules(for event: JSONValue, ruleSet: RuleSet) -> [String] {
-        classify([event], ruleSet: ruleSet).map { ruleSet.detections[$0.rule].metadata.name }
+        let classified = classify([event], ruleSet: ruleSet)
+        return classified.assembler.matchedRequests(classified.hits).map { ruleSet.detections[$0.rule].metadata.name }
     }
 
-    private static func findings(_ hits: [RuleHit], ruleSet: RuleSet) -> [Finding] {
-        FindingAssembler(ruleSet: ruleSet) { location in ("example", nil, location.sequence + 1, nil) }.assemble(hits)
+    struct Classified {
+        var hits: [RuleHit]
+        var assembler: FindingAssembler
     }
 
     /// Decodes and classifies events the way a decode worker does (without windows or duplicates).
-    static func classify(_ events: [JSONValue], ruleSet: RuleSet) -> [RuleHit] {
+    static func classify(_ events: [JSONValue], ruleSet: RuleSet) -> Classified {
         let classifier = Classifier(ruleSet: ruleSet)
         let seeds = HashSeeds.random()
+        var stages: [Fingerprint: UInt8] = [:]
         for (index, event) in events.enumerated() {
             var bytes = Array(event.serialized().utf8)
             bytes.withUnsafeMutableBufferPointer { buffer in
                 let base = UnsafePointer(buffer.baseAddress!)
                 _ = NativeEventDecoder().decode(base, start: 0, end: buffer.count) { scanned in
+                    let request = RequestFingerprint.of(scanned, base: base, seeds: seeds)
+                    let stage = DecodeWorker.stage(of: scanned, base: base)
+                    stages[request, default: 0] |= stage.rawValue
                     classifier.classify(
-                        scanned, base: base, request: RequestFingerprint.of(scanned, base: base, seeds: seeds),
-                        stage: DecodeWorker.stage(of: scanned, base: base),
+                        scanned, base: base, request: request, stage: stage,
                         time: DecodeWorker.requestTime(of: scanned, base: base),
                         location: HitLocation(member: MemberKey(file: 0, member: 0), sequence: index, line: .absolute(1)))
                 }
             }
         }
-        return classifier.hits
+        let assembler = FindingAssembler(
+            ruleSet: ruleSet, locate: { location in ("example", nil, location.sequence + 1, nil) },
+            stagesSeen: { request, _ in stages[request] ?? 0 })
+        return Classified(hits: classifier.hits, assembler: assembler)
     }
 }
 

@@ -16,6 +16,8 @@ package struct RuleSet: Sendable {
     package private(set) var correlations: [ResolvedCorrelation]
     /// Per detection: whether its matches become findings themselves.
     package private(set) var generatesFindings: [Bool]
+    /// Per detection: whether a request's most final stage decides (the rule does not read `stage`).
+    package private(set) var judgedOnFinalStage: [Bool]
     /// Per detection: the correlations that count it, and its position in each one's rule list.
     private(set) var uses: [[(correlation: Int, slot: Int)]]
 
@@ -100,6 +102,11 @@ package struct RuleSet: Sendable {
         self.correlations = correlations
         generatesFindings = generates
         self.uses = uses
+        judgedOnFinalStage = detections.map { rule in
+            !rule.detection.selections.contains { selection in
+                selection.alternatives.joined().contains { $0.sources.contains(.scanned(.stage)) }
+            }
+        }
     }
 
     /// Looks a rule up by id or name.
