@@ -152,15 +152,16 @@ final class EventView {
             return false
         case let .object(members):
             guard let first = path.first else { return body(.structure) }
-            if let member = members.last(where: { $0.key == first }), walk(member.value, path.dropFirst(), body) {
-                return true
+            if let member = members.last(where: { $0.key == first }) {
+                return walk(member.value, path.dropFirst(), body)
             }
-            var joined = first
-            var rest = path.dropFirst()
-            while let next = rest.first {
-                joined += "." + next
-                rest = rest.dropFirst()
-                if let member = members.last(where: { $0.key == joined }), walk(member.value, rest, body) { return true }
+            // A key holding dots (`authorization.k8s.io/decision`) spans several path components.
+            for member in members.reversed() where member.key.utf8.count > first.utf8.count && member.key.hasPrefix(first) {
+                let parts = member.key.split(separator: ".", omittingEmptySubsequences: false)
+                guard parts.count > 1, parts.count <= path.count,
+                      zip(parts, path).allSatisfy({ $0 == $1 })
+                else { continue }
+                return walk(member.value, path.dropFirst(parts.count), body)
             }
             return false
         case let .string(text):
