@@ -7,8 +7,9 @@
 /// evaluated in full, and only the fields they read are decoded.
 final class RuleMatcher {
     private let rules: [DetectionRule]
-    private var memo: [UInt64: [Candidates]] = [:]
-    private var memoEntries = 0
+    /// Candidates by the hash of their key; a (vanishingly rare) collision is computed, not cached.
+    private var memo: [UInt64: Int] = [:]
+    private var entries: [Candidates] = []
     /// Past this many distinct combinations (only crafted input has them) candidates are not cached.
     private let memoLimit = 1 << 16
     private var keyBytes: [UInt8] = []
@@ -34,9 +35,8 @@ final class RuleMatcher {
         guard !rules.isEmpty else { return }
         writeKey(view.event, base: view.base)
         let hash = keyBytes.withUnsafeBytes { ByteHasher.hash($0.baseAddress!, $0.count, seed: seed) }
-        let candidates: Candidates
-        if let cached = memo[hash]?.first(where: { $0.key == keyBytes }) {
-            candidates = cached
+        if let index = memo[hash], entries[index].key == keyBytes {
+            collect(entries[index], view, into: &result)
         } else {
             let key = PrefilterKey(view)
             var computed = Candidates(key: keyBytes, matching: [], undecided: [])
@@ -47,12 +47,16 @@ final class RuleMatcher {
                 case false?: break
                 }
             }
-            if memoEntries < memoLimit {
-                memo[hash, default: []].append(computed)
-                memoEntries += 1
+            if entries.count < memoLimit, memo[hash] == nil {
+                memo[hash] = entries.count
+                entries.append(computed)
             }
-            candidates = computed
+            collect(computed, view, into: &result)
         }
+    }
+
+    @inline(__always)
+    private func collect(_ candidates: Candidates, _ view: EventView, into result: inout [Int]) {
         if candidates.undecided.isEmpty {
             result.append(contentsOf: candidates.matching)
             return
@@ -70,22 +74,29 @@ final class RuleMatcher {
     /// JSON string holds), into `keyBytes`: no allocation once warm.
     private func writeKey(_ event: ScannedEvent, base: UnsafePointer<UInt8>) {
         keyBytes.removeAll(keepingCapacity: true)
-        for span in [event.verb, event.resource, event.subresource, event.apiGroup] {
-            if !span.isPresent {
-                keyBytes.append(0x01)
-            } else if span.escaped {
-                JSONText.unescape(base + span.start, span.count, into: &scratch)
-                keyBytes.append(contentsOf: scratch)
-            } else {
-                keyBytes.append(contentsOf: UnsafeBufferPointer(start: base + span.start, count: span.count))
-            }
-            keyBytes.append(0x00)
-        }
+        // One call per field: an array literal of the spans would allocate for every event.
+        append(event.verb, base)
+        append(event.resource, base)
+        append(event.subresource, base)
+        append(event.apiGroup, base)
         if let code = event.responseCode {
             withUnsafeBytes(of: code.littleEndian) { keyBytes.append(contentsOf: $0) }
         } else {
             keyBytes.append(0x01)
         }
+    }
+
+    @inline(__always)
+    private func append(_ span: StringSpan, _ base: UnsafePointer<UInt8>) {
+        if !span.isPresent {
+            keyBytes.append(0x01)
+        } else if span.escaped {
+            JSONText.unescape(base + span.start, span.count, into: &scratch)
+            keyBytes.append(contentsOf: scratch)
+        } else {
+            keyBytes.append(contentsOf: UnsafeBufferPointer(start: base + span.start, count: span.count))
+        }
+        keyBytes.append(0x00)
     }
 
     // MARK: - Full evaluation
