@@ -47,16 +47,23 @@ struct RunSummary {
                 bySeverity[severity].map { "\($0) \(severity.rawValue)" }
             }
             lines.append("  findings: \(result.findings.count) (\(counts.joined(separator: ", ")))")
-            // The most severe first; report order within a severity.
-            let findings = result.findings
-            let worst = findings.indices
-                .sorted { (findings[$1].rule.severity, $0) < (findings[$0].rule.severity, $1) }
-                .prefix(5).map { findings[$0] }
-            for finding in worst {
-                let actor = StandardError.printable(finding.request.username ?? "-")
-                lines.append("            \(finding.rule.severity.rawValue.uppercased().padding(toLength: 8, withPad: " ", startingAt: 0)) "
-                    + "\(StandardError.printable(finding.rule.title)) — \(actor)")
+            // The rules that found something, most severe first, then in order of first finding.
+            var byRule: [String: (first: Finding, count: Int, order: Int)] = [:]
+            for (order, finding) in result.findings.enumerated() {
+                if let seen = byRule[finding.rule.id] {
+                    byRule[finding.rule.id] = (seen.first, seen.count + 1, seen.order)
+                } else {
+                    byRule[finding.rule.id] = (finding, 1, order)
+                }
             }
+            let rules = byRule.values.sorted { ($1.first.rule.severity, $0.order) < ($0.first.rule.severity, $1.order) }
+            for rule in rules.prefix(8) {
+                let actor = StandardError.printable(rule.first.request.username ?? "-")
+                let times = rule.count == 1 ? "" : " (\(rule.count)×)"
+                lines.append("            \(rule.first.rule.severity.rawValue.uppercased().padding(toLength: 8, withPad: " ", startingAt: 0)) "
+                    + "\(StandardError.printable(rule.first.rule.title))\(times) — \(actor)")
+            }
+            if rules.count > 8 { lines.append("            … \(rules.count - 8) more rules: see findings.jsonl") }
         }
         lines.append("  report:   \(reportPath)")
         return lines.joined(separator: "\n") + "\n"
