@@ -45,7 +45,8 @@ final class Classifier {
         view.reset(event, base: base)
         matcher.matches(view, into: &matched)
         guard !matched.isEmpty else { return }
-        let summary = RequestSummary(view, time: time)
+        let complete = matched.contains { ruleSet.generatesFindings[$0] }
+        let summary = RequestSummary(view, time: time, complete: complete)
         for rule in matched {
             let keys = ruleSet.uses[rule].map { use in
                 let correlation = ruleSet.correlations[use.correlation]

@@ -9,26 +9,30 @@ struct Correlator {
     let correlation: RuleSet.ResolvedCorrelation
     let index: Int
 
+    /// One base-rule match as the correlation counts it; `request` indexes the matched requests.
     private struct Item {
         var time: Int64
         var slot: Int
         var value: String?
-        var request: MatchedRequest
+        var request: Int
+        var auditID: String
     }
 
-    func findings(in requests: [MatchedRequest]) -> [Finding] {
+    /// - Parameter positions: the indices in `requests` of the requests this correlation counts.
+    func findings(in requests: [MatchedRequest], positions: [Int]) -> [Finding] {
         var groups: [[String]: [Item]] = [:]
-        for request in requests {
-            guard let time = request.summary.time?.microseconds else { continue }
-            for key in request.keys where key.correlation == index {
-                groups[key.group, default: []].append(Item(time: time, slot: key.slot, value: key.value, request: request))
+        for position in positions {
+            guard let time = requests[position].summary.time?.microseconds else { continue }
+            for key in requests[position].keys where key.correlation == index {
+                groups[key.group, default: []].append(Item(time: time, slot: key.slot, value: key.value, request: position,
+                                                           auditID: requests[position].summary.auditID))
             }
         }
         var findings: [Finding] = []
         for group in groups.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            let items = groups[group]!.sorted { ($0.time, $0.request.summary.auditID) < ($1.time, $1.request.summary.auditID) }
+            let items = groups[group]!.sorted { ($0.time, $0.auditID) < ($1.time, $1.auditID) }
             for episode in episodes(items) {
-                findings.append(finding(group: group, items: Array(items[episode])))
+                findings.append(finding(group: group, items: items[episode], requests: requests))
             }
         }
         return findings
@@ -126,27 +130,32 @@ struct Correlator {
         }
     }
 
-    private func finding(group: [String], items: [Item]) -> Finding {
+    private func finding(group: [String], items: ArraySlice<Item>, requests: [MatchedRequest]) -> Finding {
         let rule = correlation.rule
         var groupValues: [String: String] = [:]
         for (field, value) in zip(rule.groupBy, group) { groupValues[field] = value }
         var seen = Set<String>()
         var auditIDs: [String] = []
         var evidence: [Finding.Evidence] = []
-        for item in items where seen.insert(item.request.summary.auditID).inserted {
-            auditIDs.append(item.request.summary.auditID)
-            evidence += item.request.evidence.sorted()
+        var evidenceTotal = 0
+        var users = Set<String>()
+        var sourceIPs = Set<String>()
+        for item in items where seen.insert(item.auditID).inserted {
+            let request = requests[item.request]
+            auditIDs.append(item.auditID)
+            if evidence.count < Finding.evidenceLimit { evidence += request.evidence.sorted() }
+            evidenceTotal += request.evidence.count
+            if let user = request.summary.username { users.insert(user) }
+            sourceIPs.formUnion(request.summary.sourceIPs)
         }
-        let omitted = max(0, evidence.count - Finding.evidenceLimit)
-        let users = Set(items.compactMap(\.request.summary.username)).sorted()
-        let sourceIPs = Set(items.flatMap(\.request.summary.sourceIPs)).sorted()
+        let omitted = max(0, evidenceTotal - Finding.evidenceLimit)
         return Finding(
             rule: .init(rule.metadata), kind: .correlation,
             firstSeen: Timestamp(microseconds: items.first!.time), lastSeen: Timestamp(microseconds: items.last!.time),
-            count: auditIDs.count, auditIDs: auditIDs, request: items.first!.request.summary,
+            count: auditIDs.count, auditIDs: auditIDs, request: requests[items.first!.request].summary,
             group: groupValues.isEmpty ? nil : groupValues,
             distinctValues: rule.kind == .valueCount ? Set(items.compactMap(\.value)).count : nil,
-            users: users, sourceIPs: sourceIPs, evidence: Array(evidence.prefix(Finding.evidenceLimit)),
+            users: users.sorted(), sourceIPs: sourceIPs.sorted(), evidence: Array(evidence.prefix(Finding.evidenceLimit)),
             evidenceOmitted: omitted > 0 ? omitted : nil)
     }
 }

@@ -20,7 +20,8 @@ struct FindingAssembler {
     func assemble(_ hits: [RuleHit]) -> [Finding] {
         let requests = matchedRequests(hits)
         var findings: [Finding] = []
-        for request in requests where ruleSet.generatesFindings[request.rule] {
+        for position in requests.indices where ruleSet.generatesFindings[requests[position].rule] {
+            let request = requests[position]
             let metadata = ruleSet.detections[request.rule].metadata
             var evidence = request.evidence.sorted()
             let omitted = max(0, evidence.count - Finding.evidenceLimit)
@@ -30,8 +31,16 @@ struct FindingAssembler {
                 count: 1, auditIDs: [request.summary.auditID], request: request.summary, evidence: evidence,
                 evidenceOmitted: omitted > 0 ? omitted : nil))
         }
+        // Each correlation reads only the requests of its own base rules.
+        var perCorrelation = [[Int]](repeating: [], count: ruleSet.correlations.count)
+        for position in requests.indices {
+            for key in requests[position].keys where perCorrelation[key.correlation].last != position {
+                perCorrelation[key.correlation].append(position)
+            }
+        }
         for index in ruleSet.correlations.indices {
-            findings += Correlator(correlation: ruleSet.correlations[index], index: index).findings(in: requests)
+            findings += Correlator(correlation: ruleSet.correlations[index], index: index)
+                .findings(in: requests, positions: perCorrelation[index])
         }
         return Finding.inReportOrder(findings)
     }
@@ -42,44 +51,61 @@ struct FindingAssembler {
             var rule: Int
             var request: Fingerprint
         }
-        var merged: [Key: MatchedRequest] = [:]
+        // Merged in place in one array: copying these values in and out of a dictionary would copy
+        // their evidence lists each time.
+        var indices: [Key: Int] = [:]
+        var merged: [MatchedRequest] = []
+        var fingerprints: [Fingerprint] = []
         for hit in hits {
             let place = locate(hit.location)
             let evidence = Finding.Evidence(file: place.file, member: place.member, line: place.line, sha256: place.sha256,
                                             auditID: hit.summary.auditID, stage: hit.stage.name)
             let key = Key(rule: hit.rule, request: hit.request)
-            guard var match = merged[key] else {
-                merged[key] = MatchedRequest(rule: hit.rule, summary: hit.summary, evidence: [evidence], keys: hit.keys,
-                                             latestStage: hit.stage)
+            guard let index = indices[key] else {
+                indices[key] = merged.count
+                merged.append(MatchedRequest(rule: hit.rule, summary: hit.summary, evidence: [evidence], keys: hit.keys,
+                                             latestStage: hit.stage))
+                fingerprints.append(hit.request)
                 continue
             }
-            let isLater = hit.stage.order > match.latestStage.order
-            if isLater {
+            if hit.stage.order > merged[index].latestStage.order {
                 var summary = hit.summary
-                summary.absorb(match.summary, otherIsLater: false)
-                match.summary = summary
-                match.keys = hit.keys
-                match.latestStage = hit.stage
+                summary.absorb(merged[index].summary, otherIsLater: false)
+                merged[index].summary = summary
+                merged[index].keys = hit.keys
+                merged[index].latestStage = hit.stage
             } else {
-                match.summary.absorb(hit.summary, otherIsLater: false)
+                merged[index].summary.absorb(hit.summary, otherIsLater: false)
             }
-            match.evidence.append(evidence)
-            merged[key] = match
+            merged[index].evidence.append(evidence)
         }
         // The request's most final stage decides: when a later stage was logged and the rule did not
         // match it (a denied exec, whose RequestReceived carries no response yet), the earlier match
         // is withdrawn. Rules that name the stage they want are taken at their word.
-        for (key, match) in merged where ruleSet.judgedOnFinalStage[match.rule] {
-            let seen = stagesSeen(key.request, match.summary.time)
-            if AuditStage.allCases.contains(where: { seen & $0.rawValue != 0 && $0.order > match.latestStage.order }) {
-                merged[key] = nil
+        var kept: [Int] = []
+        kept.reserveCapacity(merged.count)
+        for index in merged.indices {
+            let match = merged[index]
+            if ruleSet.judgedOnFinalStage[match.rule] {
+                let seen = stagesSeen(fingerprints[index], match.summary.time)
+                if AuditStage.allCases.contains(where: { seen & $0.rawValue != 0 && $0.order > match.latestStage.order }) {
+                    continue
+                }
             }
+            kept.append(index)
         }
         // Sorted, so that what follows (and the report) does not depend on which thread saw what.
-        // Indices are sorted rather than the values: moving these values costs more than comparing keys.
-        let values = Array(merged.values)
-        let keys = values.map { ($0.rule, $0.summary.time?.microseconds ?? .min, $0.summary.auditID, $0.evidence.min()!) }
-        return values.indices.sorted { keys[$0] < keys[$1] }.map { values[$0] }
+        // Integer keys first; the strings and evidence are compared only on ties.
+        let rules = kept.map { merged[$0].rule }
+        let times = kept.map { merged[$0].summary.time?.microseconds ?? .min }
+        let order = kept.indices.sorted { lhs, rhs in
+            if rules[lhs] != rules[rhs] { return rules[lhs] < rules[rhs] }
+            if times[lhs] != times[rhs] { return times[lhs] < times[rhs] }
+            let left = merged[kept[lhs]], right = merged[kept[rhs]]
+            if left.summary.auditID != right.summary.auditID { return left.summary.auditID < right.summary.auditID }
+            return left.evidence.min()! < right.evidence.min()!
+        }
+        return order.map { merged[kept[$0]] }
     }
 }
 

@@ -8,7 +8,8 @@ package struct RequestSummary: Sendable, Equatable, Codable {
     package var time: Timestamp?
     package var verb: String?
     package var username: String?
-    package var groups: [String]
+    /// Absent (like the URI and user agent) for a request recorded only to feed a correlation.
+    package var groups: [String]?
     package var impersonatedUser: String?
     package var sourceIPs: [String]
     package var userAgent: String?
@@ -25,7 +26,9 @@ package struct RequestSummary: Sendable, Equatable, Codable {
 }
 
 extension RequestSummary {
-    init(_ view: EventView, time: Timestamp?) {
+    /// - Parameter complete: false for a request that only feeds correlations: it keeps who, from
+    ///   where, what and the outcome, and skips what costs most (the URI, user agent and groups).
+    init(_ view: EventView, time: Timestamp?, complete: Bool = true) {
         func text(_ field: ScannedField) -> String? { view.value(of: field)?.text }
         func strings(_ part: EventBody) -> [String] {
             view.body(part)?.arrayValue?.compactMap(\.stringValue) ?? []
@@ -34,20 +37,32 @@ extension RequestSummary {
         self.time = time
         verb = text(.verb)
         username = text(.username)
-        groups = strings(.userGroups)
+        groups = complete ? strings(.userGroups) : nil
         impersonatedUser = text(.impersonatedUsername)
         sourceIPs = strings(.sourceIPs)
-        userAgent = text(.userAgent).map(SecretScrubber.scrub)
+        userAgent = complete ? text(.userAgent).map(SecretScrubber.scrub) : nil
+        command = nil
         apiGroup = text(.apiGroup)
         namespace = text(.namespace)
         resource = text(.resource)
         subresource = text(.subresource)
-        name = text(.name) ?? view.string(in: .responseObject, at: ["metadata", "name"])
-            ?? view.string(in: .requestObject, at: ["metadata", "name"])
-        let uri = text(.requestURI)
+        name = text(.name)
+        if name == nil, complete {
+            name = view.string(in: .responseObject, at: ["metadata", "name"])
+                ?? view.string(in: .requestObject, at: ["metadata", "name"])
+        }
+        let uri = complete ? text(.requestURI) : nil
         requestURI = uri.map(SecretScrubber.scrubURI)
-        command = uri.flatMap(RequestURI.command(of:)).map(SecretScrubber.scrub)
-        decision = view.string(in: .annotations, at: ["authorization.k8s.io/decision"])
+        if complete, view.value(of: .subresource)?.text == "exec" || view.value(of: .subresource)?.text == "attach" {
+            // The same command rules read: from the URI, or the body's PodExecOptions.
+            var found: String?
+            _ = view.anyValue(of: [.derived(.execCommand)]) { value in
+                found = value.text
+                return true
+            }
+            command = found.map(SecretScrubber.scrub)
+        }
+        decision = complete ? view.string(in: .annotations, at: ["authorization.k8s.io/decision"]) : nil
         responseCode = view.event.responseCode
         level = text(.level)
     }
@@ -139,7 +154,11 @@ package enum SecretScrubber {
 
     /// JWTs, and long unbroken runs of base64 (mixed case and digits) or hex: tokens, keys, encoded secrets.
     static func looksLikeSecret(_ word: Substring) -> Bool {
-        let trimmed = word.trimmingCharacters(in: ["'", "\"", ",", ";"])
+        guard word.utf8.count >= 20 else { return false }
+        let quotes: Set<Character> = ["'", "\"", ",", ";"]
+        var trimmed = word
+        while let first = trimmed.first, quotes.contains(first) { trimmed = trimmed.dropFirst() }
+        while let last = trimmed.last, quotes.contains(last) { trimmed = trimmed.dropLast() }
         if trimmed.hasPrefix("eyJ"), trimmed.utf8.count >= 20 { return true }
         guard trimmed.utf8.count >= 32 else { return false }
         var digits = false, upper = false, lower = false, hex = true

@@ -6,6 +6,7 @@ final class EventView {
     private(set) var event = ScannedEvent()
     private(set) var base: UnsafePointer<UInt8>
     private var scanned = [FieldValue??](repeating: nil, count: ScannedField.allCases.count)
+    private var scratch: [UInt8] = []
     private var bodies = [JSONValue??](repeating: nil, count: EventBody.allCases.count)
     private var derived: [DerivedField: [FieldValue]] = [:]
 
@@ -32,6 +33,10 @@ final class EventView {
             case let .scanned(field):
                 if let value = value(of: field), body(value) { return true }
             case let .body(part, path):
+                if path.isEmpty, bodies[part.rawValue] == nil, let result = scanStrings(of: part, body) {
+                    if result { return true }
+                    continue
+                }
                 guard let root = self.body(part) else { continue }
                 if Self.walk(root, path[...], body) { return true }
             case let .derived(field):
@@ -39,6 +44,36 @@ final class EventView {
             }
         }
         return false
+    }
+
+    /// The values of a body that is a list of strings (`user.groups`, `sourceIPs`), read off the
+    /// buffer without parsing it. Nil when the body is something else: the caller parses it then.
+    private func scanStrings(of part: EventBody, _ body: (FieldValue) -> Bool) -> Bool? {
+        let span = self.span(of: part)
+        guard span.isPresent else { return false }
+        guard base[span.start] == UInt8(ascii: "[") else { return nil }
+        var scanner = JSONScanner(base: base, start: span.start, end: span.end)
+        var matched = false
+        var plain = true
+        do throws(ScanFailure) {
+            try scanner.forEachElement { element throws(ScanFailure) in
+                guard !matched, plain, element.current == UInt8(ascii: "\"") else {
+                    plain = plain && matched
+                    _ = try element.skipValue()
+                    return
+                }
+                let string = try element.scanString()
+                let value: FieldValue = string.escaped
+                    ? .string(JSONText.string(element.base, string) ?? "")
+                    : .raw(UnsafeBufferPointer(start: element.base + string.start, count: string.count))
+                matched = body(value)
+            }
+        } catch {
+            return nil
+        }
+        if !plain { return nil }
+        if !matched, scanner.position == span.start + 2 { return body(.structure) }
+        return matched
     }
 
     func value(of field: ScannedField) -> FieldValue? {
@@ -49,7 +84,11 @@ final class EventView {
     }
 
     private func read(_ field: ScannedField) -> FieldValue? {
-        func text(_ span: StringSpan) -> FieldValue? { JSONText.string(base, span).map(FieldValue.string) }
+        func text(_ span: StringSpan) -> FieldValue? {
+            guard span.isPresent else { return nil }
+            if span.escaped { return JSONText.string(base, span).map(FieldValue.string) }
+            return .raw(UnsafeBufferPointer(start: base + span.start, count: span.count))
+        }
         switch field {
         case .kind: return text(event.kind)
         case .apiVersion: return text(event.apiVersion)
@@ -180,7 +219,7 @@ final class EventView {
         var values: [FieldValue] = []
         switch field {
         case .execCommand:
-            if case let .string(uri)? = value(of: .requestURI), let command = RequestURI.command(of: uri) {
+            if let uri = value(of: .requestURI)?.text, let command = RequestURI.command(of: uri) {
                 values = [.string(command)]
             } else if let words = body(.requestObject)?["command"]?.arrayValue?.compactMap(\.stringValue), !words.isEmpty {
                 // PodExecOptions, as logged at Request level when the client sent the options in the body.

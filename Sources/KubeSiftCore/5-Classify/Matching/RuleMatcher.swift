@@ -3,8 +3,11 @@
 /// Most rules name a verb and a resource, and most events match no rule at all. So the matcher
 /// first evaluates every rule on just the verb, resource, subresource, API group and response
 /// code, in three-valued logic (any other field is "unknown"), and remembers, per combination of
-/// those five, which rules match outright and which could still match. Only the latter are
-/// evaluated in full, and only the fields they read are decoded.
+/// those five, which rules match outright and which could still match. Rules still open are then
+/// tried the same way on the identity alone (user, groups, impersonation, source addresses),
+/// memoised per identity:
+/// most events come from a few kubelets and controllers that no identity rule is about. Only what
+/// is left is evaluated in full, and only the fields it reads are decoded.
 final class RuleMatcher {
     private let rules: [DetectionRule]
     /// Candidates by the hash of their key; a (vanishingly rare) collision is computed, not cached.
@@ -15,6 +18,10 @@ final class RuleMatcher {
     private var keyBytes: [UInt8] = []
     private var scratch: [UInt8] = []
     private let seed = UInt64.random(in: .min ... .max)
+    /// Per identity, the rules that identity rules out (`false` on identity fields alone), by rule index.
+    private var identityMemo: [UInt64: Int] = [:]
+    private var identities: [(key: [UInt8], excluded: [Bool])] = []
+    private var identityBytes: [UInt8] = []
 
     /// The rules an event with one combination of the prefilter's fields can match.
     private struct Candidates {
@@ -38,10 +45,10 @@ final class RuleMatcher {
         if let index = memo[hash], entries[index].key == keyBytes {
             collect(entries[index], view, into: &result)
         } else {
-            let key = PrefilterKey(view)
+                let key = PrefilterKey(view)
             var computed = Candidates(key: keyBytes, matching: [], undecided: [])
             for index in rules.indices {
-                switch Self.prefilter(rules[index].detection, key) {
+                switch Self.prefilter(rules[index].detection, known: key.values(of:)) {
                 case true?: computed.matching.append(index)
                 case nil: computed.undecided.append(index)
                 case false?: break
@@ -61,13 +68,36 @@ final class RuleMatcher {
             result.append(contentsOf: candidates.matching)
             return
         }
-        for index in candidates.undecided where Self.evaluate(rules[index].detection, view) {
+        let excluded = excludedByIdentity(view)
+        for index in candidates.undecided where !(excluded?[index] ?? false) && Self.evaluate(rules[index].detection, view) {
             result.append(index)
         }
         if !candidates.matching.isEmpty {
             result.append(contentsOf: candidates.matching)
             result.sort()
         }
+    }
+
+    /// Which rules the event's identity alone rules out; nil past the memo's limit.
+    private func excludedByIdentity(_ view: EventView) -> [Bool]? {
+        let event = view.event
+        identityBytes.removeAll(keepingCapacity: true)
+        func append(_ start: Int, _ end: Int) {
+            if start >= 0 { identityBytes.append(contentsOf: UnsafeBufferPointer(start: view.base + start, count: end - start)) }
+            identityBytes.append(0x00)
+        }
+        append(event.username.start, event.username.end)
+        append(event.userGroups.start, event.userGroups.end)
+        append(event.impersonatedUser.start, event.impersonatedUser.end)
+        append(event.sourceIPs.start, event.sourceIPs.end)
+        let hash = identityBytes.withUnsafeBytes { ByteHasher.hash($0.baseAddress ?? UnsafeRawPointer(view.base), $0.count, seed: seed) }
+        if let index = identityMemo[hash], identities[index].key == identityBytes { return identities[index].excluded }
+        guard identities.count < memoLimit, identityMemo[hash] == nil else { return nil }
+        let identity = IdentityKey(view)
+        let excluded = rules.map { Self.prefilter($0.detection, known: identity.values(of:)) == false }
+        identityMemo[hash] = identities.count
+        identities.append((identityBytes, excluded))
+        return excluded
     }
 
     /// The prefilter fields' raw bytes, each ended by a separator (absent fields by a marker no
@@ -108,11 +138,23 @@ final class RuleMatcher {
     private static func evaluate(_ expression: ConditionExpression, _ selections: [Selection], _ view: EventView) -> Bool {
         switch expression {
         case let .selection(index):
-            return selections[index].alternatives.contains { conditions in
-                conditions.allSatisfy { test($0, view) }
+            // Index loops rather than closures: the conditions are borrowed, not copied and retained.
+            let alternatives = selections[index].alternatives
+            for alternative in alternatives.indices {
+                var all = true
+                for condition in alternatives[alternative].indices where !test(alternatives[alternative][condition], view) {
+                    all = false
+                    break
+                }
+                if all { return true }
             }
-        case let .and(terms): return terms.allSatisfy { evaluate($0, selections, view) }
-        case let .or(terms): return terms.contains { evaluate($0, selections, view) }
+            return false
+        case let .and(terms):
+            for term in terms.indices where !evaluate(terms[term], selections, view) { return false }
+            return true
+        case let .or(terms):
+            for term in terms.indices where evaluate(terms[term], selections, view) { return true }
+            return false
         case let .not(term): return !evaluate(term, selections, view)
         }
     }
@@ -134,11 +176,11 @@ final class RuleMatcher {
             var sawValue = false
             let equal = anyValue { value in
                 sawValue = true
-                return patterns.contains { $0.matches(value) }
+                return ValuePattern.anyMatches(patterns, value)
             }
             return sawValue && !equal
         }
-        if anyValue({ value in patterns.contains { $0.matches(value) } }) { return true }
+        if anyValue({ ValuePattern.anyMatches(patterns, $0) }) { return true }
         if patterns.contains(where: { if case .null = $0 { true } else { false } }) {
             return !anyValue { _ in true }
         }
@@ -163,27 +205,56 @@ final class RuleMatcher {
             code = view.value(of: .responseCode)
         }
 
-        /// `.none` when the field is not one the prefilter knows; `.some(nil)` when the event lacks it.
-        func value(of field: ScannedField) -> FieldValue?? {
+        /// The values of `source` (empty when the event lacks it), or nil when it is not a key field.
+        func values(of source: FieldSource) -> [FieldValue]? {
+            guard case let .scanned(field) = source else { return nil }
+            let value: FieldValue?
             switch field {
-            case .verb: verb
-            case .resource: resource
-            case .subresource: subresource
-            case .apiGroup: apiGroup
-            case .responseCode: code
-            default: .none
+            case .verb: value = verb
+            case .resource: value = resource
+            case .subresource: value = subresource
+            case .apiGroup: value = apiGroup
+            case .responseCode: value = code
+            default: return nil
+            }
+            return value.map { [$0] } ?? []
+        }
+    }
+
+    /// Who made the request, as the identity prefilter sees it.
+    struct IdentityKey {
+        var username: FieldValue?
+        var groups: [FieldValue]
+        var impersonated: Bool
+        var sourceIPs: [FieldValue]
+
+        init(_ view: EventView) {
+            sourceIPs = view.body(.sourceIPs)?.arrayValue?.compactMap { $0.stringValue.map(FieldValue.string) } ?? []
+            username = view.value(of: .username)?.text.map(FieldValue.string)
+            groups = view.body(.userGroups)?.arrayValue?.compactMap { $0.stringValue.map(FieldValue.string) } ?? []
+            impersonated = view.event.impersonatedUser.isPresent || view.event.impersonatedUsername.isPresent
+        }
+
+        func values(of source: FieldSource) -> [FieldValue]? {
+            switch source {
+            case .scanned(.username): return username.map { [$0] } ?? []
+            case .body(.userGroups, path: []): return groups
+            case .body(.sourceIPs, path: []): return sourceIPs
+            case .scanned(.impersonatedUsername), .body(.impersonatedUser, _): return impersonated ? nil : []
+            default: return nil
             }
         }
     }
 
-    /// Three-valued: false when no event with this key can match, nil when it depends on other fields.
-    static func prefilter(_ detection: Detection, _ key: PrefilterKey) -> Bool? {
-        prefilter(detection.condition, detection.selections, key)
+    /// Three-valued: false when no event with these known fields can match, nil when it depends on
+    /// other fields. `known` gives a field's values, or nil when the field is unknown here.
+    static func prefilter(_ detection: Detection, known: (FieldSource) -> [FieldValue]?) -> Bool? {
+        prefilter(detection.condition, detection.selections, known)
     }
 
-    private static func prefilter(_ expression: ConditionExpression, _ selections: [Selection], _ key: PrefilterKey)
-        -> Bool?
-    {
+    private static func prefilter(
+        _ expression: ConditionExpression, _ selections: [Selection], _ key: (FieldSource) -> [FieldValue]?
+    ) -> Bool? {
         switch expression {
         case let .selection(index):
             var result: Bool? = false
@@ -216,11 +287,11 @@ final class RuleMatcher {
         }
     }
 
-    private static func prefilter(_ condition: FieldCondition, _ key: PrefilterKey) -> Bool? {
+    private static func prefilter(_ condition: FieldCondition, _ known: (FieldSource) -> [FieldValue]?) -> Bool? {
         var values: [FieldValue] = []
         for source in condition.sources {
-            guard case let .scanned(field) = source, case let .some(value) = key.value(of: field) else { return nil }
-            if let value { values.append(value) }
+            guard let found = known(source) else { return nil }
+            values += found
         }
         return test(condition) { body in values.contains(where: body) }
     }

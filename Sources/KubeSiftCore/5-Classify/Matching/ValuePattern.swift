@@ -1,8 +1,10 @@
 import Foundation
 
-/// A value read from an event, as a rule sees it.
-package enum FieldValue: Sendable, Equatable {
+/// A value read from an event, as a rule sees it. Lives only while one event is evaluated.
+package enum FieldValue: Equatable {
     case string(String)
+    /// A string as it lies in the decode buffer (it had no escapes): compared without copying.
+    case raw(UnsafeBufferPointer<UInt8>)
     /// A JSON number, as written.
     case number(String)
     case integer(Int)
@@ -11,8 +13,27 @@ package enum FieldValue: Sendable, Equatable {
     /// An object or array where a rule's path ends: it exists, but has no text to compare.
     case structure
 
+    package static func == (lhs: FieldValue, rhs: FieldValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null), (.structure, .structure): true
+        case let (.bool(a), .bool(b)): a == b
+        case let (.integer(a), .integer(b)): a == b
+        case let (.number(a), .number(b)): a == b
+        case (.string, _), (.raw, _): lhs.text != nil && lhs.text == rhs.text && rhs.isText
+        default: false
+        }
+    }
+
+    private var isText: Bool {
+        switch self {
+        case .string, .raw: true
+        default: false
+        }
+    }
+
     var text: String? {
         switch self {
+        case let .raw(bytes): String(decoding: bytes, as: UTF8.self)
         case let .string(text), let .number(text): text
         case let .integer(value): String(value)
         case let .bool(value): value ? "true" : "false"
@@ -24,6 +45,7 @@ package enum FieldValue: Sendable, Equatable {
         switch self {
         case let .integer(value): Double(value)
         case let .number(text), let .string(text): Double(text)
+        case .raw: text.flatMap(Double.init)
         default: nil
         }
     }
@@ -63,16 +85,20 @@ package enum ValuePattern: Sendable {
     func matches(_ value: FieldValue) -> Bool {
         switch self {
         case let .text(pattern):
-            if case .structure = value { return pattern.matchesAnything }
-            guard let text = value.text else { return false }
-            return pattern.matches(text)
+            switch value {
+            case .structure: return pattern.matchesAnything
+            case let .raw(bytes): return pattern.matches(bytes)
+            default:
+                guard let text = value.text else { return false }
+                return pattern.matches(text)
+            }
         case let .number(comparison, bound):
             guard let number = value.numeric else { return false }
             return comparison.holds(number, bound)
         case let .bool(expected):
             switch value {
             case let .bool(actual): return actual == expected
-            case let .string(text): return text.lowercased() == (expected ? "true" : "false")
+            case .string, .raw: return value.text?.lowercased() == (expected ? "true" : "false")
             default: return false
             }
         case .null:
@@ -84,6 +110,18 @@ package enum ValuePattern: Sendable {
         case let .cidr(network):
             guard let text = value.text, let address = IPNetwork.address(text) else { return false }
             return network.contains(address)
+        }
+    }
+
+    /// Whether any of `patterns` matches `value`; an address is parsed once for all `cidr` patterns.
+    static func anyMatches(_ patterns: [ValuePattern], _ value: FieldValue) -> Bool {
+        guard case .cidr = patterns.first else { return patterns.contains { $0.matches(value) } }
+        guard let text = value.text, let address = IPNetwork.address(text) else {
+            return patterns.contains { if case .cidr = $0 { false } else { $0.matches(value) } }
+        }
+        return patterns.contains { pattern in
+            if case let .cidr(network) = pattern { return network.contains(address) }
+            return pattern.matches(value)
         }
     }
 }
