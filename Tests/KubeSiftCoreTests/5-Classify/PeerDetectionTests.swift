@@ -76,8 +76,7 @@ struct FalcoPeerDetectionTests {
         "Anonymous Request Allowed": ["anonymous-request-allowed"],
         "Attach/Exec Pod": ["pod-exec-attach"],
         "Pod Created in Kube Namespace": ["pod-in-system-namespace"],
-        // No rule of ours: a gap (research row sa-created-in-system-namespace), see `gaps`.
-        "Service Account Created in Kube Namespace": [],
+        "Service Account Created in Kube Namespace": ["sa-created-in-system-namespace"],
         "System ClusterRole Modified/Deleted": ["system-role-modified"],
         "Attach to cluster-admin Role": ["cluster-admin-binding"],
         "ClusterRole With Wildcard Created": ["role-wildcard"],
@@ -265,14 +264,8 @@ struct FalcoPeerDetectionTests {
 
     /// Alert cases our rules miss and should not: gaps for the catalog, recorded as known issues so
     /// that the test fails once they are fixed (and this entry must go).
-    static let gaps: [String: String] = [
-        "create_configmap_private_creds": """
-            configmap-credentials compares data keys only; Falco's six ConfigMaps hold the credential \
-            inside a file-shaped value (`access.properties: "aws_access_key_id = …"`)
-            """,
-        "create_serviceaccount_in_kube_system_namespace": "no rule reports a ServiceAccount created in kube-system/kube-public",
-        "create_serviceaccount_in_kube_public_namespace": "no rule reports a ServiceAccount created in kube-system/kube-public",
-    ]
+    /// None open: docs/peer-disagreements.md lists the ones closed.
+    static let gaps: [String: String] = [:]
 
     static func analyze(_ trace: String) throws -> AnalysisResult {
         let rules = try PeerDetection.rules()
@@ -532,6 +525,10 @@ struct PantherPeerDetectionTests {
             """),
         "k8s_system_principal_public_ip.tests.json › EKS Legitimate Node from AWS IP": (true, Self.cloudRangeWhy),
         "k8s_system_principal_public_ip.tests.json › 403 Response (Excluded)": (true, Self.refusedWhy),
+        "k8s_system_principal_public_ip.tests.json › Pod with Mixed Public and Private IPs": (true, """
+            the private first address is the client's own claim (X-Forwarded-For, forgeable); the address that \
+            connected (last) is public, so a private claim does not clear the request
+            """),
         "k8s_system_role_modified.tests.json › System:coredns modified (excluded - expected)": (true, """
             a person (admin@example.com) changed a system: role; only control-plane identities are left out, not role names
             """),
@@ -556,12 +553,8 @@ struct PantherPeerDetectionTests {
 
     /// Cases our rules miss and should not: gaps for the catalog, recorded as known issues so that the
     /// test fails once they are fixed (and the entry must go).
-    static let gaps: [String: String] = [
-        "k8s_clusterrolebinding_privileged.tests.json › EKS ClusterRoleBinding to controller-manager role": """
-            cluster-admin-binding knows cluster-admin only; a binding to system:kube-controller-manager (or admin, \
-            system:kube-scheduler) is as privileged
-            """,
-    ]
+    /// None open: docs/peer-disagreements.md lists the ones closed.
+    static let gaps: [String: String] = [:]
 
     struct TestCase {
         var file: String

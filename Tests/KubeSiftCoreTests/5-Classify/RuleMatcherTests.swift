@@ -45,6 +45,17 @@ struct RuleMatcherTests {
         #expect(try !RuleFixture.matches(aliased, #"{"annotations":{"authorization.k8s.io/decision":"allow"}}"#))
     }
 
+    @Test("A `*` component searches every member of a map")
+    func anyMember() throws {
+        let rules = try RuleFixture.detection("""
+            selection:
+              requestObject.data.*|contains: aws_secret_access_key
+            condition: selection
+            """)
+        #expect(try RuleFixture.matches(rules, #"{"requestObject":{"data":{"a":"x","creds.ini":"[default]\naws_secret_access_key = abc"}}}"#))
+        #expect(try !RuleFixture.matches(rules, #"{"requestObject":{"data":{"aws_secret_access_key":"abc"}}}"#))
+    }
+
     @Test("podContainers reaches pods, workload templates, CronJob templates and every container kind",
           arguments: [
               #"{"requestObject":{"spec":{"containers":[{"name":"a"},{"name":"b","securityContext":{"privileged":true}}]}}}"#,

@@ -191,6 +191,11 @@ final class EventView {
             return false
         case let .object(members):
             guard let first = path.first else { return body(.structure) }
+            if first == "*" {
+                // Any member: the values of a map whose keys are not known in advance (ConfigMap data).
+                for member in members where walk(member.value, path.dropFirst(), body) { return true }
+                return false
+            }
             if let member = members.last(where: { $0.key == first }) {
                 return walk(member.value, path.dropFirst(), body)
             }
@@ -234,6 +239,11 @@ final class EventView {
             }
         case .effectiveUser:
             if let user = value(of: .impersonatedUsername) ?? value(of: .username) { values = [user] }
+        case .clientIP, .peerIP:
+            // Only entries that are addresses: a header can carry anything.
+            let addresses = (body(.sourceIPs)?.arrayValue?.compactMap(\.stringValue) ?? [])
+                .filter { IPNetwork.address($0) != nil }
+            if let address = field == .clientIP ? addresses.first : addresses.last { values = [.string(address)] }
         }
         derived[field] = values
         return values

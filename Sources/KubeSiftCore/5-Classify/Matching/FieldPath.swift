@@ -43,6 +43,11 @@ package enum DerivedField: Sendable, Equatable {
     case objectName
     /// The impersonated user when there is one, else the user.
     case effectiveUser
+    /// The first source address (entries that are not addresses skipped): the client, as
+    /// `X-Forwarded-For` names it (the client can forge it).
+    case clientIP
+    /// The last source address: the peer the API server saw connect (a proxy, when there is one).
+    case peerIP
 }
 
 /// One place a field's values come from; a field may draw on several (an alias over templates).
@@ -85,6 +90,7 @@ package enum FieldResolver {
 
     static let derived: [String: DerivedField] = [
         "execCommand": .execCommand, "objectName": .objectName, "effectiveUser": .effectiveUser,
+        "clientIP": .clientIP, "peerIP": .peerIP,
     ]
 
     /// The sources of `field`; never empty.
