@@ -30,7 +30,13 @@ struct Correlator {
         }
         var findings: [Finding] = []
         for group in groups.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            let items = groups[group]!.sorted { ($0.time, $0.auditID) < ($1.time, $1.auditID) }
+            let items = groups[group]!.sorted { lhs, rhs in
+                if (lhs.time, lhs.auditID, lhs.slot) != (rhs.time, rhs.auditID, rhs.slot) {
+                    return (lhs.time, lhs.auditID, lhs.slot) < (rhs.time, rhs.auditID, rhs.slot)
+                }
+                // Two requests with one audit ID at one instant: where they were read decides.
+                return requests[lhs.request].evidence.min()! < requests[rhs.request].evidence.min()!
+            }
             for episode in episodes(items) {
                 findings.append(finding(group: group, items: items[episode], requests: requests))
             }

@@ -62,11 +62,16 @@ package struct Finding: Sendable, Equatable, Codable {
     static let evidenceLimit = 200
 
     /// Findings in the order they are reported: by time, most severe first within a moment, then by
-    /// rule and request.
+    /// rule, request and where it was read (two requests can share an audit ID).
     package static func inReportOrder(_ findings: [Finding]) -> [Finding] {
         let keys = findings.map {
             ($0.firstSeen?.microseconds ?? .max, -$0.rule.severity.rank, $0.rule.name, $0.auditIDs.first ?? "")
         }
-        return findings.indices.sorted { keys[$0] < keys[$1] }.map { findings[$0] }
+        return findings.indices.sorted { lhs, rhs in
+            if keys[lhs] != keys[rhs] { return keys[lhs] < keys[rhs] }
+            let left = findings[lhs].evidence.first, right = findings[rhs].evidence.first
+            guard let left, let right else { return right != nil }
+            return left < right
+        }.map { findings[$0] }
     }
 }

@@ -95,17 +95,9 @@ struct FindingAssembler {
             kept.append(index)
         }
         // Sorted, so that what follows (and the report) does not depend on which thread saw what.
-        // Integer keys first; the strings and evidence are compared only on ties.
-        let rules = kept.map { merged[$0].rule }
-        let times = kept.map { merged[$0].summary.time?.microseconds ?? .min }
-        let order = kept.indices.sorted { lhs, rhs in
-            if rules[lhs] != rules[rhs] { return rules[lhs] < rules[rhs] }
-            if times[lhs] != times[rhs] { return times[lhs] < times[rhs] }
-            let left = merged[kept[lhs]], right = merged[kept[rhs]]
-            if left.summary.auditID != right.summary.auditID { return left.summary.auditID < right.summary.auditID }
-            return left.evidence.min()! < right.evidence.min()!
-        }
-        return order.map { merged[kept[$0]] }
+        // In arrival order, which depends on thread timing: everything downstream sorts what it
+        // reports by content (findings in report order, correlation items by time and request).
+        return kept.map { merged[$0] }
     }
 }
 
