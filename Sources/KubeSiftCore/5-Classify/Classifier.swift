@@ -52,20 +52,11 @@ final class Classifier {
                 let correlation = ruleSet.correlations[use.correlation]
                 return CorrelationKey(
                     correlation: use.correlation, slot: use.slot,
-                    group: correlation.groupSources[use.slot].map { firstText($0) ?? "" },
-                    value: correlation.rule.valueField == nil ? nil : firstText(correlation.valueSources[use.slot]))
+                    group: correlation.groupSources[use.slot].map { view.firstText(of: $0) ?? "" },
+                    value: correlation.rule.valueField == nil ? nil : view.firstText(of: correlation.valueSources[use.slot]))
             }
             hits.append(RuleHit(rule: rule, request: request, stage: stage, location: location, summary: summary,
                                 keys: keys))
         }
-    }
-
-    private func firstText(_ sources: [FieldSource]) -> String? {
-        var found: String?
-        _ = view.anyValue(of: sources) { value in
-            found = value.text
-            return found != nil
-        }
-        return found
     }
 }

@@ -53,14 +53,9 @@ extension RequestSummary {
         }
         let uri = complete ? text(.requestURI) : nil
         requestURI = uri.map(SecretScrubber.scrubURI)
-        if complete, view.value(of: .subresource)?.text == "exec" || view.value(of: .subresource)?.text == "attach" {
+        if complete, let subresource = subresource, subresource == "exec" || subresource == "attach" {
             // The same command rules read: from the URI, or the body's PodExecOptions.
-            var found: String?
-            _ = view.anyValue(of: [.derived(.execCommand)]) { value in
-                found = value.text
-                return true
-            }
-            command = found.map(SecretScrubber.scrub)
+            command = view.firstText(of: [.derived(.execCommand)]).map(SecretScrubber.scrub)
         }
         decision = complete ? view.string(in: .annotations, at: ["authorization.k8s.io/decision"]) : nil
         responseCode = view.event.responseCode

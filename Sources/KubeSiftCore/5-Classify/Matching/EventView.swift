@@ -76,6 +76,16 @@ final class EventView {
         return matched
     }
 
+    /// The first value of a field that has text: what a group-by or a summary shows.
+    func firstText(of sources: [FieldSource]) -> String? {
+        var found: String?
+        _ = anyValue(of: sources) { value in
+            found = value.text
+            return found != nil
+        }
+        return found
+    }
+
     func value(of field: ScannedField) -> FieldValue? {
         if let cached = scanned[field.rawValue] { return cached }
         let value = read(field)
