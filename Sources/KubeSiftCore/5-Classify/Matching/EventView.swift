@@ -9,6 +9,8 @@ final class EventView {
     private var scratch: [UInt8] = []
     private var bodies = [JSONValue??](repeating: nil, count: EventBody.allCases.count)
     private var derived: [DerivedField: [FieldValue]] = [:]
+    private var podSpecs: [JSONValue]?
+    private var containers: [JSONValue]?
 
     init() {
         base = UnsafePointer(bitPattern: 1)!
@@ -21,6 +23,8 @@ final class EventView {
         for index in scanned.indices where scanned[index] != nil { scanned[index] = nil }
         for index in bodies.indices where bodies[index] != nil { bodies[index] = nil }
         if !derived.isEmpty { derived.removeAll(keepingCapacity: true) }
+        podSpecs = nil
+        containers = nil
     }
 
     /// Calls `body` with every value of the field's sources until it returns true.
@@ -41,6 +45,10 @@ final class EventView {
                 if Self.walk(root, path[...], body) { return true }
             case let .derived(field):
                 for value in values(of: field) where body(value) { return true }
+            case let .podSpec(path):
+                for spec in podSpecList() where Self.walk(spec, path[...], body) { return true }
+            case let .podContainer(path):
+                for container in containerList() where Self.walk(container, path[...], body) { return true }
             }
         }
         return false
@@ -133,6 +141,35 @@ final class EventView {
         }
         bodies[part.rawValue] = .some(parsed)
         return parsed
+    }
+
+    /// The pod specs of the request body: a Pod's (or an ephemeral-containers patch's), a workload
+    /// template's, a CronJob's job template's.
+    private func podSpecList() -> [JSONValue] {
+        if let podSpecs { return podSpecs }
+        var found: [JSONValue] = []
+        if let root = body(.requestObject) {
+            for path in FieldResolver.podSpecPaths {
+                var node: JSONValue? = root
+                for key in path { node = node?[key] }
+                if let node { found.append(node) }
+            }
+        }
+        podSpecs = found
+        return found
+    }
+
+    /// Every container, init container and ephemeral container of those pod specs.
+    private func containerList() -> [JSONValue] {
+        if let containers { return containers }
+        var found: [JSONValue] = []
+        for spec in podSpecList() {
+            for kind in FieldResolver.containerKinds {
+                if let list = spec[kind]?.arrayValue { found += list }
+            }
+        }
+        containers = found
+        return found
     }
 
     /// One string deep inside a body (an object's name, the authorization decision), found by

@@ -55,6 +55,11 @@ package enum FieldSource: Sendable, Equatable {
     case scanned(ScannedField)
     case body(EventBody, path: [String])
     case derived(DerivedField)
+    /// A path inside every pod spec of the request body (``FieldResolver/podSpecPaths``), found once
+    /// per event however many rules read one.
+    case podSpec(path: [String])
+    /// A path inside every container, init container and ephemeral container of those pod specs.
+    case podContainer(path: [String])
 }
 
 /// Turns a field name from a rule into the places its values come from.
@@ -68,16 +73,18 @@ package enum FieldResolver {
     ]
     static let containerKinds = ["containers", "initContainers", "ephemeralContainers"]
 
+    /// Aliases into the pod specs of the request body: the rest of the field name follows them.
+    static let podAliases: [String: FieldSource] = [
+        "podSpec": .podSpec(path: []),
+        "podContainers": .podContainer(path: []),
+        "capabilities": .podContainer(path: ["securityContext", "capabilities", "add"]),
+        "privileged": .podContainer(path: ["securityContext", "privileged"]),
+        "hostPath": .podSpec(path: ["volumes", "hostPath"]),
+    ]
+
     /// Aliases that stand for a path prefix: the rest of the field name follows them.
     static let prefixAliases: [String: [[String]]] = {
-        let podSpecs = podSpecPaths.map { ["requestObject"] + $0 }
-        let containers = podSpecs.flatMap { spec in containerKinds.map { spec + [$0] } }
-        return [
-            "podSpec": podSpecs,
-            "podContainers": containers,
-            "capabilities": containers.map { $0 + ["securityContext", "capabilities", "add"] },
-            "privileged": containers.map { $0 + ["securityContext", "privileged"] },
-            "hostPath": podSpecs.map { $0 + ["volumes", "hostPath"] },
+        [
             "apiGroup": [["objectRef", "apiGroup"]],
             "resource": [["objectRef", "resource"]],
             "subresource": [["objectRef", "subresource"]],
@@ -97,6 +104,11 @@ package enum FieldResolver {
     package static func sources(of field: String) -> [FieldSource] {
         if let derived = derived[field] { return [.derived(derived)] }
         let components = field.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        switch podAliases[components[0]] {
+        case let .podSpec(path)?: return [.podSpec(path: path + components.dropFirst())]
+        case let .podContainer(path)?: return [.podContainer(path: path + components.dropFirst())]
+        default: break
+        }
         if let expansions = prefixAliases[components[0]] {
             return expansions.map { source(of: $0 + components.dropFirst()) }
         }
