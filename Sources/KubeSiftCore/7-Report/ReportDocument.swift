@@ -232,14 +232,12 @@ package struct ReportDocument: Encodable, Sendable {
         detections = Detections(
             rules: rules.all.map { definition in
                 let meta = definition.metadata
-                let kind: String
-                if case .correlation = definition { kind = "correlation" } else { kind = "detection" }
                 let origin: String
                 switch meta.origin {
                 case .builtIn: origin = "built-in"
                 case let .file(path): origin = path
                 }
-                return RuleRun(id: meta.id, name: meta.name, version: meta.version, title: meta.title, kind: kind,
+                return RuleRun(id: meta.id, name: meta.name, version: meta.version, title: meta.title, kind: definition.kindName,
                                category: meta.category, severity: meta.severity, auditLevel: meta.auditLevel,
                                origin: origin, findings: perRule[meta.id, default: 0])
             },

@@ -70,12 +70,12 @@ struct FindingAssembler {
             }
             if hit.stage.order > merged[index].latestStage.order {
                 var summary = hit.summary
-                summary.absorb(merged[index].summary, otherIsLater: false)
+                summary.absorb(merged[index].summary)
                 merged[index].summary = summary
                 merged[index].keys = hit.keys
                 merged[index].latestStage = hit.stage
             } else {
-                merged[index].summary.absorb(hit.summary, otherIsLater: false)
+                merged[index].summary.absorb(hit.summary)
             }
             merged[index].evidence.append(evidence)
         }

@@ -62,13 +62,11 @@ extension RequestSummary {
         level = text(.level)
     }
 
-    /// Combines what two stages of one request recorded: the later stage's response wins, and
-    /// whatever only one of them has is kept.
-    mutating func absorb(_ other: RequestSummary, otherIsLater: Bool) {
+    /// Fills in what only an earlier stage of the same request recorded; this (later) stage's own
+    /// values win.
+    mutating func absorb(_ other: RequestSummary) {
         func fill<T>(_ keyPath: WritableKeyPath<RequestSummary, T?>) {
-            if self[keyPath: keyPath] == nil || (otherIsLater && other[keyPath: keyPath] != nil) {
-                self[keyPath: keyPath] = other[keyPath: keyPath]
-            }
+            if self[keyPath: keyPath] == nil { self[keyPath: keyPath] = other[keyPath: keyPath] }
         }
         fill(\.responseCode)
         fill(\.decision)
@@ -181,13 +179,10 @@ extension String {
             } else if byte == UInt8(ascii: " ") {
                 result.append("+")
             } else {
-                result += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2)
+                result += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
             }
         }
         return result
     }
 
-    fileprivate func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
 }

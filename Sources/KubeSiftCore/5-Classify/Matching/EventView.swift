@@ -63,10 +63,13 @@ final class EventView {
         var scanner = JSONScanner(base: base, start: span.start, end: span.end)
         var matched = false
         var plain = true
+        var elements = 0
         do throws(ScanFailure) {
             try scanner.forEachElement { element throws(ScanFailure) in
+                elements += 1
+                // After a match the rest is skipped; a non-string before one sends the caller to the parser.
                 guard !matched, plain, element.current == UInt8(ascii: "\"") else {
-                    plain = plain && matched
+                    if !matched { plain = false }
                     _ = try element.skipValue()
                     return
                 }
@@ -80,7 +83,7 @@ final class EventView {
             return nil
         }
         if !plain { return nil }
-        if !matched, scanner.position == span.start + 2 { return body(.structure) }
+        if elements == 0 { return body(.structure) }
         return matched
     }
 
@@ -287,10 +290,9 @@ final class EventView {
         case .effectiveUser:
             if let user = value(of: .impersonatedUsername) ?? value(of: .username) { values = [user] }
         case .clientIP, .peerIP:
-            // Only entries that are addresses: a header can carry anything.
-            let addresses = (body(.sourceIPs)?.arrayValue?.compactMap(\.stringValue) ?? [])
-                .filter { IPNetwork.address($0) != nil }
-            if let address = field == .clientIP ? addresses.first : addresses.last { values = [.string(address)] }
+            if let address = field.address(among: body(.sourceIPs)?.arrayValue?.compactMap(\.stringValue) ?? []) {
+                values = [.string(address)]
+            }
         }
         derived[field] = values
         return values

@@ -50,6 +50,15 @@ package enum DerivedField: Sendable, Equatable {
     case peerIP
 }
 
+extension DerivedField {
+    /// `clientIP` or `peerIP` among an event's source addresses: the first or the last entry that is
+    /// an address (a header can carry anything).
+    func address(among sourceIPs: [String]) -> String? {
+        let addresses = sourceIPs.filter { IPNetwork.address($0) != nil }
+        return self == .clientIP ? addresses.first : addresses.last
+    }
+}
+
 /// One place a field's values come from; a field may draw on several (an alias over templates).
 package enum FieldSource: Sendable, Equatable {
     case scanned(ScannedField)

@@ -240,11 +240,8 @@ final class RuleMatcher {
             case .scanned(.username): return username.map { [$0] } ?? []
             case .body(.userGroups, path: []): return groups
             case .body(.sourceIPs, path: []): return sourceIPs
-            case .derived(.clientIP), .derived(.peerIP):
-                // As EventView derives them: the first and last entries that are addresses.
-                let addresses = sourceIPs.filter { $0.text.flatMap(IPNetwork.address) != nil }
-                let address = source == .derived(.clientIP) ? addresses.first : addresses.last
-                return address.map { [$0] } ?? []
+            case let .derived(field) where field == .clientIP || field == .peerIP:
+                return field.address(among: sourceIPs.compactMap(\.text)).map { [.string($0)] } ?? []
             case .scanned(.impersonatedUsername), .body(.impersonatedUser, _): return impersonated ? nil : []
             default: return nil
             }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A value read from an event, as a rule sees it. Lives only while one event is evaluated.
-package enum FieldValue: Equatable {
+package enum FieldValue {
     case string(String)
     /// A string as it lies in the decode buffer (it had no escapes): compared without copying.
     case raw(UnsafeBufferPointer<UInt8>)
@@ -12,24 +12,6 @@ package enum FieldValue: Equatable {
     case null
     /// An object or array where a rule's path ends: it exists, but has no text to compare.
     case structure
-
-    package static func == (lhs: FieldValue, rhs: FieldValue) -> Bool {
-        switch (lhs, rhs) {
-        case (.null, .null), (.structure, .structure): true
-        case let (.bool(a), .bool(b)): a == b
-        case let (.integer(a), .integer(b)): a == b
-        case let (.number(a), .number(b)): a == b
-        case (.string, _), (.raw, _): lhs.text != nil && lhs.text == rhs.text && rhs.isText
-        default: false
-        }
-    }
-
-    private var isText: Bool {
-        switch self {
-        case .string, .raw: true
-        default: false
-        }
-    }
 
     var text: String? {
         switch self {
@@ -102,7 +84,8 @@ package enum ValuePattern: Sendable {
             default: return false
             }
         case .null:
-            return value == .null
+            if case .null = value { return true }
+            return false
         case let .regex(expression):
             guard let text = value.text else { return false }
             let range = NSRange(text.startIndex..<text.endIndex, in: text)

@@ -144,7 +144,8 @@ enum ExampleEvents {
 }
 
 extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
+    /// The text with zeros in front, to `width` characters.
+    func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

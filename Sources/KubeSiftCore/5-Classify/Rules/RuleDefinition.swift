@@ -35,6 +35,12 @@ package enum RuleDefinition: Sendable {
     case detection(DetectionRule)
     case correlation(CorrelationRule)
 
+    /// "detection" or "correlation", as reports and listings name the kind.
+    package var kindName: String {
+        if case .correlation = self { return "correlation" }
+        return "detection"
+    }
+
     package var metadata: RuleMetadata {
         get {
             switch self {

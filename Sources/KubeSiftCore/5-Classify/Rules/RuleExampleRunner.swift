@@ -144,8 +144,7 @@ extension JSONValue {
             case "\r": output += "\\r"
             case "\t": output += "\\t"
             case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                output += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
             default: output.unicodeScalars.append(scalar)
             }
         }

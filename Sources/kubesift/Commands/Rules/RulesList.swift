@@ -16,9 +16,7 @@ extension KubeSift.Rules {
             for definition in ruleSet.all {
                 let meta = definition.metadata
                 if let category, meta.category.rawValue != category { continue }
-                let kind: String
-                if case .correlation = definition { kind = "correlation" } else { kind = "detection" }
-                rows.append([meta.name, meta.severity.rawValue, meta.category.rawValue, kind, meta.title])
+                rows.append([meta.name, meta.severity.rawValue, meta.category.rawValue, definition.kindName, meta.title])
             }
             print(TextTable.render(rows), terminator: "")
             print("\(rows.count - 1) rules")
