@@ -125,7 +125,7 @@ func runRow(_ row: String, inputs: [String]) -> RowResult {
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
         var options = AnalysisOptions(paths: inputs)
-        if row == "analyze-rules" { options.rules = try! RuleCatalog.ruleSet(extraPaths: [], disabled: []) }
+        if row == "analyze-rules" { options.rules = try! RuleCatalog.ruleSet(extraPaths: [], disabled: [], builtInExamples: false) }
         let result = Pipeline.run(options, logger: logger)
         bytes = Int(result.totals.decompressedBytes)
         events = result.totals.eventsRead

@@ -43,7 +43,7 @@ extension KubeSift {
             options.maximumRecordBytes = inputs.maxRecordMib << 20
             options.readLimits.maximumNesting = inputs.maxNesting
             options.indexMemoryBytes = inputs.indexMemoryMib << 20
-            options.rules = try rules.ruleSet()
+            options.rules = try rules.ruleSet(builtInExamples: false)
 
             // The output directory exists (with its marker) before discovery, so a report written
             // inside an input directory is never read back as input.

@@ -19,9 +19,11 @@ struct RuleOptions: ParsableArguments {
     }
 
     /// The rules, or a usage error naming the file, line and column of the first problem.
-    func ruleSet() throws -> RuleSet {
+    /// `builtInExamples: false` when the command does not show or run the examples.
+    func ruleSet(builtInExamples: Bool = true) throws -> RuleSet {
         do {
-            return try RuleCatalog.ruleSet(extraPaths: rulePaths, disabled: disabled, includeBuiltIn: !noBuiltinRules)
+            return try RuleCatalog.ruleSet(extraPaths: rulePaths, disabled: disabled, includeBuiltIn: !noBuiltinRules,
+                                           builtInExamples: builtInExamples)
         } catch {
             StandardError.write("kubesift: \(error)\n")
             throw KubeSiftExitCode.usage.exitCode

@@ -12,6 +12,24 @@ struct BuiltInCatalogTests {
         #expect(Self.loaded.rules.count >= 60)
     }
 
+    @Test("An analysis loads the same rules without their examples, and they match the examples alike")
+    func examplesAreOptional() throws {
+        let lean = RuleCatalog.builtIn(examples: false)
+        #expect(lean.problems.isEmpty)
+        #expect(lean.rules.map(\.metadata.id) == Self.loaded.rules.map(\.metadata.id))
+        #expect(lean.rules.allSatisfy { $0.metadata.examples.match.isEmpty && $0.metadata.examples.noMatch.isEmpty })
+        let full = try RuleSet(Self.loaded.rules)
+        let leanSet = try RuleSet(lean.rules)
+        for rule in full.detections {
+            for example in rule.metadata.examples.match + rule.metadata.examples.noMatch {
+                for event in example.events {
+                    #expect(RuleExampleRunner.matchingRules(for: event, ruleSet: full) == RuleExampleRunner.matchingRules(for: event, ruleSet: leanSet),
+                            "\(rule.metadata.name) line \(example.line)")
+                }
+            }
+        }
+    }
+
     @Test("Every built-in rule says what it is: a UUID, a unique name, its category and level, and examples both ways")
     func metadataIsComplete() throws {
         let uuid = try NSRegularExpression(pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

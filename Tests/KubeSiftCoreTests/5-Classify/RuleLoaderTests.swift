@@ -144,3 +144,32 @@ struct RuleLoaderTests {
 }
 
 import Yams
+
+@Suite("Plain scalars are typed as Yams' default resolver types them")
+struct PlainScalarTests {
+    @Test("Each value gets the type of YAML's core schema (sexagesimal and timestamps stay text)",
+          arguments: [
+              "", "~", "null", "NULL", "Null", "nil", "true", "False", "yes", "NO", "on", "OFF", "y", "0", "-0", "+12",
+              "1_000", "0755", "0o17", "0x1F", "0b101", "0b2", "0x", "09", "1.5", "-1.5e3", "1e5", "1.", ".5", "-.5",
+              ".5e+3", ".5e3", ".inf", "-.Inf", ".NaN", "+.nan", "1e", "e5", "abc", "1.2.3", "10.0.0.0/8", "v1", "+",
+              "3f", "1_", "_1",
+          ])
+    func agreesWithYams(text: String) throws {
+        let node = try #require(try Yams.compose(yaml: "value: \(text)")?["value"])
+        let scalar = try #require(node.scalar)
+        let expected: PlainScalar = switch Tag.Name(rawValue: node.tag.rawValue) {
+        case .null: .null
+        case .bool: .bool
+        case .int: .int
+        case .float: .float
+        default: .string
+        }
+        #expect(PlainScalar(scalar) == expected)
+    }
+
+    @Test("Quoted scalars are text whatever they hold")
+    func quoted() throws {
+        let node = try #require(try Yams.compose(yaml: "value: 'true'")?["value"]?.scalar)
+        #expect(PlainScalar(node) == .string)
+    }
+}

@@ -125,13 +125,12 @@ enum ExampleEvents {
     static func json(_ node: Node, fail: Fail) throws -> JSONValue {
         switch node {
         case let .scalar(scalar):
-            guard scalar.style == .plain else { return .string(scalar.string) }
-            switch Tag.Name(rawValue: node.tag.rawValue) {
+            switch PlainScalar(scalar) {
             case .null: return .null
             case .bool: return node.bool.map(JSONValue.bool) ?? .string(scalar.string)
             case .int: return node.int.map { .number(String($0)) } ?? .string(scalar.string)
             case .float: return .number(scalar.string)
-            default: return .string(scalar.string)
+            case .string: return .string(scalar.string)
             }
         case let .mapping(mapping):
             return .object(try mapping.map { key, value in (key.string ?? "", try json(value, fail: fail)) })

@@ -3,13 +3,20 @@ import Foundation
 /// Where a run's rules come from: the catalog built into the binary, then the user's rule folders
 /// (a rule there replaces a built-in one with the same id or name), less what is disabled.
 package enum RuleCatalog {
-    /// The built-in rules, as compiled in from `rules/`.
-    package static func builtIn() -> RuleLoader.FileResult {
+    /// The built-in rules, as compiled in from `rules/`; without their examples when `examples` is false.
+    package static func builtIn(examples: Bool = true) -> RuleLoader.FileResult {
+        // The files are independent: parsed on every core, put together in file order.
+        let files = BuiltInRuleFiles.files
+        let loaded = Locked([RuleLoader.FileResult?](repeating: nil, count: files.count))
+        DispatchQueue.concurrentPerform(iterations: files.count) { index in
+            let file = files[index]
+            let result = RuleLoader.load(yaml: file.text, origin: .builtIn(path: "rules/" + file.path), examples: examples)
+            loaded.withLock { $0[index] = result }
+        }
         var result = RuleLoader.FileResult()
-        for file in BuiltInRuleFiles.files {
-            let loaded = RuleLoader.load(yaml: file.text, origin: .builtIn(path: "rules/" + file.path))
-            result.rules += loaded.rules
-            result.problems += loaded.problems
+        for file in loaded.withLock({ $0 }) {
+            result.rules += file?.rules ?? []
+            result.problems += file?.problems ?? []
         }
         return result
     }
@@ -27,16 +34,17 @@ package enum RuleCatalog {
         }
     }
 
-    /// The rules of one run.
+    /// The rules of one run. `builtInExamples: false` leaves out the built-in rules' examples, which
+    /// only `rules test` and `rules show` use.
     ///
     /// - Throws: ``RuleProblem`` for the first problem in any rule file, a reference to a missing
     ///   rule, or a disabled id that names nothing.
-    package static func ruleSet(extraPaths: [String], disabled: Set<String>, includeBuiltIn: Bool = true)
-        throws(RuleProblem) -> RuleSet
+    package static func ruleSet(extraPaths: [String], disabled: Set<String>, includeBuiltIn: Bool = true,
+                                builtInExamples: Bool = true) throws(RuleProblem) -> RuleSet
     {
         var definitions: [RuleDefinition] = []
         if includeBuiltIn {
-            let builtIn = builtIn()
+            let builtIn = builtIn(examples: builtInExamples)
             if let problem = builtIn.problems.first { throw problem }
             definitions = builtIn.rules
         }

@@ -17,15 +17,19 @@ package enum RuleLoader {
     ]
 
     /// Reads every document of one rule file.
-    package static func load(yaml text: String, origin: RuleOrigin) -> FileResult {
+    ///
+    /// - Parameter examples: false to skip the rules' examples: the built-in catalog's are proved by
+    ///   the test suite, and an analysis does not need them.
+    package static func load(yaml text: String, origin: RuleOrigin, examples: Bool = true) -> FileResult {
         var result = FileResult()
         let file = origin.path
         do {
-            let parser = try Parser(yaml: text)
+            // Scalars are typed by `PlainScalar` where it matters; Yams' regex resolver is not needed.
+            let parser = try Parser(yaml: text, resolver: .basic)
             while let root = try parser.nextRoot() {
                 let line = root.mark?.line ?? 1
                 do {
-                    result.rules.append(try definition(root, origin: origin, line: line))
+                    result.rules.append(try definition(root, origin: origin, line: line, examples: examples))
                 } catch let problem as RuleProblem {
                     result.problems.append(problem)
                 }
@@ -90,6 +94,7 @@ package enum RuleLoader {
 
     private struct Context {
         let file: String
+        var readsExamples = true
 
         func fail(_ node: Node?, _ message: String) -> RuleProblem {
             RuleProblem(file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0, message: message)
@@ -113,8 +118,8 @@ package enum RuleLoader {
         }
     }
 
-    private static func definition(_ root: Node, origin: RuleOrigin, line: Int) throws -> RuleDefinition {
-        let context = Context(file: origin.path)
+    private static func definition(_ root: Node, origin: RuleOrigin, line: Int, examples: Bool) throws -> RuleDefinition {
+        let context = Context(file: origin.path, readsExamples: examples)
         let document = try context.mapping(root, "a rule")
         let isCorrelation = document["correlation"] != nil
         let metadata = try self.metadata(document, root: root, origin: origin, line: line, context: context,
@@ -182,7 +187,7 @@ package enum RuleLoader {
                 }
                 metadata.auditLevel = value
             }
-            if let examples = kubesift["examples"] {
+            if context.readsExamples, let examples = kubesift["examples"] {
                 metadata.examples = try ExampleEvents.read(examples, sequences: isCorrelation, context: { node, message in
                     context.fail(node, message)
                 })
@@ -290,19 +295,19 @@ package enum RuleLoader {
             if has.contains("m") { options.insert(.anchorsMatchLines) }
             if has.contains("s") { options.insert(.dotMatchesLineSeparators) }
             do {
-                return .regex(try NSRegularExpression(pattern: text, options: options))
+                return .regex(try RegexPattern(text, options: options))
             } catch {
                 throw context.fail(node, "`\(written)`: `\(text)` is not a valid regular expression")
             }
         }
         let textual = has.contains("contains") || has.contains("startswith") || has.contains("endswith")
             || has.contains("base64")
-        if !textual, scalar.style == .plain {
-            switch Tag.Name(rawValue: node.tag.rawValue) {
+        if !textual {
+            switch PlainScalar(scalar) {
             case .null: return .null
             case .bool: if let value = node.bool { return .bool(value) }
             case .int, .float: if let value = Double(text) { return .number(.eq, value) }
-            default: break
+            case .string: break
             }
         }
         let literal = has.contains("base64") ? Data(text.utf8).base64EncodedString() : text

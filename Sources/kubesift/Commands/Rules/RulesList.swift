@@ -11,7 +11,7 @@ extension KubeSift.Rules {
         var category: String?
 
         func run() throws {
-            let ruleSet = try rules.ruleSet()
+            let ruleSet = try rules.ruleSet(builtInExamples: false)
             var rows: [[String]] = [["NAME", "SEVERITY", "CATEGORY", "KIND", "TITLE"]]
             for definition in ruleSet.all {
                 let meta = definition.metadata
