@@ -188,6 +188,30 @@ struct JSONScanner {
         return negative ? -value : value
     }
 
+    /// JSON's number grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    static func isNumber(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        var index = 0
+        func digits() -> Int {
+            let start = index
+            while index < count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+            return index - start
+        }
+        if index < count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let leadingZero = index < count && bytes[index] == UInt8(ascii: "0")
+        let integer = digits()
+        guard integer > 0, !(leadingZero && integer > 1) else { return false }
+        if index < count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard digits() > 0 else { return false }
+        }
+        if index < count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return index == count
+    }
+
     /// Walks the members of an object, handing each key and the scanner (positioned at the value)
     /// to `body`, which must consume the value.
     mutating func forEachMember(

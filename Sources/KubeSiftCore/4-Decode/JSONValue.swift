@@ -95,7 +95,7 @@ package enum JSONValue: Sendable, Equatable {
             case "false": return .bool(false)
             case "null": return .null
             default:
-                guard text.first == "-" || text.first?.isNumber == true, Double(text) != nil else { throw .unexpectedByte }
+                guard JSONScanner.isNumber(scanner.base + span.start, span.end - span.start) else { throw .unexpectedByte }
                 return .number(text)
             }
         }

@@ -30,8 +30,9 @@ final class Classifier {
     private let ruleSet: RuleSet
     private let matcher: RuleMatcher
     private let view = EventView()
-    private var matched: [Int] = []
-    private(set) var hits: [RuleHit] = []
+    // One thread's state, never accessed re-entrantly: the runtime's exclusivity checks are skipped.
+    @exclusivity(unchecked) private var matched: [Int] = []
+    @exclusivity(unchecked) private(set) var hits: [RuleHit] = []
 
     init(ruleSet: RuleSet) {
         self.ruleSet = ruleSet

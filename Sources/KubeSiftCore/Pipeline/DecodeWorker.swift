@@ -48,10 +48,11 @@ final class DecodeWorker {
     private let progress: ProgressCounters?
     private let decoder = ChunkDecoder()
     private let classifier: Classifier?
-    private var accumulator: ActivityAccumulator
-    private var cursor = Deduplicator.Cursor()
-    private var tallies: [ChunkTally] = []
-    private var totals = EventTotals()
+    // One thread's state, never accessed re-entrantly: the runtime's exclusivity checks are skipped.
+    @exclusivity(unchecked) private var accumulator: ActivityAccumulator
+    @exclusivity(unchecked) private var cursor = Deduplicator.Cursor()
+    @exclusivity(unchecked) private var tallies: [ChunkTally] = []
+    @exclusivity(unchecked) private var totals = EventTotals()
 
     init(window: TimeWindow, deduplicator: Deduplicator, seeds: HashSeeds, rules: RuleSet, progress: ProgressCounters?) {
         classifier = rules.isEmpty ? nil : Classifier(ruleSet: rules)

@@ -1,16 +1,25 @@
 /// One event as rules read it: fields the decoder located are read straight from the bytes, bodies
 /// are parsed the first time a rule asks for them, and every value is computed at most once.
 ///
-/// Reused from event to event by one worker; not thread-safe and never shared.
+/// Reused from event to event by one worker; not thread-safe and never shared. Its state is marked
+/// `@exclusivity(unchecked)`: one thread, no overlapping access, and the runtime's dynamic checks on
+/// every field read cost more than reading the field.
 final class EventView {
-    private(set) var event = ScannedEvent()
-    private(set) var base: UnsafePointer<UInt8>
-    private var scanned = [FieldValue??](repeating: nil, count: ScannedField.allCases.count)
-    private var scratch: [UInt8] = []
-    private var bodies = [JSONValue??](repeating: nil, count: EventBody.allCases.count)
-    private var derived: [DerivedField: [FieldValue]] = [:]
-    private var podSpecs: [JSONValue]?
-    private var containers: [JSONValue]?
+    @exclusivity(unchecked) private(set) var event = ScannedEvent()
+    @exclusivity(unchecked) private(set) var base: UnsafePointer<UInt8>
+    @exclusivity(unchecked) private var scanned = [FieldValue??](repeating: nil, count: ScannedField.allCases.count)
+    @exclusivity(unchecked) private var scratch: [UInt8] = []
+    /// Bodies are indexed the first time a rule reads into one; the tapes keep their storage.
+    @exclusivity(unchecked) private var tapes = [JSONTape](repeating: JSONTape(), count: EventBody.allCases.count)
+    @exclusivity(unchecked) private var tapeStates = [TapeState](repeating: .notRead, count: EventBody.allCases.count)
+    @exclusivity(unchecked) private var derived: [DerivedField: [FieldValue]] = [:]
+    /// Nodes of the request body's tape.
+    @exclusivity(unchecked) private var podSpecs: [Int]?
+    @exclusivity(unchecked) private var containers: [Int]?
+
+    private enum TapeState {
+        case notRead, indexed, absent
+    }
 
     init() {
         base = UnsafePointer(bitPattern: 1)!
@@ -21,7 +30,7 @@ final class EventView {
         self.event = event
         self.base = base
         for index in scanned.indices where scanned[index] != nil { scanned[index] = nil }
-        for index in bodies.indices where bodies[index] != nil { bodies[index] = nil }
+        for index in tapeStates.indices where tapeStates[index] != .notRead { tapeStates[index] = .notRead }
         if !derived.isEmpty { derived.removeAll(keepingCapacity: true) }
         podSpecs = nil
         containers = nil
@@ -37,18 +46,22 @@ final class EventView {
             case let .scanned(field):
                 if let value = value(of: field), body(value) { return true }
             case let .body(part, path):
-                if path.isEmpty, bodies[part.rawValue] == nil, let result = scanStrings(of: part, body) {
+                if path.isEmpty, tapeStates[part.rawValue] == .notRead, let result = scanStrings(of: part, body) {
                     if result { return true }
                     continue
                 }
-                guard let root = self.body(part) else { continue }
-                if Self.walk(root, path[...], body) { return true }
+                guard indexBody(part) else { continue }
+                if tapes[part.rawValue].walk(0, path[...], body) { return true }
             case let .derived(field):
                 for value in values(of: field) where body(value) { return true }
             case let .podSpec(path):
-                for spec in podSpecList() where Self.walk(spec, path[...], body) { return true }
+                for spec in podSpecList() where tapes[EventBody.requestObject.rawValue].walk(spec, path[...], body) {
+                    return true
+                }
             case let .podContainer(path):
-                for container in containerList() where Self.walk(container, path[...], body) { return true }
+                for container in containerList() where tapes[EventBody.requestObject.rawValue].walk(container, path[...], body) {
+                    return true
+                }
             }
         }
         return false
@@ -135,26 +148,48 @@ final class EventView {
         }
     }
 
-    func body(_ part: EventBody) -> JSONValue? {
-        if let cached = bodies[part.rawValue] { return cached }
-        let span = self.span(of: part)
-        var parsed: JSONValue?
-        if span.isPresent {
-            parsed = try? JSONValue.parse(UnsafeRawBufferPointer(start: base + span.start, count: span.end - span.start))
+    /// Indexes a body the first time it is read: false when the event has none or it is not JSON.
+    private func indexBody(_ part: EventBody) -> Bool {
+        switch tapeStates[part.rawValue] {
+        case .indexed: return true
+        case .absent: return false
+        case .notRead:
+            let span = self.span(of: part)
+            var indexed = false
+            if span.isPresent {
+                do throws(ScanFailure) {
+                    try tapes[part.rawValue].index(base, start: span.start, end: span.end)
+                    indexed = true
+                } catch {}
+            }
+            tapeStates[part.rawValue] = indexed ? .indexed : .absent
+            return indexed
         }
-        bodies[part.rawValue] = .some(parsed)
-        return parsed
+    }
+
+    /// The string elements of a body that is an array (`user.groups`, `sourceIPs`), or of the array
+    /// at `path` inside one.
+    func strings(of part: EventBody, at path: [String] = []) -> [String] {
+        guard indexBody(part) else { return [] }
+        let tape = tapes[part.rawValue]
+        var node = 0
+        for key in path {
+            guard let next = tape.member(node, key) else { return [] }
+            node = next
+        }
+        return tape.stringElements(node)
     }
 
     /// The pod specs of the request body: a Pod's (or an ephemeral-containers patch's), a workload
     /// template's, a CronJob's job template's.
-    private func podSpecList() -> [JSONValue] {
+    private func podSpecList() -> [Int] {
         if let podSpecs { return podSpecs }
-        var found: [JSONValue] = []
-        if let root = body(.requestObject) {
+        var found: [Int] = []
+        if indexBody(.requestObject) {
+            let tape = tapes[EventBody.requestObject.rawValue]
             for path in FieldResolver.podSpecPaths {
-                var node: JSONValue? = root
-                for key in path { node = node?[key] }
+                var node: Int? = 0
+                for key in path { node = node.flatMap { tape.member($0, key) } }
                 if let node { found.append(node) }
             }
         }
@@ -163,12 +198,18 @@ final class EventView {
     }
 
     /// Every container, init container and ephemeral container of those pod specs.
-    private func containerList() -> [JSONValue] {
+    private func containerList() -> [Int] {
         if let containers { return containers }
-        var found: [JSONValue] = []
-        for spec in podSpecList() {
+        var found: [Int] = []
+        let specs = podSpecList() // indexes the body first
+        let tape = tapes[EventBody.requestObject.rawValue]
+        for spec in specs {
             for kind in FieldResolver.containerKinds {
-                if let list = spec[kind]?.arrayValue { found += list }
+                guard let list = tape.member(spec, kind), tape.nodes[list].kind == .array else { continue }
+                _ = tape.anyChild(of: list) { _, container in
+                    found.append(container)
+                    return false
+                }
             }
         }
         containers = found
@@ -178,13 +219,14 @@ final class EventView {
     /// One string deep inside a body (an object's name, the authorization decision), found by
     /// scanning past everything else: a finding needs it, and a body can be megabytes.
     func string(in part: EventBody, at path: [String]) -> String? {
-        if let cached = bodies[part.rawValue] {
-            var current = cached
+        if tapeStates[part.rawValue] == .indexed {
+            let tape = tapes[part.rawValue]
+            var node = 0
             for key in path {
-                guard let next = current?[key] else { return nil }
-                current = next
+                guard let next = tape.member(node, key) else { return nil }
+                node = next
             }
-            return current?.stringValue
+            return tape.nodes[node].kind == .string ? tape.text(node) : nil
         }
         let span = self.span(of: part)
         guard span.isPresent else { return nil }
@@ -231,44 +273,6 @@ final class EventView {
         }
     }
 
-    /// Follows `path` through objects and into every element of arrays; a key that itself holds
-    /// dots (`authorization.k8s.io/decision`) is tried as joined components.
-    static func walk(_ value: JSONValue, _ path: ArraySlice<String>, _ body: (FieldValue) -> Bool) -> Bool {
-        switch value {
-        case let .array(elements):
-            if path.isEmpty, elements.isEmpty { return body(.structure) }
-            for element in elements where walk(element, path, body) { return true }
-            return false
-        case let .object(members):
-            guard let first = path.first else { return body(.structure) }
-            if first == "*" {
-                // Any member: the values of a map whose keys are not known in advance (ConfigMap data).
-                for member in members where walk(member.value, path.dropFirst(), body) { return true }
-                return false
-            }
-            if let member = members.last(where: { $0.key == first }) {
-                return walk(member.value, path.dropFirst(), body)
-            }
-            // A key holding dots (`authorization.k8s.io/decision`) spans several path components.
-            for member in members.reversed() where member.key.utf8.count > first.utf8.count && member.key.hasPrefix(first) {
-                let parts = member.key.split(separator: ".", omittingEmptySubsequences: false)
-                guard parts.count > 1, parts.count <= path.count,
-                      zip(parts, path).allSatisfy({ $0 == $1 })
-                else { continue }
-                return walk(member.value, path.dropFirst(parts.count), body)
-            }
-            return false
-        case let .string(text):
-            return path.isEmpty && body(.string(text))
-        case let .number(text):
-            return path.isEmpty && body(.number(text))
-        case let .bool(flag):
-            return path.isEmpty && body(.bool(flag))
-        case .null:
-            return path.isEmpty && body(.null)
-        }
-    }
-
     private func values(of field: DerivedField) -> [FieldValue] {
         if let cached = derived[field] { return cached }
         var values: [FieldValue] = []
@@ -276,7 +280,7 @@ final class EventView {
         case .execCommand:
             if let uri = value(of: .requestURI)?.text, let command = RequestURI.command(of: uri) {
                 values = [.string(command)]
-            } else if let words = body(.requestObject)?["command"]?.arrayValue?.compactMap(\.stringValue), !words.isEmpty {
+            } else if case let words = strings(of: .requestObject, at: ["command"]), !words.isEmpty {
                 // PodExecOptions, as logged at Request level when the client sent the options in the body.
                 values = [.string(words.joined(separator: " "))]
             }
@@ -290,12 +294,47 @@ final class EventView {
         case .effectiveUser:
             if let user = value(of: .impersonatedUsername) ?? value(of: .username) { values = [user] }
         case .clientIP, .peerIP:
-            if let address = field.address(among: body(.sourceIPs)?.arrayValue?.compactMap(\.stringValue) ?? []) {
+            if let address = field.address(among: strings(of: .sourceIPs)) {
                 values = [.string(address)]
             }
         }
         derived[field] = values
         return values
+    }
+}
+
+extension JSONTape {
+    /// Follows `path` from node `index` through objects and into every element of arrays, calling
+    /// `body` with each value found until it returns true; a key that itself holds dots
+    /// (`authorization.k8s.io/decision`) is tried as joined components.
+    func walk(_ index: Int, _ path: ArraySlice<String>, _ body: (FieldValue) -> Bool) -> Bool {
+        switch nodes[index].kind {
+        case .array:
+            if path.isEmpty, nodes[index].next == index + 1 { return body(.structure) }
+            return anyChild(of: index) { _, element in walk(element, path, body) }
+        case .object:
+            guard let first = path.first else { return body(.structure) }
+            if first == "*" {
+                // Any member: the values of a map whose keys are not known in advance (ConfigMap data).
+                return anyChild(of: index) { _, value in walk(value, path.dropFirst(), body) }
+            }
+            if let member = member(index, first) { return walk(member, path.dropFirst(), body) }
+            // A key holding dots spans several path components; the last such member counts, as for
+            // plain keys.
+            var dotted: (value: Int, components: Int)?
+            _ = anyChild(of: index) { key, value in
+                guard let key, keyStartsComponent(key, first) else { return false }
+                let parts = text(key).split(separator: ".", omittingEmptySubsequences: false)
+                if parts.count <= path.count, zip(parts, path).allSatisfy({ $0 == $1 }) {
+                    dotted = (value, parts.count)
+                }
+                return false
+            }
+            guard let dotted else { return false }
+            return walk(dotted.value, path.dropFirst(dotted.components), body)
+        default:
+            return path.isEmpty && body(fieldValue(index))
+        }
     }
 }
 

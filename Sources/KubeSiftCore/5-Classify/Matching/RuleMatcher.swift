@@ -8,24 +8,30 @@
 /// memoised per identity:
 /// most events come from a few kubelets and controllers that no identity rule is about. Only what
 /// is left is evaluated in full, and only the fields it reads are decoded.
+///
+/// Its state is per worker thread and never accessed re-entrantly, hence `@exclusivity(unchecked)`:
+/// the runtime's dynamic checks cost more per event than the lookups they guard.
 final class RuleMatcher {
     private let rules: [DetectionRule]
-    /// Candidates by the hash of their key; a (vanishingly rare) collision is computed, not cached.
-    private var memo: [UInt64: Int] = [:]
-    private var entries: [Candidates] = []
     /// Past this many distinct combinations (only crafted input has them) candidates are not cached.
-    private let memoLimit = 1 << 16
-    private var keyBytes: [UInt8] = []
-    private var scratch: [UInt8] = []
-    private let seed = UInt64.random(in: .min ... .max)
-    /// Per identity, the rules that identity rules out (`false` on identity fields alone), by rule index.
-    private var identityMemo: [UInt64: Int] = [:]
-    private var identities: [(key: [UInt8], excluded: [Bool])] = []
-    private var identityBytes: [UInt8] = []
+    private static let memoLimit = 1 << 16
+    /// Each combination of the prefilter's fields, interned; its candidates at the same index.
+    @exclusivity(unchecked) private var keys: SpanTable
+    @exclusivity(unchecked) private var entries: [Candidates] = []
+    @exclusivity(unchecked) private var keyBytes: [UInt8] = []
+    @exclusivity(unchecked) private var scratch: [UInt8] = []
+    /// Each identity, interned; at the same index, per rule, whether the identity alone rules it out
+    /// (`false` on identity fields alone), worked out the first time an event of it needs to know.
+    @exclusivity(unchecked) private var identityKeys: SpanTable
+    @exclusivity(unchecked) private var identities: [[IdentityVerdict]] = []
+
+    private enum IdentityVerdict {
+        case unknown, excluded, open
+    }
+    @exclusivity(unchecked) private var identityBytes: [UInt8] = []
 
     /// The rules an event with one combination of the prefilter's fields can match.
     private struct Candidates {
-        var key: [UInt8]
         /// Rules the prefilter fields alone decide: they match.
         var matching: [Int]
         /// Rules that depend on other fields too: evaluated in full.
@@ -34,6 +40,8 @@ final class RuleMatcher {
 
     init(rules: [DetectionRule]) {
         self.rules = rules
+        keys = SpanTable(seed: UInt64.random(in: .min ... .max), limit: Self.memoLimit)
+        identityKeys = SpanTable(seed: UInt64.random(in: .min ... .max), limit: Self.memoLimit)
     }
 
     /// The indices of the rules `view` matches, in rule order.
@@ -41,25 +49,22 @@ final class RuleMatcher {
         result.removeAll(keepingCapacity: true)
         guard !rules.isEmpty else { return }
         writeKey(view.event, base: view.base)
-        let hash = keyBytes.withUnsafeBytes { ByteHasher.hash($0.baseAddress!, $0.count, seed: seed) }
-        if let index = memo[hash], entries[index].key == keyBytes {
-            collect(entries[index], view, into: &result)
-        } else {
-                let key = PrefilterKey(view)
-            var computed = Candidates(key: keyBytes, matching: [], undecided: [])
-            for index in rules.indices {
-                switch Self.prefilter(rules[index].detection, known: key.values(of:)) {
-                case true?: computed.matching.append(index)
-                case nil: computed.undecided.append(index)
-                case false?: break
-                }
-            }
-            if entries.count < memoLimit, memo[hash] == nil {
-                memo[hash] = entries.count
-                entries.append(computed)
-            }
-            collect(computed, view, into: &result)
+        let entry = keyBytes.withUnsafeBytes { keys.index(of: $0.baseAddress!, count: $0.count) }
+        if entry >= 0, entry < entries.count {
+            collect(entries[entry], view, into: &result)
+            return
         }
+        let key = PrefilterKey(view)
+        var computed = Candidates(matching: [], undecided: [])
+        for index in rules.indices {
+            switch Self.prefilter(rules[index].detection, known: key.values(of:)) {
+            case true?: computed.matching.append(index)
+            case nil: computed.undecided.append(index)
+            case false?: break
+            }
+        }
+        if entry == entries.count { entries.append(computed) }
+        collect(computed, view, into: &result)
     }
 
     @inline(__always)
@@ -68,9 +73,18 @@ final class RuleMatcher {
             result.append(contentsOf: candidates.matching)
             return
         }
-        let excluded = excludedByIdentity(view)
-        for index in candidates.undecided where !(excluded?[index] ?? false) && Self.evaluate(rules[index].detection, view) {
-            result.append(index)
+        let identity = identityEntry(view)
+        var key: IdentityKey?
+        for index in candidates.undecided {
+            if let identity {
+                if identities[identity][index] == .unknown {
+                    if key == nil { key = IdentityKey(view) }
+                    identities[identity][index] =
+                        Self.prefilter(rules[index].detection, known: key!.values(of:)) == false ? .excluded : .open
+                }
+                if identities[identity][index] == .excluded { continue }
+            }
+            if Self.evaluate(rules[index].detection, view) { result.append(index) }
         }
         if !candidates.matching.isEmpty {
             result.append(contentsOf: candidates.matching)
@@ -78,8 +92,8 @@ final class RuleMatcher {
         }
     }
 
-    /// Which rules the event's identity alone rules out; nil past the memo's limit.
-    private func excludedByIdentity(_ view: EventView) -> [Bool]? {
+    /// The event's identity in `identities`; nil past the memo's limit.
+    private func identityEntry(_ view: EventView) -> Int? {
         let event = view.event
         identityBytes.removeAll(keepingCapacity: true)
         func append(_ start: Int, _ end: Int) {
@@ -90,14 +104,10 @@ final class RuleMatcher {
         append(event.userGroups.start, event.userGroups.end)
         append(event.impersonatedUser.start, event.impersonatedUser.end)
         append(event.sourceIPs.start, event.sourceIPs.end)
-        let hash = identityBytes.withUnsafeBytes { ByteHasher.hash($0.baseAddress ?? UnsafeRawPointer(view.base), $0.count, seed: seed) }
-        if let index = identityMemo[hash], identities[index].key == identityBytes { return identities[index].excluded }
-        guard identities.count < memoLimit, identityMemo[hash] == nil else { return nil }
-        let identity = IdentityKey(view)
-        let excluded = rules.map { Self.prefilter($0.detection, known: identity.values(of:)) == false }
-        identityMemo[hash] = identities.count
-        identities.append((identityBytes, excluded))
-        return excluded
+        let entry = identityBytes.withUnsafeBytes { identityKeys.index(of: $0.baseAddress!, count: $0.count) }
+        guard entry >= 0 else { return nil }
+        if entry == identities.count { identities.append(Array(repeating: .unknown, count: rules.count)) }
+        return entry
     }
 
     /// The prefilter fields' raw bytes, each ended by a separator (absent fields by a marker no
@@ -229,9 +239,9 @@ final class RuleMatcher {
         var sourceIPs: [FieldValue]
 
         init(_ view: EventView) {
-            sourceIPs = view.body(.sourceIPs)?.arrayValue?.compactMap { $0.stringValue.map(FieldValue.string) } ?? []
+            sourceIPs = view.strings(of: .sourceIPs).map(FieldValue.string)
             username = view.value(of: .username)?.text.map(FieldValue.string)
-            groups = view.body(.userGroups)?.arrayValue?.compactMap { $0.stringValue.map(FieldValue.string) } ?? []
+            groups = view.strings(of: .userGroups).map(FieldValue.string)
             impersonated = view.event.impersonatedUser.isPresent || view.event.impersonatedUsername.isPresent
         }
 

@@ -61,7 +61,7 @@ package enum ValuePattern: Sendable {
     case bool(Bool)
     /// `null`: the field is missing or null.
     case null
-    case regex(NSRegularExpression)
+    case regex(RegexPattern)
     case cidr(IPNetwork)
 
     func matches(_ value: FieldValue) -> Bool {
@@ -86,10 +86,8 @@ package enum ValuePattern: Sendable {
         case .null:
             if case .null = value { return true }
             return false
-        case let .regex(expression):
-            guard let text = value.text else { return false }
-            let range = NSRange(text.startIndex..<text.endIndex, in: text)
-            return expression.firstMatch(in: text, range: range) != nil
+        case let .regex(pattern):
+            return pattern.matches(value)
         case let .cidr(network):
             guard let text = value.text, let address = IPNetwork.address(text) else { return false }
             return network.contains(address)
@@ -119,6 +117,28 @@ package struct GlobPattern: Sendable {
 
     let tokens: [Token]
     let cased: Bool
+    /// The shapes rules use most, matched without the general loop.
+    private let shape: Shape
+
+    private enum Shape: Sendable {
+        case exact([UInt8]), prefix([UInt8]), suffix([UInt8]), contains([UInt8]), general
+
+        init(_ tokens: [Token]) {
+            switch tokens.count {
+            case 1: if case let .literal(literal) = tokens[0] { self = .exact(literal); return }
+            case 2:
+                if case let .literal(literal) = tokens[0], tokens[1] == .anyRun { self = .prefix(literal); return }
+                if tokens[0] == .anyRun, case let .literal(literal) = tokens[1] { self = .suffix(literal); return }
+            case 3:
+                if tokens[0] == .anyRun, tokens[2] == .anyRun, case let .literal(literal) = tokens[1] {
+                    self = .contains(literal)
+                    return
+                }
+            default: break
+            }
+            self = .general
+        }
+    }
 
     /// Parses Sigma's wildcard syntax: `*`, `?`, and `\*`, `\?`, `\\` for the characters themselves.
     init(sigma text: String, cased: Bool) {
@@ -153,13 +173,13 @@ package struct GlobPattern: Sendable {
             }
         }
         flush()
-        self.tokens = tokens
-        self.cased = cased
+        self.init(tokens: tokens, cased: cased)
     }
 
     private init(tokens: [Token], cased: Bool) {
         self.tokens = tokens
         self.cased = cased
+        shape = Shape(tokens)
     }
 
     /// `*value*`, `value*` or `*value`, for the `contains`, `startswith` and `endswith` modifiers.
@@ -183,10 +203,30 @@ package struct GlobPattern: Sendable {
         return text.withUTF8 { matches($0) }
     }
 
-    /// Backtracking wildcard match, linear in practice: only the last `*` is ever retried.
     func matches(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        // Fast paths for the shapes rules use most: exact, prefix, suffix, contains.
-        if tokens.count == 1, case let .literal(literal) = tokens[0] { return equal(literal, text, at: 0, count: text.count) }
+        switch shape {
+        case let .exact(literal): return equal(literal, text, at: 0, count: text.count)
+        case let .prefix(literal): return equal(literal, text, at: 0, count: literal.count)
+        case let .suffix(literal):
+            return text.count >= literal.count && equal(literal, text, at: text.count - literal.count, count: literal.count)
+        case let .contains(literal): return contains(literal, text)
+        case .general: return matchesInGeneral(text)
+        }
+    }
+
+    private func contains(_ literal: [UInt8], _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = literal.first else { return true }
+        guard text.count >= literal.count else { return false }
+        for start in 0...(text.count - literal.count) {
+            let byte = cased ? text[start] : Self.fold(text[start])
+            if byte == first, equal(literal, text, at: start, count: literal.count) { return true }
+        }
+        return false
+    }
+
+    /// Backtracking wildcard match for any pattern, linear in practice: only the last `*` is ever
+    /// retried. The shapes above are its shortcuts (a test compares them).
+    func matchesInGeneral(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         var tokenIndex = 0
         var position = 0
         var retryToken = -1

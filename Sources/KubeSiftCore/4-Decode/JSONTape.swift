@@ -1,0 +1,177 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A JSON value indexed where it lies: one node per value, in document order, each pointing into
+/// the bytes it was read from.
+///
+/// This is how rules read request and response bodies. Parsing a body into ``JSONValue`` allocates
+/// a string per key and value; a tape allocates nothing once its storage has grown (one tape is
+/// reused from event to event), and looking up a key compares bytes. Strings are decoded only when
+/// a rule reads one that holds escapes.
+struct JSONTape {
+    enum Kind: UInt8 {
+        case object, array, string, number, bool, null
+    }
+
+    struct Node {
+        var kind: Kind
+        /// For a string, whether it holds escapes; for a bool, its value.
+        var flag: Bool
+        /// The bytes of a string's content (between the quotes) or of a number.
+        var start: Int
+        var end: Int
+        /// The index just past this value and everything inside it.
+        var next: Int
+
+        var string: StringSpan { StringSpan(start: start, end: end, escaped: flag) }
+    }
+
+    private(set) var nodes: [Node] = []
+    private(set) var base = UnsafePointer<UInt8>(bitPattern: 1)!
+
+    /// Indexes the one JSON value in `start..<end` of `base`, replacing what the tape held.
+    ///
+    /// - Throws: ``ScanFailure`` when the bytes are not one complete, well-formed JSON value.
+    mutating func index(_ base: UnsafePointer<UInt8>, start: Int, end: Int) throws(ScanFailure) {
+        self.base = base
+        nodes.removeAll(keepingCapacity: true)
+        var scanner = JSONScanner(base: base, start: start, end: end)
+        try value(&scanner, depth: 0)
+        scanner.skipWhitespace()
+        guard scanner.isAtEnd else { throw .unexpectedByte }
+    }
+
+    private mutating func value(_ scanner: inout JSONScanner, depth: Int) throws(ScanFailure) {
+        guard depth < JSONScanner.maximumDepth else { throw .tooDeep }
+        scanner.skipWhitespace()
+        guard !scanner.isAtEnd else { throw .unexpectedEnd }
+        let index = nodes.count
+        switch scanner.current {
+        case UInt8(ascii: "{"):
+            nodes.append(Node(kind: .object, flag: false, start: scanner.position, end: 0, next: 0))
+            try scanner.forEachMember { key, inner throws(ScanFailure) in
+                nodes.append(Node(kind: .string, flag: key.escaped, start: key.start, end: key.end, next: nodes.count + 1))
+                try value(&inner, depth: depth + 1)
+            }
+            nodes[index].next = nodes.count
+        case UInt8(ascii: "["):
+            nodes.append(Node(kind: .array, flag: false, start: scanner.position, end: 0, next: 0))
+            try scanner.forEachElement { inner throws(ScanFailure) in try value(&inner, depth: depth + 1) }
+            nodes[index].next = nodes.count
+        case UInt8(ascii: "\""):
+            let span = try scanner.scanString()
+            nodes.append(Node(kind: .string, flag: span.escaped, start: span.start, end: span.end, next: index + 1))
+        default:
+            let span = try scanner.skipValue()
+            let kind: Kind
+            var flag = false
+            switch span.end - span.start {
+            case 4 where memcmp(base + span.start, "true", 4) == 0:
+                kind = .bool
+                flag = true
+            case 5 where memcmp(base + span.start, "false", 5) == 0:
+                kind = .bool
+            case 4 where memcmp(base + span.start, "null", 4) == 0:
+                kind = .null
+            default:
+                guard JSONScanner.isNumber(base + span.start, span.end - span.start) else { throw .unexpectedByte }
+                kind = .number
+            }
+            nodes.append(Node(kind: kind, flag: flag, start: span.start, end: span.end, next: index + 1))
+        }
+    }
+
+    // MARK: - Reading
+
+    /// The text of the string node at `index` (decoded when it holds escapes).
+    func text(_ index: Int) -> String {
+        JSONText.string(base, nodes[index].string) ?? ""
+    }
+
+    /// The value of node `index` as a rule compares it; objects and arrays are `.structure`.
+    func fieldValue(_ index: Int) -> FieldValue {
+        let node = nodes[index]
+        switch node.kind {
+        case .string:
+            if node.flag { return .string(text(index)) }
+            return .raw(UnsafeBufferPointer(start: base + node.start, count: node.end - node.start))
+        case .number:
+            return .number(String(decoding: UnsafeBufferPointer(start: base + node.start, count: node.end - node.start),
+                                  as: UTF8.self))
+        case .bool: return .bool(node.flag)
+        case .null: return .null
+        case .object, .array: return .structure
+        }
+    }
+
+    /// Whether the key node at `index` is `key`.
+    func keyEquals(_ index: Int, _ key: String) -> Bool {
+        let node = nodes[index]
+        if node.flag { return text(index) == key }
+        var key = key
+        return key.withUTF8 { bytes in
+            bytes.count == node.end - node.start && (bytes.isEmpty || memcmp(base + node.start, bytes.baseAddress!, bytes.count) == 0)
+        }
+    }
+
+    /// Whether the key node at `index` is `component` followed by a dot and more (`a.b` for `a`).
+    func keyStartsComponent(_ index: Int, _ component: String) -> Bool {
+        let node = nodes[index]
+        if node.flag { return text(index).hasPrefix(component + ".") }
+        var component = component
+        return component.withUTF8 { bytes in
+            node.end - node.start > bytes.count + 1 && base[node.start + bytes.count] == UInt8(ascii: ".")
+                && (bytes.isEmpty || memcmp(base + node.start, bytes.baseAddress!, bytes.count) == 0)
+        }
+    }
+
+    /// The member `key` of the object at `index` (the last one when a document repeats a key, as Go's
+    /// decoder reads it), or nil.
+    func member(_ index: Int, _ key: String) -> Int? {
+        guard nodes[index].kind == .object else { return nil }
+        var found: Int?
+        var position = index + 1
+        while position < nodes[index].next {
+            if keyEquals(position, key) { found = position + 1 }
+            position = nodes[position + 1].next
+        }
+        return found
+    }
+
+    /// Calls `body` with the index of every element of the array, or every member value of the object,
+    /// at `index` (with its key node's index, for objects) until it returns true.
+    func anyChild(of index: Int, _ body: (_ key: Int?, _ value: Int) -> Bool) -> Bool {
+        let node = nodes[index]
+        var position = index + 1
+        switch node.kind {
+        case .array:
+            while position < node.next {
+                if body(nil, position) { return true }
+                position = nodes[position].next
+            }
+        case .object:
+            while position < node.next {
+                if body(position, position + 1) { return true }
+                position = nodes[position + 1].next
+            }
+        default:
+            break
+        }
+        return false
+    }
+
+    /// The string elements of the array at node `index` (nothing when it is not an array).
+    func stringElements(_ index: Int) -> [String] {
+        var found: [String] = []
+        _ = anyChild(of: index) { key, element in
+            if key == nil, nodes[element].kind == .string { found.append(text(element)) }
+            return false
+        }
+        return found
+    }
+}
