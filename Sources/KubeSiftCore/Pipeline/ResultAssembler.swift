@@ -6,7 +6,7 @@ struct ResultAssembler {
     let window: TimeWindow
     var rules = RuleSet.empty
     /// The stages seen of a request, from the request index.
-    var stagesSeen: (Fingerprint, Timestamp?) -> UInt8 = { _, _ in 0 }
+    var stagesSeen: @Sendable (Fingerprint, Timestamp?) -> UInt8 = { _, _ in 0 }
 
     func assemble(readResults: [Int: InputReadResult], workerOutputs: [WorkerOutput], distinctRequests: Int)
         -> AnalysisResult
@@ -104,13 +104,14 @@ struct ResultAssembler {
             if let last = count.lastSeen, totals.lastEvent.map({ last > $0 }) ?? true { totals.lastEvent = last }
         }
         let inputsByPath = Dictionary(inputs.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        let lineOffsets = chunkOffsets
         let findings = FindingAssembler(ruleSet: rules, locate: { location in
             let file = files[location.member.file].path
             let input = inputsByPath[file]
             let member = input.flatMap { location.member.member < $0.members.count ? $0.members[location.member.member].name : nil }
             let line: Int
             switch location.line {
-            case let .local(local): line = (chunkOffsets[location.member]?[location.sequence] ?? 0) + local
+            case let .local(local): line = (lineOffsets[location.member]?[location.sequence] ?? 0) + local
             case let .absolute(absolute): line = absolute
             }
             return (file, member, line, input?.sha256)

@@ -65,5 +65,11 @@ struct SecretCanaryTests {
         #expect(SecretScrubber.scrub("mysql -p hunter2 --host db") == "mysql -p [REDACTED] --host db")
         #expect(SecretScrubber.scrub("echo AKIAIOSFODNN7EXAMPLE1234567890abcdefXYZ") == "echo [REDACTED]")
         #expect(SecretScrubber.scrub("kubectl get pods -n kube-system") == "kubectl get pods -n kube-system")
+        #expect(SecretScrubber.scrub("curl -H 'Authorization: Bearer abc.def'") == "curl -H 'Authorization: Bearer [REDACTED]")
+        #expect(SecretScrubber.scrub("login --PASSWORD=s3cret now") == "login --PASSWORD=[REDACTED] now")
+        #expect(SecretScrubber.scrub("x \"eyJhbGciOiJIUzI1NiJ9.payload.sig\";") == "x [REDACTED]")
+        #expect(SecretScrubber.scrubURI("/api/v1/namespaces/default/pods/web-0/exec?command=sh&command=-c&command=TOKEN%3Dabc+curl"
+            + "&container=app") == "/api/v1/namespaces/default/pods/web-0/exec?command=sh&command=-c&command=TOKEN%3D%5BREDACTED%5D+curl"
+            + "&container=app")
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One request a detection rule matched, its stages merged.
 struct MatchedRequest: Sendable {
     var rule: Int
@@ -10,15 +12,23 @@ struct MatchedRequest: Sendable {
 /// Turns every worker's rule hits into findings, after the pass: stages of one request become one
 /// match, matches of generating rules become findings, and correlations run over all matches in
 /// event time, so that files, rotations and chunk boundaries make no difference.
-struct FindingAssembler {
+struct FindingAssembler: Sendable {
     let ruleSet: RuleSet
     /// Resolves where a hit was read to file, member and line.
-    let locate: (HitLocation) -> (file: String, member: String?, line: Int, sha256: String?)
+    let locate: @Sendable (HitLocation) -> (file: String, member: String?, line: Int, sha256: String?)
     /// The stages seen of a request (``AuditStage`` raw values, or-ed), matched or not.
-    let stagesSeen: (Fingerprint, Timestamp?) -> UInt8
+    let stagesSeen: @Sendable (Fingerprint, Timestamp?) -> UInt8
 
     func assemble(_ hits: [RuleHit]) -> [Finding] {
-        let requests = matchedRequests(hits)
+        // Rules are independent until correlations: each share of them is merged on its own thread,
+        // and the shares are put together in share order, whichever finishes first.
+        let shares = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let merged = Locked([[MatchedRequest]](repeating: [], count: shares))
+        DispatchQueue.concurrentPerform(iterations: shares) { share in
+            let requests = matchedRequests(hits) { $0 % shares == share }
+            merged.withLock { $0[share] = requests }
+        }
+        let requests = merged.withLock { $0 }.flatMap { $0 }
         var findings: [Finding] = []
         for position in requests.indices where ruleSet.generatesFindings[requests[position].rule] {
             let request = requests[position]
@@ -32,21 +42,25 @@ struct FindingAssembler {
                 evidenceOmitted: omitted > 0 ? omitted : nil))
         }
         // Each correlation reads only the requests of its own base rules.
-        var perCorrelation = [[Int]](repeating: [], count: ruleSet.correlations.count)
-        for position in requests.indices {
-            for key in requests[position].keys where perCorrelation[key.correlation].last != position {
-                perCorrelation[key.correlation].append(position)
+        let perCorrelation = requests.indices.reduce(into: [[Int]](repeating: [], count: ruleSet.correlations.count)) {
+            lists, position in
+            for key in requests[position].keys where lists[key.correlation].last != position {
+                lists[key.correlation].append(position)
             }
         }
-        for index in ruleSet.correlations.indices {
-            findings += Correlator(correlation: ruleSet.correlations[index], index: index)
+        let correlated = Locked([[Finding]](repeating: [], count: ruleSet.correlations.count))
+        DispatchQueue.concurrentPerform(iterations: ruleSet.correlations.count) { index in
+            let found = Correlator(correlation: ruleSet.correlations[index], index: index)
                 .findings(in: requests, positions: perCorrelation[index])
+            correlated.withLock { $0[index] = found }
         }
+        findings += correlated.withLock { $0 }.joined()
         return Finding.inReportOrder(findings)
     }
 
-    /// The requests each rule matched: stages merged, matches the final stage withdrew left out.
-    func matchedRequests(_ hits: [RuleHit]) -> [MatchedRequest] {
+    /// The requests each rule matched (of the rules `includes` takes, by index): stages merged,
+    /// matches the final stage withdrew left out.
+    func matchedRequests(_ hits: [RuleHit], of includes: (Int) -> Bool = { _ in true }) -> [MatchedRequest] {
         struct Key: Hashable {
             var rule: Int
             var request: Fingerprint
@@ -56,7 +70,7 @@ struct FindingAssembler {
         var indices: [Key: Int] = [:]
         var merged: [MatchedRequest] = []
         var fingerprints: [Fingerprint] = []
-        for hit in hits {
+        for hit in hits where includes(hit.rule) {
             let place = locate(hit.location)
             let evidence = Finding.Evidence(file: place.file, member: place.member, line: place.line, sha256: place.sha256,
                                             auditID: hit.summary.auditID, stage: hit.stage.name)
@@ -94,7 +108,6 @@ struct FindingAssembler {
             }
             kept.append(index)
         }
-        // Sorted, so that what follows (and the report) does not depend on which thread saw what.
         // In arrival order, which depends on thread timing: everything downstream sorts what it
         // reports by content (findings in report order, correlation items by time and request).
         return kept.map { merged[$0] }

@@ -30,16 +30,13 @@ extension RequestSummary {
     ///   where, what and the outcome, and skips what costs most (the URI, user agent and groups).
     init(_ view: EventView, time: Timestamp?, complete: Bool = true) {
         func text(_ field: ScannedField) -> String? { view.value(of: field)?.text }
-        func strings(_ part: EventBody) -> [String] {
-            view.body(part)?.arrayValue?.compactMap(\.stringValue) ?? []
-        }
         auditID = text(.auditID) ?? ""
         self.time = time
         verb = text(.verb)
         username = text(.username)
-        groups = complete ? strings(.userGroups) : nil
+        groups = complete ? view.strings(of: .userGroups) : nil
         impersonatedUser = text(.impersonatedUsername)
-        sourceIPs = strings(.sourceIPs)
+        sourceIPs = view.strings(of: .sourceIPs)
         userAgent = complete ? text(.userAgent).map(SecretScrubber.scrub) : nil
         command = nil
         apiGroup = text(.apiGroup)
@@ -87,12 +84,17 @@ package enum SecretScrubber {
 
     /// A URI with the values of credential-like query parameters masked.
     package static func scrubURI(_ uri: String) -> String {
-        let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        // Split on bytes: these separators are ASCII, and splitting by `Character` costs far more.
+        func split(_ text: Substring, _ separator: Unicode.Scalar, maxSplits: Int = .max) -> [Substring] {
+            text.utf8.split(separator: UInt8(ascii: separator), maxSplits: maxSplits, omittingEmptySubsequences: false)
+                .map(Substring.init)
+        }
+        let parts = split(uri[...], "?", maxSplits: 1)
         guard parts.count == 2 else { return scrub(uri) }
-        let query = parts[1].split(separator: "&", omittingEmptySubsequences: false).map { parameter -> String in
-            let pair = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        let query = split(parts[1], "&").map { parameter -> String in
+            let pair = split(parameter, "=", maxSplits: 1)
             guard pair.count == 2 else { return String(parameter) }
-            if isSensitive(String(pair[0])) { return "\(pair[0])=\(mask)" }
+            if isSensitive(pair[0]) { return "\(pair[0])=\(mask)" }
             if pair[0] == "command" {
                 return "command=" + scrub(RequestURI.percentDecoded(pair[1]))
                     .addingPercentEncodingForQuery()
@@ -102,10 +104,18 @@ package enum SecretScrubber {
         return scrub(String(parts[0])) + "?" + query.joined(separator: "&")
     }
 
-    static func isSensitive(_ name: String) -> Bool {
-        let lower = name.lowercased().trimmingCharacters(in: ["-", "_"])
+    static func isSensitive<Name: StringProtocol>(_ name: Name) -> Bool {
+        let dashes: (UInt8) -> Bool = { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
+        let trimmed = name.utf8.drop(while: dashes).reversed().drop(while: dashes).reversed()
+        let lower = String(decoding: trimmed.map(GlobPattern.fold), as: UTF8.self)
         return sensitiveNames.contains(lower) || lower.hasSuffix("token") || lower.hasSuffix("password")
             || lower.hasSuffix("secret")
+    }
+
+    /// ASCII letters lowered; enough to compare with the ASCII words below, and much cheaper than
+    /// Unicode case mapping.
+    private static func asciiLowercased(_ word: Substring) -> String {
+        String(decoding: word.utf8.map(GlobPattern.fold), as: UTF8.self)
     }
 
     /// Text with anything that looks like a credential masked, word by word.
@@ -117,8 +127,9 @@ package enum SecretScrubber {
         }
         var output: [Substring] = []
         var maskNext = false
-        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
-            let lower = word.lowercased()
+        for bytes in text.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false) {
+            let word = Substring(bytes)
+            let lower = asciiLowercased(word)
             if maskNext, !word.isEmpty, lower != "bearer", lower != "basic" {
                 output.append(Substring(mask))
                 maskNext = false
@@ -129,13 +140,11 @@ package enum SecretScrubber {
                 maskNext = true
                 continue
             }
-            if let equals = word.firstIndex(of: "="), isSensitive(String(word[..<equals].drop { $0 == "-" })) {
+            if let equals = word.firstIndex(of: "="), isSensitive(word[..<equals]) {
                 output.append(word[...equals] + mask)
                 continue
             }
-            if [
-                "--token", "--password", "-p", "--client-secret", "--secret",
-            ].contains(lower) {
+            if optionsTakingSecrets.contains(lower) {
                 output.append(word)
                 maskNext = true
                 continue
@@ -145,17 +154,19 @@ package enum SecretScrubber {
         return output.joined(separator: " ")
     }
 
+    private static let optionsTakingSecrets: Set<String> = ["--token", "--password", "-p", "--client-secret", "--secret"]
+
     /// JWTs, and long unbroken runs of base64 (mixed case and digits) or hex: tokens, keys, encoded secrets.
     static func looksLikeSecret(_ word: Substring) -> Bool {
         guard word.utf8.count >= 20 else { return false }
-        let quotes: Set<Character> = ["'", "\"", ",", ";"]
-        var trimmed = word
-        while let first = trimmed.first, quotes.contains(first) { trimmed = trimmed.dropFirst() }
-        while let last = trimmed.last, quotes.contains(last) { trimmed = trimmed.dropLast() }
-        if trimmed.hasPrefix("eyJ"), trimmed.utf8.count >= 20 { return true }
-        guard trimmed.utf8.count >= 32 else { return false }
+        let quote: (UInt8) -> Bool = {
+            $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: ";")
+        }
+        let trimmed = word.utf8.drop(while: quote).reversed().drop(while: quote).reversed()
+        if trimmed.starts(with: "eyJ".utf8), trimmed.count >= 20 { return true }
+        guard trimmed.count >= 32 else { return false }
         var digits = false, upper = false, lower = false, hex = true
-        for byte in trimmed.utf8 {
+        for byte in trimmed {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): digits = true
             case UInt8(ascii: "A")...UInt8(ascii: "Z"): upper = true; hex = hex && byte <= UInt8(ascii: "F")
@@ -165,24 +176,27 @@ package enum SecretScrubber {
             }
         }
         guard digits else { return false }
-        return (hex && trimmed.utf8.count >= 40) || (upper && lower)
+        return (hex && trimmed.count >= 40) || (upper && lower)
     }
 }
 
 extension String {
     fileprivate func addingPercentEncodingForQuery() -> String {
-        var result = ""
+        let hexDigits = Array("0123456789ABCDEF".utf8)
+        var result: [UInt8] = []
+        result.reserveCapacity(utf8.count)
         for byte in utf8 {
-            let character = Character(Unicode.Scalar(byte))
-            if byte < 0x80, character.isLetter || character.isNumber || "-._~/".contains(character) {
-                result.append(character)
-            } else if byte == UInt8(ascii: " ") {
-                result.append("+")
-            } else {
-                result += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+                result.append(byte)
+            case UInt8(ascii: " "):
+                result.append(UInt8(ascii: "+"))
+            default:
+                result += [UInt8(ascii: "%"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
             }
         }
-        return result
+        return String(decoding: result, as: UTF8.self)
     }
 
 }

@@ -94,9 +94,10 @@ package enum RuleExampleRunner {
                 }
             }
         }
+        let seen = stages
         let assembler = FindingAssembler(
             ruleSet: ruleSet, locate: { location in ("example", nil, location.sequence + 1, nil) },
-            stagesSeen: { request, _ in stages[request] ?? 0 })
+            stagesSeen: { request, _ in seen[request] ?? 0 })
         return Classified(hits: classifier.hits, assembler: assembler)
     }
 }
