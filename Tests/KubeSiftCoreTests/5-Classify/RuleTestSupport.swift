@@ -41,7 +41,7 @@ enum RuleFixture {
     }
 
     /// The problems loading `yaml` reports.
-    static func problems(_ yaml: String) -> [RuleProblem] {
+    static func problems(_ yaml: String) -> [FileProblem] {
         RuleLoader.load(yaml: yaml, origin: .file(path: "bad.yml")).problems
     }
 }

@@ -42,7 +42,7 @@ struct FindingAssembler {
             findings += Correlator(correlation: ruleSet.correlations[index], index: index)
                 .findings(in: requests, positions: perCorrelation[index])
         }
-        return Finding.inReportOrder(findings)
+        return Finding.identified(Finding.inReportOrder(findings))
     }
 
     /// The requests each rule matched: stages merged, matches the final stage withdrew left out.

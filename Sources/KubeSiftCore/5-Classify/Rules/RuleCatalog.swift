@@ -29,10 +29,10 @@ package enum RuleCatalog {
 
     /// The rules of one run.
     ///
-    /// - Throws: ``RuleProblem`` for the first problem in any rule file, a reference to a missing
+    /// - Throws: ``FileProblem`` for the first problem in any rule file, a reference to a missing
     ///   rule, or a disabled id that names nothing.
     package static func ruleSet(extraPaths: [String], disabled: Set<String>, includeBuiltIn: Bool = true)
-        throws(RuleProblem) -> RuleSet
+        throws(FileProblem) -> RuleSet
     {
         var definitions: [RuleDefinition] = []
         if includeBuiltIn {
