@@ -74,13 +74,13 @@ package struct ComplianceEvaluator {
         var frameworks: [ComplianceResult.FrameworkResult] = []
         for catalog in configuration.frameworks {
             var summary = ComplianceResult.StatusCounts()
-            var familySummaries: [String: ComplianceResult.StatusCounts] = [:]
-            var controls: [ComplianceResult.ControlResult] = []
+            var families = catalog.families.map { ComplianceResult.FamilyResult(id: $0.id, title: $0.title, summary: .init(), controls: []) }
+            let familyIndex = Dictionary(families.indices.map { (families[$0].id, $0) }, uniquingKeysWith: { first, _ in first })
             for control in catalog.controls {
                 let reference = ControlReference(catalog: catalog.id, control: control.id)
                 let mappedRules = (rulesByControl[reference] ?? []).map { sources[$0] }
                 var entry = ComplianceResult.ControlResult(
-                    id: control.id, reference: reference.description, family: control.family, parent: control.parent,
+                    id: control.id, parent: control.parent,
                     title: control.title, assessable: control.assessable, evidenceKinds: control.evidence,
                     status: .notAssessable, reason: "",
                     findings: exceptions[reference] ?? [], relatedFindings: related[reference] ?? [],
@@ -93,17 +93,16 @@ package struct ComplianceEvaluator {
                     of: control, entry: entry, rules: mappedRules.map { ($0.metadata.name, $0.blindness) },
                     exceptionRules: (exceptionRules[reference] ?? []).sorted(), scope: scopeText(catalog.scope))
                 summary.count(entry.status)
-                familySummaries[control.family, default: .init()].count(entry.status)
-                controls.append(entry)
+                let family = familyIndex[control.family]!
+                families[family].summary.count(entry.status)
+                families[family].controls.append(entry)
             }
             frameworks.append(ComplianceResult.FrameworkResult(
                 id: catalog.id, framework: catalog.framework, title: catalog.title, version: catalog.version,
                 aliases: catalog.aliases, source: catalog.source, textLicense: catalog.textLicense,
                 textNotice: catalog.textNotice, coverage: catalog.coverage,
                 origin: catalog.isBuiltIn ? "built-in" : catalog.path, sha256: catalog.sha256, scope: catalog.scope,
-                summary: summary,
-                families: catalog.families.map { .init(id: $0.id, title: $0.title, summary: familySummaries[$0.id] ?? .init()) },
-                controls: controls))
+                summary: summary, families: families))
         }
 
         result.compliance = ComplianceResult(

@@ -115,22 +115,22 @@ package struct ComplianceResult: Sendable, Encodable {
         package var sha256: String
         package var scope: ScopeKind
         package var summary: StatusCounts
+        /// The source's sections, in its order, each with every control it lists.
         package var families: [FamilyResult]
-        /// Every control of the catalog, in the source's order.
-        package var controls: [ControlResult]
     }
 
     package struct FamilyResult: Sendable, Encodable {
         package var id: String
         package var title: String
         package var summary: StatusCounts
+        /// In the source's order.
+        package var controls: [ControlResult]
     }
 
+    /// One control of a control matrix. Lists are left out of the JSON when empty, and `coverage`
+    /// when false: most controls of a catalog are not assessable and have none of them.
     package struct ControlResult: Sendable, Encodable {
         package var id: String
-        /// `catalog:control`, as findings list it.
-        package var reference: String
-        package var family: String
         package var parent: String?
         /// KubeSift's own short title.
         package var title: String
@@ -153,6 +153,33 @@ package struct ComplianceResult: Sendable, Encodable {
         package var coverage: Bool
         package var needs: [NeedResult]
         package var notes: String?
+
+        private enum CodingKeys: String, CodingKey {
+            case id, parent, title, assessable, evidenceKinds, status, reason, findings, relatedFindings
+            case outOfScopeFindings, rules, blindRules, coverage, needs, notes
+        }
+
+        package func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encodeIfPresent(parent, forKey: .parent)
+            try container.encode(title, forKey: .title)
+            try container.encode(assessable, forKey: .assessable)
+            try container.encode(status, forKey: .status)
+            try container.encode(reason, forKey: .reason)
+            func list<T: Encodable>(_ values: [T], _ key: CodingKeys) throws {
+                if !values.isEmpty { try container.encode(values, forKey: key) }
+            }
+            try list(evidenceKinds, .evidenceKinds)
+            try list(findings, .findings)
+            try list(relatedFindings, .relatedFindings)
+            try list(outOfScopeFindings, .outOfScopeFindings)
+            try list(rules, .rules)
+            try list(blindRules, .blindRules)
+            if coverage { try container.encode(coverage, forKey: .coverage) }
+            try list(needs, .needs)
+            try container.encodeIfPresent(notes, forKey: .notes)
+        }
     }
 
     package struct NeedResult: Sendable, Encodable {

@@ -71,6 +71,8 @@ package struct ControlLibrary: Sendable {
         }
         self.catalogs = catalogs
         self.mappings = []
+        // Resolved first, so that a later mapping replaces an earlier one before either is checked
+        // against its catalog (a replaced catalog's built-in mapping may name controls it lacks).
         for mapping in mappings {
             guard Self.categoryNames.contains(mapping.category) else {
                 throw FileProblem(file: mapping.file, line: mapping.line, column: mapping.column,
@@ -82,6 +84,11 @@ package struct ControlLibrary: Sendable {
             }
             var resolved = mapping
             resolved.catalog = catalog.id
+            self.mappings.removeAll { $0.category == resolved.category && $0.catalog == resolved.catalog }
+            self.mappings.append(resolved)
+        }
+        for mapping in self.mappings {
+            let catalog = catalog(named: mapping.catalog, byKeyOnly: true)!
             var seen: Set<String> = []
             for entry in mapping.controls {
                 guard catalog.control(entry.reference) != nil else {
@@ -93,8 +100,6 @@ package struct ControlLibrary: Sendable {
                                       message: "`\(entry.reference)` is listed twice for \(mapping.category)")
                 }
             }
-            self.mappings.removeAll { $0.category == resolved.category && $0.catalog == resolved.catalog }
-            self.mappings.append(resolved)
         }
     }
 
