@@ -48,8 +48,9 @@ package enum YAMLSource {
         return (files, problems)
     }
 
-    /// A Yams error as a problem at its place in `file`.
+    /// A Yams error as a problem at its place in `file`; a ``FileProblem`` as it is.
     package static func problem(from error: any Error, file: String) -> FileProblem {
+        if let problem = error as? FileProblem { return problem }
         guard let error = error as? YamlError else { return FileProblem(file: file, line: 1, column: 1, message: "\(error)") }
         switch error {
         case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):

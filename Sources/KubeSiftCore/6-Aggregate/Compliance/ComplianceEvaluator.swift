@@ -22,89 +22,35 @@ package struct ComplianceEvaluator {
         var blindness: String?
     }
 
+    /// The findings bearing on each control, by how they bear on it.
+    private struct FindingsByControl {
+        /// In scope, primary: exceptions.
+        var exceptions: [ControlReference: [String]] = [:]
+        var exceptionRules: [ControlReference: Set<String>] = [:]
+        /// In scope, secondary.
+        var related: [ControlReference: [String]] = [:]
+        var outOfScope: [ControlReference: [String]] = [:]
+    }
+
     /// Sets `result.compliance`, and `controls` and `relatedControls` of every finding.
     package func evaluate(_ result: inout AnalysisResult) {
-        let library = configuration.library
         let sources = ruleSources(levels: result.activity.levels)
-        let sourceByRule = Dictionary(sources.indices.map { (sources[$0].metadata.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // Each shown control's place in the report: catalogs in order, controls in their source's order.
         var order: [ControlReference: (Int, Int)] = [:]
         for (catalogIndex, catalog) in configuration.frameworks.enumerated() {
             for (controlIndex, control) in catalog.controls.enumerated() {
                 order[ControlReference(catalog: catalog.id, control: control.id)] = (catalogIndex, controlIndex)
             }
         }
-        let scopeOf = Dictionary(configuration.frameworks.map { ($0.id, $0.scope) }, uniquingKeysWith: { first, _ in first })
-
-        var exceptions: [ControlReference: [String]] = [:]
-        var exceptionRules: [ControlReference: Set<String>] = [:]
-        var related: [ControlReference: [String]] = [:]
-        var outOfScope: [ControlReference: [String]] = [:]
-        for index in result.findings.indices {
-            let finding = result.findings[index]
-            let mapped = sourceByRule[finding.rule.id].map { sources[$0].controls } ?? [:]
-            let shown = mapped.filter { order[$0.key] != nil }
-            func sorted(_ weight: MappingWeight) -> [String] {
-                shown.filter { $0.value == weight }.keys.sorted { order[$0]! < order[$1]! }.map(\.description)
-            }
-            result.findings[index].controls = sorted(.primary)
-            result.findings[index].relatedControls = sorted(.secondary)
-            for (reference, weight) in shown {
-                if configuration.scopes.contains(namespace: finding.request.namespace, in: scopeOf[reference.catalog]!) {
-                    if weight == .primary {
-                        exceptions[reference, default: []].append(finding.id)
-                        exceptionRules[reference, default: []].insert(finding.rule.name)
-                    } else {
-                        related[reference, default: []].append(finding.id)
-                    }
-                } else {
-                    outOfScope[reference, default: []].append(finding.id)
-                }
-            }
-        }
-
+        let byControl = map(&result.findings, sources: sources, order: order)
         var rulesByControl: [ControlReference: [Int]] = [:]
         for (index, source) in sources.enumerated() {
             for reference in source.controls.keys where order[reference] != nil { rulesByControl[reference, default: []].append(index) }
         }
-        let coverage = Set(library.controls(ofCategory: ControlLibrary.coverageCategory).keys)
         let context = StatusContext(
             levels: result.activity.levels, distinctEvents: result.totals.distinctEvents,
-            inputsWithDataLoss: result.totals.inputsWithDataLoss, recordsSkipped: result.totals.recordsSkipped)
-
-        var frameworks: [ComplianceResult.FrameworkResult] = []
-        for catalog in configuration.frameworks {
-            var summary = ComplianceResult.StatusCounts()
-            var families = catalog.families.map { ComplianceResult.FamilyResult(id: $0.id, title: $0.title, summary: .init(), controls: []) }
-            let familyIndex = Dictionary(families.indices.map { (families[$0].id, $0) }, uniquingKeysWith: { first, _ in first })
-            for control in catalog.controls {
-                let reference = ControlReference(catalog: catalog.id, control: control.id)
-                let mappedRules = (rulesByControl[reference] ?? []).map { sources[$0] }
-                var entry = ComplianceResult.ControlResult(
-                    id: control.id, parent: control.parent,
-                    title: control.title, assessable: control.assessable, evidenceKinds: control.evidence,
-                    status: .notAssessable, reason: "",
-                    findings: exceptions[reference] ?? [], relatedFindings: related[reference] ?? [],
-                    outOfScopeFindings: outOfScope[reference] ?? [],
-                    rules: mappedRules.map(\.metadata.name), blindRules: mappedRules.filter { $0.blindness != nil }.map(\.metadata.name),
-                    coverage: coverage.contains(reference),
-                    needs: control.needs.map { .init(resource: $0.resource, level: $0.level, seen: context.sees($0)) },
-                    notes: control.notes)
-                (entry.status, entry.reason) = context.status(
-                    of: control, entry: entry, rules: mappedRules.map { ($0.metadata.name, $0.blindness) },
-                    exceptionRules: (exceptionRules[reference] ?? []).sorted(), scope: scopeText(catalog.scope))
-                summary.count(entry.status)
-                let family = familyIndex[control.family]!
-                families[family].summary.count(entry.status)
-                families[family].controls.append(entry)
-            }
-            frameworks.append(ComplianceResult.FrameworkResult(
-                id: catalog.id, framework: catalog.framework, title: catalog.title, version: catalog.version,
-                aliases: catalog.aliases, source: catalog.source, textLicense: catalog.textLicense,
-                textNotice: catalog.textNotice, coverage: catalog.coverage,
-                origin: catalog.isBuiltIn ? "built-in" : catalog.path, sha256: catalog.sha256, scope: catalog.scope,
-                summary: summary, families: families))
-        }
-
+            inputsWithDataLoss: result.totals.inputsWithDataLoss, recordsSkipped: result.totals.recordsSkipped,
+            coverage: Set(configuration.library.controls(ofCategory: ControlLibrary.coverageCategory).keys))
         result.compliance = ComplianceResult(
             statement: ComplianceResult.statementText,
             statuses: ControlStatus.allCases.map { .init(status: $0, label: $0.label, meaning: $0.meaning) },
@@ -112,7 +58,75 @@ package struct ComplianceEvaluator {
             blindRules: sources.compactMap { source in
                 source.blindness.map { .init(name: source.metadata.name, auditLevel: source.metadata.auditLevel, reason: $0) }
             },
-            frameworks: frameworks)
+            frameworks: configuration.frameworks.map { catalog in
+                framework(catalog, context: context, findings: byControl) { reference in
+                    (rulesByControl[reference] ?? []).map { sources[$0] }
+                }
+            })
+    }
+
+    /// Tells each finding its controls, and sorts the findings by control: exceptions, related, out of scope.
+    private func map(_ findings: inout [Finding], sources: [RuleSource], order: [ControlReference: (Int, Int)])
+        -> FindingsByControl
+    {
+        let sourceByRule = Dictionary(sources.indices.map { (sources[$0].metadata.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let scopeOf = Dictionary(configuration.frameworks.map { ($0.id, $0.scope) }, uniquingKeysWith: { first, _ in first })
+        var byControl = FindingsByControl()
+        for index in findings.indices {
+            let finding = findings[index]
+            let shown = (sourceByRule[finding.rule.id].map { sources[$0].controls } ?? [:]).filter { order[$0.key] != nil }
+            func sorted(_ weight: MappingWeight) -> [String] {
+                shown.filter { $0.value == weight }.keys.sorted { order[$0]! < order[$1]! }.map(\.description)
+            }
+            findings[index].controls = sorted(.primary)
+            findings[index].relatedControls = sorted(.secondary)
+            for (reference, weight) in shown {
+                if !configuration.scopes.contains(namespace: finding.request.namespace, in: scopeOf[reference.catalog]!) {
+                    byControl.outOfScope[reference, default: []].append(finding.id)
+                } else if weight == .primary {
+                    byControl.exceptions[reference, default: []].append(finding.id)
+                    byControl.exceptionRules[reference, default: []].insert(finding.rule.name)
+                } else {
+                    byControl.related[reference, default: []].append(finding.id)
+                }
+            }
+        }
+        return byControl
+    }
+
+    /// One framework's control matrix.
+    private func framework(_ catalog: ControlCatalog, context: StatusContext, findings: FindingsByControl,
+                           rules: (ControlReference) -> [RuleSource]) -> ComplianceResult.FrameworkResult
+    {
+        var summary = ComplianceResult.StatusCounts()
+        var families = catalog.families.map { ComplianceResult.FamilyResult(id: $0.id, title: $0.title, summary: .init(), controls: []) }
+        let familyIndex = Dictionary(families.indices.map { (families[$0].id, $0) }, uniquingKeysWith: { first, _ in first })
+        for control in catalog.controls {
+            let reference = ControlReference(catalog: catalog.id, control: control.id)
+            let mapped = rules(reference)
+            var entry = ComplianceResult.ControlResult(
+                id: control.id, parent: control.parent, title: control.title, assessable: control.assessable,
+                evidenceKinds: control.evidence, status: .notAssessable, reason: "",
+                findings: findings.exceptions[reference] ?? [], relatedFindings: findings.related[reference] ?? [],
+                outOfScopeFindings: findings.outOfScope[reference] ?? [],
+                rules: mapped.map(\.metadata.name), blindRules: mapped.filter { $0.blindness != nil }.map(\.metadata.name),
+                coverage: context.coverage.contains(reference),
+                needs: control.needs.map { .init(resource: $0.resource, level: $0.level, seen: context.sees($0)) },
+                notes: control.notes)
+            (entry.status, entry.reason) = context.status(
+                of: control, entry: entry, rules: mapped.map { ($0.metadata.name, $0.blindness) },
+                exceptionRules: (findings.exceptionRules[reference] ?? []).sorted(), scope: scopeText(catalog.scope))
+            summary.count(entry.status)
+            let family = familyIndex[control.family]!
+            families[family].summary.count(entry.status)
+            families[family].controls.append(entry)
+        }
+        return ComplianceResult.FrameworkResult(
+            id: catalog.id, framework: catalog.framework, title: catalog.title, version: catalog.version,
+            aliases: catalog.aliases, source: catalog.source, textLicense: catalog.textLicense,
+            textNotice: catalog.textNotice, coverage: catalog.coverage,
+            origin: catalog.isBuiltIn ? "built-in" : catalog.path, sha256: catalog.sha256, scope: catalog.scope,
+            summary: summary, families: families)
     }
 
     // MARK: - Sources
@@ -194,6 +208,8 @@ private struct StatusContext {
     let distinctEvents: Int
     let inputsWithDataLoss: Int
     let recordsSkipped: Int
+    /// The controls the run's own coverage checks bear on.
+    let coverage: Set<ControlReference>
 
     func sees(_ need: EventNeed) -> Bool {
         levels.contains { need.names($0.key) && $0.value.requests(atLeast: need.level) > 0 }

@@ -35,10 +35,10 @@ package struct ControlLibrary: Sendable {
     /// - Throws: the first problem in any file, or a mapping that names a category, catalog or control
     ///   that does not exist.
     package static func load(extraPaths: [String]) throws(FileProblem) -> ControlLibrary {
-        var library = try builtIn.get()
-        guard !extraPaths.isEmpty else { return library }
-        var catalogs = library.catalogs
-        var mappings = library.mappings
+        let base = try builtIn.get()
+        guard !extraPaths.isEmpty else { return base }
+        var catalogs = base.catalogs
+        var mappings = base.mappings
         for path in extraPaths {
             let loaded = ControlLoader.load(path: path)
             if let problem = loaded.problems.first { throw problem }
@@ -51,8 +51,7 @@ package struct ControlLibrary: Sendable {
             }
             mappings += loaded.mappings
         }
-        library = try ControlLibrary(catalogs: catalogs, mappings: mappings)
-        return library
+        return try ControlLibrary(catalogs: catalogs, mappings: mappings)
     }
 
     /// - Parameter mappings: in order of precedence: a later mapping of a category and catalog

@@ -47,8 +47,6 @@ package enum ControlLoader {
             } else {
                 throw reader.fail(root, "neither a control catalog (`id`, `families`) nor a category mapping (`categories`)")
             }
-        } catch let problem as FileProblem {
-            result.problems.append(problem)
         } catch {
             result.problems.append(YAMLSource.problem(from: error, file: path))
         }

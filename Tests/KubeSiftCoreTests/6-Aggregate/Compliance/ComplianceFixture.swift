@@ -77,15 +77,7 @@ enum ComplianceFixture {
         return try ControlLibrary(catalogs: catalogs.catalogs, mappings: mappings.mappings)
     }
 
-    static func ruleSet(_ documents: [String] = rules) throws -> RuleSet {
-        var definitions: [RuleDefinition] = []
-        for document in documents {
-            let loaded = RuleLoader.load(yaml: document, origin: .file(path: "rules.yml"))
-            if let problem = loaded.problems.first { throw problem }
-            definitions += loaded.rules
-        }
-        return try RuleSet(definitions)
-    }
+    static func ruleSet(_ documents: [String] = rules) throws -> RuleSet { try RuleFixture.ruleSet(documents) }
 
     /// A finding of `rule` on a request in `namespace` (nil: a cluster-scoped object).
     static func finding(_ id: String, rule: RuleMetadata, namespace: String?) -> Finding {

@@ -104,7 +104,7 @@ struct ControlLoaderTests {
         ])
         let problems = library.problems(in: rules.all)
         #expect(problems.count == 3)
-        #expect(problems.allSatisfy { $0.file == "rules.yml" && $0.line == 12 })
+        #expect(problems.allSatisfy { $0.file == "test.yml" && $0.line == 12 })
         #expect(problems.map(\.message) == [
             "bad: no catalog has the control `t:NOPE` (see controls/ and --controls)",
             "bad: no catalog has the control `zz:EXC` (see controls/ and --controls)",
