@@ -37,10 +37,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            plugins: ["EmbedRules"]
+            plugins: ["EmbedCatalogs"]
         ),
-        // The rule catalog under `rules/` becomes Swift source in the library, before every build.
-        .plugin(name: "EmbedRules", capability: .buildTool()),
+        // The rule catalog under `rules/` and the control catalogs under `controls/` become Swift source
+        // in the library, before every build.
+        .plugin(name: "EmbedCatalogs", capability: .buildTool()),
         // The command-line tool: one file per subcommand.
         .executableTarget(
             name: "kubesift",

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Regenerates reports/ from samples/: the example report the README points at.
 # The test ReportsAreCurrentTests fails when reports/ is stale; this is its fix.
+#   scripts/update-reports.sh [SCRATCH_PATH]    (SwiftPM's --scratch-path; default .build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build --product kubesift >/dev/null
+scratch=(${1:+--scratch-path "$1"})
+swift build "${scratch[@]}" --product kubesift >/dev/null
 # A fixed generation time keeps the report byte-identical from run to run.
-SOURCE_DATE_EPOCH=1795305600 "$(swift build --show-bin-path)/kubesift" analyze samples \
+SOURCE_DATE_EPOCH=1795305600 "$(swift build "${scratch[@]}" --show-bin-path)/kubesift" analyze samples \
     --output-dir reports --progress never --quiet
 echo "reports/ regenerated from samples/"

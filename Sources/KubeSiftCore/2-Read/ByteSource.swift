@@ -58,10 +58,7 @@ final class FileByteSource: ByteSource {
 
     /// The SHA-256 of every byte read, in lowercase hex.
     func finalizeDigest() -> String {
-        hasher.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        hasher.finalize().lowercaseHex
     }
 }
 

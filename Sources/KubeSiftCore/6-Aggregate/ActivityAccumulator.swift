@@ -23,15 +23,17 @@ struct ActivityAccumulator {
         var counts: [ActivityCount] = []
         var overflow = ActivityCount()
 
-        @inline(__always)
-        mutating func count(_ start: UnsafeRawPointer, _ length: Int, _ change: Change) {
+        /// Counts the change under the key and returns the key's index (``SpanTable/overflow`` past the limit).
+        @inline(__always) @discardableResult
+        mutating func count(_ start: UnsafeRawPointer, _ length: Int, _ change: Change) -> Int {
             let index = table.index(of: start, count: length)
             if index == SpanTable.overflow {
                 overflow.apply(change)
-                return
+                return index
             }
             if index == counts.count { counts.append(ActivityCount()) }
             counts[index].apply(change)
+            return index
         }
     }
 
@@ -41,6 +43,9 @@ struct ActivityAccumulator {
     ]
 
     private var tallies: [Tally]
+    /// Per resource key (by its index in the resource tally), requests by audit level.
+    private var resourceLevels: [LevelCounts] = []
+    private var overflowLevels = LevelCounts()
     private var codes: [Int: ActivityCount] = [:]
     private var hourly: [Int64: HourlyCount] = [:]
     private var scratch: [UInt8] = []
@@ -92,7 +97,7 @@ struct ActivityAccumulator {
         }
         count(2, event.firstSourceIP, base: base, change, absent: nil)
         count(3, event.namespace, base: base, change, absent: nil)
-        countResource(event, base: base, change)
+        countResource(event, base: base, change, newRequest: newRequest)
         count(5, event.verb, base: base, change, absent: "(none)")
         count(6, event.userAgent, base: base, change, absent: "(none)")
     }
@@ -119,15 +124,30 @@ struct ActivityAccumulator {
             tallies[dimension].count(absent.utf8Start, absent.utf8CodeUnitCount, change)
         } else if span.escaped {
             JSONText.unescape(base + span.start, span.count, into: &unescaped)
-            unescaped.withUnsafeBytes { tallies[dimension].count($0.baseAddress ?? UnsafeRawPointer(base), $0.count, change) }
+            _ = unescaped.withUnsafeBytes { tallies[dimension].count($0.baseAddress ?? UnsafeRawPointer(base), $0.count, change) }
         } else {
             tallies[dimension].count(base + span.start, span.count, change)
         }
     }
 
+    /// The event's audit level; nil when it has none or one this tool does not know.
+    @inline(__always)
+    static func level(of event: ScannedEvent, base: UnsafePointer<UInt8>) -> AuditLevel? {
+        let span = event.level
+        guard span.isPresent, !span.escaped else { return nil }
+        let scanner = JSONScanner(base: base, start: 0, end: 0)
+        if scanner.equals(span, "Metadata") { return .metadata }
+        if scanner.equals(span, "RequestResponse") { return .requestResponse }
+        if scanner.equals(span, "Request") { return .request }
+        return nil
+    }
+
     /// Resources are named as Kubernetes names them: `pods`, `pods/exec`, `deployments.apps`,
     /// `deployments.apps/scale`; requests to non-resource URLs by their path (`/healthz`).
-    private mutating func countResource(_ event: ScannedEvent, base: UnsafePointer<UInt8>, _ change: Change) {
+    /// A new request is also counted under the audit level it was logged at.
+    private mutating func countResource(_ event: ScannedEvent, base: UnsafePointer<UInt8>, _ change: Change,
+                                        newRequest: Bool)
+    {
         scratch.removeAll(keepingCapacity: true)
         func append(_ span: StringSpan) {
             if span.escaped {
@@ -153,7 +173,15 @@ struct ActivityAccumulator {
         } else {
             return
         }
-        scratch.withUnsafeBytes { tallies[4].count($0.baseAddress!, $0.count, change) }
+        let index = scratch.withUnsafeBytes { tallies[4].count($0.baseAddress!, $0.count, change) }
+        guard newRequest else { return }
+        let level = Self.level(of: event, base: base)
+        if index == SpanTable.overflow {
+            overflowLevels.add(level)
+        } else {
+            if index == resourceLevels.count { resourceLevels.append(LevelCounts()) }
+            resourceLevels[index].add(level)
+        }
     }
 
     /// The counts so far, keyed by text.
@@ -171,6 +199,11 @@ struct ActivityAccumulator {
             }
             if !values.isEmpty { stats.dimensions[dimension] = values }
         }
+        let resources = tallies[4].table
+        for index in resourceLevels.indices {
+            stats.levels[resources.key(at: index), default: LevelCounts()].merge(resourceLevels[index])
+        }
+        if overflowLevels != LevelCounts() { stats.levels["(other)", default: LevelCounts()].merge(overflowLevels) }
         if !codes.isEmpty {
             stats.dimensions[.responseCode] = Dictionary(uniqueKeysWithValues: codes.map { (String($0.key), $0.value) })
         }

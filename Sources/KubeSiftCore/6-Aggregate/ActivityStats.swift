@@ -51,6 +51,49 @@ package struct HourlyCount: Sendable, Codable, Equatable {
     }
 }
 
+/// Requests of one resource by the audit level they were logged at: what the audit policy lets a
+/// rule see of that resource.
+package struct LevelCounts: Sendable, Codable, Equatable {
+    package var metadata = 0
+    package var request = 0
+    package var requestResponse = 0
+    /// Requests whose events carry no `level`, or one this tool does not know.
+    package var unknown = 0
+
+    package init(metadata: Int = 0, request: Int = 0, requestResponse: Int = 0, unknown: Int = 0) {
+        self.metadata = metadata
+        self.request = request
+        self.requestResponse = requestResponse
+        self.unknown = unknown
+    }
+
+    /// Requests logged at `level` or a more detailed one; a request of unknown level at least
+    /// shows its metadata.
+    package func requests(atLeast level: AuditLevel) -> Int {
+        switch level {
+        case .metadata: metadata + request + requestResponse + unknown
+        case .request: request + requestResponse
+        case .requestResponse: requestResponse
+        }
+    }
+
+    mutating func add(_ level: AuditLevel?) {
+        switch level {
+        case .metadata?: metadata += 1
+        case .request?: request += 1
+        case .requestResponse?: requestResponse += 1
+        case nil: unknown += 1
+        }
+    }
+
+    package mutating func merge(_ other: LevelCounts) {
+        metadata += other.metadata
+        request += other.request
+        requestResponse += other.requestResponse
+        unknown += other.unknown
+    }
+}
+
 /// Who did what, counted per dimension and per hour. A mergeable value: merging the statistics of
 /// any partition of the events, in any order, gives the statistics of all of them.
 package struct ActivityStats: Sendable, Equatable {
@@ -58,6 +101,8 @@ package struct ActivityStats: Sendable, Equatable {
     package var hourly: [Timestamp: HourlyCount] = [:]
     /// Distinct keys that did not fit in a dimension's table and were counted under `(other)`.
     package var overflowed: [ActivityDimension: Int] = [:]
+    /// Per resource (named as in ``ActivityDimension/resource``), requests by audit level.
+    package var levels: [String: LevelCounts] = [:]
 
     package init() {}
 
@@ -67,5 +112,6 @@ package struct ActivityStats: Sendable, Equatable {
         }
         for (hour, count) in other.hourly { hourly[hour, default: HourlyCount()].merge(count) }
         for (dimension, count) in other.overflowed { overflowed[dimension, default: 0] += count }
+        for (resource, count) in other.levels { levels[resource, default: LevelCounts()].merge(count) }
     }
 }

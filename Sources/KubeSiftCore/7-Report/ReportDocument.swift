@@ -126,6 +126,16 @@ package struct ReportDocument: Encodable, Sendable {
         var denied: Int
     }
 
+    /// Requests to one resource by the audit level they were logged at: what the audit policy lets
+    /// the rules see.
+    struct ResourceLevels: Encodable {
+        var resource: String
+        var metadata: Int
+        var request: Int
+        var requestResponse: Int
+        var unknown: Int
+    }
+
     struct ActivitySection: Encodable {
         var users: [Activity]
         var serviceAccounts: [Activity]
@@ -136,6 +146,7 @@ package struct ReportDocument: Encodable, Sendable {
         var responseCodes: [Activity]
         var userAgents: [Activity]
         var hourly: [Hour]
+        var auditLevels: [ResourceLevels]
         /// Values beyond a dimension's table limit, counted under `(other)`.
         var overflowedRequests: [String: Int]
     }
@@ -171,6 +182,8 @@ package struct ReportDocument: Encodable, Sendable {
     var inputs: [Input]
     var activity: ActivitySection
     var detections: Detections
+    /// Per framework shown, every control with its computed status; absent without a mapping.
+    var compliance: ComplianceResult?
 
     package init(result: AnalysisResult, parameters: Parameters, generatedAt: Timestamp, rules: RuleSet = .empty) {
         self.generatedAt = generatedAt
@@ -220,6 +233,11 @@ package struct ReportDocument: Encodable, Sendable {
                 let count = result.activity.hourly[hour]!
                 return Hour(hour: hour, requests: count.requests, denied: count.denied)
             },
+            auditLevels: result.activity.levels.keys.sorted().map { resource in
+                let count = result.activity.levels[resource]!
+                return ResourceLevels(resource: resource, metadata: count.metadata, request: count.request,
+                                      requestResponse: count.requestResponse, unknown: count.unknown)
+            },
             overflowedRequests: Dictionary(uniqueKeysWithValues: result.activity.overflowed.map { ($0.key.rawValue, $0.value) }))
         var perRule: [String: Int] = [:]
         var bySeverity: [String: Int] = [:]
@@ -242,6 +260,7 @@ package struct ReportDocument: Encodable, Sendable {
                                origin: origin, findings: perRule[meta.id, default: 0])
             },
             findingsBySeverity: bySeverity, findingsByCategory: byCategory, findings: result.findings)
+        compliance = result.compliance
     }
 
     /// The document as pretty-printed JSON with sorted keys, ending in a newline.

@@ -18,6 +18,8 @@ package struct AnalysisOptions: Sendable {
     package var indexMemoryBytes = 32 << 20
     /// The detection rules to run; none by default (the command line passes the catalog).
     package var rules = RuleSet.empty
+    /// The control catalogs, frameworks and scopes to compute control statuses with; none by default.
+    package var compliance: ComplianceConfiguration?
 
     package init(paths: [String], workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.paths = paths

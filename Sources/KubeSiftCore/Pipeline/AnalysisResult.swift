@@ -11,6 +11,9 @@ package struct AnalysisResult: Sendable {
     package var activity: ActivityStats
     /// What the rules found, in report order.
     package var findings: [Finding] = []
+    /// Every control of the frameworks shown, with its computed status; nil when no compliance
+    /// mapping was asked for.
+    package var compliance: ComplianceResult?
     /// How often the request index spilled a time slot to disk to stay within its memory budget.
     /// Depends on thread timing, so it is shown to the operator but kept out of reports.
     package var indexSpills = 0

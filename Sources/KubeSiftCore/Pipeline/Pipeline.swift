@@ -4,7 +4,7 @@ import Logging
 import Synchronization
 
 /// The whole analysis, one way: discover → read → chunk → decode → (window, deduplicate) → classify
-/// → aggregate.
+/// → aggregate (statistics, findings, and control statuses from both).
 ///
 /// Reader threads (one file each at a time) decompress and chunk; decoder threads (one per core)
 /// decode, deduplicate and aggregate whatever chunk comes next. Between them, a bounded queue
@@ -71,6 +71,9 @@ package enum Pipeline {
             .assemble(readResults: shared.readResults(), workerOutputs: shared.workerOutputs(),
                       distinctRequests: shared.deduplicator.distinctRequests)
         result.indexSpills = shared.deduplicator.spillCount
+        if let compliance = options.compliance {
+            ComplianceEvaluator(configuration: compliance, rules: options.rules).evaluate(&result)
+        }
         return result
     }
 

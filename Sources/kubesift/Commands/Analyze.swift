@@ -13,6 +13,7 @@ extension KubeSift {
                   kubesift analyze /var/log/kube-audit --since 24h --output-dir reports/$(date +%F)
                   kubesift analyze s3-sync/ --cluster-from-dir --since 2026-11-01 --until 2026-12-01
                   kubesift analyze logs/ --rules my-rules/ --disable secrets-list --fail-on high
+                  kubesift analyze logs/ --frameworks pci-dss,soc2 --scope cde=payments,checkout-*
 
                 Time windows compare requestReceivedTimestamp, in UTC; --until is exclusive. \
                 SOURCE_DATE_EPOCH, when set, is the report's generation time.
@@ -24,6 +25,7 @@ extension KubeSift {
         @OptionGroup var window: TimeWindowOptions
         @OptionGroup var output: OutputOptions
         @OptionGroup(title: "Detection rules") var rules: RuleOptions
+        @OptionGroup(title: "Compliance mapping") var compliance: ComplianceOptions
 
         @Option(help: ArgumentHelp("Exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical).",
                                    valueName: "severity"))
@@ -44,6 +46,7 @@ extension KubeSift {
             options.readLimits.maximumNesting = inputs.maxNesting
             options.indexMemoryBytes = inputs.indexMemoryMib << 20
             options.rules = try rules.ruleSet(builtInExamples: false)
+            options.compliance = try compliance.configuration(rules: options.rules)
 
             // The output directory exists (with its marker) before discovery, so a report written
             // inside an input directory is never read back as input.

@@ -67,4 +67,23 @@ struct FindingTests {
         #expect(Set(findings.filter { $0.rule.name == "allowed-exec" }.map(\.auditIDs[0])) == ["allowed", "unfinished"])
         #expect(Set(findings.filter { $0.rule.name == "received" }.map(\.auditIDs[0])) == ["allowed", "denied", "unfinished"])
     }
+
+    @Test("A finding's id depends on what it is about, not on where its events were read; equal ones are told apart")
+    func stableIDs() throws {
+        let rules = try RuleFixture.ruleSet(Self.execRule)
+        let exec = #"{"auditID":"e1","verb":"create","objectRef":{"resource":"pods","namespace":"shop","name":"web-1","subresource":"exec"}}"#
+        let first = RuleExampleRunner.findings(for: [try RuleFixture.event(exec)], ruleSet: rules)
+        let again = RuleExampleRunner.findings(for: [try RuleFixture.event(exec)], ruleSet: rules)
+        #expect(first.map(\.id) == again.map(\.id))
+        #expect(first.first?.id.count == 16)
+
+        var moved = try #require(first.first)
+        moved.evidence = [Finding.Evidence(file: "elsewhere/audit.log.1.gz", member: nil, line: 99, sha256: nil, auditID: "e1",
+                                           stage: "ResponseComplete")]
+        #expect(Finding.identified([moved]).first?.id == first.first?.id)
+        var other = moved
+        other.request.name = "web-2"
+        #expect(Finding.identified([other]).first?.id != first.first?.id)
+        #expect(Finding.identified([moved, moved, moved]).map(\.id) == [moved.id, moved.id + "-2", moved.id + "-3"])
+    }
 }

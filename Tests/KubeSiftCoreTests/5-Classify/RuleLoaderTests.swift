@@ -80,7 +80,7 @@ struct RuleLoaderTests {
         #expect(merged.detections.count == 1)
         #expect(merged.detections[0].metadata.severity == .critical)
         #expect(try RuleSet(first + second, disabled: ["r-id"]).detections.isEmpty)
-        #expect(throws: RuleProblem.self) { try RuleSet(first, disabled: ["no-such-rule"]) }
+        #expect(throws: FileProblem.self) { try RuleSet(first, disabled: ["no-such-rule"]) }
     }
 
     @Test("Correlations: unknown base rules are refused; a disabled base rule takes its correlation with it")
@@ -105,7 +105,7 @@ struct RuleLoaderTests {
         #expect(set.generatesFindings == [false])
         #expect(try RuleSet(loaded.rules, disabled: ["failed"]).correlations.isEmpty)
         let orphan = RuleLoader.load(yaml: correlation, origin: .file(path: "o.yml")).rules
-        #expect(throws: RuleProblem.self) { try RuleSet(orphan) }
+        #expect(throws: FileProblem.self) { try RuleSet(orphan) }
     }
 
     @Test("Examples are completed from the defaults, repeated and spaced in time")
@@ -135,7 +135,7 @@ struct RuleLoaderTests {
 
         let repeated = try ExampleEvents.read(
             try #require(try Yams.compose(yaml: "match:\n  - - {verb: get, x-repeat: 3, x-every: 2m}\n    - {verb: list}")),
-            sequences: true, context: { _, message in RuleProblem(file: "", line: 0, column: 0, message: message) })
+            sequences: true, context: { _, message in FileProblem(file: "", line: 0, column: 0, message: message) })
         let times = repeated.match[0].events.compactMap { $0["requestReceivedTimestamp"]?.stringValue }
         #expect(times == ["2026-11-20T10:00:00.000000Z", "2026-11-20T10:02:00.000000Z", "2026-11-20T10:04:00.000000Z",
                           "2026-11-20T10:06:00.000000Z"])

@@ -17,7 +17,10 @@ enum RuleFixture {
         """
     }
 
-    static func ruleSet(_ documents: String...) throws -> RuleSet {
+    static func ruleSet(_ documents: String...) throws -> RuleSet { try ruleSet(documents) }
+
+    /// The rules of `documents`, each read as the file `test.yml`; the first problem is thrown.
+    static func ruleSet(_ documents: [String]) throws -> RuleSet {
         var definitions: [RuleDefinition] = []
         for document in documents {
             let loaded = RuleLoader.load(yaml: document, origin: .file(path: "test.yml"))
@@ -41,7 +44,7 @@ enum RuleFixture {
     }
 
     /// The problems loading `yaml` reports.
-    static func problems(_ yaml: String) -> [RuleProblem] {
+    static func problems(_ yaml: String) -> [FileProblem] {
         RuleLoader.load(yaml: yaml, origin: .file(path: "bad.yml")).problems
     }
 }

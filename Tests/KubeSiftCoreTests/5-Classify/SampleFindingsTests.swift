@@ -58,4 +58,16 @@ struct SampleFindingsTests {
         let stray = findings.filter { !Set($0.auditIDs).isSubset(of: planted) }
         #expect(stray.isEmpty, "\(stray.map { "\($0.rule.name): \($0.request.username ?? "-") \($0.request.verb ?? "") \($0.request.resource ?? "") \($0.auditIDs.first ?? "")" })")
     }
+
+    @Test("Finding ids are unique, and the same when the samples are read from another place")
+    func idsUniqueAndPlaceIndependent() throws {
+        let (_, findings) = try Self.analyze()
+        #expect(Set(findings.map(\.id)).count == findings.count)
+        let copy = try TemporaryDirectory()
+        try FileManager.default.copyItem(atPath: Peers.samples, toPath: copy.path("moved"))
+        let rules = try RuleCatalog.ruleSet(extraPaths: [], disabled: [])
+        let moved = Analysis.run([copy.path("moved")]) { $0.rules = rules }.findings
+        #expect(moved.map(\.id) == findings.map(\.id))
+        #expect(moved.first?.evidence.first?.file != findings.first?.evidence.first?.file)
+    }
 }

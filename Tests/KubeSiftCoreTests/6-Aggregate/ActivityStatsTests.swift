@@ -14,12 +14,15 @@ struct GeneratedRequest {
     var stages: [String]
     var received: Int64
     var auditID: String
+    /// The audit level its events are logged at (`Bogus`: one this tool does not know).
+    var level: String
     /// How many extra copies of its last line the log repeats (an overlapping sync).
     var duplicates: Int
 
     var lines: [String] {
         let events = stages.map { stage -> String in
             var event = EventLine(auditID: auditID, received: received)
+            event.level = level
             event.stage = stage
             event.verb = verb
             event.user = user
@@ -71,6 +74,7 @@ struct GeneratedRequest {
                 stages: stageSets.randomElement(using: &generator)!,
                 received: EventLine.baseTime + Int64(index) * 97_000_000 + Int64.random(in: 0..<1_000_000, using: &generator),
                 auditID: EventLine.auditID(index + 1),
+                level: ["Metadata", "Metadata", "Request", "RequestResponse", "Bogus"].randomElement(using: &generator)!,
                 duplicates: Int.random(in: 0..<10, using: &generator) == 0 ? 1 : 0)
         }
     }
@@ -143,6 +147,19 @@ struct GeneratedRequest {
             == hourly.mapValues(\.denied))
         #expect(result.totals.firstEvent?.microseconds == requests.map(\.received).min())
         #expect(result.totals.lastEvent?.microseconds == requests.map(\.received).max())
+
+        // Each request once per resource, under the level it was logged at.
+        var levels: [String: [String: Int]] = [:]
+        for request in requests { levels[request.resourceKey, default: [:]][request.level, default: 0] += 1 }
+        #expect(stats.levels.mapValues { ["Metadata": $0.metadata, "Request": $0.request, "RequestResponse": $0.requestResponse,
+                                          "Bogus": $0.unknown].filter { $0.value > 0 } } == levels)
+    }
+
+    @Test func aRequestOfUnknownLevelShowsItsMetadataButNotItsBody() {
+        let counts = LevelCounts(metadata: 1, request: 2, requestResponse: 3, unknown: 4)
+        #expect(counts.requests(atLeast: .metadata) == 10)
+        #expect(counts.requests(atLeast: .request) == 5)
+        #expect(counts.requests(atLeast: .requestResponse) == 3)
     }
 
     @Test func aFailedAuthenticationLoggedOnlyAtResponseStartedIsADeniedRequest() throws {

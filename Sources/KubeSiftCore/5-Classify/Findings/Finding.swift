@@ -1,3 +1,5 @@
+import Crypto
+
 /// One thing a rule found: a request (detection rules), or a group of requests in one episode
 /// (correlation rules), with everything an auditor needs to find the raw events again.
 package struct Finding: Sendable, Equatable, Codable {
@@ -39,6 +41,9 @@ package struct Finding: Sendable, Equatable, Codable {
         case request, correlation
     }
 
+    /// Stable across runs over the same events: a digest of what the finding is about (rule, audit
+    /// IDs, times, request), not of where it was read. See ``identified(_:)``.
+    package var id = ""
     package var rule: RuleReference
     package var kind: Kind
     package var firstSeen: Timestamp?
@@ -58,8 +63,36 @@ package struct Finding: Sendable, Equatable, Codable {
     package var evidence: [Evidence]
     /// Evidence references left out past ``evidenceLimit`` (a long brute force).
     package var evidenceOmitted: Int?
+    /// The controls the finding is an exception to (`catalog:control`), in the frameworks shown;
+    /// absent when no compliance mapping ran.
+    package var controls: [String]?
+    /// The controls it bears on without being an exception to them (secondary mappings).
+    package var relatedControls: [String]?
 
     static let evidenceLimit = 200
+
+    /// The findings with their ``id``s set: 16 hex digits of a SHA-256 over the rule, kind, times,
+    /// audit IDs, group and request. Findings that would share one (the same request in two
+    /// copies with different bodies) get `-2`, `-3`… in report order, so ids are unique.
+    package static func identified(_ findings: [Finding]) -> [Finding] {
+        var seen: [String: Int] = [:]
+        return findings.map { finding in
+            var finding = finding
+            let request = finding.request
+            let fields: [String] = [
+                finding.rule.id, finding.kind.rawValue, String(finding.firstSeen?.microseconds ?? 0),
+                String(finding.lastSeen?.microseconds ?? 0), finding.auditIDs.joined(separator: ","),
+                (finding.group ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
+                request.verb ?? "", request.username ?? "", request.namespace ?? "", request.resource ?? "",
+                request.subresource ?? "", request.name ?? "", request.requestURI ?? "",
+            ]
+            let digest = String(SHA256.hash(data: Array(fields.joined(separator: "\n").utf8)).lowercaseHex.prefix(16))
+            let occurrence = seen[digest, default: 0] + 1
+            seen[digest] = occurrence
+            finding.id = occurrence == 1 ? digest : "\(digest)-\(occurrence)"
+            return finding
+        }
+    }
 
     /// Findings in the order they are reported: by time, most severe first within a moment, then by
     /// rule, request and where it was read (two requests can share an audit ID).

@@ -55,7 +55,7 @@ struct FindingAssembler: Sendable {
             correlated.withLock { $0[index] = found }
         }
         findings += correlated.withLock { $0 }.joined()
-        return Finding.inReportOrder(findings)
+        return Finding.identified(Finding.inReportOrder(findings))
     }
 
     /// The requests each rule matched (of the rules `includes` takes, by index): stages merged,

@@ -3,7 +3,7 @@ import Yams
 /// Turns a rule's `examples` into whole audit events: each example names what matters, the rest
 /// comes from ``defaults`` (see `docs/writing-rules.md`).
 enum ExampleEvents {
-    typealias Fail = (Node?, String) -> RuleProblem
+    typealias Fail = (Node?, String) -> FileProblem
 
     /// When the first example event was received; each further event comes a second (or `x-every`) later.
     static let start = Timestamp(microseconds: 1_795_168_800_000_000) // 2026-11-20T10:00:00Z

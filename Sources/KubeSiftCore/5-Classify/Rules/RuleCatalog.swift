@@ -37,10 +37,10 @@ package enum RuleCatalog {
     /// The rules of one run. `builtInExamples: false` leaves out the built-in rules' examples, which
     /// only `rules test` and `rules show` use.
     ///
-    /// - Throws: ``RuleProblem`` for the first problem in any rule file, a reference to a missing
+    /// - Throws: ``FileProblem`` for the first problem in any rule file, a reference to a missing
     ///   rule, or a disabled id that names nothing.
     package static func ruleSet(extraPaths: [String], disabled: Set<String>, includeBuiltIn: Bool = true,
-                                builtInExamples: Bool = true) throws(RuleProblem) -> RuleSet
+                                builtInExamples: Bool = true) throws(FileProblem) -> RuleSet
     {
         var definitions: [RuleDefinition] = []
         if includeBuiltIn {

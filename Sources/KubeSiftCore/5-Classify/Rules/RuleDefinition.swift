@@ -60,13 +60,3 @@ package enum RuleDefinition: Sendable {
         }
     }
 }
-
-/// Something wrong with a rule file, with where it is.
-package struct RuleProblem: Error, Sendable, Equatable, CustomStringConvertible {
-    package var file: String
-    package var line: Int
-    package var column: Int
-    package var message: String
-
-    package var description: String { "\(file):\(line):\(column): \(message)" }
-}

@@ -8,7 +8,7 @@ package enum RuleLoader {
     /// The result of reading one file: what loaded, and what did not.
     package struct FileResult: Sendable {
         package var rules: [RuleDefinition] = []
-        package var problems: [RuleProblem] = []
+        package var problems: [FileProblem] = []
     }
 
     static let knownModifiers: Set<String> = [
@@ -30,100 +30,38 @@ package enum RuleLoader {
                 let line = root.mark?.line ?? 1
                 do {
                     result.rules.append(try definition(root, origin: origin, line: line, examples: examples))
-                } catch let problem as RuleProblem {
+                } catch let problem as FileProblem {
                     result.problems.append(problem)
                 }
             }
-        } catch let error as YamlError {
-            result.problems.append(problem(from: error, file: file))
         } catch {
-            result.problems.append(RuleProblem(file: file, line: 1, column: 1, message: "\(error)"))
+            result.problems.append(YAMLSource.problem(from: error, file: file))
         }
         return result
     }
 
     /// Reads every `.yml`/`.yaml` file below a folder (or one file), in path order.
     package static func load(path: String) -> FileResult {
-        var result = FileResult()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            result.problems.append(RuleProblem(file: path, line: 0, column: 0, message: "no such file or folder"))
-            return result
-        }
-        var files: [String] = []
-        if isDirectory.boolValue {
-            let enumerator = FileManager.default.enumerator(atPath: path)
-            while let relative = enumerator?.nextObject() as? String {
-                if relative.hasSuffix(".yml") || relative.hasSuffix(".yaml") {
-                    files.append((path as NSString).appendingPathComponent(relative))
-                }
-            }
-            files.sort()
-        } else {
-            files = [path]
-        }
-        for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                result.problems.append(RuleProblem(file: file, line: 0, column: 0, message: "cannot be read"))
-                continue
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                result.problems.append(RuleProblem(file: file, line: 0, column: 0, message: "is not UTF-8"))
-                continue
-            }
-            let loaded = load(yaml: text, origin: .file(path: file))
+        let found = YAMLSource.files(at: path)
+        var result = FileResult(problems: found.problems)
+        for file in found.files {
+            let loaded = load(yaml: file.text, origin: .file(path: file.path))
             result.rules += loaded.rules
             result.problems += loaded.problems
         }
         return result
     }
 
-    private static func problem(from error: YamlError, file: String) -> RuleProblem {
-        switch error {
-        case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
-            return RuleProblem(file: file, line: mark.line, column: mark.column, message: "YAML: \(problem)")
-        case let .duplicatedKeysInMapping(duplicates, context):
-            return RuleProblem(file: file, line: context.mark.line, column: context.mark.column,
-                               message: "YAML: duplicated keys \(duplicates.joined(separator: ", "))")
-        default:
-            return RuleProblem(file: file, line: 1, column: 1, message: "YAML: \(error)")
-        }
-    }
-
     // MARK: - Documents
 
-    private struct Context {
-        let file: String
-        var readsExamples = true
-
-        func fail(_ node: Node?, _ message: String) -> RuleProblem {
-            RuleProblem(file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0, message: message)
-        }
-
-        func mapping(_ node: Node, _ what: String) throws -> Node.Mapping {
-            guard let mapping = node.mapping else { throw fail(node, "\(what) must be a mapping") }
-            return mapping
-        }
-
-        func string(_ node: Node?, _ what: String) throws -> String {
-            guard let node, let scalar = node.scalar else { throw fail(node, "\(what) must be text") }
-            return scalar.string
-        }
-
-        func strings(_ node: Node?, _ what: String) throws -> [String] {
-            guard let node else { return [] }
-            if let scalar = node.scalar { return [scalar.string] }
-            guard let sequence = node.sequence else { throw fail(node, "\(what) must be a list of text") }
-            return try sequence.map { try string($0, what) }
-        }
-    }
+    private typealias Context = YAMLSource.Reader
 
     private static func definition(_ root: Node, origin: RuleOrigin, line: Int, examples: Bool) throws -> RuleDefinition {
-        let context = Context(file: origin.path, readsExamples: examples)
+        let context = Context(file: origin.path)
         let document = try context.mapping(root, "a rule")
         let isCorrelation = document["correlation"] != nil
         let metadata = try self.metadata(document, root: root, origin: origin, line: line, context: context,
-                                         isCorrelation: isCorrelation)
+                                         isCorrelation: isCorrelation, readsExamples: examples)
         if isCorrelation {
             return .correlation(try correlation(document, metadata: metadata, context: context))
         }
@@ -139,7 +77,8 @@ package enum RuleLoader {
     }
 
     private static func metadata(
-        _ document: Node.Mapping, root: Node, origin: RuleOrigin, line: Int, context: Context, isCorrelation: Bool
+        _ document: Node.Mapping, root: Node, origin: RuleOrigin, line: Int, context: Context, isCorrelation: Bool,
+        readsExamples: Bool
     ) throws -> RuleMetadata {
         guard let title = document["title"] else { throw context.fail(root, "the rule has no `title`") }
         guard let idNode = document["id"] else { throw context.fail(root, "the rule has no `id`") }
@@ -165,12 +104,7 @@ package enum RuleLoader {
             examples: RuleExamples(), origin: origin, line: line)
         if let block = document["kubesift"] {
             let kubesift = try context.mapping(block, "`kubesift`")
-            for (key, _) in kubesift {
-                let allowed = ["version", "category", "audit-level", "examples"]
-                guard allowed.contains(key.string ?? "") else {
-                    throw context.fail(key, "unknown key `\(key.string ?? "")` in `kubesift` (allowed: \(allowed.joined(separator: ", ")))")
-                }
-            }
+            try context.onlyKeys(kubesift, ["version", "category", "audit-level", "controls", "examples"], in: "`kubesift`")
             if let version = kubesift["version"] {
                 guard let value = version.int, value > 0 else { throw context.fail(version, "`version` must be a positive number") }
                 metadata.version = value
@@ -187,13 +121,38 @@ package enum RuleLoader {
                 }
                 metadata.auditLevel = value
             }
-            if context.readsExamples, let examples = kubesift["examples"] {
+            if let controls = kubesift["controls"] {
+                metadata.controls = try self.controls(controls, context: context)
+            }
+            if readsExamples, let examples = kubesift["examples"] {
                 metadata.examples = try ExampleEvents.read(examples, sequences: isCorrelation, context: { node, message in
                     context.fail(node, message)
                 })
             }
         }
         return metadata
+    }
+
+    /// `controls: {add: [catalog:control, …], remove: […]}`; whether each control exists is checked
+    /// against the catalogs, which this stage does not know (see ``ControlLibrary``).
+    private static func controls(_ node: Node, context: Context) throws -> ControlAdjustments {
+        let block = try context.mapping(node, "`controls`")
+        try context.onlyKeys(block, ["add", "remove"], in: "`controls`")
+        func entries(_ key: String) throws -> [ControlEntry] {
+            guard let list = block[key] else { return [] }
+            guard let sequence = list.sequence else { throw context.fail(list, "`\(key)` must be a list of controls") }
+            return try sequence.map { element in
+                let entry = try ControlEntry.read(element, context)
+                let parts = entry.reference.split(separator: ":", maxSplits: 1)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                    throw context.fail(element, "`\(entry.reference)` must be catalog:control, such as pci-dss-4.0.1:10.2.1.2")
+                }
+                return entry
+            }
+        }
+        let adjustments = ControlAdjustments(add: try entries("add"), remove: try entries("remove"))
+        guard !adjustments.add.isEmpty || !adjustments.remove.isEmpty else { throw context.fail(node, "`controls` adds and removes nothing") }
+        return adjustments
     }
 
     // MARK: - Detection

@@ -1,3 +1,5 @@
+import Yams
+
 /// How bad a finding is. Sigma's `level`, with `informational` shortened to `info`.
 package enum Severity: String, Sendable, CaseIterable, Comparable, Codable {
     case info, low, medium, high, critical
@@ -72,6 +74,8 @@ package struct RuleMetadata: Sendable {
     package var version: Int
     package var auditLevel: AuditLevel
     package var examples: RuleExamples
+    /// Controls this rule maps to beyond, or instead of, its category's defaults.
+    package var controls = ControlAdjustments()
     package var origin: RuleOrigin
     /// Line of the rule's document in its file, for messages.
     package var line: Int
@@ -83,6 +87,60 @@ package struct RuleMetadata: Sendable {
             guard lower.hasPrefix("attack.t"), lower.dropFirst(8).first?.isNumber == true else { return nil }
             return String(tag.dropFirst(7)).uppercased()
         }
+    }
+}
+
+/// How a finding bears on a control it maps to.
+package enum MappingWeight: String, Sendable, Codable, CaseIterable {
+    /// The finding is an exception to the control: the control owner must explain or fix it.
+    case primary
+    /// The finding is related evidence (it shows the control at work, or touches it in passing),
+    /// listed with the control but not counted as an exception.
+    case secondary
+}
+
+/// One control named in a mapping: by `id` alone (primary), or as `{id: …, weight: secondary}`.
+package struct ControlEntry: Sendable, Equatable {
+    /// As written: `catalog:control` in a rule, the control id alone under a catalog in a mapping file.
+    package var reference: String
+    package var weight: MappingWeight
+    package var line: Int
+    package var column: Int
+
+    package init(reference: String, weight: MappingWeight = .primary, line: Int = 0, column: Int = 0) {
+        self.reference = reference
+        self.weight = weight
+        self.line = line
+        self.column = column
+    }
+
+    /// Reads `id` or `{id: id, weight: primary|secondary}`.
+    static func read(_ node: Node, _ reader: YAMLSource.Reader) throws(FileProblem) -> ControlEntry {
+        let line = node.mark?.line ?? 0, column = node.mark?.column ?? 0
+        if node.scalar != nil { return ControlEntry(reference: try reader.string(node, "a control"), line: line, column: column) }
+        let mapping = try reader.mapping(node, "a control (an id, or {id: …, weight: …})")
+        try reader.onlyKeys(mapping, ["id", "weight"], in: "a control")
+        var entry = ControlEntry(reference: try reader.string(mapping["id"] ?? node, "`id`"), line: line, column: column)
+        if let weight = mapping["weight"] {
+            guard let value = MappingWeight(rawValue: try reader.string(weight, "`weight`")) else {
+                throw reader.fail(weight, "`weight` must be primary or secondary")
+            }
+            entry.weight = value
+        }
+        return entry
+    }
+}
+
+/// The controls a rule adds to its category's default mapping, and the defaults it takes away
+/// (`kubesift.controls` in a rule file).
+package struct ControlAdjustments: Sendable, Equatable {
+    /// `catalog:control` references, with the weight they map with.
+    package var add: [ControlEntry] = []
+    package var remove: [ControlEntry] = []
+
+    package init(add: [ControlEntry] = [], remove: [ControlEntry] = []) {
+        self.add = add
+        self.remove = remove
     }
 }
 

@@ -36,9 +36,9 @@ package struct RuleSet: Sendable {
     ///   - definitions: rules in order of precedence: a later rule replaces an earlier one with the
     ///     same id or name.
     ///   - disabled: ids or names to leave out; a correlation whose base rule is left out goes too.
-    /// - Throws: ``RuleProblem`` when a correlation names a rule that does not exist, or an id or name
+    /// - Throws: ``FileProblem`` when a correlation names a rule that does not exist, or an id or name
     ///   given to `disabled` matches nothing.
-    package init(_ definitions: [RuleDefinition], disabled: Set<String> = []) throws(RuleProblem) {
+    package init(_ definitions: [RuleDefinition], disabled: Set<String> = []) throws(FileProblem) {
         var kept: [RuleDefinition] = []
         for definition in definitions {
             let meta = definition.metadata
@@ -46,7 +46,7 @@ package struct RuleSet: Sendable {
             kept.append(definition)
         }
         for name in disabled.sorted() where !kept.contains(where: { $0.metadata.id == name || $0.metadata.name == name }) {
-            throw RuleProblem(file: "--disable", line: 0, column: 0, message: "no rule has the id or name `\(name)`")
+            throw FileProblem(file: "--disable", line: 0, column: 0, message: "no rule has the id or name `\(name)`")
         }
         let isDisabled = { (meta: RuleMetadata) in disabled.contains(meta.id) || disabled.contains(meta.name) }
 
@@ -74,7 +74,7 @@ package struct RuleSet: Sendable {
                 } else if kept.contains(where: { $0.metadata.name == reference || $0.metadata.id == reference }) {
                     missing = true // disabled: the correlation goes with it
                 } else {
-                    throw RuleProblem(file: rule.metadata.origin.path, line: rule.metadata.line, column: 1,
+                    throw FileProblem(file: rule.metadata.origin.path, line: rule.metadata.line, column: 1,
                                       message: "correlation `\(rule.metadata.name)` names `\(reference)`, which is not a detection rule")
                 }
             }

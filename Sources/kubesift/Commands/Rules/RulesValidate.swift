@@ -4,19 +4,22 @@ import KubeSiftCore
 extension KubeSift.Rules {
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check rule files: YAML, Sigma structure, fields, modifiers, conditions, references.",
+            abstract: "Check rule files: YAML, Sigma structure, fields, modifiers, conditions, references, controls.",
             discussion: "Prints FILE:LINE:COLUMN: PROBLEM for each problem; exits 1 when there is one.")
 
         @Argument(help: "Rule files or folders.")
         var paths: [String]
 
+        @OptionGroup var catalogs: ControlCatalogOptions
+
         func run() throws {
-            var problems: [RuleProblem] = []
+            var problems: [FileProblem] = []
             var definitions = RuleCatalog.builtIn().rules
+            let library = try catalogs.library()
             var count = 0
             for path in paths {
                 let loaded = RuleLoader.load(path: path)
-                problems += loaded.problems
+                problems += loaded.problems + library.problems(in: loaded.rules)
                 definitions += loaded.rules
                 count += loaded.rules.count
             }
