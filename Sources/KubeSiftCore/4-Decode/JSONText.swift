@@ -64,7 +64,9 @@ enum JSONText {
         if !span.escaped {
             return String(decoding: UnsafeBufferPointer(start: base + span.start, count: span.count), as: UTF8.self)
         }
+        // Unescaped text is at most half as long again (a bad `\u` escape becomes a 3-byte U+FFFD).
         var scratch: [UInt8] = []
+        scratch.reserveCapacity(span.count * 3 / 2 + 4)
         unescape(base + span.start, span.count, into: &scratch)
         return String(decoding: scratch, as: UTF8.self)
     }

@@ -14,9 +14,9 @@ struct ResultAssembler {
         var activity = ActivityStats()
         var eventTotals = EventTotals()
         var tallies: [ChunkTally] = []
-        var hits: [RuleHit] = []
+        var hits: [[RuleHit]] = []
         for output in workerOutputs {
-            hits += output.hits
+            hits.append(output.hits)
             activity.merge(output.activity)
             eventTotals.merge(output.totals)
             tallies.append(contentsOf: output.tallies)
@@ -38,12 +38,15 @@ struct ResultAssembler {
         var skipped: [SkipReason: AnalysisResult.SkipSummary] = [:]
         var samples: [(reason: SkipReason, order: (Int, Int, Int), provenance: EventProvenance)] = []
         var linesBefore: [MemberKey: Int] = [:]
-        var chunkOffsets: [MemberKey: [Int: Int]] = [:]
+        // Per member, by chunk sequence: the lines of the member before the chunk.
+        var chunkOffsets: [MemberKey: [Int]] = [:]
         for tally in tallies {
             let key = tally.member
             let offset = linesBefore[key, default: 0]
             linesBefore[key] = offset + tally.lines
-            chunkOffsets[key, default: [:]][tally.sequence] = offset
+            // Tallies are sorted, so a member's chunks arrive in sequence order (with no gaps: every
+            // chunk is tallied; a missing one would have had no lines).
+            while chunkOffsets[key, default: []].count <= tally.sequence { chunkOffsets[key, default: []].append(offset) }
             var input = inputs[key.file]
             if key.member < input.members.count {
                 var member = input.members[key.member]
@@ -105,13 +108,16 @@ struct ResultAssembler {
         }
         let inputsByPath = Dictionary(inputs.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let lineOffsets = chunkOffsets
+        let inputOfFile = files.map { inputsByPath[$0.path] }
         let findings = FindingAssembler(ruleSet: rules, locate: { location in
             let file = files[location.member.file].path
-            let input = inputsByPath[file]
+            let input = inputOfFile[location.member.file]
             let member = input.flatMap { location.member.member < $0.members.count ? $0.members[location.member.member].name : nil }
             let line: Int
             switch location.line {
-            case let .local(local): line = (lineOffsets[location.member]?[location.sequence] ?? 0) + local
+            case let .local(local):
+                let offsets = lineOffsets[location.member] ?? []
+                line = (location.sequence < offsets.count ? offsets[location.sequence] : 0) + local
             case let .absolute(absolute): line = absolute
             }
             return (file, member, line, input?.sha256)

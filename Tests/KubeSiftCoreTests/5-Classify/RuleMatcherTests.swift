@@ -191,7 +191,7 @@ struct RuleMatcherTests {
                                 var matched = false
                                 _ = NativeEventDecoder().decode(UnsafePointer(buffer.baseAddress!), start: 0, end: buffer.count) { scanned in
                                     view.reset(scanned, base: UnsafePointer(buffer.baseAddress!))
-                                    matched = RuleMatcher.evaluate(rule.detection, view)
+                                    matched = DetectionProgram(rule.detection).evaluate { RuleMatcher.test($0, view) }
                                 }
                                 return matched
                             }
@@ -199,6 +199,44 @@ struct RuleMatcherTests {
                         #expect(viaMatcher == direct, "\(json)")
                     }
                 }
+            }
+        }
+    }
+
+    @Test("A compiled detection decides as the condition tree does, for every truth of its conditions")
+    func programMatchesTree() throws {
+        // Conditions are told apart by their field name; `truth` says which hold.
+        func condition(_ name: String) -> FieldCondition {
+            FieldCondition(written: name, sources: [], patterns: [])
+        }
+        let selections = [
+            Selection(name: "a", alternatives: [[condition("a1"), condition("a2")], [condition("a3")]]),
+            Selection(name: "b", alternatives: [[condition("b1")]]),
+            Selection(name: "c", alternatives: [[condition("c1"), condition("c2")]]),
+            Selection(name: "empty", alternatives: []),
+            Selection(name: "always", alternatives: [[]]),
+        ]
+        func reference(_ expression: ConditionExpression, _ truth: Set<String>) -> Bool {
+            switch expression {
+            case let .selection(index):
+                return selections[index].alternatives.contains { $0.allSatisfy { truth.contains($0.written) } }
+            case let .and(terms): return terms.allSatisfy { reference($0, truth) }
+            case let .or(terms): return terms.contains { reference($0, truth) }
+            case let .not(term): return !reference(term, truth)
+            }
+        }
+        let expressions: [ConditionExpression] = [
+            .selection(0), .not(.selection(0)), .and([.selection(0), .not(.selection(1))]),
+            .or([.and([.selection(0), .selection(2)]), .not(.or([.selection(1), .selection(2)]))]),
+            .and([.or([.selection(0), .selection(1)]), .or([.selection(2), .not(.selection(0))]), .not(.not(.selection(1)))]),
+            .selection(3), .not(.selection(3)), .selection(4), .and([.selection(4), .selection(1)]),
+        ]
+        let names = ["a1", "a2", "a3", "b1", "c1", "c2"]
+        for expression in expressions {
+            let program = DetectionProgram(Detection(selections: selections, condition: expression))
+            for mask in 0..<(1 << names.count) {
+                let truth = Set(names.indices.filter { mask & (1 << $0) != 0 }.map { names[$0] })
+                #expect(program.evaluate { truth.contains($0.written) } == reference(expression, truth), "\(expression) \(truth)")
             }
         }
     }

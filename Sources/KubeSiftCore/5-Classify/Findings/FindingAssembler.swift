@@ -19,13 +19,15 @@ struct FindingAssembler: Sendable {
     /// The stages seen of a request (``AuditStage`` raw values, or-ed), matched or not.
     let stagesSeen: @Sendable (Fingerprint, Timestamp?) -> UInt8
 
-    func assemble(_ hits: [RuleHit]) -> [Finding] {
-        // Rules are independent until correlations: each share of them is merged on its own thread,
-        // and the shares are put together in share order, whichever finishes first.
+    /// - Parameter hits: every worker's hits, a list per worker.
+    func assemble(_ hits: [[RuleHit]]) -> [Finding] {
+        // Requests are independent until correlations: each share of them (by fingerprint, so the
+        // shares are even) is merged on its own thread, and the shares are put together in share
+        // order, whichever finishes first.
         let shares = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
         let merged = Locked([[MatchedRequest]](repeating: [], count: shares))
         DispatchQueue.concurrentPerform(iterations: shares) { share in
-            let requests = matchedRequests(hits) { $0 % shares == share }
+            let requests = matchedRequests(hits) { $0.low % UInt64(shares) == UInt64(share) }
             merged.withLock { $0[share] = requests }
         }
         let requests = merged.withLock { $0 }.flatMap { $0 }
@@ -58,9 +60,9 @@ struct FindingAssembler: Sendable {
         return Finding.identified(Finding.inReportOrder(findings))
     }
 
-    /// The requests each rule matched (of the rules `includes` takes, by index): stages merged,
-    /// matches the final stage withdrew left out.
-    func matchedRequests(_ hits: [RuleHit], of includes: (Int) -> Bool = { _ in true }) -> [MatchedRequest] {
+    /// The requests each rule matched (of the requests `includes` takes): stages merged, matches the
+    /// final stage withdrew left out.
+    func matchedRequests(_ hitLists: [[RuleHit]], of includes: (Fingerprint) -> Bool = { _ in true }) -> [MatchedRequest] {
         struct Key: Hashable {
             var rule: Int
             var request: Fingerprint
@@ -70,7 +72,7 @@ struct FindingAssembler: Sendable {
         var indices: [Key: Int] = [:]
         var merged: [MatchedRequest] = []
         var fingerprints: [Fingerprint] = []
-        for hit in hits where includes(hit.rule) {
+        func add(_ hit: RuleHit) {
             let place = locate(hit.location)
             let evidence = Finding.Evidence(file: place.file, member: place.member, line: place.line, sha256: place.sha256,
                                             auditID: hit.summary.auditID, stage: hit.stage.name)
@@ -80,7 +82,7 @@ struct FindingAssembler: Sendable {
                 merged.append(MatchedRequest(rule: hit.rule, summary: hit.summary, evidence: [evidence], keys: hit.keys,
                                              latestStage: hit.stage))
                 fingerprints.append(hit.request)
-                continue
+                return
             }
             if hit.stage.order > merged[index].latestStage.order {
                 var summary = hit.summary
@@ -92,6 +94,12 @@ struct FindingAssembler: Sendable {
                 merged[index].summary.absorb(hit.summary)
             }
             merged[index].evidence.append(evidence)
+        }
+        // By index: a hit of another share is skipped without copying it.
+        for hits in hitLists {
+            for position in hits.indices where includes(hits[position].request) {
+                add(hits[position])
+            }
         }
         // The request's most final stage decides: when a later stage was logged and the rule did not
         // match it (a denied exec, whose RequestReceived carries no response yet), the earlier match

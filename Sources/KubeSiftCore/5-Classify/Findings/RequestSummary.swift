@@ -129,7 +129,8 @@ package enum SecretScrubber {
         var maskNext = false
         for bytes in text.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false) {
             let word = Substring(bytes)
-            let lower = asciiLowercased(word)
+            // Only short words are compared with the keywords below; longer ones need no lowering.
+            let lower = word.utf8.count <= 16 ? asciiLowercased(word) : ""
             if maskNext, !word.isEmpty, lower != "bearer", lower != "basic" {
                 output.append(Substring(mask))
                 maskNext = false
@@ -159,10 +160,15 @@ package enum SecretScrubber {
     /// JWTs, and long unbroken runs of base64 (mixed case and digits) or hex: tokens, keys, encoded secrets.
     static func looksLikeSecret(_ word: Substring) -> Bool {
         guard word.utf8.count >= 20 else { return false }
+        let bytes = Array(word.utf8)
         let quote: (UInt8) -> Bool = {
             $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: ";")
         }
-        let trimmed = word.utf8.drop(while: quote).reversed().drop(while: quote).reversed()
+        var first = 0
+        var end = bytes.count
+        while first < end, quote(bytes[first]) { first += 1 }
+        while end > first, quote(bytes[end - 1]) { end -= 1 }
+        let trimmed = bytes[first..<end]
         if trimmed.starts(with: "eyJ".utf8), trimmed.count >= 20 { return true }
         guard trimmed.count >= 32 else { return false }
         var digits = false, upper = false, lower = false, hex = true

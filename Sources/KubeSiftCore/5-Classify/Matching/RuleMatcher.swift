@@ -36,10 +36,24 @@ final class RuleMatcher {
         var matching: [Int]
         /// Rules that depend on other fields too: evaluated in full.
         var undecided: [Int]
+        /// Whether any undecided rule reads who made the request: if none does, the identity memo
+        /// is not consulted at all.
+        var readsIdentity = false
     }
+
+    /// By rule index: whether the rule has a condition on an identity field.
+    private let readsIdentity: [Bool]
+    /// By rule index: the rule's detection, compiled.
+    private let programs: [DetectionProgram]
 
     init(rules: [DetectionRule]) {
         self.rules = rules
+        programs = rules.map { DetectionProgram($0.detection) }
+        readsIdentity = rules.map { rule in
+            rule.detection.selections.contains { selection in
+                selection.alternatives.joined().contains { $0.sources.contains(where: IdentityKey.knows) }
+            }
+        }
         keys = SpanTable(seed: UInt64.random(in: .min ... .max), limit: Self.memoLimit)
         identityKeys = SpanTable(seed: UInt64.random(in: .min ... .max), limit: Self.memoLimit)
     }
@@ -63,6 +77,7 @@ final class RuleMatcher {
             case false?: break
             }
         }
+        computed.readsIdentity = computed.undecided.contains { readsIdentity[$0] }
         if entry == entries.count { entries.append(computed) }
         collect(computed, view, into: &result)
     }
@@ -73,10 +88,10 @@ final class RuleMatcher {
             result.append(contentsOf: candidates.matching)
             return
         }
-        let identity = identityEntry(view)
+        let identity = candidates.readsIdentity ? identityEntry(view) : nil
         var key: IdentityKey?
         for index in candidates.undecided {
-            if let identity {
+            if let identity, readsIdentity[index] {
                 if identities[identity][index] == .unknown {
                     if key == nil { key = IdentityKey(view) }
                     identities[identity][index] =
@@ -84,7 +99,7 @@ final class RuleMatcher {
                 }
                 if identities[identity][index] == .excluded { continue }
             }
-            if Self.evaluate(rules[index].detection, view) { result.append(index) }
+            if programs[index].evaluate({ Self.test($0, view) }) { result.append(index) }
         }
         if !candidates.matching.isEmpty {
             result.append(contentsOf: candidates.matching)
@@ -141,42 +156,15 @@ final class RuleMatcher {
 
     // MARK: - Full evaluation
 
-    static func evaluate(_ detection: Detection, _ view: EventView) -> Bool {
-        evaluate(detection.condition, detection.selections, view)
-    }
-
-    private static func evaluate(_ expression: ConditionExpression, _ selections: [Selection], _ view: EventView) -> Bool {
-        switch expression {
-        case let .selection(index):
-            // Index loops rather than closures: the conditions are borrowed, not copied and retained.
-            let alternatives = selections[index].alternatives
-            for alternative in alternatives.indices {
-                var all = true
-                for condition in alternatives[alternative].indices where !test(alternatives[alternative][condition], view) {
-                    all = false
-                    break
-                }
-                if all { return true }
-            }
-            return false
-        case let .and(terms):
-            for term in terms.indices where !evaluate(terms[term], selections, view) { return false }
-            return true
-        case let .or(terms):
-            for term in terms.indices where evaluate(terms[term], selections, view) { return true }
-            return false
-        case let .not(term): return !evaluate(term, selections, view)
-        }
-    }
-
-    static func test(_ condition: FieldCondition, _ view: EventView) -> Bool {
-        test(condition) { view.anyValue(of: condition.sources, $0) }
+    static func test(_ condition: borrowing FieldCondition, _ view: EventView) -> Bool {
+        let sources = condition.sources
+        return test(condition) { view.anyValue(of: sources, $0) }
     }
 
     /// A field condition over any way of listing the field's values (`anyValue` stops at the
     /// first value its body accepts and says whether one did).
     @inline(__always)
-    static func test(_ condition: FieldCondition, anyValue: ((FieldValue) -> Bool) -> Bool) -> Bool {
+    static func test(_ condition: borrowing FieldCondition, anyValue: ((FieldValue) -> Bool) -> Bool) -> Bool {
         if let exists = condition.exists { return anyValue { _ in true } == exists }
         let patterns = condition.patterns
         if condition.requiresAll {
@@ -243,6 +231,17 @@ final class RuleMatcher {
             username = view.value(of: .username)?.text.map(FieldValue.string)
             groups = view.strings(of: .userGroups).map(FieldValue.string)
             impersonated = view.event.impersonatedUser.isPresent || view.event.impersonatedUsername.isPresent
+        }
+
+        /// Whether `source` is one of the identity fields ``values(of:)`` knows.
+        static func knows(_ source: FieldSource) -> Bool {
+            switch source {
+            case .scanned(.username), .body(.userGroups, path: []), .body(.sourceIPs, path: []),
+                 .derived(.clientIP), .derived(.peerIP), .scanned(.impersonatedUsername), .body(.impersonatedUser, _):
+                return true
+            default:
+                return false
+            }
         }
 
         func values(of source: FieldSource) -> [FieldValue]? {

@@ -96,7 +96,11 @@ package enum ValuePattern: Sendable {
 
     /// Whether any of `patterns` matches `value`; an address is parsed once for all `cidr` patterns.
     static func anyMatches(_ patterns: [ValuePattern], _ value: FieldValue) -> Bool {
-        guard case .cidr = patterns.first else { return patterns.contains { $0.matches(value) } }
+        guard case .cidr = patterns.first else {
+            // Indices, not `contains(where:)`: each pattern is borrowed where it lies, not copied.
+            for index in patterns.indices where patterns[index].matches(value) { return true }
+            return false
+        }
         guard let text = value.text, let address = IPNetwork.address(text) else {
             return patterns.contains { if case .cidr = $0 { false } else { $0.matches(value) } }
         }

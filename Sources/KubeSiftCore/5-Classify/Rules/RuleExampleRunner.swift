@@ -50,9 +50,9 @@ package enum RuleExampleRunner {
             guard let index = ruleSet.detections.firstIndex(where: { $0.metadata.id == rule.metadata.id }) else {
                 return false
             }
-            return classified.assembler.matchedRequests(classified.hits).contains { $0.rule == index }
+            return classified.assembler.matchedRequests([classified.hits]).contains { $0.rule == index }
         case let .correlation(rule):
-            return classified.assembler.assemble(classified.hits)
+            return classified.assembler.assemble([classified.hits])
                 .contains { $0.kind == .correlation && $0.rule.id == rule.metadata.id }
         }
     }
@@ -60,13 +60,13 @@ package enum RuleExampleRunner {
     /// The findings `ruleSet` makes of `events`, as if they were the lines of one file.
     package static func findings(for events: [JSONValue], ruleSet: RuleSet) -> [Finding] {
         let classified = classify(events, ruleSet: ruleSet)
-        return classified.assembler.assemble(classified.hits)
+        return classified.assembler.assemble([classified.hits])
     }
 
     /// The names of the detection rules an event matches, whether or not they make findings.
     package static func matchingRules(for event: JSONValue, ruleSet: RuleSet) -> [String] {
         let classified = classify([event], ruleSet: ruleSet)
-        return classified.assembler.matchedRequests(classified.hits).map { ruleSet.detections[$0.rule].metadata.name }
+        return classified.assembler.matchedRequests([classified.hits]).map { ruleSet.detections[$0.rule].metadata.name }
     }
 
     struct Classified {
