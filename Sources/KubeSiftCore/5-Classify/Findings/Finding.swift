@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// One thing a rule found: a request (detection rules), or a group of requests in one episode
 /// (correlation rules), with everything an auditor needs to find the raw events again.
@@ -75,23 +76,54 @@ package struct Finding: Sendable, Equatable, Codable {
     /// audit IDs, group and request. Findings that would share one (the same request in two
     /// copies with different bodies) get `-2`, `-3`… in report order, so ids are unique.
     package static func identified(_ findings: [Finding]) -> [Finding] {
+        // The digests are independent: computed on every core, in slices.
+        let slices = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let digests = Locked([[String]](repeating: [], count: slices))
+        DispatchQueue.concurrentPerform(iterations: slices) { slice in
+            let range = stride(from: slice, to: findings.count, by: slices)
+            let computed = range.map { digest(of: findings[$0]) }
+            digests.withLock { $0[slice] = computed }
+        }
+        let bySlice = digests.withLock { $0 }
         var seen: [String: Int] = [:]
-        return findings.map { finding in
-            var finding = finding
-            let request = finding.request
-            let fields: [String] = [
-                finding.rule.id, finding.kind.rawValue, String(finding.firstSeen?.microseconds ?? 0),
-                String(finding.lastSeen?.microseconds ?? 0), finding.auditIDs.joined(separator: ","),
-                (finding.group ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
-                request.verb ?? "", request.username ?? "", request.namespace ?? "", request.resource ?? "",
-                request.subresource ?? "", request.name ?? "", request.requestURI ?? "",
-            ]
-            let digest = String(SHA256.hash(data: Array(fields.joined(separator: "\n").utf8)).lowercaseHex.prefix(16))
+        return findings.indices.map { index in
+            var finding = findings[index]
+            let digest = bySlice[index % slices][index / slices]
             let occurrence = seen[digest, default: 0] + 1
             seen[digest] = occurrence
             finding.id = occurrence == 1 ? digest : "\(digest)-\(occurrence)"
             return finding
         }
+    }
+
+    /// The first 16 hex digits of a SHA-256 over what identifies a finding, field by field.
+    private static func digest(of finding: Finding) -> String {
+        let request = finding.request
+        var hash = SHA256()
+        func add(_ field: String) {
+            var field = field
+            field.withUTF8 { hash.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
+        func separate() { hash.update(data: [0x0A]) }
+        add(finding.rule.id); separate()
+        add(finding.kind.rawValue); separate()
+        add(String(finding.firstSeen?.microseconds ?? 0)); separate()
+        add(String(finding.lastSeen?.microseconds ?? 0)); separate()
+        for (position, auditID) in finding.auditIDs.enumerated() {
+            if position > 0 { add(",") }
+            add(auditID)
+        }
+        separate()
+        for (position, member) in (finding.group ?? [:]).sorted(by: { $0.key < $1.key }).enumerated() {
+            if position > 0 { add(",") }
+            add("\(member.key)=\(member.value)")
+        }
+        for field in [request.verb, request.username, request.namespace, request.resource, request.subresource, request.name,
+                      request.requestURI] {
+            separate()
+            add(field ?? "")
+        }
+        return String(hash.finalize().lowercaseHex.prefix(16))
     }
 
     /// Findings in the order they are reported: by time, most severe first within a moment, then by
