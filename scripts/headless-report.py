@@ -2,7 +2,7 @@
 """Opens a KubeSift report.html in headless Chromium and checks it, or takes a screenshot of it.
 
     headless-report.py check REPORT.html
-    headless-report.py screenshot REPORT.html OUT.png [WIDTH HEIGHT]
+    headless-report.py screenshot REPORT.html OUT.png [WIDTH HEIGHT [SCALE]]
 
 `check` fails (exit 1) on any console error or warning, uncaught exception, log entry at error
 level (a Content-Security-Policy violation is one), or network request other than the file
@@ -174,24 +174,24 @@ def check(path):
     return 0
 
 
-def screenshot(path, output, width=1280, height=1600):
+def screenshot(path, output, width=1280, height=1600, scale=1.0):
     url = pathlib.Path(path).resolve().as_uri()
     browser = Browser()
     try:
         browser.open(url, width, height)
         image = browser.call("Page.captureScreenshot", {
-            "format": "png", "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})["data"]
+            "format": "png", "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": scale}})["data"]
     finally:
         browser.close()
     pathlib.Path(output).write_bytes(base64.b64decode(image))
-    print(f"{output}: {width}×{height} screenshot of {path}")
+    print(f"{output}: the top {width}×{height} of {path}, scaled by {scale}")
     return 0
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "check":
         sys.exit(check(sys.argv[2]))
-    if len(sys.argv) in (4, 6) and sys.argv[1] == "screenshot":
-        size = [int(value) for value in sys.argv[4:6]] or [1280, 1600]
+    if len(sys.argv) in (4, 6, 7) and sys.argv[1] == "screenshot":
+        size = [int(value) for value in sys.argv[4:6]] + [float(value) for value in sys.argv[6:7]]
         sys.exit(screenshot(sys.argv[2], sys.argv[3], *size))
     sys.exit(__doc__)

@@ -58,9 +58,9 @@ package struct ReportTemplates: Sendable {
             do {
                 library.register(try MustacheTemplate(string: Self.pragma + text), named: name)
             } catch let error as MustacheTemplate.ParserError {
-                let line = error.context.lineNumber
-                let column = error.context.columnNumber - (line == 1 ? Self.pragma.count : 0)
-                throw TemplateError(file: origins[path] ?? path, message: "line \(line), column \(column): \(error.error)")
+                // The pragma is a line of its own: the template's lines are one further down.
+                throw TemplateError(file: origins[path] ?? path,
+                                    message: "line \(error.context.lineNumber - 1), column \(error.context.columnNumber): \(error.error)")
             } catch {
                 throw TemplateError(file: origins[path] ?? path, message: "\(error)")
             }
@@ -68,7 +68,8 @@ package struct ReportTemplates: Sendable {
         return library
     }
 
-    static let pragma = "{{% CONTENT_TYPE: TEXT}}"
+    /// On a line of its own, which a standalone tag leaves out of the output.
+    static let pragma = "{{% CONTENT_TYPE: TEXT}}\n"
 }
 
 /// A template that could not be read or parsed.

@@ -53,7 +53,7 @@ package enum ReportText {
 
     /// For Markdown inline text, table cells included: the characters that start emphasis, code,
     /// links, raw HTML, entities, strikethrough or a table cell are backslash-escaped, newlines
-    /// become `␤` (a value never ends a line or a table row), and a leading character that could
+    /// become `␊` (a value never ends a line or a table row), and a leading character that could
     /// start a block (a heading, quote, list item) is escaped too.
     ///
     /// Escapes are not processed inside code spans, so templates show values as plain text.

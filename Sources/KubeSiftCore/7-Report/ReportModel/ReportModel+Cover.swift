@@ -39,14 +39,14 @@ extension ReportModel.Cover {
                 firstEvent: format.time(inputs.compactMap(\.firstEvent).min()),
                 lastEvent: format.time(inputs.compactMap(\.lastEvent).max()))
         }
-        scopes = (document.compliance?.scopes ?? []).map { scope in
-            Scope(name: scope.name.rawValue, frameworks: scope.frameworks.joined(separator: ", "),
-                  namespaces: scope.namespaces.joined(separator: ", "), statement: scope.statement)
+        let scopes = document.compliance?.scopes ?? []
+        frameworks = (document.compliance?.frameworks ?? []).map { framework in
+            let scope = scopes.first { $0.name == framework.scope }
+            return Framework(title: framework.title, version: framework.version, id: framework.id, scope: framework.scope.rawValue,
+                             namespaces: scope.map { $0.namespaces == ["*"] ? "every namespace" : $0.namespaces.joined(separator: ", ") } ?? "",
+                             anchor: ReportModel.anchor("framework", framework.id))
         }
-        catalogs = (document.compliance?.frameworks ?? []).map { framework in
-            Catalog(title: framework.title, id: framework.id, version: framework.version, scope: framework.scope.rawValue,
-                    origin: framework.origin, sha256: framework.sha256, anchor: ReportModel.anchor("framework", framework.id))
-        }
+        scopeNotes = scopes.map { "\($0.name.rawValue): \($0.statement)" }
         partial = summary.partial
         partialNote = summary.partial
             ? "Some input was damaged or some records could not be read: this report is partial. Completeness says what is missing."

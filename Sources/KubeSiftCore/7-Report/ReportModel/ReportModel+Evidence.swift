@@ -56,12 +56,15 @@ extension ReportModel.Method {
             .init(label: "SHA-256 of the rule set", value: document.detections.ruleSetSHA256, code: true),
         ]
         if let compliance = document.compliance {
-            facts.append(.init(label: "Frameworks", value: compliance.frameworks.map { "\($0.id)" }.joined(separator: ", ")))
             for scope in compliance.scopes where scope.declared {
                 facts.append(.init(label: "Scope \(scope.name.rawValue)", value: scope.namespaces.joined(separator: ", ")))
             }
         }
         self.facts = facts
+        catalogs = (document.compliance?.frameworks ?? []).map { framework in
+            Catalog(id: framework.id, title: framework.title, version: framework.version, origin: framework.origin,
+                    sha256: framework.sha256)
+        }
         deduplication = [
             "A request is identified by what all its stages share: auditID, receive time, user, verb, URI, source "
                 + "addresses and object. Its stages (RequestReceived, ResponseStarted, ResponseComplete, Panic) are one request.",

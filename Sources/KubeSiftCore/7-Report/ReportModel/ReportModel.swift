@@ -133,8 +133,10 @@ extension ReportModel {
         package var generatedAt: String
         package var facts: [Fact]
         package var clusters: [ClusterPeriod]
-        package var scopes: [Scope]
-        package var catalogs: [Catalog]
+        /// The frameworks shown, each with its catalog version and the namespaces of its scope.
+        package var frameworks: [Framework]
+        /// How each scope was declared.
+        package var scopeNotes: [String]
         package var partial: Bool
         package var partialNote: String
 
@@ -146,20 +148,12 @@ extension ReportModel {
             package var lastEvent: String
         }
 
-        package struct Scope: Sendable {
-            package var name: String
-            package var frameworks: String
-            package var namespaces: String
-            package var statement: String
-        }
-
-        package struct Catalog: Sendable {
+        package struct Framework: Sendable {
             package var title: String
-            package var id: String
             package var version: String
+            package var id: String
             package var scope: String
-            package var origin: String
-            package var sha256: String
+            package var namespaces: String
             package var anchor: String
         }
     }
@@ -243,9 +237,19 @@ extension ReportModel {
     package struct Method: Sendable {
         package var commandLine: String
         package var facts: [Fact]
+        /// The control catalogs used, exactly: where each came from and its SHA-256.
+        package var catalogs: [Catalog]
         package var deduplication: [String]
         package var rules: [Rule]
         package var ruleSetSHA256: String
+
+        package struct Catalog: Sendable {
+            package var id: String
+            package var title: String
+            package var version: String
+            package var origin: String
+            package var sha256: String
+        }
 
         package struct Rule: Sendable {
             package var name: String
