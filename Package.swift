@@ -39,6 +39,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
+            exclude: ["7-Report/Templates/README.md"],
             plugins: ["EmbedCatalogs"]
         ),
         // The rule catalog under `rules/`, the control catalogs under `controls/` and the report

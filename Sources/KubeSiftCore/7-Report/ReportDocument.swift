@@ -192,7 +192,7 @@ package struct ReportDocument: Encodable, Sendable {
     var detections: Detections
     /// Per framework shown, every control with its computed status; absent without a mapping.
     var compliance: ComplianceResult?
-    /// One SHA-256 over every input's (see ``InputManifest``).
+    /// One SHA-256 over the SHA-256 of every input (see ``InputManifest``).
     var inputsSHA256: String
     /// Names this analysis: 16 hex digits of a SHA-256 over the inputs, the rule set, the catalogs
     /// and the command line. The same analysis run again gets the same id.

@@ -25,6 +25,22 @@ package enum ReportText {
         return String(scalars)
     }
 
+    /// Whether `text` is printable ASCII without any byte `special` marks: most names and numbers,
+    /// which then need no escaping at all.
+    private static func isPlain(_ text: String, special: [Bool]) -> Bool {
+        text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && !special[Int($0)] }
+    }
+
+    /// Marks, for each ASCII byte, whether it is one of `characters`.
+    private static func table(_ characters: String) -> [Bool] {
+        var table = [Bool](repeating: false, count: 128)
+        for byte in characters.utf8 { table[Int(byte)] = true }
+        return table
+    }
+
+    private static let htmlSpecial = table("&<>\"'")
+    private static let markdownSpecial = table("\\`*_[]<>|~&")
+
     private static func needsReplacing(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0..<0x20, 0x7F, 0x202A...0x202E, 0x2066...0x2069: true
@@ -36,6 +52,7 @@ package enum ReportText {
     /// character references, so no value can open a tag, close an attribute or start an entity.
     /// Newlines and tabs stay (whitespace to HTML).
     package static func html(_ text: String) -> String {
+        if isPlain(text, special: htmlSpecial) { return text }
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count)
         for character in visible(text, keeping: ["\n", "\r", "\t"]).unicodeScalars {
@@ -58,6 +75,10 @@ package enum ReportText {
     ///
     /// Escapes are not processed inside code spans, so templates show values as plain text.
     package static func markdown(_ text: String) -> String {
+        if isPlain(text, special: markdownSpecial), let first = text.utf8.first, !"#+-=".utf8.contains(first),
+           !(("0"..."9").contains(Unicode.Scalar(first)) && text.utf8.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ")") }) {
+            return text
+        }
         let scalars = Array(visible(text).unicodeScalars)
         // "1. " or "1) " (or the value's end) after leading digits would begin an ordered list.
         let digits = scalars.prefix(while: { ("0"..."9").contains($0) }).count

@@ -221,7 +221,15 @@ extension ReportModel {
     /// An element id: `finding-2e391494d7fa1cbe`, `control-pci-dss-4.0.1-10.2.1.2`. Ids hold no
     /// whitespace; anything but letters, digits and `.-_:()` becomes `_`.
     static func anchor(_ kind: String, _ parts: String...) -> String {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:()")
-        return ([kind] + parts).joined(separator: "-").map { allowed.contains($0) ? $0 : "_" }.reduce(into: "") { $0.append($1) }
+        let bytes = ([kind] + parts).joined(separator: "-").utf8.map { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "("), UInt8(ascii: ")"):
+                byte
+            default:
+                UInt8(ascii: "_")
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -45,20 +45,21 @@ extension ReportModel {
                     + "system:masters, by identity and UTC day. Limited to what the rules flagged: an audit log does not say "
                     + "who holds administrative rights, unless the grant was made in the period or a request carries system:masters.",
                 rows: Self.byIdentityAndDay(privilegedFindings))
-            sensitiveAccess = Register(
-                key: "sensitive-access",
+            func register(_ key: String, _ categories: Set<RuleCategory>, _ resources: [String], note: String,
+                          totalsNote: String) -> Register {
+                Register(key: key, note: note, rows: Self.flagged(findings.filter { categories.contains($0.rule.category) }),
+                         totals: Self.totals(resources, in: activity.resources), totalsNote: totalsNote)
+            }
+            sensitiveAccess = register(
+                "sensitive-access", Self.sensitiveCategories, Self.sensitiveResources,
                 note: "The secret reads and the exec, attach and port-forward sessions the rules flagged (categories "
                     + "secret-access and exec-attach). Limited to what the rules flagged; the totals below count every request.",
-                rows: Self.flagged(findings.filter { Self.sensitiveCategories.contains($0.rule.category) }),
-                totals: Self.totals(Self.sensitiveResources, in: activity.resources),
                 totalsNote: "Every request to these resources, of any verb and by anyone. The statistics do not keep who "
                     + "made each request, so unflagged reads are counted here, not listed.")
-            identityChanges = Register(
-                key: "identity-changes",
+            identityChanges = register(
+                "identity-changes", Self.identityCategories, Self.identityResources,
                 note: "RBAC grants and changes, token and certificate requests and impersonation the rules flagged "
                     + "(categories rbac-change, token-creation, identity-misuse). Limited to what the rules flagged.",
-                rows: Self.flagged(findings.filter { Self.identityCategories.contains($0.rule.category) }),
-                totals: Self.totals(Self.identityResources, in: activity.resources),
                 totalsNote: "Every request to RBAC objects, service accounts, tokens and certificate signing requests, "
                     + "of any verb: reads included.")
             let codes = activity.responseCodes.filter { $0.name == "401" || $0.name == "403" }
