@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // The only C: libarchive, found through pkg-config.
@@ -36,11 +37,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
+            exclude: ["7-Report/Templates/README.md"],
             plugins: ["EmbedCatalogs"]
         ),
-        // The rule catalog under `rules/` and the control catalogs under `controls/` become Swift source
-        // in the library, before every build.
+        // The rule catalog under `rules/`, the control catalogs under `controls/` and the report
+        // templates under `templates/` become Swift source in the library, before every build.
         .plugin(name: "EmbedCatalogs", capability: .buildTool()),
         // The command-line tool: one file per subcommand.
         .executableTarget(

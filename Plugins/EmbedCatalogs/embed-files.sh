@@ -1,12 +1,18 @@
 #!/bin/sh
-# Writes OUTPUT_FILE: every .yml/.yaml file under ROOT as a Swift string, in an enum named ENUM.
-#   embed-files.sh OUTPUT_FILE ENUM FOLDER ROOT      (FOLDER: how the repository names ROOT, for comments)
-# Run by the EmbedCatalogs build plugin whenever a rule or control file changes.
+# Writes OUTPUT_FILE: every file under ROOT whose name ends in one of the EXTENSIONS, as a Swift
+# string, in an enum named ENUM.
+#   embed-files.sh OUTPUT_FILE ENUM FOLDER ROOT EXTENSION...   (FOLDER: how the repository names ROOT, for comments)
+# Run by the EmbedCatalogs build plugin whenever a rule, control or template file changes.
 set -eu
 out="$1"
 name="$2"
 folder="$3"
 root="$4"
+shift 4
+pattern=""
+for extension in "$@"; do
+    pattern="$pattern${pattern:+ -o} -name *.$extension"
+done
 mkdir -p "$(dirname "$out")"
 tmp="$out.tmp"
 {
@@ -14,7 +20,8 @@ tmp="$out.tmp"
         "/// The built-in files of \`$folder/\`, by path below it." "enum $name {" \
         "    static let files: [(path: String, text: String)] = ["
     if [ -d "$root" ]; then
-        (cd "$root" && find . -type f \( -name '*.yml' -o -name '*.yaml' \) | LC_ALL=C sort) | while IFS= read -r path; do
+        # $pattern is unquoted on purpose: it is a list of find arguments; `set -f` keeps its globs literal.
+        (set -f; cd "$root" && find . -type f \( $pattern \) | LC_ALL=C sort) | while IFS= read -r path; do
             relative=${path#./}
             # Raw strings delimited by ####: a test keeps that sequence out of these files.
             printf '        ("%s", ####"""\n' "$relative"

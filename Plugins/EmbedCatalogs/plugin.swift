@@ -1,28 +1,34 @@
 import Foundation
 import PackagePlugin
 
-/// Compiles the YAML catalogs into the library, so the binary carries them and needs no files
-/// beside it: the detection rules under `rules/` and the control catalogs under `controls/`.
+/// Compiles the data files into the library, so the binary carries them and needs no files beside
+/// it: the detection rules under `rules/`, the control catalogs under `controls/` and the report
+/// templates under `templates/`.
 ///
-/// Both folders are linked into the target (`5-Classify/Catalog` → `rules/`,
-/// `6-Aggregate/Compliance/Controls` → `controls/`), so SwiftPM tracks their files like sources:
-/// adding, editing or removing one rebuilds the embedded copy.
+/// The folders are linked into the target (`5-Classify/Catalog` → `rules/`,
+/// `6-Aggregate/Compliance/Controls` → `controls/`, `7-Report/Templates` → `templates/`), so SwiftPM
+/// tracks their files like sources: adding, editing or removing one rebuilds the embedded copy.
 @main
 struct EmbedCatalogs: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         guard let module = target.sourceModule else { return [] }
-        let files = module.sourceFiles.map(\.url).filter { ["yml", "yaml"].contains($0.pathExtension) }
         let script = context.package.directoryURL.appending(path: "Plugins/EmbedCatalogs/embed-files.sh")
         let output = context.pluginWorkDirectoryURL.appending(path: "generated")
-        return [(folder: "rules", name: "BuiltInRuleFiles"), (folder: "controls", name: "BuiltInControlFiles")].map { catalog in
+        let catalogs = [
+            (folder: "rules", name: "BuiltInRuleFiles", extensions: ["yml", "yaml"]),
+            (folder: "controls", name: "BuiltInControlFiles", extensions: ["yml", "yaml"]),
+            (folder: "templates", name: "BuiltInTemplateFiles", extensions: ["mustache", "css", "js"]),
+        ]
+        return catalogs.map { catalog in
             let file = output.appending(path: catalog.name + ".swift")
-            // Every YAML file is an input of both: a change anywhere regenerates both, which costs nothing.
+            // Every file of these kinds is an input: a change anywhere regenerates the enum, which costs nothing.
+            let inputs = module.sourceFiles.map(\.url).filter { catalog.extensions.contains($0.pathExtension) }
             return .buildCommand(
                 displayName: "Embedding \(catalog.folder)/",
                 executable: URL(fileURLWithPath: "/bin/sh"),
                 arguments: [script.path, file.path, catalog.name, catalog.folder,
-                            context.package.directoryURL.appending(path: catalog.folder).path],
-                inputFiles: [script] + files,
+                            context.package.directoryURL.appending(path: catalog.folder).path] + catalog.extensions,
+                inputFiles: [script] + inputs,
                 outputFiles: [file])
         }
     }

@@ -16,6 +16,8 @@ enum KubeSiftExitCode: Int32, CaseIterable {
     case usage = 64
     /// An internal error.
     case internalError = 70
+    /// The output directory already holds a report, and `--force` was not given (sysexits' EX_CANTCREAT).
+    case outputExists = 73
     /// An output file could not be written.
     case outputError = 74
 
@@ -29,6 +31,7 @@ enum KubeSiftExitCode: Int32, CaseIterable {
         case .nothingAnalyzed: "nothing analyzed: no input found, or no event in the time window"
         case .usage: "usage error"
         case .internalError: "internal error"
+        case .outputExists: "the output directory already holds a report (--force replaces it)"
         case .outputError: "an output file could not be written"
         }
     }
@@ -37,7 +40,7 @@ enum KubeSiftExitCode: Int32, CaseIterable {
         "EXIT CODES:\n" + allCases.map { "  \(String($0.rawValue).padding(toLength: 3, withPad: " ", startingAt: 0)) \($0.meaning)" }
             .joined(separator: "\n")
             // A cron job must see an empty run before it sees a partial one.
-            + "\n  When several apply: 74, then 3, then 1, then 2."
+            + "\n  When several apply: 74, then 3, then 1, then 2. 73 and 64 stop the run before it reads anything."
     }
 }
 

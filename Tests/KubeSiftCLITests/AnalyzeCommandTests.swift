@@ -9,7 +9,7 @@ import Testing
                                              environment: ["SOURCE_DATE_EPOCH": "1795000000"])
         #expect(outcome.exitCode == 0, "stderr: \(outcome.stderr)")
         #expect(outcome.stdout.isEmpty, "stdout carries data only; the summary goes to stderr")
-        #expect(outcome.stderr.contains("report:   \(scratch.path("out"))/report.json"))
+        #expect(outcome.stderr.contains("report:   \(scratch.path("out"))/report.html (and 17 more files; manifest.json lists them)"))
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.path("out/report.json")))) as! [String: Any]
         let summary = report["summary"] as! [String: Any]
         // samples/.truth.json is written by the independent Python generator of the samples.
@@ -23,14 +23,21 @@ import Testing
 
     @Test func twoRunsWriteByteIdenticalReports() throws {
         let scratch = try ScratchDirectory()
+        // The same command line in two directories: the report records it, so it must be the same.
+        let samples = KubeSiftRunner.repositoryRoot.appendingPathComponent("samples").path
         for name in ["a", "b"] {
-            let outcome = try KubeSiftRunner.run(["analyze", "samples", "-o", scratch.path(name), "--jobs", name == "a" ? "1" : "4"],
-                                                 environment: ["SOURCE_DATE_EPOCH": "1795000000"])
+            let directory = scratch.url.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let outcome = try KubeSiftRunner.run(["analyze", samples, "-o", "out"], environment: ["SOURCE_DATE_EPOCH": "1795000000"],
+                                                 in: directory)
             #expect(outcome.exitCode == 0)
         }
-        for file in ["report.json", "findings.jsonl"] {
-            let first = try Data(contentsOf: URL(fileURLWithPath: scratch.path("a/" + file)))
-            let second = try Data(contentsOf: URL(fileURLWithPath: scratch.path("b/" + file)))
+        let files = try FileManager.default.contentsOfDirectory(atPath: scratch.path("a/out")).sorted()
+        #expect(files == (try FileManager.default.contentsOfDirectory(atPath: scratch.path("b/out")).sorted()))
+        #expect(files.count == 19, "every format, the manifest and the marker: \(files)")
+        for file in files {
+            let first = try Data(contentsOf: URL(fileURLWithPath: scratch.path("a/out/" + file)))
+            let second = try Data(contentsOf: URL(fileURLWithPath: scratch.path("b/out/" + file)))
             #expect(first == second, "\(file) differs between runs")
             #expect(!first.isEmpty)
         }
@@ -105,7 +112,7 @@ import Testing
     @Test func helpListsEveryExitCode() throws {
         let outcome = try KubeSiftRunner.run(["analyze", "--help"])
         #expect(outcome.exitCode == 0)
-        for code in ["0", "2", "3", "64", "70", "74"] {
+        for code in ["0", "2", "3", "64", "70", "73", "74"] {
             #expect(outcome.stdout.contains("\n  \(code) "), "exit code \(code) is documented in --help")
         }
     }
@@ -114,7 +121,7 @@ import Testing
         let scratch = try ScratchDirectory()
         try scratch.write("logs/audit.log", auditLine(id: 1, at: "2026-11-21T03:00:00.000000Z") + "\n")
         for _ in 0..<2 {
-            let outcome = try KubeSiftRunner.run(["analyze", scratch.path("logs"), "-o", scratch.path("logs/report")])
+            let outcome = try KubeSiftRunner.run(["analyze", scratch.path("logs"), "-o", scratch.path("logs/report"), "--force"])
             #expect(outcome.exitCode == 0, "\(outcome.stderr)")
         }
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.path("logs/report/report.json")))) as! [String: Any]

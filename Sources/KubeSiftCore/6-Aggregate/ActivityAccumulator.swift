@@ -184,14 +184,15 @@ struct ActivityAccumulator {
         }
     }
 
-    /// The counts so far, keyed by text.
+    /// The counts so far, keyed by text. A key that looks like a credential (a token sent as a user
+    /// agent) is masked, and keys masked alike are counted together.
     func stats() -> ActivityStats {
         var stats = ActivityStats()
         for (position, dimension) in Self.keyedDimensions.enumerated() {
             let tally = tallies[position]
             var values: [String: ActivityCount] = [:]
             for index in 0..<tally.counts.count {
-                values[tally.table.key(at: index), default: ActivityCount()].merge(tally.counts[index])
+                values[SecretScrubber.scrub(tally.table.key(at: index)), default: ActivityCount()].merge(tally.counts[index])
             }
             if tally.overflow != ActivityCount() {
                 values["(other)", default: ActivityCount()].merge(tally.overflow)
@@ -201,7 +202,7 @@ struct ActivityAccumulator {
         }
         let resources = tallies[4].table
         for index in resourceLevels.indices {
-            stats.levels[resources.key(at: index), default: LevelCounts()].merge(resourceLevels[index])
+            stats.levels[SecretScrubber.scrub(resources.key(at: index)), default: LevelCounts()].merge(resourceLevels[index])
         }
         if overflowLevels != LevelCounts() { stats.levels["(other)", default: LevelCounts()].merge(overflowLevels) }
         if !codes.isEmpty {

@@ -1,3 +1,5 @@
+import Crypto
+
 /// The `report.json` document: a versioned, deterministic rendering of an ``AnalysisResult``.
 ///
 /// Every list is in one total order and every map is written with sorted keys, so the same input
@@ -22,6 +24,8 @@ package struct ReportDocument: Encodable, Sendable {
         package var now: Timestamp?
         package var maximumRecordBytes: Int
         package var maximumNesting: Int
+        /// The arguments `kubesift` was run with, the program named `kubesift`: the exact command to rerun.
+        package var commandLine: [String] = []
 
         package init(paths: [String], cluster: String?, clusterFromDirectory: Bool, since: String?, until: String?,
                      now: Timestamp?, maximumRecordBytes: Int, maximumNesting: Int)
@@ -163,10 +167,14 @@ package struct ReportDocument: Encodable, Sendable {
         var auditLevel: AuditLevel
         var origin: String
         var findings: Int
+        /// Correlations: the condition, window and grouping (`event_count >= 10 within 10m, grouped by sourceIPs`).
+        var condition: String?
     }
 
     struct Detections: Encodable {
         var rules: [RuleRun]
+        /// Names the rule set exactly (see ``RuleSet/sha256``).
+        var ruleSetSHA256: String
         var findingsBySeverity: [String: Int]
         var findingsByCategory: [String: Int]
         var findings: [Finding]
@@ -184,6 +192,11 @@ package struct ReportDocument: Encodable, Sendable {
     var detections: Detections
     /// Per framework shown, every control with its computed status; absent without a mapping.
     var compliance: ComplianceResult?
+    /// One SHA-256 over the SHA-256 of every input (see ``InputManifest``).
+    var inputsSHA256: String
+    /// Names this analysis: 16 hex digits of a SHA-256 over the inputs, the rule set, the catalogs
+    /// and the command line. The same analysis run again gets the same id.
+    var reportID: String
 
     package init(result: AnalysisResult, parameters: Parameters, generatedAt: Timestamp, rules: RuleSet = .empty) {
         self.generatedAt = generatedAt
@@ -255,12 +268,19 @@ package struct ReportDocument: Encodable, Sendable {
                 case .builtIn: origin = "built-in"
                 case let .file(path): origin = path
                 }
+                var condition: String?
+                if case let .correlation(rule) = definition { condition = rule.conditionSummary }
                 return RuleRun(id: meta.id, name: meta.name, version: meta.version, title: meta.title, kind: definition.kindName,
                                category: meta.category, severity: meta.severity, auditLevel: meta.auditLevel,
-                               origin: origin, findings: perRule[meta.id, default: 0])
+                               origin: origin, findings: perRule[meta.id, default: 0], condition: condition)
             },
+            ruleSetSHA256: rules.sha256,
             findingsBySeverity: bySeverity, findingsByCategory: byCategory, findings: result.findings)
         compliance = result.compliance
+        inputsSHA256 = InputManifest.sha256(of: result.inputs.map { ($0.path, $0.sha256) })
+        let identity = [inputsSHA256, detections.ruleSetSHA256] + (compliance?.frameworks.map(\.sha256) ?? [])
+            + parameters.commandLine
+        reportID = String(SHA256.hash(data: Array(identity.joined(separator: "\u{0}").utf8)).lowercaseHex.prefix(16))
     }
 
     /// The document as pretty-printed JSON with sorted keys, ending in a newline.

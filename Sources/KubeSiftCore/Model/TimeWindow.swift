@@ -43,6 +43,18 @@ package struct TimeWindow: Hashable, Sendable, Codable {
         return overflow ? nil : Timestamp(microseconds: microseconds)
     }
 
+    /// Microseconds as ``parseDuration(_:)`` reads them: `10m`, `1d12h`, `90s`; whole seconds only.
+    package static func durationText(_ microseconds: Int64) -> String {
+        var seconds = microseconds / 1_000_000
+        guard seconds > 0 else { return "0s" }
+        var text = ""
+        for (unit, size) in [("w", Int64(604_800)), ("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] where seconds >= size {
+            text += "\(seconds / size)\(unit)"
+            seconds %= size
+        }
+        return text
+    }
+
     /// Parses `30s`, `15m`, `24h`, `7d`, `2w` and compounds such as `1d12h` into microseconds.
     /// `m` is minutes; months are deliberately not offered (they have no fixed length).
     package static func parseDuration(_ text: String) -> Int64? {

@@ -6,7 +6,7 @@ import Logging
 extension KubeSift {
     struct Analyze: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Analyze audit archives and write report.json and findings.jsonl.",
+            abstract: "Analyze audit archives and write the report: HTML, Markdown, CSV and JSON.",
             discussion: """
                 EXAMPLES:
                   kubesift analyze samples/
@@ -14,9 +14,11 @@ extension KubeSift {
                   kubesift analyze s3-sync/ --cluster-from-dir --since 2026-11-01 --until 2026-12-01
                   kubesift analyze logs/ --rules my-rules/ --disable secrets-list --fail-on high
                   kubesift analyze logs/ --frameworks pci-dss,soc2 --scope cde=payments,checkout-*
+                  kubesift analyze logs/ --format html,csv --output-dir review/ --force
 
                 Time windows compare requestReceivedTimestamp, in UTC; --until is exclusive. \
-                SOURCE_DATE_EPOCH, when set, is the report's generation time.
+                SOURCE_DATE_EPOCH, when set, is the report's generation time: the same input and \
+                options then give byte-identical files.
 
                 \(KubeSiftExitCode.helpTable)
                 """)
@@ -47,10 +49,14 @@ extension KubeSift {
             options.indexMemoryBytes = inputs.indexMemoryMib << 20
             options.rules = try rules.ruleSet(builtInExamples: false)
             options.compliance = try compliance.configuration(rules: options.rules)
+            let report = try output.reportOutput()
 
+            if !output.force, let existing = ReportOutput.existingReport(in: output.outputDir) {
+                logger.error("\(output.outputDir) already holds a report (\(existing)); pass --force to replace it, or choose another --output-dir")
+                throw KubeSiftExitCode.outputExists.exitCode
+            }
             // The output directory exists (with its marker) before discovery, so a report written
             // inside an input directory is never read back as input.
-            let reportPath = output.outputDir + "/report.json"
             do {
                 try ReportDirectory.prepare(output.outputDir)
             } catch {
@@ -72,21 +78,24 @@ extension KubeSift {
 
             let generatedAt = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int64.init)
                 .map { Timestamp(unixSeconds: $0) } ?? clock
-            let parameters = ReportDocument.Parameters(
+            var parameters = ReportDocument.Parameters(
                 paths: inputs.paths, cluster: inputs.cluster, clusterFromDirectory: inputs.clusterFromDir,
                 since: window.since, until: window.until, now: window.usesRelativeTime ? now : nil, maximumRecordBytes: options.maximumRecordBytes,
                 maximumNesting: options.readLimits.maximumNesting)
+            // The program by its name, not its path: the same command gives the same report wherever the binary is.
+            parameters.commandLine = ["kubesift"] + CommandLine.arguments.dropFirst()
+            let written: [String]
             do {
                 let document = ReportDocument(result: result, parameters: parameters, generatedAt: generatedAt,
                                               rules: options.rules)
-                try AtomicFileWriter.write(try FindingsFile.encoded(result.findings),
-                                           to: output.outputDir + "/" + FindingsFile.name)
-                try AtomicFileWriter.write(try document.encoded(), to: reportPath)
+                written = try report.write(document, to: output.outputDir)
             } catch {
                 logger.error("\(error)")
                 throw KubeSiftExitCode.outputError.exitCode
             }
-            if !output.quiet { StandardError.write(RunSummary(result: result, reportPath: reportPath, seconds: seconds).text) }
+            if !output.quiet {
+                StandardError.write(RunSummary(result: result, directory: output.outputDir, files: written, seconds: seconds).text)
+            }
 
             let code: KubeSiftExitCode
             if result.totals.distinctEvents == 0 {

@@ -4,7 +4,9 @@ import KubeSiftCore
 /// The short human summary printed on stderr when `analyze` ends.
 struct RunSummary {
     var result: AnalysisResult
-    var reportPath: String
+    var directory: String
+    /// The files written, by name.
+    var files: [String]
     var seconds: Double
 
     var text: String {
@@ -63,9 +65,11 @@ struct RunSummary {
                 lines.append("            \(rule.first.rule.severity.rawValue.uppercased().padding(toLength: 8, withPad: " ", startingAt: 0)) "
                     + "\(StandardError.printable(rule.first.rule.title))\(times) — \(actor)")
             }
-            if rules.count > 8 { lines.append("            … \(rules.count - 8) more rules: see findings.jsonl") }
+            if rules.count > 8 { lines.append("            … \(rules.count - 8) more rules: see the report") }
         }
-        lines.append("  report:   \(reportPath)")
+        // The file a person opens first, then how many more there are.
+        let main = ["report.html", "report.md", "report.json"].first(where: files.contains) ?? files.first ?? ""
+        lines.append("  report:   \(directory)/\(main)" + (files.count > 1 ? " (and \(files.count - 1) more files; manifest.json lists them)" : ""))
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -139,7 +139,8 @@ struct Correlator {
     private func finding(group: [String], items: ArraySlice<Item>, requests: [MatchedRequest]) -> Finding {
         let rule = correlation.rule
         var groupValues: [String: String] = [:]
-        for (field, value) in zip(rule.groupBy, group) { groupValues[field] = value }
+        // Grouped on the raw values; written scrubbed, like every other log text in a finding.
+        for (field, value) in zip(rule.groupBy, group) { groupValues[field] = SecretScrubber.scrub(value) }
         var seen = Set<String>()
         var auditIDs: [String] = []
         var evidence: [Finding.Evidence] = []

@@ -30,23 +30,26 @@ extension RequestSummary {
     ///   where, what and the outcome, and skips what costs most (the URI, user agent and groups).
     init(_ view: EventView, time: Timestamp?, complete: Bool = true) {
         func text(_ field: ScannedField) -> String? { view.value(of: field)?.text }
+        // Any of these can be whatever a client sent (a rejected request logs the name or user it
+        // tried), so a credential pasted into one is masked like one in a URI.
+        func scrubbed(_ field: ScannedField) -> String? { text(field).map(SecretScrubber.scrub) }
         auditID = text(.auditID) ?? ""
         self.time = time
         verb = text(.verb)
-        username = text(.username)
-        groups = complete ? view.strings(of: .userGroups) : nil
-        impersonatedUser = text(.impersonatedUsername)
+        username = scrubbed(.username)
+        groups = complete ? view.strings(of: .userGroups).map(SecretScrubber.scrub) : nil
+        impersonatedUser = scrubbed(.impersonatedUsername)
         sourceIPs = view.strings(of: .sourceIPs)
-        userAgent = complete ? text(.userAgent).map(SecretScrubber.scrub) : nil
+        userAgent = complete ? scrubbed(.userAgent) : nil
         command = nil
-        apiGroup = text(.apiGroup)
-        namespace = text(.namespace)
-        resource = text(.resource)
-        subresource = text(.subresource)
-        name = text(.name)
+        apiGroup = scrubbed(.apiGroup)
+        namespace = scrubbed(.namespace)
+        resource = scrubbed(.resource)
+        subresource = scrubbed(.subresource)
+        name = scrubbed(.name)
         if name == nil, complete {
-            name = view.string(in: .responseObject, at: ["metadata", "name"])
-                ?? view.string(in: .requestObject, at: ["metadata", "name"])
+            name = (view.string(in: .responseObject, at: ["metadata", "name"])
+                ?? view.string(in: .requestObject, at: ["metadata", "name"])).map(SecretScrubber.scrub)
         }
         let uri = complete ? text(.requestURI) : nil
         requestURI = uri.map(SecretScrubber.scrubURI)
@@ -54,7 +57,7 @@ extension RequestSummary {
             // The same command rules read: from the URI, or the body's PodExecOptions.
             command = view.firstText(of: [.derived(.execCommand)]).map(SecretScrubber.scrub)
         }
-        decision = complete ? view.string(in: .annotations, at: ["authorization.k8s.io/decision"]) : nil
+        decision = complete ? view.string(in: .annotations, at: ["authorization.k8s.io/decision"]).map(SecretScrubber.scrub) : nil
         responseCode = view.event.responseCode
         level = text(.level)
     }

@@ -1,0 +1,133 @@
+/// The CSV files of a report: the findings, the control matrix, the evidence inventory and one file
+/// per statistics table, for a spreadsheet or a GRC tool.
+///
+/// RFC 4180: a header row, CRLF line ends, fields quoted when needed; every text field passes
+/// through ``ReportText/csv(_:)``, which also defuses spreadsheet formulas. Columns are stable
+/// within a schema version: new ones are only ever added at the end. Times are RFC 3339 in UTC;
+/// lists are joined with `; `.
+package enum CSVReport {
+    /// Every CSV file of the report, by name, in the order they are listed.
+    package static func files(_ document: ReportDocument) -> [(name: String, bytes: [UInt8])] {
+        var files = [
+            ("findings.csv", findings(document)),
+            ("controls.csv", controls(document)),
+            ("inputs.csv", inputs(document)),
+        ]
+        for statistics in ReportModel.statisticsTables {
+            files.append((statistics.file, table(["name", "requests", "denied", "first_seen", "last_seen"],
+                                                 document.activity.rows(statistics.dimension).map { row in
+                                                [.text(row.name), .number(row.requests), .number(row.denied),
+                                                 .time(row.firstSeen), .time(row.lastSeen)]
+                                            })))
+        }
+        files.append(("activity-hourly.csv", table(["hour", "requests", "denied"], document.activity.hourly.map {
+            [.time($0.hour), .number($0.requests), .number($0.denied)]
+        })))
+        files.append(("activity-audit-levels.csv", table(
+            ["resource", "metadata", "request", "request_response", "unknown"],
+            document.activity.auditLevels.map {
+                [.text($0.resource), .number($0.metadata), .number($0.request), .number($0.requestResponse), .number($0.unknown)]
+            })))
+        return files
+    }
+
+    /// The names ``files(_:)`` writes.
+    package static var names: [String] {
+        ["findings.csv", "controls.csv", "inputs.csv"] + ReportModel.statisticsTables.map(\.file)
+            + ["activity-hourly.csv", "activity-audit-levels.csv"]
+    }
+
+    enum Field {
+        case text(String)
+        case number(Int)
+        case time(Timestamp?)
+        case list([String])
+    }
+
+    static func table(_ header: [String], _ rows: [[Field]]) -> [UInt8] {
+        var text = header.joined(separator: ",") + "\r\n"
+        for row in rows {
+            text += row.map { field in
+                switch field {
+                case let .text(value): ReportText.csv(value)
+                case let .number(value): String(value)
+                case let .time(value): value.map(\.description) ?? ""
+                case let .list(values): ReportText.csv(values.joined(separator: "; "))
+                }
+            }.joined(separator: ",") + "\r\n"
+        }
+        return Array(text.utf8)
+    }
+
+    /// One row per finding, with empty disposition columns for the reviewer to fill in.
+    static func findings(_ document: ReportDocument) -> [UInt8] {
+        let header = [
+            "id", "first_seen", "last_seen", "severity", "category", "rule", "rule_id", "rule_version", "title", "kind", "count",
+            "identity", "users", "groups", "impersonated_user", "source_ips", "user_agent", "verb", "namespace", "resource",
+            "subresource", "name", "request_uri", "command", "response_code", "decision", "group", "distinct_values", "attack",
+            "controls", "related_controls", "audit_ids", "evidence", "evidence_count",
+            "disposition", "reviewer", "reviewed_at", "ticket_or_justification",
+        ]
+        return table(header, document.detections.findings.map { finding in
+            let request = finding.request
+            let evidence = finding.evidence.map { "\($0.file)\($0.member.map { " › \($0)" } ?? ""):\($0.line)" }
+            return [
+                .text(finding.id), .time(finding.firstSeen), .time(finding.lastSeen), .text(finding.rule.severity.rawValue),
+                .text(finding.rule.category.rawValue), .text(finding.rule.name), .text(finding.rule.id),
+                .number(finding.rule.version), .text(finding.rule.title), .text(finding.kind.rawValue), .number(finding.count),
+                .text(ReportModel.identity(of: finding)), .list(finding.users ?? []), .list(request.groups ?? []),
+                .text(request.impersonatedUser ?? ""), .list(finding.sourceIPs ?? request.sourceIPs), .text(request.userAgent ?? ""),
+                .text(request.verb ?? ""), .text(request.namespace ?? ""), .text(request.resource ?? ""),
+                .text(request.subresource ?? ""), .text(request.name ?? ""), .text(request.requestURI ?? ""),
+                .text(request.command ?? ""), request.responseCode.map(Field.number) ?? .text(""), .text(request.decision ?? ""),
+                .list((finding.group ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }),
+                finding.distinctValues.map(Field.number) ?? .text(""), .list(finding.rule.attack),
+                .list(finding.controls ?? []), .list(finding.relatedControls ?? []), .list(finding.auditIDs),
+                .list(evidence), .number(finding.evidence.count + (finding.evidenceOmitted ?? 0)),
+                .text(""), .text(""), .text(""), .text(""),
+            ]
+        })
+    }
+
+    /// Every control of every framework shown.
+    static func controls(_ document: ReportDocument) -> [UInt8] {
+        let header = [
+            "catalog", "framework", "version", "family", "control", "parent", "title", "assessable", "status", "reason",
+            "exception_findings", "related_findings", "out_of_scope_findings", "rules", "blind_rules", "needs", "notes",
+        ]
+        var rows: [[Field]] = []
+        for framework in document.compliance?.frameworks ?? [] {
+            for family in framework.families {
+                for control in family.controls {
+                    rows.append([
+                        .text(framework.id), .text(framework.title), .text(framework.version), .text(family.id), .text(control.id),
+                        .text(control.parent ?? ""), .text(control.title), .text(control.assessable.rawValue),
+                        .text(control.status.rawValue), .text(control.reason), .list(control.findings),
+                        .list(control.relatedFindings), .list(control.outOfScopeFindings), .list(control.rules),
+                        .list(control.blindRules),
+                        .list(control.needs.map { "\($0.resource) at \($0.level.rawValue): \($0.seen ? "seen" : "not seen")" }),
+                        .text(control.notes ?? ""),
+                    ])
+                }
+            }
+        }
+        return table(header, rows)
+    }
+
+    /// The evidence inventory.
+    static func inputs(_ document: ReportDocument) -> [UInt8] {
+        let header = [
+            "path", "cluster", "size_bytes", "sha256", "container", "compression", "members", "events", "first_event",
+            "last_event", "skipped", "problems",
+        ]
+        return table(header, document.inputs.map { input in
+            [
+                .text(input.path), .text(input.cluster ?? ""), .number(Int(input.size)), .text(input.sha256 ?? ""),
+                .text(input.container), .list(input.compression), .number(input.members.count), .number(input.events),
+                .time(input.firstEvent), .time(input.lastEvent),
+                .list(input.skipped.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }),
+                .list(input.problems.map { "\($0.kind): \($0.message)" }),
+            ]
+        })
+    }
+}

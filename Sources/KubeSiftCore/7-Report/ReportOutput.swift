@@ -1,0 +1,150 @@
+import Crypto
+import Foundation
+
+/// The formats `analyze --format` chooses from. `manifest.json` is always written.
+package enum ReportFormat: String, CaseIterable, Sendable, Comparable {
+    /// `report.html`: one self-contained page.
+    case html
+    /// `report.md`.
+    case md
+    /// `findings.csv`, `controls.csv`, `inputs.csv` and one `activity-*.csv` per statistics table.
+    case csv
+    /// `report.json` and `findings.jsonl`.
+    case json
+
+    package static func < (lhs: Self, rhs: Self) -> Bool { allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)! }
+
+    /// Reads `html,md`-style lists (repeatable); no list means every format.
+    ///
+    /// - Throws: ``ReportFormatError`` naming a format that does not exist.
+    package static func parse(_ arguments: [String]) throws(ReportFormatError) -> Set<ReportFormat> {
+        let names = arguments.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !names.isEmpty else { return Set(allCases) }
+        var formats = Set<ReportFormat>()
+        for name in names {
+            guard let format = ReportFormat(rawValue: name == "markdown" ? "md" : name) else { throw ReportFormatError(name: name) }
+            formats.insert(format)
+        }
+        return formats
+    }
+}
+
+/// A `--format` value that names no format.
+package struct ReportFormatError: Error, CustomStringConvertible, Sendable {
+    package var name: String
+    package var description: String {
+        "--format `\(name)`: formats are \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")) (comma-separated)"
+    }
+}
+
+/// Everything a report directory holds, rendered from one ``ReportDocument``: the formats asked
+/// for, and `manifest.json` with the SHA-256 of every input and every other file.
+package struct ReportOutput: Sendable {
+    package var formats: Set<ReportFormat>
+    package var templates: ReportTemplates
+
+    package init(formats: Set<ReportFormat> = Set(ReportFormat.allCases), templates: ReportTemplates = .builtIn) {
+        self.formats = formats
+        self.templates = templates
+    }
+
+    package static let manifestName = "manifest.json"
+    package static let reportName = "report.json"
+
+    /// Every file a report directory can hold, with what it is; the report's appendix and the
+    /// README list them.
+    package static var descriptions: [(name: String, what: String)] {
+        [
+            ("report.html", "The report for people: one self-contained page (no network), printable to PDF."),
+            ("report.md", "The same report in Markdown."),
+            (reportName, "Everything, for programs: the versioned kubesift.report/v1 document."),
+            (FindingsFile.name, "One finding per line, with all its evidence references."),
+            ("findings.csv", "One finding per row, with empty disposition columns for the reviewer."),
+            ("controls.csv", "Every control of every framework shown, with its status and findings."),
+            ("inputs.csv", "The evidence inventory: every input with its size and SHA-256."),
+        ]
+            + ReportModel.statisticsTables.map { ($0.file, "Statistics, \($0.title.lowercased()): requests, denied requests, first and last seen.") }
+            + [
+                ("activity-hourly.csv", "Requests and denied requests per UTC hour."),
+                ("activity-audit-levels.csv", "Requests per resource by the audit level they were logged at."),
+                (manifestName, "The SHA-256 of every input and of every other file of the report."),
+            ]
+    }
+
+    /// The files of the chosen formats, manifest excluded, by name.
+    package func render(_ document: ReportDocument) throws -> [(name: String, bytes: [UInt8])] {
+        var files: [(name: String, bytes: [UInt8])] = []
+        if formats.contains(.html) || formats.contains(.md) {
+            let model = ReportModel(document)
+            let renderer = try TemplateRenderer(templates: templates)
+            if formats.contains(.html) { files.append(("report.html", Array(try renderer.html(model).utf8))) }
+            if formats.contains(.md) { files.append(("report.md", Array(try renderer.markdown(model).utf8))) }
+        }
+        if formats.contains(.csv) { files += CSVReport.files(document) }
+        if formats.contains(.json) {
+            files.append((FindingsFile.name, try FindingsFile.encoded(document.detections.findings)))
+            files.append((Self.reportName, try document.encoded()))
+        }
+        return files
+    }
+
+    /// Renders the report into `directory` (which exists): each file written atomically, then
+    /// `manifest.json`. Files an earlier report left there that this one does not write (another
+    /// `--format`) are removed, so the directory never mixes two reports; nothing else is touched.
+    ///
+    /// - Returns: the names written, manifest last.
+    package func write(_ document: ReportDocument, to directory: String) throws -> [String] {
+        let files = try render(document)
+        for file in files { try AtomicFileWriter.write(file.bytes, to: directory + "/" + file.name) }
+        let written = Set(files.map(\.name))
+        for name in Self.descriptions.map(\.name) where !written.contains(name) && name != Self.manifestName {
+            let path = directory + "/" + name
+            if unlink(path) != 0 && errno != ENOENT { throw OutputError(path: path, code: errno) }
+        }
+        try AtomicFileWriter.write(try Manifest(document, outputs: files).encoded(), to: directory + "/" + Self.manifestName)
+        return files.map(\.name) + [Self.manifestName]
+    }
+
+    /// The first file in `directory` that shows a report was written there (its marker, or one of
+    /// its files); nil when there is none.
+    package static func existingReport(in directory: String) -> String? {
+        ([InputDiscoverer.outputMarker] + descriptions.map(\.name)).first { name in
+            FileManager.default.fileExists(atPath: directory + "/" + name)
+        }
+    }
+
+    /// `manifest.json`: what a reader needs to check that the report and its evidence are intact.
+    struct Manifest: Encodable {
+        struct Entry: Encodable {
+            var path: String
+            var size: Int64
+            var sha256: String?
+        }
+
+        var schema = "kubesift.manifest/v1"
+        var tool = ReportDocument.Tool()
+        var generatedAt: Timestamp
+        var reportID: String
+        var inputsSHA256: String
+        var inputs: [Entry]
+        var outputs: [Entry]
+        var howToVerify = "sha256sum each file and compare. Input paths are relative to the directory the analysis ran in, "
+            + "output paths to the report's directory. inputsSHA256 is `\(InputManifest.recomputeCommand)` over the inputs."
+
+        init(_ document: ReportDocument, outputs files: [(name: String, bytes: [UInt8])]) {
+            generatedAt = document.generatedAt
+            reportID = document.reportID
+            inputsSHA256 = document.inputsSHA256
+            inputs = document.inputs.map { Entry(path: $0.path, size: $0.size, sha256: $0.sha256) }
+            outputs = files.sorted { $0.name < $1.name }.map {
+                Entry(path: $0.name, size: Int64($0.bytes.count), sha256: SHA256.hash(data: $0.bytes).lowercaseHex)
+            }
+        }
+
+        func encoded() throws -> [UInt8] {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            return Array(try encoder.encode(self)) + [0x0A]
+        }
+    }
+}
