@@ -8,9 +8,11 @@ import Darwin
 
 /// Splits one member's decompressed bytes into chunks of whole records that workers decode in parallel.
 ///
-/// It first sniffs the member: JSON lines (the log backend, single-line `EventList` batches), a
-/// pretty-printed document (an `EventList` saved from a webhook, a JSON array), or no audit data at
-/// all. A line longer than the record limit is skipped as it streams past, never held in memory.
+/// It first sniffs the member: JSON lines (the log backend, single-line `EventList` batches, cloud and
+/// shipper records, prefixed lines), a pretty-printed document (an `EventList` saved from a webhook,
+/// a JSON array, `gcloud`/`aws` output, AKS `records`), JSON values concatenated without newlines
+/// (Firehose objects), or no audit data at all. A line longer than the record limit is skipped as it
+/// streams past, never held in memory.
 struct LineChunker {
     enum Format: Equatable {
         case sniffing
@@ -29,6 +31,8 @@ struct LineChunker {
 
     let targetBytes: Int
     let maximumRecordBytes: Int
+    /// The format `--format` gave, which decides what counts as audit data.
+    let forcedFormat: SourceFormat?
     private(set) var format = Format.sniffing
     private var buffer: [UInt8]
     private let makeBuffer: () -> [UInt8]
@@ -42,9 +46,12 @@ struct LineChunker {
 
     static let sniffBytes = 64 << 10
 
-    init(targetBytes: Int, maximumRecordBytes: Int, makeBuffer: @escaping () -> [UInt8]) {
+    init(targetBytes: Int, maximumRecordBytes: Int, forcedFormat: SourceFormat? = nil,
+         makeBuffer: @escaping () -> [UInt8])
+    {
         self.targetBytes = targetBytes
         self.maximumRecordBytes = maximumRecordBytes
+        self.forcedFormat = forcedFormat
         self.makeBuffer = makeBuffer
         self.buffer = makeBuffer()
     }
@@ -88,32 +95,38 @@ struct LineChunker {
         if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { buffer.removeFirst(3) }
         let sniffed = buffer
         buffer = makeBuffer()
-        format = Self.format(of: sniffed)
+        format = Self.format(of: sniffed, forced: forcedFormat)
         sniffed.withUnsafeBytes { consume($0, emit: emit) }
     }
 
-    static func format(of bytes: [UInt8]) -> Format {
+    static func format(of bytes: [UInt8], forced: SourceFormat? = nil) -> Format {
         guard let first = bytes.firstIndex(where: { !isWhitespace($0) }) else { return .lines }
         switch bytes[first] {
         case UInt8(ascii: "["):
             return .document
         case UInt8(ascii: "{"):
             // A compact record ends its first line with `}`; a pretty-printed one opens with a lone `{`.
-            guard let newline = bytes[first...].firstIndex(of: 0x0A) else { return .lines }
+            // No newline in the whole sniff: values concatenated on one line (Firehose objects).
+            guard let newline = bytes[first...].firstIndex(of: 0x0A) else {
+                return bytes.count >= sniffBytes ? .document : .lines
+            }
             let lastOfLine = bytes[first..<newline].lastIndex(where: { !isWhitespace($0) })
             return lastOfLine.map { bytes[$0] == UInt8(ascii: "}") && $0 > first } == true ? .lines : .document
         default:
-            // Junk at the start does not hide the audit events that follow it; a brace at the
-            // start of a line of source code or prose does not make a file an audit log.
+            // Junk at the start does not hide the audit events that follow it, nor do line prefixes
+            // (container runtime, syslog); a brace in a line of source code or prose does not make
+            // a file an audit log.
             return bytes.withUnsafeBufferPointer { buffer in
-                let decoder = NativeEventDecoder()
+                let decoder = RecordDecoder(forced: forced)
                 var lineStart = 0
                 while lineStart < buffer.count {
                     let lineEnd = buffer[lineStart...].firstIndex(of: 0x0A) ?? buffer.count
-                    if buffer[lineStart] == UInt8(ascii: "{"),
-                       case .events = decoder.decode(buffer.baseAddress!, start: lineStart, end: lineEnd, emit: { _ in }) {
-                        return .lines
+                    var found = false
+                    if UTF8Check.isValid(buffer.baseAddress! + lineStart, lineEnd - lineStart) {
+                        decoder.decode(buffer.baseAddress!, start: lineStart, end: lineEnd, emit: { _, _ in found = true },
+                                       note: { _, _ in })
                     }
+                    if found || decoder.isHoldingPieces { return .lines }
                     lineStart = lineEnd + 1
                 }
                 return .notAuditData
@@ -140,7 +153,12 @@ struct LineChunker {
         buffer.append(contentsOf: remaining)
         if let newline = remaining.lastIndex(of: 0x0A) { lastNewline = appendedAt + newline }
         if buffer.count >= targetBytes, lastNewline >= 0 {
-            emitBuffer(upTo: lastNewline + 1, emit: emit)
+            if let boundary = recordBoundary(before: lastNewline + 1) {
+                emitBuffer(upTo: boundary, emit: emit)
+            } else if buffer.count > maximumRecordBytes {
+                // Pieces of one split line past the record limit: cut; the decoder counts the damage.
+                emitBuffer(upTo: lastNewline + 1, emit: emit)
+            }
         }
         if lastNewline < 0, buffer.count > maximumRecordBytes {
             // The line so far is over the limit: drop it and skip the rest of it as it arrives.
@@ -148,6 +166,22 @@ struct LineChunker {
             droppingOverLongLine = true
             emit(Output(bytes: [], layout: .lines, skips: [ChunkSkip(reason: .overLong, line: .local(1))],
                         skippedLines: 1))
+        }
+    }
+
+    /// The end of the last whole record before `end`: a line a container runtime or Docker split
+    /// continues on the next line, so a chunk never ends after a piece of it.
+    private func recordBoundary(before end: Int) -> Int? {
+        buffer.withUnsafeBufferPointer { bytes -> Int? in
+            guard let base = bytes.baseAddress else { return nil }
+            var lineEnd = end - 1
+            while lineEnd >= 0 {
+                var lineStart = lineEnd
+                while lineStart > 0, base[lineStart - 1] != 0x0A { lineStart -= 1 }
+                if !LinePrefix.continues(base, start: lineStart, end: lineEnd) { return lineEnd + 1 }
+                lineEnd = lineStart - 1
+            }
+            return nil
         }
     }
 
@@ -183,8 +217,9 @@ struct LineChunker {
 }
 
 /// Cuts a pretty-printed JSON document into one-line records: each top-level value, each element
-/// of a top-level array, or each element of an `EventList`'s `items` (so that every event keeps the
-/// line it starts on, and a batch of any size streams). Newlines inside a record become spaces
+/// of a top-level array, or each element of a list a top-level object holds — an `EventList`'s
+/// `items`, `aws logs` output's `events`, an AKS blob's `records`, a Logs Insights query's
+/// `results` — so that every record keeps the line it starts on, and a batch of any size streams. Newlines inside a record become spaces
 /// (outside strings they are whitespace; inside one they are invalid JSON either way).
 struct DocumentSplitter {
     private var depth = 0
@@ -197,11 +232,11 @@ struct DocumentSplitter {
     private var inJunk = false
     private var line = 1
     private var recordLine = 1
-    /// Progress through `"items": [` in a top-level object: 1 after the string `items`, 2 after its colon.
+    /// Progress through `"items": [` (or another list key) in a top-level object: 1 after the key, 2 after its colon.
     private var itemsKeyProgress = 0
     /// Where the content of a string at the top level of the current record starts in the output.
     private var keyStart = -1
-    /// Inside an `EventList`'s `items`: its elements, one level down, are the records.
+    /// Inside a list of records (`items`, …): its elements, one level down, are the records.
     private var inItems = false
     private(set) var recordStartLines: [Int] = []
     private(set) var skips: [ChunkSkip] = []
@@ -254,7 +289,7 @@ struct DocumentSplitter {
                 } else if byte == UInt8(ascii: "\"") {
                     inString = false
                     if keyStart >= 0 {
-                        itemsKeyProgress = output[keyStart..<(output.count - 1)].elementsEqual("items".utf8) ? 1 : 0
+                        itemsKeyProgress = Self.isListKey(output[keyStart..<(output.count - 1)]) ? 1 : 0
                         keyStart = -1
                     }
                 }
@@ -270,7 +305,7 @@ struct DocumentSplitter {
                 inString = true
             case UInt8(ascii: "[") where keyProgress == 2 && inRecord && !recordIsOverLong && recordLevel == 0 && depth == 1:
                 // `"items": [` of a top-level object: drop what was kept of the list itself (kind,
-                // apiVersion, metadata) and take its elements as the records.
+                // apiVersion, metadata; `aws logs`' other fields) and take its elements as the records.
                 output.removeLast(recordLength)
                 inRecord = false
                 inItems = true
@@ -306,6 +341,12 @@ struct DocumentSplitter {
             if !inRecord && depth <= max(recordLevel, 0) && byte == 0x0A { inJunk = false }
         }
         return index
+    }
+
+    /// The keys of top-level lists whose elements are records (none of them is a field of an event).
+    private static func isListKey(_ key: ArraySlice<UInt8>) -> Bool {
+        key.elementsEqual("items".utf8) || key.elementsEqual("events".utf8) || key.elementsEqual("records".utf8)
+            || key.elementsEqual("results".utf8)
     }
 
     /// Ends the document: a record still open was cut off, and is handed on for the decoder to count.

@@ -1,78 +1,45 @@
-/// Decodes native `audit.k8s.io/v1` (and `v1beta1`) records: one `Event`, an `EventList` batch from
-/// the webhook backend, or a bare JSON array of events.
+/// Decodes native `audit.k8s.io/v1` (and `v1beta1`) objects: one `Event`, or an `EventList` batch
+/// from the webhook backend. (``RecordDecoder`` finds the objects in a record, in whatever envelope.)
 ///
 /// It reads the fields analysis needs straight from the bytes and records where the bodies are,
 /// so rules can read `requestObject`/`responseObject` lazily. Unknown fields are skipped.
 struct NativeEventDecoder {
-    /// The outcome of decoding one record.
-    enum Outcome {
-        case events
-        case failure(SkipReason)
+    /// What one object turned out to be.
+    enum ObjectOutcome {
+        /// An event, or an `EventList` with this many events in its `items`.
+        case events(Int)
+        /// JSON, but neither: no `auditID`, another `kind`, or an `EventList` without events.
+        case notAuditEvent
     }
 
-    /// Decodes the record in `start..<end` of `base`, calling `emit` for every event in it.
+    /// Decodes the object at the scanner (an `Event` or an `EventList`), calling `emit` for every
+    /// event in it, and leaves the scanner after the object.
     ///
-    /// A record that is valid JSON but not an audit event gives `.notAuditEvent`; one that ends inside
-    /// a value gives `.cutOff`; anything else that is not JSON gives `.notJSON`.
-    func decode(
-        _ base: UnsafePointer<UInt8>, start: Int, end: Int, emit: (inout ScannedEvent) -> Void
-    ) -> Outcome {
-        var scanner = JSONScanner(base: base, start: start, end: end)
-        do throws(ScanFailure) {
+    /// - Throws: ``ScanFailure`` when the object is not complete JSON; nothing was emitted then.
+    func decodeObject(_ scanner: inout JSONScanner, emit: (inout ScannedEvent) -> Void) throws(ScanFailure)
+        -> ObjectOutcome
+    {
+        var event = try scanEvent(&scanner)
+        if event.items.isPresent {
+            var itemScanner = JSONScanner(base: scanner.base, start: event.items.start, end: event.items.end)
             var emitted = 0
-            var notEvents = 0
-            scanner.skipWhitespace()
-            while !scanner.isAtEnd {
-                switch scanner.current {
-                case UInt8(ascii: "{"):
-                    var event = try scanEvent(&scanner)
-                    if event.items.isPresent {
-                        var itemScanner = JSONScanner(base: base, start: event.items.start, end: event.items.end)
-                        try decodeArray(&itemScanner, emitted: &emitted, notEvents: &notEvents, emit: emit)
-                    } else if event.looksLikeEvent {
-                        emit(&event)
-                        emitted += 1
-                    } else {
-                        notEvents += 1
-                    }
-                case UInt8(ascii: "["):
-                    try decodeArray(&scanner, emitted: &emitted, notEvents: &notEvents, emit: emit)
-                default:
-                    throw .unexpectedByte
+            try itemScanner.forEachElement { element throws(ScanFailure) in
+                guard element.current == UInt8(ascii: "{") else {
+                    _ = try element.skipValue()
+                    return
                 }
-                // Several objects on one line ("}{") are concatenated JSON, accepted as written.
-                scanner.skipWhitespace()
+                var item = try scanEvent(&element)
+                if item.looksLikeEvent {
+                    item.format = .eventList
+                    emit(&item)
+                    emitted += 1
+                }
             }
-            if emitted == 0 {
-                return .failure(.notAuditEvent)
-            }
-            return .events
-        } catch .unexpectedEnd {
-            return .failure(.cutOff)
-        } catch .tooDeep {
-            return .failure(.nestedTooDeep)
-        } catch {
-            return .failure(.notJSON)
+            return emitted > 0 ? .events(emitted) : .notAuditEvent
         }
-    }
-
-    private func decodeArray(
-        _ scanner: inout JSONScanner, emitted: inout Int, notEvents: inout Int, emit: (inout ScannedEvent) -> Void
-    ) throws(ScanFailure) {
-        try scanner.forEachElement { element throws(ScanFailure) in
-            guard element.current == UInt8(ascii: "{") else {
-                _ = try element.skipValue()
-                notEvents += 1
-                return
-            }
-            var event = try scanEvent(&element)
-            if event.looksLikeEvent {
-                emit(&event)
-                emitted += 1
-            } else {
-                notEvents += 1
-            }
-        }
+        guard event.looksLikeEvent else { return .notAuditEvent }
+        emit(&event)
+        return .events(1)
     }
 
     /// Scans one event object, leaving the scanner after its closing brace.
@@ -82,6 +49,13 @@ struct NativeEventDecoder {
         try scanner.forEachMember { key, value throws(ScanFailure) in
             let base = value.base
             switch key.count {
+            case 3:
+                if value.equals(key, "tag") {
+                    event.shipperKeys.insert(.fluent)
+                } else if value.equals(key, "ecs") {
+                    event.shipperKeys.insert(.filebeat)
+                }
+                _ = try value.skipValue()
             case 4:
                 if value.equals(key, "kind") {
                     event.kind = try stringOrSkip(&value)
@@ -91,6 +65,7 @@ struct NativeEventDecoder {
                 } else if value.equals(key, "user") {
                     try scanUser(&value, into: &event)
                 } else {
+                    if value.equals(key, "time") || value.equals(key, "date") { event.shipperKeys.insert(.fluent) }
                     _ = try value.skipValue()
                 }
             case 5:
@@ -102,6 +77,7 @@ struct NativeEventDecoder {
                     let span = try value.skipValue()
                     if base[span.start] == UInt8(ascii: "[") { event.items = span }
                 } else {
+                    if value.equals(key, "agent") { event.shipperKeys.insert(.filebeat) }
                     _ = try value.skipValue()
                 }
             case 7:
@@ -137,12 +113,14 @@ struct NativeEventDecoder {
                 } else if value.equals(key, "apiVersion") {
                     event.apiVersion = try stringOrSkip(&value)
                 } else {
+                    if value.equals(key, "@timestamp") || value.equals(key, "kubernetes") { event.shipperKeys.insert(.fluent) }
                     _ = try value.skipValue()
                 }
             case 11:
                 if value.equals(key, "annotations") {
                     try scanAnnotations(&value, into: &event)
                 } else {
+                    if value.equals(key, "source_type") { event.shipperKeys.insert(.vector) }
                     _ = try value.skipValue()
                 }
             case 13:
@@ -190,6 +168,7 @@ struct NativeEventDecoder {
             }
         }
         event.record = ValueSpan(start: start, end: scanner.position)
+        if !event.shipperKeys.isEmpty { event.format = event.shipperKeys.format }
         return event
     }
 

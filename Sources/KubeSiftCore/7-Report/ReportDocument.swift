@@ -22,10 +22,13 @@ package struct ReportDocument: Encodable, Sendable {
         package var now: Timestamp?
         package var maximumRecordBytes: Int
         package var maximumNesting: Int
+        /// The format `--format` gave every record; absent when each record's was found.
+        package var format: SourceFormat?
 
         package init(paths: [String], cluster: String?, clusterFromDirectory: Bool, since: String?, until: String?,
-                     now: Timestamp?, maximumRecordBytes: Int, maximumNesting: Int)
+                     now: Timestamp?, maximumRecordBytes: Int, maximumNesting: Int, format: SourceFormat? = nil)
         {
+            self.format = format
             self.paths = paths
             self.cluster = cluster
             self.clusterFromDirectory = clusterFromDirectory
@@ -55,6 +58,8 @@ package struct ReportDocument: Encodable, Sendable {
         var distinctEvents: Int
         var distinctRequests: Int
         var recordsSkipped: Int
+        var recordsPassedOver: Int
+        var cloudOperations: Int
         var inputsWithDataLoss: Int
         var firstEvent: Timestamp?
         var lastEvent: Timestamp?
@@ -71,7 +76,15 @@ package struct ReportDocument: Encodable, Sendable {
         var reason: String
         var meaning: String
         var count: Int
+        var byFormat: [String: Int]
         var firstLocations: [Location]
+    }
+
+    struct PassedOverRecords: Encodable {
+        var reason: String
+        var meaning: String
+        var count: Int
+        var byFormat: [String: Int]
     }
 
     struct Problem: Encodable {
@@ -84,7 +97,25 @@ package struct ReportDocument: Encodable, Sendable {
 
     struct DataQuality: Encodable {
         var skippedRecords: [SkippedRecords]
+        /// Records that are something else by design (not lost data): not counted as skipped.
+        var passedOverRecords: [PassedOverRecords]
         var inputProblems: [Problem]
+    }
+
+    /// A cloud control-plane operation, kept apart from the API requests.
+    struct Operation: Encodable {
+        var time: Timestamp?
+        var service: String?
+        var method: String?
+        var resource: String?
+        var principal: String?
+        var sourceIP: String?
+        var operationID: String?
+        var first: Bool?
+        var last: Bool?
+        var statusCode: Int?
+        var statusMessage: String?
+        var location: Location?
     }
 
     struct Member: Encodable {
@@ -108,7 +139,12 @@ package struct ReportDocument: Encodable, Sendable {
         var events: Int
         var firstEvent: Timestamp?
         var lastEvent: Timestamp?
+        /// Events by the format they came in.
+        var formats: [String: Int]
         var skipped: [String: Int]
+        /// Skipped records by format, then reason.
+        var skippedByFormat: [String: [String: Int]]
+        var passedOver: [String: Int]
         var problems: [Problem]
     }
 
@@ -171,6 +207,8 @@ package struct ReportDocument: Encodable, Sendable {
     var inputs: [Input]
     var activity: ActivitySection
     var detections: Detections
+    /// Cloud control-plane operations (GKE cluster and node-pool changes), in time order.
+    var cloudOperations: [Operation]
 
     package init(result: AnalysisResult, parameters: Parameters, generatedAt: Timestamp, rules: RuleSet = .empty) {
         self.generatedAt = generatedAt
@@ -182,17 +220,27 @@ package struct ReportDocument: Encodable, Sendable {
             eventsRead: totals.eventsRead, eventsOutsideWindow: totals.eventsOutsideWindow,
             eventsWithoutTime: totals.eventsWithoutTime, duplicateEvents: totals.duplicateEvents,
             distinctEvents: totals.distinctEvents, distinctRequests: totals.distinctRequests,
-            recordsSkipped: totals.recordsSkipped, inputsWithDataLoss: totals.inputsWithDataLoss,
+            recordsSkipped: totals.recordsSkipped, recordsPassedOver: totals.recordsPassedOver,
+            cloudOperations: totals.cloudOperations, inputsWithDataLoss: totals.inputsWithDataLoss,
             firstEvent: totals.firstEvent, lastEvent: totals.lastEvent, partial: result.isPartial)
         func problem(_ problem: InputProblem, file: String) -> Problem {
             Problem(file: file, member: problem.member, kind: problem.kind.rawValue, message: problem.message,
                     dataLoss: problem.kind.meansDataLoss)
         }
+        func byName<Key: RawRepresentable<String>>(_ counts: [Key: Int]) -> [String: Int] {
+            Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })
+        }
         dataQuality = DataQuality(
             skippedRecords: result.skipped.keys.sorted().map { reason in
                 let summary = result.skipped[reason]!
                 return SkippedRecords(reason: reason.rawValue, meaning: reason.explanation, count: summary.count,
+                                      byFormat: byName(summary.byFormat),
                                       firstLocations: summary.samples.map { Location(file: $0.file, member: $0.member, line: $0.line) })
+            },
+            passedOverRecords: result.passedOver.keys.sorted().map { reason in
+                let summary = result.passedOver[reason]!
+                return PassedOverRecords(reason: reason.rawValue, meaning: reason.explanation, count: summary.count,
+                                         byFormat: byName(summary.byFormat))
             },
             inputProblems: result.inputs.flatMap { input in input.problems.map { problem($0, file: input.path) } })
         inputs = result.inputs.map { input in
@@ -203,7 +251,9 @@ package struct ReportDocument: Encodable, Sendable {
                              lines: $0.lines, events: $0.eventsRead, firstEvent: $0.firstEvent, lastEvent: $0.lastEvent)
                   },
                   events: input.eventsRead, firstEvent: input.firstEvent, lastEvent: input.lastEvent,
-                  skipped: Dictionary(uniqueKeysWithValues: input.skipped.map { ($0.key.rawValue, $0.value) }),
+                  formats: byName(input.formats), skipped: byName(input.skipped),
+                  skippedByFormat: Dictionary(uniqueKeysWithValues: input.skippedByFormat.map { ($0.key.rawValue, byName($0.value)) }),
+                  passedOver: byName(input.passedOver),
                   problems: input.problems.map { problem($0, file: input.path) })
         }
         func rows(_ dimension: ActivityDimension) -> [Activity] {
@@ -242,6 +292,13 @@ package struct ReportDocument: Encodable, Sendable {
                                origin: origin, findings: perRule[meta.id, default: 0])
             },
             findingsBySeverity: bySeverity, findingsByCategory: byCategory, findings: result.findings)
+        cloudOperations = result.cloudOperations.map { operation in
+            Operation(time: operation.time, service: operation.service, method: operation.method,
+                      resource: operation.resource, principal: operation.principal, sourceIP: operation.sourceIP,
+                      operationID: operation.operationID, first: operation.first, last: operation.last,
+                      statusCode: operation.statusCode, statusMessage: operation.statusMessage,
+                      location: operation.provenance.map { Location(file: $0.file, member: $0.member, line: $0.line) })
+        }
     }
 
     /// The document as pretty-printed JSON with sorted keys, ending in a newline.

@@ -12,6 +12,7 @@ extension KubeSift {
                   kubesift analyze samples/
                   kubesift analyze /var/log/kube-audit --since 24h --output-dir reports/$(date +%F)
                   kubesift analyze s3-sync/ --cluster-from-dir --since 2026-11-01 --until 2026-12-01
+                  kubesift analyze fluent-bit-out/ --format fluent
                   kubesift analyze logs/ --rules my-rules/ --disable secrets-list --fail-on high
 
                 Time windows compare requestReceivedTimestamp, in UTC; --until is exclusive. \
@@ -39,6 +40,7 @@ extension KubeSift {
             var options = AnalysisOptions(paths: inputs.paths, workers: inputs.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
             options.cluster = inputs.cluster
             options.clusterFromDirectory = inputs.clusterFromDir
+            options.format = inputs.format
             options.window = try window.window(now: now)
             options.maximumRecordBytes = inputs.maxRecordMib << 20
             options.readLimits.maximumNesting = inputs.maxNesting
@@ -72,7 +74,7 @@ extension KubeSift {
             let parameters = ReportDocument.Parameters(
                 paths: inputs.paths, cluster: inputs.cluster, clusterFromDirectory: inputs.clusterFromDir,
                 since: window.since, until: window.until, now: window.usesRelativeTime ? now : nil, maximumRecordBytes: options.maximumRecordBytes,
-                maximumNesting: options.readLimits.maximumNesting)
+                maximumNesting: options.readLimits.maximumNesting, format: inputs.format)
             do {
                 let document = ReportDocument(result: result, parameters: parameters, generatedAt: generatedAt,
                                               rules: options.rules)

@@ -1,0 +1,204 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A growable byte buffer a decoder unwraps events into (an event sent as a JSON string, a GKE entry
+/// rewritten as an audit event), reused from record to record so that unwrapping allocates nothing.
+///
+/// A raw allocation rather than an array: the unescape loop writes through a pointer, eight bytes at
+/// a time, without per-byte capacity checks. Owned by one decoder; never shared between threads.
+final class ByteScratch {
+    private(set) var pointer: UnsafeMutablePointer<UInt8>
+    private(set) var capacity: Int
+    var count = 0
+
+    init(capacity: Int = 16 << 10) {
+        self.capacity = capacity
+        pointer = .allocate(capacity: capacity)
+    }
+
+    deinit { pointer.deallocate() }
+
+    var base: UnsafePointer<UInt8> { UnsafePointer(pointer) }
+
+    /// Makes room for `needed` bytes in all, keeping the first `count`.
+    @inline(__always)
+    func reserve(_ needed: Int) {
+        guard needed > capacity else { return }
+        let grown = max(needed, capacity * 2)
+        let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+        larger.update(from: pointer, count: count)
+        pointer.deallocate()
+        pointer = larger
+        capacity = grown
+    }
+
+    @inline(__always)
+    func append(_ byte: UInt8) {
+        reserve(count + 1)
+        pointer[count] = byte
+        count += 1
+    }
+
+    func append(_ bytes: UnsafePointer<UInt8>, count length: Int) {
+        guard length > 0 else { return }
+        reserve(count + length)
+        (pointer + count).update(from: bytes, count: length)
+        count += length
+    }
+
+    func append(_ literal: StaticString) {
+        append(literal.utf8Start, count: literal.utf8CodeUnitCount)
+    }
+
+    func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { if let base = $0.baseAddress { append(base, count: $0.count) } }
+    }
+
+    /// Appends `bytes` as the content of a JSON string (quotes, backslashes and control bytes escaped).
+    func appendEscaped(_ bytes: UnsafePointer<UInt8>, count length: Int) {
+        reserve(count + length)
+        for index in 0..<length {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                append(UInt8(ascii: "\\"))
+                append(byte)
+            case 0..<0x20:
+                let hex: StaticString = "0123456789abcdef"
+                append("\\u00")
+                append(hex.utf8Start[Int(byte >> 4)])
+                append(hex.utf8Start[Int(byte & 0x0F)])
+            default:
+                append(byte)
+            }
+        }
+    }
+
+    /// Whether the content ends with `suffix`.
+    func hasSuffix(_ suffix: StaticString) -> Bool {
+        let length = suffix.utf8CodeUnitCount
+        return count >= length && memcmp(pointer + count - length, suffix.utf8Start, length) == 0
+    }
+}
+
+extension JSONScanner {
+    /// Scans a string starting at its opening quote and writes its unescaped content to the end of
+    /// `output`, in one pass; leaves the position after the closing quote.
+    ///
+    /// This is how an event sent as a string (a CloudWatch `message`, an AKS `properties.log`)
+    /// becomes bytes the event decoder can read: runs without a quote or backslash are copied eight
+    /// bytes at a time. Escapes are decoded like ``JSONText/unescape(_:_:into:)`` does.
+    mutating func scanStringUnescaped(into output: ByteScratch) throws(ScanFailure) {
+        guard position < end else { throw .unexpectedEnd }
+        guard base[position] == UInt8(ascii: "\"") else { throw .unexpectedByte }
+        var index = position + 1
+        // Unescaped content is never longer than escaped content; eight bytes of slack for the
+        // word-wide stores, more when a malformed escape grows (checked where it happens).
+        output.reserve(output.count + (end - index) + 16)
+        var written = output.count
+        while true {
+            var out = output.pointer + written
+            while index + 8 <= end {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                UnsafeMutableRawPointer(out).storeBytes(of: word, as: UInt64.self)
+                let special = Self.quoteOrBackslash(word)
+                if special == 0 {
+                    index += 8
+                    out += 8
+                    continue
+                }
+                let run = special.trailingZeroBitCount >> 3
+                index += run
+                out += run
+                break
+            }
+            written = out - output.pointer
+            guard index < end else { throw .unexpectedEnd }
+            let byte = base[index]
+            if byte == UInt8(ascii: "\"") {
+                output.count = written
+                position = index + 1
+                return
+            }
+            guard byte == UInt8(ascii: "\\") else {
+                output.pointer[written] = byte
+                written += 1
+                index += 1
+                continue
+            }
+            guard index + 1 < end else { throw .unexpectedEnd }
+            let escape = base[index + 1]
+            index += 2
+            switch escape {
+            case UInt8(ascii: "n"): output.pointer[written] = 0x0A
+            case UInt8(ascii: "t"): output.pointer[written] = 0x09
+            case UInt8(ascii: "r"): output.pointer[written] = 0x0D
+            case UInt8(ascii: "b"): output.pointer[written] = 0x08
+            case UInt8(ascii: "f"): output.pointer[written] = 0x0C
+            case UInt8(ascii: "u"):
+                output.count = written
+                output.reserve(written + (end - index) + 16)
+                index = Self.appendUnicodeEscape(base, at: index, end: end, to: output)
+                written = output.count
+                continue
+            default: output.pointer[written] = escape
+            }
+            written += 1
+        }
+    }
+
+    /// A word with the high bit set in each byte that is `"` or `\` (exact for the lowest such byte,
+    /// which is all the caller reads).
+    @inline(__always)
+    private static func quoteOrBackslash(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        return ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes) & highs
+    }
+
+    /// Decodes `XXXX` (after `\u`) at `index`, with a following low surrogate, into UTF-8;
+    /// returns the index after what it used. A malformed escape becomes U+FFFD.
+    private static func appendUnicodeEscape(_ base: UnsafePointer<UInt8>, at index: Int, end: Int,
+                                            to output: ByteScratch) -> Int
+    {
+        func hex(_ at: Int) -> UInt32? {
+            guard at + 4 <= end else { return nil }
+            var value: UInt32 = 0
+            for offset in 0..<4 {
+                let byte = base[at + offset]
+                let digit: UInt32
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - 48)
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - 87)
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - 55)
+                default: return nil
+                }
+                value = value << 4 | digit
+            }
+            return value
+        }
+        func append(_ value: UInt32) {
+            let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
+            for byte in UTF8.encode(scalar)! { output.append(byte) }
+        }
+        guard let first = hex(index) else {
+            append(0xFFFD)
+            return index
+        }
+        if (0xD800..<0xDC00).contains(first), index + 5 < end, base[index + 4] == UInt8(ascii: "\\"),
+           base[index + 5] == UInt8(ascii: "u"), let second = hex(index + 6), (0xDC00..<0xE000).contains(second)
+        {
+            append(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))
+            return index + 10
+        }
+        append(first)
+        return index + 4
+    }
+}
