@@ -238,6 +238,12 @@ struct DocumentSplitter {
     private var keyStart = -1
     /// Inside a list of records (`items`, …): its elements, one level down, are the records.
     private var inItems = false
+    /// The list is an `EventList`'s `items`: each item is handed on as a batch of one, so that the
+    /// decoder still knows it came from the webhook backend.
+    private var listIsEventList = false
+    private var keyIsItems = false
+    /// Bytes written before the current record's own (`{"items":[`).
+    private var recordPrefix = 0
     private(set) var recordStartLines: [Int] = []
     private(set) var skips: [ChunkSkip] = []
 
@@ -275,7 +281,7 @@ struct DocumentSplitter {
                 if !recordIsOverLong {
                     if recordLength > maximumRecordBytes {
                         recordIsOverLong = true
-                        output.removeLast(recordLength - 1)
+                        output.removeLast(recordLength - 1 + recordPrefix)
                     } else {
                         output.append(byte == 0x0A || byte == 0x0D ? 0x20 : byte)
                     }
@@ -289,7 +295,9 @@ struct DocumentSplitter {
                 } else if byte == UInt8(ascii: "\"") {
                     inString = false
                     if keyStart >= 0 {
-                        itemsKeyProgress = Self.isListKey(output[keyStart..<(output.count - 1)]) ? 1 : 0
+                        let key = output[keyStart..<(output.count - 1)]
+                        itemsKeyProgress = Self.isListKey(key) ? 1 : 0
+                        keyIsItems = key.elementsEqual("items".utf8)
                         keyStart = -1
                     }
                 }
@@ -309,6 +317,7 @@ struct DocumentSplitter {
                 output.removeLast(recordLength)
                 inRecord = false
                 inItems = true
+                listIsEventList = keyIsItems
                 recordLevel = 2
                 depth += 1
             case UInt8(ascii: ":"):
@@ -331,6 +340,7 @@ struct DocumentSplitter {
                 } else if inItems && depth == 1 {
                     // The end of `items`: the rest of the list object holds no events.
                     inItems = false
+                    listIsEventList = false
                     recordLevel = 0
                 }
             case 0x20, 0x0A, 0x0D, 0x09, UInt8(ascii: ","):
@@ -360,6 +370,12 @@ struct DocumentSplitter {
         recordIsOverLong = false
         recordLength = 1
         recordLine = line
+        recordPrefix = 0
+        if inItems && listIsEventList {
+            let prefix = #"{"items":["#
+            output.append(contentsOf: prefix.utf8)
+            recordPrefix = prefix.utf8.count
+        }
         output.append(byte)
     }
 
@@ -368,6 +384,7 @@ struct DocumentSplitter {
         if recordIsOverLong {
             skips.append(ChunkSkip(reason: .overLong, line: .absolute(recordLine)))
         } else {
+            if recordPrefix > 0 { output.append(contentsOf: "]}".utf8) }
             output.append(0x0A)
             recordStartLines.append(recordLine)
         }

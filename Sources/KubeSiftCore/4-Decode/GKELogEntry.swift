@@ -4,7 +4,8 @@
 ///
 /// The map (research: samples.md §3.4 and §3.7): `insertId` → `auditID`; the last segment of
 /// `methodName` → `verb`; `resourceName` (`<group>/<version>[/namespaces/<ns>]/<resource>[/<name>[/<sub>]]`)
-/// → `objectRef` and a `requestURI` built the way the API server's paths are; `principalEmail` →
+/// → `objectRef` and a `requestURI` built the way the API server's paths are (a create's without the
+/// name: it is posted to the collection; no query: GKE does not log it); `principalEmail` →
 /// `user.username`; `callerIp` → `sourceIPs`; `callerSuppliedUserAgent` → `userAgent`; `request`
 /// and `response` → the bodies; the top-level `labels` (the audit annotations) → `annotations`;
 /// `timestamp` → both timestamps. GKE logs each request once, when it completes: the stage is
@@ -94,7 +95,8 @@ struct GKELogEntry {
         output.append(operation.first == true && operation.last == false
             ? #"","stage":"ResponseStarted","requestURI":""# : #"","stage":"ResponseComplete","requestURI":""#)
         if let reference {
-            reference.appendPath(to: output)
+            // A create is posted to the collection: its path has no name (the object does).
+            reference.appendPath(to: output, withName: reference.subresource != nil || verb != Array("create".utf8))
         } else {
             output.append("/")
             output.appendEscaped(resourceName, count: resourceName.count)
@@ -220,9 +222,10 @@ struct GKELogEntry {
 
         var isCore: Bool { group == Array("core".utf8) || group.isEmpty }
 
-        func appendPath(to output: ByteScratch) {
+        func appendPath(to output: ByteScratch, withName: Bool) {
             output.append(isCore ? "/api/" : "/apis/")
-            let rest = isCore ? Array(path.dropFirst()) : path
+            var rest = isCore ? Array(path.dropFirst()) : path
+            if !withName, name != nil, subresource == nil, !rest.isEmpty { rest.removeLast() }
             for (index, segment) in rest.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: "/")) }
                 output.appendEscaped(segment, count: segment.count)

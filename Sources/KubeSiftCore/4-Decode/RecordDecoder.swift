@@ -226,6 +226,8 @@ final class RecordDecoder {
         var field = StringSpan.absent
         var source = ValueSpan()
         var kubernetesAudit = ValueSpan()
+        /// A subscription record's `logEvents` met before its `messageType`: decoded after the scan.
+        var logEvents = ValueSpan()
         var gke = GKELogEntry.Fields()
 
         func has(_ shape: Shape) -> Bool {
@@ -425,6 +427,11 @@ final class RecordDecoder {
             }
         }
         envelope.end = scanner.position
+        if envelope.logEvents.isPresent {
+            var events = JSONScanner(base: scanner.base, start: envelope.logEvents.start, end: envelope.logEvents.end)
+            try decodeLogEvents(&events, envelope: &envelope, restricted: restricted, depth: depth, label: label,
+                                emit, note)
+        }
     }
 
     private func unescapeMessage(_ value: inout JSONScanner, _ envelope: inout Envelope, _ buffers: Buffers)
@@ -510,8 +517,14 @@ final class RecordDecoder {
                                  depth: Int, label: SourceFormat?, _ emit: Emit, _ note: Note) throws(ScanFailure)
     {
         let scanner = JSONScanner(base: value.base, start: 0, end: 0)
+        guard envelope.messageType.isPresent || envelope.logEvents.isPresent else {
+            // Firehose writes `messageType` first; a re-serialized record may not.
+            envelope.logEvents = try value.skipValue()
+            return
+        }
         if envelope.messageType.isPresent, scanner.equals(envelope.messageType, "CONTROL_MESSAGE") {
             _ = try value.skipValue()
+            envelope.keys.insert(.messageType)
             return
         }
         if envelope.logStream.isPresent, !Self.isAuditStream(envelope.logStream, value.base) {
