@@ -18,6 +18,8 @@ struct LineChunker {
         case sniffing
         case lines
         case document
+        /// CloudWatch Logs subscription records as Firehose stores them: back to back, no newlines.
+        case subscriptionRecords
         case notAuditData
     }
 
@@ -44,6 +46,11 @@ struct LineChunker {
 
     private var splitter = DocumentSplitter()
 
+    /// Subscription records: where the search for the next record's start resumes, and the line
+    /// the buffer starts on.
+    private var searchedUpTo = 0
+    private var bufferLine = 1
+
     static let sniffBytes = 64 << 10
 
     init(targetBytes: Int, maximumRecordBytes: Int, forcedFormat: SourceFormat? = nil,
@@ -65,6 +72,8 @@ struct LineChunker {
             consumeLines(bytes, emit: emit)
         case .document:
             consumeDocument(bytes, emit: emit)
+        case .subscriptionRecords:
+            consumeSubscriptionRecords(bytes, emit: emit)
         case .notAuditData:
             break
         }
@@ -83,6 +92,8 @@ struct LineChunker {
         case .document:
             splitter.finish(into: &buffer)
             flushDocument(final: true, emit: emit)
+        case .subscriptionRecords:
+            if !buffer.isEmpty { emitRecords(upTo: buffer.count, final: true, emit: emit) }
         case .sniffing, .notAuditData:
             break
         }
@@ -108,7 +119,8 @@ struct LineChunker {
             // A compact record ends its first line with `}`; a pretty-printed one opens with a lone `{`.
             // No newline in the whole sniff: values concatenated on one line (Firehose objects).
             guard let newline = bytes[first...].firstIndex(of: 0x0A) else {
-                return bytes.count >= sniffBytes ? .document : .lines
+                guard bytes.count >= sniffBytes else { return .lines }
+                return bytes[first...].starts(with: subscriptionRecordStart.utf8) ? .subscriptionRecords : .document
             }
             let lastOfLine = bytes[first..<newline].lastIndex(where: { !isWhitespace($0) })
             return lastOfLine.map { bytes[$0] == UInt8(ascii: "}") && $0 > first } == true ? .lines : .document
@@ -195,6 +207,78 @@ struct LineChunker {
         emit(Output(bytes: full, layout: .lines, skips: [], skippedLines: 0))
     }
 
+    // MARK: - Subscription records
+
+    /// How every CloudWatch Logs subscription record begins. It cannot occur inside one (a quote in
+    /// a value is escaped), so a chunk can end before it without parsing what comes before.
+    static let subscriptionRecordStart = #"{"messageType":""#
+
+    private mutating func consumeSubscriptionRecords(_ bytes: UnsafeRawBufferPointer, emit: (Output) -> Void) {
+        buffer.append(contentsOf: bytes)
+        while buffer.count >= targetBytes {
+            guard let start = nextRecordStart(from: max(searchedUpTo, targetBytes)) else {
+                searchedUpTo = max(targetBytes, buffer.count - Self.subscriptionRecordStart.utf8.count)
+                if buffer.count > maximumRecordBytes {
+                    // One record past the limit: handed on whole would be held whole; dropped instead.
+                    emit(Output(bytes: [], layout: .records(startLines: [], spannedLines: 0),
+                                skips: [ChunkSkip(reason: .overLong, line: .absolute(bufferLine))], skippedLines: 0))
+                    buffer.removeAll(keepingCapacity: true)
+                    searchedUpTo = 0
+                }
+                return
+            }
+            emitRecords(upTo: start, final: false, emit: emit)
+        }
+    }
+
+    /// The offset of the first record start at or after `offset` in `buffer`.
+    private func nextRecordStart(from offset: Int) -> Int? {
+        let marker = Array(Self.subscriptionRecordStart.utf8)
+        // `T` of `messageType`: rarer in audit JSON than any other byte of the marker.
+        let anchor = 9
+        return buffer.withUnsafeBufferPointer { bytes -> Int? in
+            guard let base = bytes.baseAddress else { return nil }
+            var index = offset + anchor
+            while index < bytes.count {
+                guard let found = memchr(base + index, Int32(UInt8(ascii: "T")), bytes.count - index) else { return nil }
+                let at = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base - anchor
+                if at + marker.count <= bytes.count, memcmp(base + at, marker, marker.count) == 0 { return at }
+                index = at + anchor + 1
+            }
+            return nil
+        }
+    }
+
+    /// Hands on `buffer[..<end]` as one record line (the decoder reads values back to back); newlines
+    /// in it become spaces, and are counted, so that lines add up.
+    private mutating func emitRecords(upTo end: Int, final: Bool, emit: (Output) -> Void) {
+        var next = makeBuffer()
+        if end < buffer.count { next.append(contentsOf: buffer[end...]) }
+        buffer.removeSubrange(end...)
+        let endsLine = buffer.last == 0x0A
+        let newlines = buffer.withUnsafeMutableBufferPointer { bytes -> Int in
+            guard let base = bytes.baseAddress else { return 0 }
+            var count = 0
+            var index = 0
+            while index < bytes.count, let found = memchr(base + index, 0x0A, bytes.count - index) {
+                let at = UnsafeMutablePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+                base[at] = 0x20
+                count += 1
+                index = at + 1
+            }
+            return count
+        }
+        let startLine = bufferLine
+        bufferLine += newlines
+        let lastLine = final && !endsLine ? 1 : 0
+        buffer.append(0x0A)
+        let full = buffer
+        buffer = next
+        searchedUpTo = 0
+        emit(Output(bytes: full, layout: .records(startLines: [startLine], spannedLines: newlines + lastLine),
+                    skips: [], skippedLines: 0))
+    }
+
     // MARK: - Documents
 
     private mutating func consumeDocument(_ bytes: UnsafeRawBufferPointer, emit: (Output) -> Void) {
@@ -244,6 +328,8 @@ struct DocumentSplitter {
     private var keyIsItems = false
     /// Bytes written before the current record's own (`{"items":[`).
     private var recordPrefix = 0
+    /// Where the current record (with its prefix) starts in the output.
+    private var recordOutputStart = 0
     private(set) var recordStartLines: [Int] = []
     private(set) var skips: [ChunkSkip] = []
 
@@ -272,6 +358,21 @@ struct DocumentSplitter {
     {
         var index = offset
         while index < bytes.count {
+            if inString && !escaped && inRecord && !recordIsOverLong && keyStart < 0
+                && recordLength + bytes.count - index <= maximumRecordBytes
+            {
+                // Most of a record is string content (an event sent as a string, above all):
+                // copied in one run up to the closing quote, a newline, or the end of the block.
+                let run = Self.stringRun(bytes, from: index)
+                if run.end > index {
+                    output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<run.end]))
+                    recordLength += run.end - index
+                    lastByteWasNewline = false
+                    index = run.end
+                }
+                escaped = run.escapePending
+                if index >= bytes.count { break }
+            }
             let byte = bytes[index]
             index += 1
             lastByteWasNewline = byte == 0x0A
@@ -281,9 +382,12 @@ struct DocumentSplitter {
                 if !recordIsOverLong {
                     if recordLength > maximumRecordBytes {
                         recordIsOverLong = true
-                        output.removeLast(recordLength - 1 + recordPrefix)
-                    } else {
+                        output.removeSubrange(recordOutputStart...)
+                    } else if inString {
                         output.append(byte == 0x0A || byte == 0x0D ? 0x20 : byte)
+                    } else if !LineChunker.isWhitespace(byte) {
+                        // Indentation between tokens is dropped: a record is one line either way.
+                        output.append(byte)
                     }
                 }
             }
@@ -314,7 +418,7 @@ struct DocumentSplitter {
             case UInt8(ascii: "[") where keyProgress == 2 && inRecord && !recordIsOverLong && recordLevel == 0 && depth == 1:
                 // `"items": [` of a top-level object: drop what was kept of the list itself (kind,
                 // apiVersion, metadata; `aws logs`' other fields) and take its elements as the records.
-                output.removeLast(recordLength)
+                output.removeSubrange(recordOutputStart...)
                 inRecord = false
                 inItems = true
                 listIsEventList = keyIsItems
@@ -353,6 +457,45 @@ struct DocumentSplitter {
         return index
     }
 
+    /// Where the string content starting at `start` stops: at its closing quote or a newline (for
+    /// the byte loop to handle), or at the end of the block, with an escape whose second byte is in
+    /// the next block.
+    private static func stringRun(_ bytes: UnsafeRawBufferPointer, from start: Int) -> (end: Int, escapePending: Bool) {
+        guard let base = bytes.baseAddress else { return (start, false) }
+        let count = bytes.count
+        var index = start
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        @inline(__always) func zeroBytes(_ word: UInt64) -> UInt64 { ~(((word & low7) &+ low7) | word | low7) }
+        while true {
+            // Eight bytes at a time; an escape (`\"` above all) is stepped over without leaving the loop.
+            while index + 9 <= count {
+                let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                let special = zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C))
+                    | zeroBytes(word ^ (ones &* 0x0A))
+                if special == 0 {
+                    index += 8
+                    continue
+                }
+                index += special.trailingZeroBitCount >> 3
+                guard base.load(fromByteOffset: index, as: UInt8.self) == UInt8(ascii: "\\"),
+                      base.load(fromByteOffset: index + 1, as: UInt8.self) != 0x0A else { break }
+                index += 2
+            }
+            while index < count {
+                let byte = base.load(fromByteOffset: index, as: UInt8.self)
+                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") || byte == 0x0A { break }
+                index += 1
+            }
+            guard index < count else { return (count, false) }
+            guard base.load(fromByteOffset: index, as: UInt8.self) == UInt8(ascii: "\\") else { return (index, false) }
+            // An escape: both bytes are content (a newline after a backslash is the byte loop's).
+            if index + 1 >= count { return (count, true) }
+            if base.load(fromByteOffset: index + 1, as: UInt8.self) == 0x0A { return (index + 1, true) }
+            index += 2
+        }
+    }
+
     /// The keys of top-level lists whose elements are records (none of them is a field of an event).
     private static func isListKey(_ key: ArraySlice<UInt8>) -> Bool {
         key.elementsEqual("items".utf8) || key.elementsEqual("events".utf8) || key.elementsEqual("records".utf8)
@@ -371,6 +514,7 @@ struct DocumentSplitter {
         recordLength = 1
         recordLine = line
         recordPrefix = 0
+        recordOutputStart = output.count
         if inItems && listIsEventList {
             let prefix = #"{"items":["#
             output.append(contentsOf: prefix.utf8)

@@ -504,10 +504,8 @@ final class RecordDecoder {
             tell(.skipped(.nestedTooDeep), tag, note)
             return
         }
-        let base = value.base
         try value.forEachElement { element throws(ScanFailure) in
-            let span = try element.skipValue()
-            decodeElement(base, span, shape: shape, depth: depth + 1, tag: tag, emit, note)
+            try decodeElement(&element, shape: shape, depth: depth + 1, tag: tag, emit, note)
         }
     }
 
@@ -538,20 +536,17 @@ final class RecordDecoder {
                           restricted: restricted, depth: depth, label: label, emit, note)
     }
 
-    private func decodeElement(_ base: UnsafePointer<UInt8>, _ span: ValueSpan, shape: Shape?, depth: Int,
-                               tag: SourceFormat, _ emit: Emit, _ note: Note)
+    /// One record of a list, scanned where it lies (a second pass over each would cost as much as
+    /// decoding it). JSON broken inside it ends the list: the records before it are kept.
+    private func decodeElement(_ element: inout JSONScanner, shape: Shape?, depth: Int, tag: SourceFormat,
+                               _ emit: Emit, _ note: Note) throws(ScanFailure)
     {
         let before = outcomes
-        if let shape, base[span.start] == UInt8(ascii: "{") {
-            var scanner = JSONScanner(base: base, start: span.start, end: span.end)
+        let base = element.base
+        if let shape, element.current == UInt8(ascii: "{") {
             var envelope = Envelope()
-            do throws(ScanFailure) {
-                try scanEnvelope(&scanner, into: &envelope, depth: depth, label: tag, emit, note)
-            } catch {
-                tell(.skipped(Self.reason(error)), tag, note)
-                return
-            }
-            // A CloudWatch event's fields (`message`, `timestamp`) are all a log event has.
+            try scanEnvelope(&element, into: &envelope, depth: depth, label: tag, emit, note)
+            // A subscription's log events have only `id`, `timestamp` and `message`.
             if envelope.inline == nil {
                 if envelope.has(shape) || (shape == .cloudWatchEvent && envelope.has(.messageField)) {
                     unwrap(envelope, as: shape, base: base, depth: depth, label: tag, emit, note)
@@ -559,10 +554,11 @@ final class RecordDecoder {
                     tell(.skipped(.notAuditEvent), tag, note)
                 }
             }
-        } else if shape == nil, base[span.start] == UInt8(ascii: "[") || base[span.start] == UInt8(ascii: "{") {
-            decodeRecord(base, start: span.start, end: span.end, depth: depth, label: tag, emit, note)
         } else {
-            tell(.skipped(.notAuditEvent), tag, note)
+            let span = try element.skipValue()
+            if shape == nil, base[span.start] == UInt8(ascii: "[") || base[span.start] == UInt8(ascii: "{") {
+                decodeRecord(base, start: span.start, end: span.end, depth: depth, label: tag, emit, note)
+            }
         }
         if outcomes == before { tell(.skipped(.notAuditEvent), tag, note) }
     }
