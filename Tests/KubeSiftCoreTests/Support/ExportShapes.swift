@@ -72,12 +72,13 @@ enum ExportShape: String, CaseIterable, CustomStringConvertible {
 
     /// The bytes of a file holding `lines` (native events, one JSON object each) in this shape.
     func file(_ lines: [String]) throws -> [UInt8] {
-        let events = try lines.map { try Self.object($0) }
+        // Parsed only for the shapes that rebuild the event (a broken line stays as it is elsewhere).
+        var events: [[String: Any]] { get throws { try lines.map { try Self.object($0) } } }
         switch self {
         case .native:
             return Array(lines.map { $0 + "\n" }.joined().utf8)
         case .eventList:
-            let items = events.map { $0.filter { $0.key != "kind" && $0.key != "apiVersion" } }
+            let items = try events.map { $0.filter { $0.key != "kind" && $0.key != "apiVersion" } }
             return try Self.json(["kind": "EventList", "apiVersion": "audit.k8s.io/v1", "metadata": [String: Any](),
                                   "items": items], pretty: true)
         case .eksCloudWatch:
@@ -103,9 +104,9 @@ enum ExportShape: String, CaseIterable, CustomStringConvertible {
             return try Self.json(["results": rows, "statistics": ["recordsMatched": Double(lines.count)],
                                   "status": "Complete"], pretty: true)
         case .gke:
-            return try Self.json(events.map(Self.logEntry), pretty: true)
+            return try Self.json(try events.map(Self.logEntry), pretty: true)
         case .gkeSink:
-            return try Self.lines(events.map(Self.logEntry))
+            return try Self.lines(try events.map(Self.logEntry))
         case .aks:
             return try Self.lines(lines.map(Self.aksRecord))
         case .aksEventHub:
@@ -117,7 +118,7 @@ enum ExportShape: String, CaseIterable, CustomStringConvertible {
         case .fluentBit:
             return try Self.lines(lines.map { ["log": $0] })
         case .fluentMerged:
-            return try Self.lines(events.map { $0.merging(["time": "2026-11-21T03:00:00.000Z", "tag": "kube.audit"]) { $1 } })
+            return try Self.lines(try events.map { $0.merging(["time": "2026-11-21T03:00:00.000Z", "tag": "kube.audit"]) { $1 } })
         case .vector:
             return try Self.lines(lines.map {
                 ["file": "/var/log/kubernetes/audit/audit.log", "host": "cp-1", "message": $0, "source_type": "file",
