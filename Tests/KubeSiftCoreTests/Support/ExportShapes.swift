@@ -215,7 +215,8 @@ enum ExportShape: String, CaseIterable, CustomStringConvertible {
             payload["response"] = response
         }
         let auditID = event["auditID"] as? String ?? ""
-        let time = event["requestReceivedTimestamp"] as? String ?? ""
+        // v1beta1 events may carry only `timestamp`.
+        let time = event["requestReceivedTimestamp"] as? String ?? event["timestamp"] as? String ?? ""
         return [
             "insertId": auditID,
             "labels": annotations,
