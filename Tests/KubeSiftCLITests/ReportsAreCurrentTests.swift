@@ -7,7 +7,7 @@ import Testing
     @Test func theExampleReportMatchesAFreshAnalysisOfTheSamples() throws {
         let scratch = try ScratchDirectory()
         // The same command and generation time as scripts/update-reports.sh.
-        let outcome = try KubeSiftRunner.run(["analyze", "samples", "--output-dir", scratch.path("out"),
+        let outcome = try KubeSiftRunner.run(["analyze", "samples", "--cluster-from-dir", "--output-dir", scratch.path("out"),
                                               "--progress", "never", "--quiet"],
                                              environment: ["SOURCE_DATE_EPOCH": "1795305600"])
         #expect(outcome.exitCode == 0, "\(outcome.stderr)")
