@@ -373,6 +373,19 @@ struct DocumentSplitter {
                 escaped = run.escapePending
                 if index >= bytes.count { break }
             }
+            if !inString, inRecord, bytes[index] == 0x20 {
+                // Indentation: dropped from records, so skipped in a run.
+                var run = index + 1
+                while run < bytes.count, bytes[run] == 0x20 { run += 1 }
+                recordLength += run - index
+                lastByteWasNewline = false
+                index = run
+                if recordLength > maximumRecordBytes && !recordIsOverLong {
+                    recordIsOverLong = true
+                    output.removeSubrange(recordOutputStart...)
+                }
+                continue
+            }
             let byte = bytes[index]
             index += 1
             lastByteWasNewline = byte == 0x0A
@@ -465,14 +478,16 @@ struct DocumentSplitter {
         let count = bytes.count
         var index = start
         let ones: UInt64 = 0x0101_0101_0101_0101
-        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-        @inline(__always) func zeroBytes(_ word: UInt64) -> UInt64 { ~(((word & low7) &+ low7) | word | low7) }
+        // High bit of each byte equal to `byte`; exact for the lowest such byte, which is all that is read.
+        @inline(__always) func equal(_ word: UInt64, _ byte: UInt64) -> UInt64 {
+            let x = word ^ (ones &* byte)
+            return (x &- ones) & ~x
+        }
         while true {
             // Eight bytes at a time; an escape (`\"` above all) is stepped over without leaving the loop.
             while index + 9 <= count {
                 let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                let special = zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C))
-                    | zeroBytes(word ^ (ones &* 0x0A))
+                let special = (equal(word, 0x22) | equal(word, 0x5C) | equal(word, 0x0A)) & (ones &* 0x80)
                 if special == 0 {
                     index += 8
                     continue

@@ -159,7 +159,8 @@ final class RecordDecoder {
         let base = scanner.base
         let restricted = depth == 0 ? forced : nil
         let onlyNative = restricted?.shapes == [.native]
-        let nativeFirst = restricted.map { $0.shapes.contains(.native) } ?? (depth > 0 || (expected ?? .native) == .native)
+        let nativeFirst = restricted.map { $0.shapes.contains(.native) }
+            ?? (depth > 0 || expected.map { $0 == .native } ?? Self.opensLikeAnEvent(scanner))
         if nativeFirst {
             var attempt = scanner
             let native = self.native
@@ -318,7 +319,7 @@ final class RecordDecoder {
     private func scanEnvelope(_ scanner: inout JSONScanner, into envelope: inout Envelope, depth: Int,
                               label: SourceFormat?, _ emit: Emit, _ note: Note) throws(ScanFailure)
     {
-        let buffers = levels[depth]
+        unowned(unsafe) let buffers = levels[depth]
         buffers.message.count = 0
         buffers.log.count = 0
         envelope.start = scanner.position
@@ -568,7 +569,7 @@ final class RecordDecoder {
     private func unwrap(_ envelope: Envelope, as shape: Shape, base: UnsafePointer<UInt8>, depth: Int,
                         label: SourceFormat?, _ emit: Emit, _ note: Note)
     {
-        let buffers = levels[depth]
+        unowned(unsafe) let buffers = levels[depth]
         let scanner = JSONScanner(base: base, start: 0, end: 0)
         switch shape {
         case .native:
@@ -752,6 +753,18 @@ final class RecordDecoder {
     private func tell(_ what: RecordNote, _ format: SourceFormat, _ note: Note) {
         outcomes += 1
         note(what, format)
+    }
+
+    /// Whether the object at the scanner starts with a key an audit event or `EventList` starts with
+    /// (the first record of a chunk: an envelope is not scanned as an event first for nothing).
+    private static func opensLikeAnEvent(_ scanner: JSONScanner) -> Bool {
+        var peek = scanner
+        guard (try? peek.expect(UInt8(ascii: "{"))) != nil else { return true }
+        peek.skipWhitespace()
+        guard !peek.isAtEnd, peek.current == UInt8(ascii: "\""), let key = try? peek.scanString() else { return true }
+        return peek.equals(key, "kind") || peek.equals(key, "apiVersion") || peek.equals(key, "level")
+            || peek.equals(key, "auditID") || peek.equals(key, "stage") || peek.equals(key, "metadata")
+            || peek.equals(key, "items") || peek.equals(key, "verb") || peek.equals(key, "requestURI")
     }
 
     static func reason(_ failure: ScanFailure) -> SkipReason {
