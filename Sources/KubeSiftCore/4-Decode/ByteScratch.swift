@@ -149,8 +149,10 @@ extension JSONScanner {
             case UInt8(ascii: "f"): output.pointer[written] = 0x0C
             case UInt8(ascii: "u"):
                 output.count = written
-                output.reserve(written + (end - index) + 16)
-                index = Self.appendUnicodeEscape(base, at: index, end: end, to: output)
+                let decoded = JSONText.unicodeEscape(base, at: index, limit: end)
+                for byte in UTF8.encode(decoded.scalar)! { output.append(byte) }
+                output.reserve(output.count + (end - decoded.next) + 16)
+                index = decoded.next
                 written = output.count
                 continue
             default: output.pointer[written] = escape
@@ -168,44 +170,5 @@ extension JSONScanner {
         let quotes = word ^ (ones &* 0x22)
         let backslashes = word ^ (ones &* 0x5C)
         return ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes) & highs
-    }
-
-    /// Decodes `XXXX` (after `\u`) at `index`, with a following low surrogate, into UTF-8;
-    /// returns the index after what it used. A malformed escape becomes U+FFFD.
-    private static func appendUnicodeEscape(_ base: UnsafePointer<UInt8>, at index: Int, end: Int,
-                                            to output: ByteScratch) -> Int
-    {
-        func hex(_ at: Int) -> UInt32? {
-            guard at + 4 <= end else { return nil }
-            var value: UInt32 = 0
-            for offset in 0..<4 {
-                let byte = base[at + offset]
-                let digit: UInt32
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - 48)
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - 87)
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - 55)
-                default: return nil
-                }
-                value = value << 4 | digit
-            }
-            return value
-        }
-        func append(_ value: UInt32) {
-            let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
-            for byte in UTF8.encode(scalar)! { output.append(byte) }
-        }
-        guard let first = hex(index) else {
-            append(0xFFFD)
-            return index
-        }
-        if (0xD800..<0xDC00).contains(first), index + 5 < end, base[index + 4] == UInt8(ascii: "\\"),
-           base[index + 5] == UInt8(ascii: "u"), let second = hex(index + 6), (0xDC00..<0xE000).contains(second)
-        {
-            append(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))
-            return index + 10
-        }
-        append(first)
-        return index + 4
     }
 }

@@ -262,21 +262,21 @@ struct GKELogEntry {
         var scanner = JSONScanner(base: base, start: span.start, end: span.end)
         try scanner.forEachMember { key, value throws(ScanFailure) in
             if value.equals(key, "serviceName") {
-                payload.serviceName = try string(&value)
+                payload.serviceName = try value.stringOrAbsent()
             } else if value.equals(key, "methodName") {
-                payload.methodName = try string(&value)
+                payload.methodName = try value.stringOrAbsent()
             } else if value.equals(key, "resourceName") {
-                payload.resourceName = try string(&value)
+                payload.resourceName = try value.stringOrAbsent()
             } else if value.equals(key, "authenticationInfo") {
-                try members(&value) { key, inner throws(ScanFailure) in
-                    if inner.equals(key, "principalEmail") { payload.principalEmail = try string(&inner) } else { _ = try inner.skipValue() }
+                try value.forEachMemberOfObject { key, inner throws(ScanFailure) in
+                    if inner.equals(key, "principalEmail") { payload.principalEmail = try inner.stringOrAbsent() } else { _ = try inner.skipValue() }
                 }
             } else if value.equals(key, "requestMetadata") {
-                try members(&value) { key, inner throws(ScanFailure) in
+                try value.forEachMemberOfObject { key, inner throws(ScanFailure) in
                     if inner.equals(key, "callerIp") {
-                        payload.callerIp = try string(&inner)
+                        payload.callerIp = try inner.stringOrAbsent()
                     } else if inner.equals(key, "callerSuppliedUserAgent") {
-                        payload.userAgent = try string(&inner)
+                        payload.userAgent = try inner.stringOrAbsent()
                     } else {
                         _ = try inner.skipValue()
                     }
@@ -287,7 +287,7 @@ struct GKELogEntry {
                     return
                 }
                 try value.forEachElement { element throws(ScanFailure) in
-                    try members(&element) { key, inner throws(ScanFailure) in
+                    try element.forEachMemberOfObject { key, inner throws(ScanFailure) in
                         guard inner.equals(key, "granted") else {
                             _ = try inner.skipValue()
                             return
@@ -303,11 +303,11 @@ struct GKELogEntry {
             } else if value.equals(key, "response") {
                 payload.response = try value.skipValue()
             } else if value.equals(key, "status") {
-                try members(&value) { key, inner throws(ScanFailure) in
+                try value.forEachMemberOfObject { key, inner throws(ScanFailure) in
                     if inner.equals(key, "code") {
                         payload.statusCode = try inner.scanInteger()
                     } else if inner.equals(key, "message") {
-                        payload.statusMessage = try string(&inner)
+                        payload.statusMessage = try inner.stringOrAbsent()
                     } else {
                         _ = try inner.skipValue()
                     }
@@ -328,17 +328,17 @@ struct GKELogEntry {
         var scanner = JSONScanner(base: base, start: span.start, end: span.end)
         try scanner.forEachMember { key, value throws(ScanFailure) in
             if value.equals(key, "@type") || value.equals(key, "kind") {
-                let type = try string(&value)
+                let type = try value.stringOrAbsent()
                 let text = JSONText.string(base, type) ?? ""
                 if text == "Status" || text.hasSuffix("/v1.Status") || text.hasSuffix(".Status") { response.isStatus = true }
             } else if value.equals(key, "code") {
                 response.code = try value.scanInteger()
             } else if value.equals(key, "reason") {
-                response.reason = try string(&value)
+                response.reason = try value.stringOrAbsent()
             } else if value.equals(key, "message") {
-                response.message = try string(&value)
+                response.message = try value.stringOrAbsent()
             } else if value.equals(key, "status") {
-                response.status = try string(&value)
+                response.status = try value.stringOrAbsent()
             } else {
                 _ = try value.skipValue()
             }
@@ -359,7 +359,7 @@ struct GKELogEntry {
         var scanner = JSONScanner(base: base, start: span.start, end: span.end)
         try scanner.forEachMember { key, value throws(ScanFailure) in
             if value.equals(key, "id") {
-                operation.id = try string(&value)
+                operation.id = try value.stringOrAbsent()
             } else if value.equals(key, "first") || value.equals(key, "last") {
                 let literal = try value.skipValue()
                 let flag = base[literal.start] == UInt8(ascii: "t")
@@ -392,22 +392,6 @@ struct GKELogEntry {
     }
 
     // MARK: - Helpers
-
-    private static func string(_ scanner: inout JSONScanner) throws(ScanFailure) -> StringSpan {
-        if scanner.current == UInt8(ascii: "\"") { return try scanner.scanString() }
-        _ = try scanner.skipValue()
-        return .absent
-    }
-
-    private static func members(
-        _ scanner: inout JSONScanner, _ body: (StringSpan, inout JSONScanner) throws(ScanFailure) -> Void
-    ) throws(ScanFailure) {
-        guard scanner.current == UInt8(ascii: "{") else {
-            _ = try scanner.skipValue()
-            return
-        }
-        try scanner.forEachMember(body)
-    }
 
     /// The unescaped bytes of a string span (empty when absent).
     private static func text(_ span: StringSpan, _ base: UnsafePointer<UInt8>) -> [UInt8] {

@@ -238,6 +238,31 @@ struct JSONScanner {
         }
     }
 
+    /// A string value, or (for `null` or a hostile non-string) an absent field after skipping it.
+    @inline(__always)
+    mutating func stringOrAbsent() throws(ScanFailure) -> StringSpan {
+        if current == UInt8(ascii: "\"") { return try scanString() }
+        _ = try skipValue()
+        return .absent
+    }
+
+    /// An object value, or an absent one after skipping anything else.
+    mutating func objectOrAbsent() throws(ScanFailure) -> ValueSpan {
+        let span = try skipValue()
+        return base[span.start] == UInt8(ascii: "{") ? span : ValueSpan()
+    }
+
+    /// Walks the members of an object (see ``forEachMember(_:)``); skips a value that is not one.
+    mutating func forEachMemberOfObject(
+        _ body: (StringSpan, inout JSONScanner) throws(ScanFailure) -> Void
+    ) throws(ScanFailure) {
+        guard current == UInt8(ascii: "{") else {
+            _ = try skipValue()
+            return
+        }
+        try forEachMember(body)
+    }
+
     /// Whether the string at `span` is exactly `literal` (compared as escaped bytes: keys and the
     /// enumerated values we compare against never need escapes).
     @inline(__always)

@@ -58,10 +58,10 @@ struct NativeEventDecoder {
                 _ = try value.skipValue()
             case 4:
                 if value.equals(key, "kind") {
-                    event.kind = try stringOrSkip(&value)
+                    event.kind = try value.stringOrAbsent()
                     event.kindIsEvent = event.kind.isPresent && value.equals(event.kind, "Event")
                 } else if value.equals(key, "verb") {
-                    event.verb = try stringOrSkip(&value)
+                    event.verb = try value.stringOrAbsent()
                 } else if value.equals(key, "user") {
                     try scanUser(&value, into: &event)
                 } else {
@@ -70,9 +70,9 @@ struct NativeEventDecoder {
                 }
             case 5:
                 if value.equals(key, "level") {
-                    event.level = try stringOrSkip(&value)
+                    event.level = try value.stringOrAbsent()
                 } else if value.equals(key, "stage") {
-                    event.stage = try stringOrSkip(&value)
+                    event.stage = try value.stringOrAbsent()
                 } else if value.equals(key, "items") {
                     let span = try value.skipValue()
                     if base[span.start] == UInt8(ascii: "[") { event.items = span }
@@ -82,7 +82,7 @@ struct NativeEventDecoder {
                 }
             case 7:
                 if value.equals(key, "auditID") {
-                    event.auditID = try stringOrSkip(&value)
+                    event.auditID = try value.stringOrAbsent()
                 } else {
                     _ = try value.skipValue()
                 }
@@ -91,7 +91,7 @@ struct NativeEventDecoder {
                     let start = value.position
                     if value.current == UInt8(ascii: "[") {
                         try value.forEachElement { element throws(ScanFailure) in
-                            let ip = try stringOrSkip(&element)
+                            let ip = try element.stringOrAbsent()
                             if !event.firstSourceIP.isPresent { event.firstSourceIP = ip }
                         }
                         event.sourceIPs = ValueSpan(start: start, end: value.position)
@@ -99,19 +99,19 @@ struct NativeEventDecoder {
                         _ = try value.skipValue()
                     }
                 } else if value.equals(key, "userAgent") {
-                    event.userAgent = try stringOrSkip(&value)
+                    event.userAgent = try value.stringOrAbsent()
                 } else if value.equals(key, "objectRef") {
                     try scanObjectRef(&value, into: &event)
                 } else if value.equals(key, "timestamp") {
-                    event.legacyTimestamp = try stringOrSkip(&value)
+                    event.legacyTimestamp = try value.stringOrAbsent()
                 } else {
                     _ = try value.skipValue()
                 }
             case 10:
                 if value.equals(key, "requestURI") {
-                    event.requestURI = try stringOrSkip(&value)
+                    event.requestURI = try value.stringOrAbsent()
                 } else if value.equals(key, "apiVersion") {
-                    event.apiVersion = try stringOrSkip(&value)
+                    event.apiVersion = try value.stringOrAbsent()
                 } else {
                     if value.equals(key, "@timestamp") || value.equals(key, "kubernetes") { event.shipperKeys.insert(.fluent) }
                     _ = try value.skipValue()
@@ -133,7 +133,7 @@ struct NativeEventDecoder {
                 if value.equals(key, "responseStatus") {
                     try scanResponseStatus(&value, into: &event)
                 } else if value.equals(key, "stageTimestamp") {
-                    event.stageTimestamp = try stringOrSkip(&value)
+                    event.stageTimestamp = try value.stringOrAbsent()
                 } else if value.equals(key, "responseObject") {
                     event.responseObject = try value.skipValue()
                 } else {
@@ -145,7 +145,7 @@ struct NativeEventDecoder {
                     if value.current == UInt8(ascii: "{") {
                         try value.forEachMember { innerKey, inner throws(ScanFailure) in
                             if inner.equals(innerKey, "username") {
-                                event.impersonatedUsername = try stringOrSkip(&inner)
+                                event.impersonatedUsername = try inner.stringOrAbsent()
                             } else {
                                 _ = try inner.skipValue()
                             }
@@ -159,7 +159,7 @@ struct NativeEventDecoder {
                 }
             case 24:
                 if value.equals(key, "requestReceivedTimestamp") {
-                    event.requestReceivedTimestamp = try stringOrSkip(&value)
+                    event.requestReceivedTimestamp = try value.stringOrAbsent()
                 } else {
                     _ = try value.skipValue()
                 }
@@ -172,14 +172,6 @@ struct NativeEventDecoder {
         return event
     }
 
-    /// A string value, or (for `null` or a hostile non-string) an absent field after skipping it.
-    @inline(__always)
-    private func stringOrSkip(_ scanner: inout JSONScanner) throws(ScanFailure) -> StringSpan {
-        if scanner.current == UInt8(ascii: "\"") { return try scanner.scanString() }
-        _ = try scanner.skipValue()
-        return .absent
-    }
-
     private func scanUser(_ scanner: inout JSONScanner, into event: inout ScannedEvent) throws(ScanFailure) {
         guard scanner.current == UInt8(ascii: "{") else {
             _ = try scanner.skipValue()
@@ -187,9 +179,9 @@ struct NativeEventDecoder {
         }
         try scanner.forEachMember { key, value throws(ScanFailure) in
             if value.equals(key, "username") {
-                event.username = try stringOrSkip(&value)
+                event.username = try value.stringOrAbsent()
             } else if value.equals(key, "uid") {
-                event.userUID = try stringOrSkip(&value)
+                event.userUID = try value.stringOrAbsent()
             } else if value.equals(key, "groups") {
                 event.userGroups = try value.skipValue()
             } else if value.equals(key, "extra") {
@@ -208,12 +200,12 @@ struct NativeEventDecoder {
         event.hasObjectRef = true
         try scanner.forEachMember { key, value throws(ScanFailure) in
             switch key.count {
-            case 4 where value.equals(key, "name"): event.name = try stringOrSkip(&value)
-            case 8 where value.equals(key, "resource"): event.resource = try stringOrSkip(&value)
-            case 8 where value.equals(key, "apiGroup"): event.apiGroup = try stringOrSkip(&value)
-            case 9 where value.equals(key, "namespace"): event.namespace = try stringOrSkip(&value)
-            case 10 where value.equals(key, "apiVersion"): event.objectAPIVersion = try stringOrSkip(&value)
-            case 11 where value.equals(key, "subresource"): event.subresource = try stringOrSkip(&value)
+            case 4 where value.equals(key, "name"): event.name = try value.stringOrAbsent()
+            case 8 where value.equals(key, "resource"): event.resource = try value.stringOrAbsent()
+            case 8 where value.equals(key, "apiGroup"): event.apiGroup = try value.stringOrAbsent()
+            case 9 where value.equals(key, "namespace"): event.namespace = try value.stringOrAbsent()
+            case 10 where value.equals(key, "apiVersion"): event.objectAPIVersion = try value.stringOrAbsent()
+            case 11 where value.equals(key, "subresource"): event.subresource = try value.stringOrAbsent()
             default: _ = try value.skipValue()
             }
         }
@@ -229,7 +221,7 @@ struct NativeEventDecoder {
             if value.equals(key, "code") {
                 event.responseCode = try value.scanInteger()
             } else if value.equals(key, "reason") {
-                event.responseReason = try stringOrSkip(&value)
+                event.responseReason = try value.stringOrAbsent()
             } else {
                 _ = try value.skipValue()
             }
@@ -245,9 +237,9 @@ struct NativeEventDecoder {
         let start = scanner.position
         try scanner.forEachMember { key, value throws(ScanFailure) in
             if value.equals(key, "authorization.k8s.io/decision") {
-                event.authorizationDecision = try stringOrSkip(&value)
+                event.authorizationDecision = try value.stringOrAbsent()
             } else if value.equals(key, "authorization.k8s.io/reason") {
-                event.authorizationReason = try stringOrSkip(&value)
+                event.authorizationReason = try value.stringOrAbsent()
             } else {
                 _ = try value.skipValue()
             }

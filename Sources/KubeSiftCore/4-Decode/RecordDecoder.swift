@@ -326,103 +326,45 @@ final class RecordDecoder {
         let restricted = depth == 0 ? forced : nil
         try scanner.forEachMember { key, value throws(ScanFailure) in
             envelope.keyCount += 1
+            envelope.keys.formUnion(Self.marker(key, value))
             switch key.count {
-            case 3 where value.equals(key, "log"):
-                envelope.keys.insert(.log)
-                if value.current == UInt8(ascii: "\"") {
-                    buffers.log.count = 0
-                    try value.scanStringUnescaped(into: buffers.log)
-                    envelope.keys.insert(.logText)
-                } else {
-                    envelope.logObject = try objectOrSkip(&value)
-                }
-            case 3 where value.equals(key, "ecs"):
-                envelope.keys.insert(.elastic)
-                _ = try value.skipValue()
-            case 4 where value.equals(key, "time"):
-                envelope.keys.insert(.time)
-                _ = try value.skipValue()
-            case 5 where value.equals(key, "field"):
-                envelope.keys.insert(.field)
-                envelope.field = try stringOrSkip(&value)
-            case 5 where value.equals(key, "value"):
-                envelope.keys.insert(.value)
-                try unescapeMessage(&value, &envelope, buffers)
-            case 5 where value.equals(key, "items"):
-                envelope.keys.insert(.items)
-                _ = try value.skipValue()
-            case 5 where value.equals(key, "agent") || value.equals(key, "input"):
-                envelope.keys.insert(.elastic)
-                _ = try value.skipValue()
-            case 6 where value.equals(key, "stream"):
-                envelope.keys.insert(.stream)
-                _ = try value.skipValue()
-            case 6 where value.equals(key, "events"):
-                try decodeRecords(&value, shape: .cloudWatchEvent, format: .eksCloudWatch, envelope: &envelope,
-                                  restricted: restricted, depth: depth, label: label, emit, note)
-            case 7 where value.equals(key, "message"):
-                envelope.keys.insert(.message)
-                try unescapeMessage(&value, &envelope, buffers)
-            case 7 where value.equals(key, "auditID"):
-                envelope.keys.insert(.auditID)
-                _ = try value.skipValue()
-            case 7 where value.equals(key, "_source"):
-                envelope.keys.insert(.source)
-                envelope.source = try objectOrSkip(&value)
-            case 7 where value.equals(key, "logName"):
-                envelope.keys.insert(.logName)
-                _ = try value.skipValue()
-            case 7 where value.equals(key, "eventId"):
-                envelope.keys.insert(.eventId)
-                _ = try value.skipValue()
-            case 7 where value.equals(key, "records"):
-                try decodeRecords(&value, shape: .aksRecord, format: .aks, envelope: &envelope, restricted: restricted,
-                                  depth: depth, label: label, emit, note)
-            case 7 where value.equals(key, "results"):
-                try decodeRecords(&value, shape: nil, format: .eksCloudWatch, envelope: &envelope,
-                                  restricted: restricted, depth: depth, label: label, emit, note)
-            case 8 where value.equals(key, "@message"):
-                envelope.keys.insert(.atMessage)
-                try unescapeMessage(&value, &envelope, buffers)
-            case 8 where value.equals(key, "category"):
-                envelope.keys.insert(.category)
-                envelope.category = try stringOrSkip(&value)
-            case 8 where value.equals(key, "insertId"):
-                envelope.keys.insert(.insertId)
-                envelope.gke.insertId = try stringOrSkip(&value)
-            case 9 where value.equals(key, "logStream"):
-                envelope.keys.insert(.logStream)
-                envelope.logStream = try stringOrSkip(&value)
-            case 9 where value.equals(key, "logEvents"):
-                try decodeLogEvents(&value, envelope: &envelope, restricted: restricted, depth: depth, label: label,
-                                    emit, note)
-            case 9 where value.equals(key, "timestamp"):
-                envelope.gke.timestamp = try stringOrSkip(&value)
-            case 9 where value.equals(key, "operation"):
-                envelope.gke.operation = try value.skipValue()
-            case 6 where value.equals(key, "labels"):
-                envelope.gke.labels = try value.skipValue()
+            case 3 where value.equals(key, "log"): try capture(&value, .log, buffers, in: &envelope)
+            case 5 where value.equals(key, "field"): envelope.field = try value.stringOrAbsent()
+            case 5 where value.equals(key, "value"): try capture(&value, .message, buffers, in: &envelope)
+            case 6 where value.equals(key, "labels"): envelope.gke.labels = try value.skipValue()
+            case 7 where value.equals(key, "message"): try capture(&value, .message, buffers, in: &envelope)
+            case 7 where value.equals(key, "_source"): envelope.source = try value.objectOrAbsent()
+            case 8 where value.equals(key, "@message"): try capture(&value, .message, buffers, in: &envelope)
+            case 8 where value.equals(key, "category"): envelope.category = try value.stringOrAbsent()
+            case 8 where value.equals(key, "insertId"): envelope.gke.insertId = try value.stringOrAbsent()
+            case 9 where value.equals(key, "logStream"), 13 where value.equals(key, "logStreamName"):
+                envelope.logStream = try value.stringOrAbsent()
+            case 9 where value.equals(key, "timestamp"): envelope.gke.timestamp = try value.stringOrAbsent()
+            case 9 where value.equals(key, "operation"): envelope.gke.operation = try value.skipValue()
+            case 11 where value.equals(key, "messageType"): envelope.messageType = try value.stringOrAbsent()
+            case 12 where value.equals(key, "protoPayload"): envelope.gke.protoPayload = try value.skipValue()
             case 10 where value.equals(key, "properties"):
-                envelope.keys.insert(.properties)
-                try scanProperties(&value, &envelope, buffers)
+                try value.forEachMemberOfObject { key, inner throws(ScanFailure) in
+                    // Not `.log`: a `properties.log` makes an AKS record, never a shipper's.
+                    if inner.equals(key, "log") {
+                        try capture(&inner, .log, buffers, in: &envelope)
+                    } else {
+                        _ = try inner.skipValue()
+                    }
+                }
             case 10 where value.equals(key, "kubernetes"):
                 envelope.kubernetesAudit = try auditMember(&value)
                 if envelope.kubernetesAudit.isPresent { envelope.keys.insert(.kubernetesAudit) }
-            case 11 where value.equals(key, "messageType"):
-                envelope.keys.insert(.messageType)
-                envelope.messageType = try stringOrSkip(&value)
-            case 12 where value.equals(key, "protoPayload"):
-                envelope.keys.insert(.protoPayload)
-                envelope.gke.protoPayload = try value.skipValue()
-            case 13 where value.equals(key, "logStreamName"):
-                envelope.keys.insert(.logStream)
-                envelope.logStream = try stringOrSkip(&value)
-            case 13 where value.equals(key, "ingestionTime"):
-                envelope.keys.insert(.ingestionTime)
-                _ = try value.skipValue()
-            case 13 where value.equals(key, "operationName"):
-                envelope.keys.insert(.operationName)
-                _ = try value.skipValue()
+            case 6 where value.equals(key, "events"), 7 where value.equals(key, "records"),
+                 7 where value.equals(key, "results"):
+                // Lists of records: AKS Event Hub messages, `aws logs` output, Logs Insights rows.
+                let (shape, format): (Shape?, SourceFormat) = key.count == 6 ? (.cloudWatchEvent, .eksCloudWatch)
+                    : value.equals(key, "records") ? (.aksRecord, .aks) : (nil, .eksCloudWatch)
+                try decodeRecords(&value, shape: shape, format: format, envelope: &envelope, restricted: restricted,
+                                  depth: depth, label: label, emit, note)
+            case 9 where value.equals(key, "logEvents"):
+                try decodeLogEvents(&value, envelope: &envelope, restricted: restricted, depth: depth, label: label,
+                                    emit, note)
             default:
                 _ = try value.skipValue()
             }
@@ -435,52 +377,61 @@ final class RecordDecoder {
         }
     }
 
-    private func unescapeMessage(_ value: inout JSONScanner, _ envelope: inout Envelope, _ buffers: Buffers)
+    /// Where an envelope may carry its event as a string: `message` (`@message`, `value`), or `log`.
+    private enum Slot { case message, log }
+
+    /// Keeps what may carry the event: a string unescaped into the slot's buffer, or an object's span.
+    private func capture(_ value: inout JSONScanner, _ slot: Slot, _ buffers: Buffers, in envelope: inout Envelope)
         throws(ScanFailure)
     {
         if value.current == UInt8(ascii: "\"") {
-            buffers.message.count = 0
-            try value.scanStringUnescaped(into: buffers.message)
-            envelope.keys.insert(.messageText)
+            let text = slot == .log ? buffers.log : buffers.message
+            text.count = 0
+            try value.scanStringUnescaped(into: text)
+            envelope.keys.insert(slot == .log ? .logText : .messageText)
+        } else if slot == .log {
+            envelope.logObject = try value.objectOrAbsent()
         } else {
-            envelope.messageObject = try objectOrSkip(&value)
+            envelope.messageObject = try value.objectOrAbsent()
         }
     }
 
-    /// AKS `properties`: the event is its `log`.
-    private func scanProperties(_ value: inout JSONScanner, _ envelope: inout Envelope, _ buffers: Buffers)
-        throws(ScanFailure)
-    {
-        guard value.current == UInt8(ascii: "{") else {
-            _ = try value.skipValue()
-            return
-        }
-        try value.forEachMember { key, inner throws(ScanFailure) in
-            guard inner.equals(key, "log") else {
-                _ = try inner.skipValue()
-                return
-            }
-            // Not `.log`: a `properties.log` makes an AKS record, never a shipper's.
-            if inner.current == UInt8(ascii: "\"") {
-                buffers.log.count = 0
-                try inner.scanStringUnescaped(into: buffers.log)
-                envelope.keys.insert(.logText)
-            } else {
-                envelope.logObject = try objectOrSkip(&inner)
-            }
+    /// What the presence of a key says about the envelope's shape.
+    private static func marker(_ key: StringSpan, _ scanner: JSONScanner) -> EnvelopeKeys {
+        switch key.count {
+        case 3 where scanner.equals(key, "log"): .log
+        case 3 where scanner.equals(key, "ecs"): .elastic
+        case 4 where scanner.equals(key, "time"): .time
+        case 5 where scanner.equals(key, "items"): .items
+        case 5 where scanner.equals(key, "field"): .field
+        case 5 where scanner.equals(key, "value"): .value
+        case 5 where scanner.equals(key, "agent") || scanner.equals(key, "input"): .elastic
+        case 6 where scanner.equals(key, "stream"): .stream
+        case 7 where scanner.equals(key, "message"): .message
+        case 7 where scanner.equals(key, "_source"): .source
+        case 7 where scanner.equals(key, "auditID"): .auditID
+        case 7 where scanner.equals(key, "logName"): .logName
+        case 7 where scanner.equals(key, "eventId"): .eventId
+        case 8 where scanner.equals(key, "@message"): .atMessage
+        case 8 where scanner.equals(key, "category"): .category
+        case 8 where scanner.equals(key, "insertId"): .insertId
+        case 9 where scanner.equals(key, "logStream"): .logStream
+        case 10 where scanner.equals(key, "properties"): .properties
+        case 11 where scanner.equals(key, "messageType"): .messageType
+        case 12 where scanner.equals(key, "protoPayload"): .protoPayload
+        case 13 where scanner.equals(key, "logStreamName"): .logStream
+        case 13 where scanner.equals(key, "ingestionTime"): .ingestionTime
+        case 13 where scanner.equals(key, "operationName"): .operationName
+        default: []
         }
     }
 
     /// Elastic's decoded event: `kubernetes.audit`.
     private func auditMember(_ value: inout JSONScanner) throws(ScanFailure) -> ValueSpan {
-        guard value.current == UInt8(ascii: "{") else {
-            _ = try value.skipValue()
-            return ValueSpan()
-        }
         var audit = ValueSpan()
-        try value.forEachMember { key, inner throws(ScanFailure) in
+        try value.forEachMemberOfObject { key, inner throws(ScanFailure) in
             if inner.equals(key, "audit") {
-                audit = try objectOrSkip(&inner)
+                audit = try inner.objectOrAbsent()
             } else {
                 _ = try inner.skipValue()
             }
@@ -626,15 +577,7 @@ final class RecordDecoder {
                 let text = buffers.log
                 let ends = text.count > 0 && text.pointer[text.count - 1] == 0x0A
                 if !ends || pieceFormat != nil {
-                    touchedPieces = true
-                    pieces.append(text.base, count: text.count)
-                    if !ends {
-                        pieceFormat = tag
-                        return
-                    }
-                    pieceFormat = nil
-                    decodeNested(pieces.base, ValueSpan(start: 0, end: pieces.count), depth: depth, tag: tag, emit, note)
-                    pieces.count = 0
+                    addPiece(text.base, count: text.count, continues: !ends, tag: tag, depth: depth, emit, note)
                     return
                 }
             }
@@ -711,15 +654,8 @@ final class RecordDecoder {
         if match.format == .cri, depth == 0 {
             // A runtime splits lines longer than 16 KiB into `P` pieces ended by an `F` line.
             if match.continues || pieceFormat != nil {
-                touchedPieces = true
-                pieces.append(base + match.payload, count: end - match.payload)
-                if match.continues {
-                    pieceFormat = tag
-                    return
-                }
-                pieceFormat = nil
-                decodeNested(pieces.base, ValueSpan(start: 0, end: pieces.count), depth: depth, tag: tag, emit, note)
-                pieces.count = 0
+                addPiece(base + match.payload, count: end - match.payload, continues: match.continues, tag: tag,
+                         depth: depth, emit, note)
                 return
             }
         }
@@ -738,6 +674,21 @@ final class RecordDecoder {
             return
         }
         decodeNested(base, ValueSpan(start: match.payload, end: end), depth: depth, tag: tag, emit, note)
+    }
+
+    /// Adds a piece of a split line; the last piece decodes the joined line.
+    private func addPiece(_ bytes: UnsafePointer<UInt8>, count: Int, continues: Bool, tag: SourceFormat, depth: Int,
+                          _ emit: Emit, _ note: Note)
+    {
+        touchedPieces = true
+        pieces.append(bytes, count: count)
+        guard !continues else {
+            pieceFormat = tag
+            return
+        }
+        pieceFormat = nil
+        decodeNested(pieces.base, ValueSpan(start: 0, end: pieces.count), depth: depth, tag: tag, emit, note)
+        pieces.count = 0
     }
 
     // MARK: - Helpers
@@ -790,17 +741,6 @@ final class RecordDecoder {
         var index = 0
         while index < text.count, LineChunker.isWhitespace(text.pointer[index]) { index += 1 }
         return index < text.count && (text.pointer[index] == UInt8(ascii: "{") || text.pointer[index] == UInt8(ascii: "["))
-    }
-
-    private func stringOrSkip(_ scanner: inout JSONScanner) throws(ScanFailure) -> StringSpan {
-        if scanner.current == UInt8(ascii: "\"") { return try scanner.scanString() }
-        _ = try scanner.skipValue()
-        return .absent
-    }
-
-    private func objectOrSkip(_ scanner: inout JSONScanner) throws(ScanFailure) -> ValueSpan {
-        let span = try scanner.skipValue()
-        return scanner.base[span.start] == UInt8(ascii: "{") ? span : ValueSpan()
     }
 }
 

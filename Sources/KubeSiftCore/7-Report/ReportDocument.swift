@@ -72,19 +72,13 @@ package struct ReportDocument: Encodable, Sendable {
         var line: Int
     }
 
-    struct SkippedRecords: Encodable {
+    /// Records skipped or passed over for one reason (the first locations of skipped ones only).
+    struct Records: Encodable {
         var reason: String
         var meaning: String
         var count: Int
         var byFormat: [String: Int]
-        var firstLocations: [Location]
-    }
-
-    struct PassedOverRecords: Encodable {
-        var reason: String
-        var meaning: String
-        var count: Int
-        var byFormat: [String: Int]
+        var firstLocations: [Location]?
     }
 
     struct Problem: Encodable {
@@ -96,27 +90,12 @@ package struct ReportDocument: Encodable, Sendable {
     }
 
     struct DataQuality: Encodable {
-        var skippedRecords: [SkippedRecords]
+        var skippedRecords: [Records]
         /// Records that are something else by design (not lost data): not counted as skipped.
-        var passedOverRecords: [PassedOverRecords]
+        var passedOverRecords: [Records]
         var inputProblems: [Problem]
     }
 
-    /// A cloud control-plane operation, kept apart from the API requests.
-    struct Operation: Encodable {
-        var time: Timestamp?
-        var service: String?
-        var method: String?
-        var resource: String?
-        var principal: String?
-        var sourceIP: String?
-        var operationID: String?
-        var first: Bool?
-        var last: Bool?
-        var statusCode: Int?
-        var statusMessage: String?
-        var location: Location?
-    }
 
     struct Member: Encodable {
         var name: String?
@@ -208,7 +187,7 @@ package struct ReportDocument: Encodable, Sendable {
     var activity: ActivitySection
     var detections: Detections
     /// Cloud control-plane operations (GKE cluster and node-pool changes), in time order.
-    var cloudOperations: [Operation]
+    var cloudOperations: [CloudOperation]
 
     package init(result: AnalysisResult, parameters: Parameters, generatedAt: Timestamp, rules: RuleSet = .empty) {
         self.generatedAt = generatedAt
@@ -233,14 +212,14 @@ package struct ReportDocument: Encodable, Sendable {
         dataQuality = DataQuality(
             skippedRecords: result.skipped.keys.sorted().map { reason in
                 let summary = result.skipped[reason]!
-                return SkippedRecords(reason: reason.rawValue, meaning: reason.explanation, count: summary.count,
-                                      byFormat: byName(summary.byFormat),
-                                      firstLocations: summary.samples.map { Location(file: $0.file, member: $0.member, line: $0.line) })
+                return Records(reason: reason.rawValue, meaning: reason.explanation, count: summary.count,
+                               byFormat: byName(summary.byFormat),
+                               firstLocations: summary.samples.map { Location(file: $0.file, member: $0.member, line: $0.line) })
             },
             passedOverRecords: result.passedOver.keys.sorted().map { reason in
                 let summary = result.passedOver[reason]!
-                return PassedOverRecords(reason: reason.rawValue, meaning: reason.explanation, count: summary.count,
-                                         byFormat: byName(summary.byFormat))
+                return Records(reason: reason.rawValue, meaning: reason.explanation, count: summary.count,
+                               byFormat: byName(summary.byFormat))
             },
             inputProblems: result.inputs.flatMap { input in input.problems.map { problem($0, file: input.path) } })
         inputs = result.inputs.map { input in
@@ -292,13 +271,7 @@ package struct ReportDocument: Encodable, Sendable {
                                origin: origin, findings: perRule[meta.id, default: 0])
             },
             findingsBySeverity: bySeverity, findingsByCategory: byCategory, findings: result.findings)
-        cloudOperations = result.cloudOperations.map { operation in
-            Operation(time: operation.time, service: operation.service, method: operation.method,
-                      resource: operation.resource, principal: operation.principal, sourceIP: operation.sourceIP,
-                      operationID: operation.operationID, first: operation.first, last: operation.last,
-                      statusCode: operation.statusCode, statusMessage: operation.statusMessage,
-                      location: operation.provenance.map { Location(file: $0.file, member: $0.member, line: $0.line) })
-        }
+        cloudOperations = result.cloudOperations
     }
 
     /// The document as pretty-printed JSON with sorted keys, ending in a newline.

@@ -115,7 +115,13 @@ package struct CloudOperation: Sendable, Equatable, Codable {
     /// The outcome, as a gRPC code (absent or 0 is success) and message.
     package var statusCode: Int?
     package var statusMessage: String?
+    /// Where it was read (`location` in the report).
     package var provenance: EventProvenance?
+
+    enum CodingKeys: String, CodingKey {
+        case time, service, method, resource, principal, sourceIP, operationID, first, last, statusCode, statusMessage
+        case provenance = "location"
+    }
 
     package init(time: Timestamp? = nil, service: String? = nil, method: String? = nil, resource: String? = nil,
                  principal: String? = nil, sourceIP: String? = nil, operationID: String? = nil, first: Bool? = nil,

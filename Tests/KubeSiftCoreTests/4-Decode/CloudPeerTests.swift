@@ -70,16 +70,23 @@ import Testing
 
     static let codes = ["200": 256, "404": 90, "201": 80, "403": 11]
 
+    /// The demo log's lines (those `keep` keeps) written in `shape`, and their analysis.
+    private func analyzeDemoLog(as shape: ExportShape, keep: (String) -> Bool = { _ in true }) throws -> (String, AnalysisResult) {
+        let lines = try String(contentsOfFile: Peers.path(Self.audit2rbac), encoding: .utf8).split(separator: "\n")
+            .map(String.init).filter(keep)
+        let path = try directory.write("\(shape)/\(shape.fileName)", bytes: shape.file(lines))
+        let result = Analysis.run([path])
+        #expect(result.totals.recordsSkipped == 0)
+        #expect(result.activity.dimensions[.responseCode]?.mapValues(\.requests) == Self.codes)
+        return (path, result)
+    }
+
     @Test(.enabled(if: Peers.exists(audit2rbac), "peer material ../shared/peers/\(audit2rbac) is absent"),
           arguments: ExportShape.allCases.filter { ![.native, .gke, .gkeSink].contains($0) })
     func audit2rbacsDemoLogInAnExportShapeHasItsRequests(_ shape: ExportShape) throws {
-        let lines = try String(contentsOfFile: Peers.path(Self.audit2rbac), encoding: .utf8).split(separator: "\n").map(String.init)
-        let path = try directory.write("\(shape)/\(shape.fileName)", bytes: shape.file(lines))
-        let result = Analysis.run([path])
+        let (path, result) = try analyzeDemoLog(as: shape)
         #expect(result.totals.eventsRead == 757)
         #expect(result.totals.distinctRequests == 437)
-        #expect(result.totals.recordsSkipped == 0)
-        #expect(result.activity.dimensions[.responseCode]?.mapValues(\.requests) == Self.codes)
         #expect(result.input(path)?.formats == [shape.format: 757])
     }
 
@@ -87,15 +94,9 @@ import Testing
           arguments: [ExportShape.gke, .gkeSink])
     func audit2rbacsCompletedRequestsAsGKEEntriesHaveTheSameCodes(_ shape: ExportShape) throws {
         // GKE logs a request once, when it completes: its entries are the 437 ResponseComplete events.
-        let lines = try String(contentsOfFile: Peers.path(Self.audit2rbac), encoding: .utf8).split(separator: "\n")
-            .map(String.init).filter { $0.contains(#""stage":"ResponseComplete""#) }
-        #expect(lines.count == 437)
-        let path = try directory.write("\(shape)/\(shape.fileName)", bytes: shape.file(lines))
-        let result = Analysis.run([path])
+        let (_, result) = try analyzeDemoLog(as: shape) { $0.contains(#""stage":"ResponseComplete""#) }
         #expect(result.totals.eventsRead == 437)
         #expect(result.totals.distinctRequests == 437)
-        #expect(result.totals.recordsSkipped == 0)
-        #expect(result.activity.dimensions[.responseCode]?.mapValues(\.requests) == Self.codes)
         #expect(result.activity.dimensions[.user]?.mapValues(\.requests) == ["system:admin": 437])
     }
 }

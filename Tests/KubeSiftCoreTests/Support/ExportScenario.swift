@@ -73,93 +73,49 @@ enum ExportScenario {
     /// The requests, in time order.
     static var requests: [Request] {
         var requests: [Request] = []
-        var number = 0
-        var time = EventLine.baseTime
-        func add(_ build: (inout Request) -> Void) {
-            number += 1
-            time += 3_000_000
-            var request = Request(auditID: EventLine.auditID(number), verb: "get", user: alice, sourceIP: "10.8.0.14",
-                                  userAgent: kubectl, received: time)
-            build(&request)
-            requests.append(request)
-        }
-        // Benign: a kubelet, a controller, alice reading.
-        for index in 0..<6 {
-            add {
-                $0.user = "system:node:ip-10-0-1-23.ec2.internal"
-                $0.sourceIP = "10.0.1.23"
-                $0.userAgent = "kubelet/v1.31.2 (linux/amd64) kubernetes/5864a46"
-                $0.resource = "configmaps"
-                $0.namespace = "shop"
-                $0.name = "frontend-flags-\(index % 2)"
+        func add(_ count: Int = 1, verb: String = "get", user: String = alice, ip: String = "10.8.0.14",
+                 agent: String = kubectl, _ resource: String? = nil, in namespace: String? = nil,
+                 name: (Int) -> String? = { _ in nil }, group: String = "", subresource: String? = nil,
+                 code: (Int) -> Int = { _ in 200 }, body: [String: Any]? = nil, responseBody: [String: Any]? = nil)
+        {
+            for index in 0..<count {
+                let number = requests.count + 1
+                requests.append(Request(
+                    auditID: EventLine.auditID(number), verb: verb, user: user, sourceIP: ip, userAgent: agent,
+                    resource: resource, namespace: namespace, name: name(index), apiGroup: group,
+                    subresource: subresource, code: code(index), received: EventLine.baseTime + Int64(number) * 3_000_000,
+                    requestObject: body, responseObject: responseBody))
             }
         }
-        add {
-            $0.verb = "list"
-            $0.resource = "pods"
-            $0.namespace = "shop"
-        }
+        // Benign: a kubelet reading configmaps, alice listing pods.
+        add(6, user: "system:node:ip-10-0-1-23.ec2.internal", ip: "10.0.1.23",
+            agent: "kubelet/v1.31.2 (linux/amd64) kubernetes/5864a46", "configmaps", in: "shop",
+            name: { "frontend-flags-\($0 % 2)" })
+        add(verb: "list", "pods", in: "shop")
         // A privileged pod in kube-system.
-        add {
-            $0.verb = "create"
-            $0.user = bob
-            $0.sourceIP = "10.8.0.27"
-            $0.resource = "pods"
-            $0.namespace = "kube-system"
-            $0.name = "debug-node"
-            $0.code = 201
-            $0.requestObject = ["kind": "Pod", "apiVersion": "v1", "metadata": ["name": "debug-node", "namespace": "kube-system"],
-                                "spec": ["hostPID": true, "containers": [["name": "shell", "image": "busybox:1.36",
-                                                                          "securityContext": ["privileged": true]]]]]
-        }
+        add(verb: "create", user: bob, ip: "10.8.0.27", "pods", in: "kube-system", name: { _ in "debug-node" },
+            code: { _ in 201 }, body: [
+                "kind": "Pod", "apiVersion": "v1", "metadata": ["name": "debug-node", "namespace": "kube-system"],
+                "spec": ["hostPID": true, "containers": [["name": "shell", "image": "busybox:1.36",
+                                                          "securityContext": ["privileged": true]]]],
+            ])
         // An exec into a payments pod.
-        add {
-            $0.verb = "create"
-            $0.resource = "pods"
-            $0.namespace = "shop"
-            $0.name = "payments-7d9f8b6c5-x2x9k"
-            $0.subresource = "exec"
-            $0.code = 101
-        }
-        // A secret sweep with curl: 20 different secrets, most refused.
-        for index in 0..<20 {
-            add {
-                $0.user = "system:serviceaccount:shop:frontend"
-                $0.sourceIP = "10.0.2.51"
-                $0.userAgent = "curl/8.5.0"
-                $0.resource = "secrets"
-                $0.namespace = index % 3 == 0 ? "shop" : "payments"
-                $0.name = "secret-\(index)"
-                $0.code = index % 3 == 0 ? 200 : 403
-            }
+        add(verb: "create", "pods", in: "shop", name: { _ in "payments-7d9f8b6c5-x2x9k" }, subresource: "exec",
+            code: { _ in 101 })
+        // A secret sweep with curl: 20 different secrets, those of other namespaces refused.
+        for (namespace, count, code) in [("shop", 7, 200), ("payments", 13, 403)] {
+            add(count, user: "system:serviceaccount:shop:frontend", ip: "10.0.2.51", agent: "curl/8.5.0", "secrets",
+                in: namespace, name: { "\(namespace)-secret-\($0)" }, code: { _ in code })
         }
         // A burst of failed authentication from one address.
-        for _ in 0..<25 {
-            add {
-                $0.verb = "list"
-                $0.user = "system:anonymous"
-                $0.sourceIP = "203.0.113.77"
-                $0.userAgent = "python-requests/2.32.3"
-                $0.resource = "secrets"
-                $0.namespace = "kube-system"
-                $0.code = 401
-            }
-        }
+        add(25, verb: "list", user: "system:anonymous", ip: "203.0.113.77", agent: "python-requests/2.32.3", "secrets",
+            in: "kube-system", code: { _ in 401 })
         // A ClusterRole that grants everything.
-        add {
-            $0.verb = "create"
-            $0.user = bob
-            $0.sourceIP = "10.8.0.27"
-            $0.resource = "clusterroles"
-            $0.apiGroup = "rbac.authorization.k8s.io"
-            $0.name = "ops-everything"
-            $0.code = 201
-            let role: [String: Any] = ["kind": "ClusterRole", "apiVersion": "rbac.authorization.k8s.io/v1",
-                                       "metadata": ["name": "ops-everything"],
-                                       "rules": [["verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]]]]
-            $0.requestObject = role
-            $0.responseObject = role
-        }
+        let role: [String: Any] = ["kind": "ClusterRole", "apiVersion": "rbac.authorization.k8s.io/v1",
+                                   "metadata": ["name": "ops-everything"],
+                                   "rules": [["verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]]]]
+        add(verb: "create", user: bob, ip: "10.8.0.27", "clusterroles", name: { _ in "ops-everything" },
+            group: "rbac.authorization.k8s.io", code: { _ in 201 }, body: role, responseBody: role)
         return requests
     }
 
