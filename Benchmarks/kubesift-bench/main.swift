@@ -212,7 +212,7 @@ func formatRow(_ name: String, _ input: String, _ result: RowResult, baseline: R
         return String(format: "%.2f× \(baselineName)\(perEvent ? " ev/s" : "")", own / theirs)
     } ?? (isBaseline ? "baseline" : "")
     func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
-    return pad(name, 34) + pad(input, 16) + pad(String(format: "%7.2f s", result.seconds), 11)
+    return pad(name, 34) + pad(input, 22) + pad(String(format: "%7.2f s", result.seconds), 11)
         + pad(String(format: "%8.0f MB/s", megabytesPerSecond), 14)
         + pad(result.events > 0 ? String(format: "%9.0f ev/s", eventsPerSecond) : "", 15)
         + pad(String(format: "%6.0f MB", Double(result.peakRSSBytes) / 1e6), 10) + ratio
@@ -235,7 +235,7 @@ let gz = compressed(single, "gzip")
 let zsts = parts.map { compressed($0, "zstd") }
 
 print("kubesift-bench · \(ProcessInfo.processInfo.activeProcessorCount) cores · corpus \(settings.sizeMB) MB, seed 42 · MB/s of uncompressed audit JSON")
-print(String(repeating: "-", count: 110))
+print(String(repeating: "-", count: 116))
 let gzBaseline = measure("decompress", [gz])
 print(formatRow("libarchive decompress-only", "1 × .gz", gzBaseline, isBaseline: true))
 print(formatRow("kubesift analyze, end to end", "1 × .gz", measure("analyze", [gz]), baseline: gzBaseline))

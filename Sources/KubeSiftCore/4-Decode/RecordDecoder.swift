@@ -71,7 +71,8 @@ final class RecordDecoder {
         if outcomes == 0 { tell(.skipped(.cutOff), format, note) }
     }
 
-    /// Forgets what the records before said about the next (a new member starts).
+    /// Forgets what the records before said about the next: a new chunk starts (chunks of any file
+    /// come in any order, and what a chunk decodes to must not depend on which came before).
     func reset() {
         expected = nil
         lastFormat = nil
