@@ -102,29 +102,11 @@ extension JSONScanner {
         output.reserve(output.count + (end - index) + 16)
         var written = output.count
         while true {
-            var out = output.pointer + written
-            // Runs of plain bytes eight at a time; `\"`, `\\` and `\/` (nearly every escape in an
-            // event sent as a string) without leaving the loop.
-            while index + 8 <= end {
-                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                UnsafeMutableRawPointer(out).storeBytes(of: word, as: UInt64.self)
-                let special = Self.quoteOrBackslash(word)
-                if special == 0 {
-                    index += 8
-                    out += 8
-                    continue
-                }
-                let run = special.trailingZeroBitCount >> 3
-                index += run
-                out += run
-                guard base[index] == UInt8(ascii: "\\"), index + 1 < end else { break }
-                let escaped = base[index + 1]
-                guard escaped == UInt8(ascii: "\"") || escaped == UInt8(ascii: "\\") || escaped == UInt8(ascii: "/") else { break }
-                out.pointee = escaped
-                out += 1
-                index += 2
+            // `\"`, `\\` and `\/` (nearly every escape in an event sent as a string) without
+            // leaving the word loop.
+            Self.copyPlainRuns(base, &index, end: end, to: output.pointer, &written) { escaped in
+                escaped == UInt8(ascii: "\"") || escaped == UInt8(ascii: "\\") || escaped == UInt8(ascii: "/")
             }
-            written = out - output.pointer
             guard index < end else { throw .unexpectedEnd }
             let byte = base[index]
             if byte == UInt8(ascii: "\"") {
@@ -161,10 +143,38 @@ extension JSONScanner {
         }
     }
 
+    /// Copies from `input` at `index` to `output` at `written`, eight bytes at a time, up to a quote
+    /// or a backslash (or until fewer than eight bytes are left); an escape `inline` accepts is plain
+    /// content, written as its escaped byte without leaving the loop. The word-wide stores write up to
+    /// seven bytes past `written`.
+    @inline(__always)
+    static func copyPlainRuns(_ input: UnsafePointer<UInt8>, _ index: inout Int, end: Int,
+                              to output: UnsafeMutablePointer<UInt8>, _ written: inout Int,
+                              inline: (UInt8) -> Bool)
+    {
+        while index + 8 <= end {
+            let word = UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self)
+            UnsafeMutableRawPointer(output + written).storeBytes(of: word, as: UInt64.self)
+            let special = quoteOrBackslash(word)
+            if special == 0 {
+                index += 8
+                written += 8
+                continue
+            }
+            let run = special.trailingZeroBitCount >> 3
+            index += run
+            written += run
+            guard input[index] == UInt8(ascii: "\\"), index + 1 < end, inline(input[index + 1]) else { return }
+            output[written] = input[index + 1]
+            written += 1
+            index += 2
+        }
+    }
+
     /// A word with the high bit set in each byte that is `"` or `\` (exact for the lowest such byte,
     /// which is all the caller reads).
     @inline(__always)
-    private static func quoteOrBackslash(_ word: UInt64) -> UInt64 {
+    static func quoteOrBackslash(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let quotes = word ^ (ones &* 0x22)

@@ -42,6 +42,10 @@ final class RecordDecoder {
         let message = ByteScratch()
         let log = ByteScratch()
         let transcoded = ByteScratch()
+        /// The events scanned into `message` and `log` as they were unescaped (kept here, not
+        /// copied around: an event is a large value).
+        var messageEvent = ScannedEvent()
+        var logEvent = ScannedEvent()
     }
 
     init(forced: SourceFormat? = nil) {
@@ -289,6 +293,9 @@ final class RecordDecoder {
         /// `log` or `@message`/`message`/`value` was a string, unescaped into the level's buffer.
         static let logText = EnvelopeKeys(rawValue: 1 << 22)
         static let messageText = EnvelopeKeys(rawValue: 1 << 23)
+        /// That string was one event, scanned as it was unescaped (the level's `logEvent`, `messageEvent`).
+        static let logEvent = EnvelopeKeys(rawValue: 1 << 24)
+        static let messageEvent = EnvelopeKeys(rawValue: 1 << 25)
     }
 
     /// How an envelope holds its event.
@@ -329,13 +336,13 @@ final class RecordDecoder {
             envelope.keyCount += 1
             envelope.keys.formUnion(Self.marker(key, value))
             switch key.count {
-            case 3 where value.equals(key, "log"): try capture(&value, .log, buffers, in: &envelope)
+            case 3 where value.equals(key, "log"): try capture(&value, .log, buffers, depth: depth, in: &envelope)
             case 5 where value.equals(key, "field"): envelope.field = try value.stringOrAbsent()
-            case 5 where value.equals(key, "value"): try capture(&value, .message, buffers, in: &envelope)
+            case 5 where value.equals(key, "value"): try capture(&value, .message, buffers, depth: depth, in: &envelope)
             case 6 where value.equals(key, "labels"): envelope.gke.labels = try value.skipValue()
-            case 7 where value.equals(key, "message"): try capture(&value, .message, buffers, in: &envelope)
+            case 7 where value.equals(key, "message"): try capture(&value, .message, buffers, depth: depth, in: &envelope)
             case 7 where value.equals(key, "_source"): envelope.source = try value.objectOrAbsent()
-            case 8 where value.equals(key, "@message"): try capture(&value, .message, buffers, in: &envelope)
+            case 8 where value.equals(key, "@message"): try capture(&value, .message, buffers, depth: depth, in: &envelope)
             case 8 where value.equals(key, "category"): envelope.category = try value.stringOrAbsent()
             case 8 where value.equals(key, "insertId"): envelope.gke.insertId = try value.stringOrAbsent()
             case 9 where value.equals(key, "logStream"), 13 where value.equals(key, "logStreamName"):
@@ -348,7 +355,7 @@ final class RecordDecoder {
                 try value.forEachMemberOfObject { key, inner throws(ScanFailure) in
                     // Not `.log`: a `properties.log` makes an AKS record, never a shipper's.
                     if inner.equals(key, "log") {
-                        try capture(&inner, .log, buffers, in: &envelope)
+                        try capture(&inner, .log, buffers, depth: depth, in: &envelope)
                     } else {
                         _ = try inner.skipValue()
                     }
@@ -382,19 +389,52 @@ final class RecordDecoder {
     private enum Slot { case message, log }
 
     /// Keeps what may carry the event: a string unescaped into the slot's buffer, or an object's span.
-    private func capture(_ value: inout JSONScanner, _ slot: Slot, _ buffers: Buffers, in envelope: inout Envelope)
-        throws(ScanFailure)
+    private func capture(_ value: inout JSONScanner, _ slot: Slot, _ buffers: Buffers, depth: Int,
+                         in envelope: inout Envelope) throws(ScanFailure)
     {
         if value.current == UInt8(ascii: "\"") {
             let text = slot == .log ? buffers.log : buffers.message
-            text.count = 0
-            try value.scanStringUnescaped(into: text)
+            // The event is one level down: scanned now only within the nesting limit.
+            let held = depth < Self.maximumDepth && (slot == .log
+                ? scanEscapedEvent(&value, into: text, event: &buffers.logEvent)
+                : scanEscapedEvent(&value, into: text, event: &buffers.messageEvent))
+            if held {
+                envelope.keys.insert(slot == .log ? .logEvent : .messageEvent)
+            } else {
+                text.count = 0
+                try value.scanStringUnescaped(into: text)
+            }
             envelope.keys.insert(slot == .log ? .logText : .messageText)
         } else if slot == .log {
             envelope.logObject = try value.objectOrAbsent()
         } else {
             envelope.messageObject = try value.objectOrAbsent()
         }
+    }
+
+    /// The string at `value` as one audit event, scanned while it is unescaped into `text` (see
+    /// ``EscapedJSONScanner``): nearly every carried event is one, and so is read in one pass. False,
+    /// with `value` where it was, when the string holds anything else (a batch, a prefixed line,
+    /// text, broken JSON): the caller unescapes it and finds out what it is.
+    private func scanEscapedEvent(_ value: inout JSONScanner, into text: ByteScratch, event: inout ScannedEvent) -> Bool {
+        let opening = value.position
+        text.count = 0
+        // Unescaping never lengthens text, except a malformed `\u` escape (two bytes become three).
+        text.reserve(2 * (value.end - opening) + 16)
+        var scanner = EscapedJSONScanner(input: value.base, start: opening + 1, end: value.end, output: text.pointer)
+        scanner.skipWhitespace()
+        guard !scanner.isAtEnd, scanner.current == UInt8(ascii: "{") else { return false }
+        do throws(ScanFailure) {
+            event = try native.scanEvent(&scanner)
+        } catch {
+            return false
+        }
+        guard event.looksLikeEvent, !event.items.isPresent else { return false }
+        scanner.skipWhitespace()
+        guard scanner.inputIndex < value.end, value.base[scanner.inputIndex] == UInt8(ascii: "\"") else { return false }
+        value.position = scanner.inputIndex + 1
+        text.count = scanner.position
+        return true
     }
 
     /// What the presence of a key says about the envelope's shape.
@@ -538,7 +578,8 @@ final class RecordDecoder {
                 tell(.passedOver(.otherLogCategory), tag, note)
                 return
             }
-            payload(envelope, text: envelope.keys.contains(.logText) ? buffers.log : nil, object: envelope.logObject,
+            payload(envelope, held: envelope.keys.contains(.logEvent) ? .log : nil, text: envelope.keys.contains(.logText) ? buffers.log : nil,
+                    object: envelope.logObject,
                     base: base, depth: depth, tag: tag, emit, note)
         case .cloudWatchEvent, .insightsCell:
             let tag = label ?? .eksCloudWatch
@@ -548,7 +589,8 @@ final class RecordDecoder {
                 tell(.passedOver(.otherLogCategory), tag, note)
                 return
             }
-            payload(envelope, text: envelope.keys.contains(.messageText) ? buffers.message : nil,
+            payload(envelope, held: envelope.keys.contains(.messageEvent) ? .message : nil,
+                    text: envelope.keys.contains(.messageText) ? buffers.message : nil,
                     object: envelope.messageObject, base: base, depth: depth, tag: tag, emit, note)
         case .firehoseMessage:
             let tag = label ?? .eksFirehose
@@ -562,13 +604,16 @@ final class RecordDecoder {
             if envelope.source.isPresent {
                 decodeNested(base, envelope.source, depth: depth, tag: tag, emit, note)
             } else if envelope.keys.contains(.messageText), Self.startsJSON(buffers.message) || !envelope.kubernetesAudit.isPresent {
-                payload(envelope, text: buffers.message, object: ValueSpan(), base: base, depth: depth, tag: tag, emit, note)
+                payload(envelope, held: envelope.keys.contains(.messageEvent) ? .message : nil, text: buffers.message, object: ValueSpan(), base: base,
+                        depth: depth, tag: tag, emit, note)
             } else {
-                payload(envelope, text: nil, object: envelope.kubernetesAudit.isPresent ? envelope.kubernetesAudit : envelope.messageObject,
+                payload(envelope, held: nil, text: nil,
+                        object: envelope.kubernetesAudit.isPresent ? envelope.kubernetesAudit : envelope.messageObject,
                         base: base, depth: depth, tag: tag, emit, note)
             }
         case .messageField:
-            payload(envelope, text: envelope.keys.contains(.messageText) ? buffers.message : nil,
+            payload(envelope, held: envelope.keys.contains(.messageEvent) ? .message : nil,
+                    text: envelope.keys.contains(.messageText) ? buffers.message : nil,
                     object: envelope.messageObject, base: base, depth: depth, tag: label ?? .vector, emit, note)
         case .logField:
             let docker = envelope.isDocker
@@ -582,7 +627,8 @@ final class RecordDecoder {
                     return
                 }
             }
-            payload(envelope, text: envelope.keys.contains(.logText) ? buffers.log : nil, object: envelope.logObject,
+            payload(envelope, held: envelope.keys.contains(.logEvent) ? .log : nil, text: envelope.keys.contains(.logText) ? buffers.log : nil,
+                    object: envelope.logObject,
                     base: base, depth: depth, tag: tag, emit, note)
         case .recordList:
             break
@@ -611,11 +657,19 @@ final class RecordDecoder {
         }
     }
 
-    /// Decodes the event an envelope carries: unescaped `text`, or an `object` in place.
-    private func payload(_ envelope: Envelope, text: ByteScratch?, object: ValueSpan, base: UnsafePointer<UInt8>,
-                         depth: Int, tag: SourceFormat, _ emit: Emit, _ note: Note)
+    /// Decodes the event an envelope carries: the event already scanned into `text` (`held`),
+    /// unescaped `text`, or an `object` in place.
+    private func payload(_ envelope: Envelope, held: Slot?, text: ByteScratch?, object: ValueSpan,
+                         base: UnsafePointer<UInt8>, depth: Int, tag: SourceFormat, _ emit: Emit, _ note: Note)
     {
-        if let text {
+        if let held, let text {
+            unowned(unsafe) let buffers = levels[depth]
+            if held == .log {
+                send(&buffers.logEvent, text.base, tag, emit)
+            } else {
+                send(&buffers.messageEvent, text.base, tag, emit)
+            }
+        } else if let text {
             // CloudWatch Logs cuts events over 256 KiB and says so at the end.
             if text.hasSuffix("[Truncated...]") {
                 tell(.skipped(.truncatedUpstream), tag, note)

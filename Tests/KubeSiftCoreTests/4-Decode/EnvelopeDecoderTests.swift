@@ -184,6 +184,51 @@ import Testing
         #expect(!String(describing: operation.cloudOperations).contains("hunter2"))
     }
 
+    @Test func anEventSentAsAStringDecodesAsTheEventItself() throws {
+        // Every kind of escape an event carries, escaped once more by its envelope: quotes and
+        // backslashes inside values, Go's \u0026, raw and escaped non-ASCII (a surrogate pair
+        // too), braces inside strings of a body, an empty object and array.
+        var tricky = EventLine(number: 7)
+        tricky.userAgent = #"curl/8.5.0 "quoted" \ back\slash {not JSON} µs 🚀"#
+        tricky.requestURI = "/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&limit=500"
+        tricky.level = "Request"
+        tricky.requestObject = #"{"kind":"ConfigMap","data":{"a":"{\"x\": [1, 2]}","b":"line\nbreak \\ \u00e9","c":{},"d":[]}}"#
+        let line = tricky.json
+        let native = try #require(DecodedRecord(line).events.first)
+        func inner(_ text: String) -> String { String(text.dropFirst().dropLast()) }
+        let goEscaped = quoted(line)                                                  // Foundation: `\/` too
+        let asciiOnly = "\"" + line.unicodeScalars.map { scalar -> String in
+            switch scalar {
+            case "\"": return "\\\""
+            case "\\": return "\\\\"
+            case _ where scalar.value > 0x7E:
+                return String(scalar).utf16.map { String(format: "\\u%04x", $0) }.joined()
+            default: return String(scalar)
+            }
+        }.joined() + "\""
+        let plainSlashes = "\"" + inner(goEscaped).replacingOccurrences(of: "\\/", with: "/") + "\""
+        for message in [goEscaped, asciiOnly, plainSlashes] {
+            // The scanner that unescapes as it scans, on its own (the decoder falls back to
+            // unescaping first when it fails, which would hide a fault of it).
+            let bytes = Array(message.utf8)
+            let output = UnsafeMutablePointer<UInt8>.allocate(capacity: 2 * bytes.count + 16)
+            defer { output.deallocate() }
+            let scanned = try bytes.withUnsafeBufferPointer { buffer throws(ScanFailure) -> AuditEvent in
+                var scanner = EscapedJSONScanner(input: buffer.baseAddress!, start: 1, end: buffer.count, output: output)
+                let event = try NativeEventDecoder().scanEvent(&scanner)
+                scanner.skipWhitespace()
+                #expect(scanner.isAtEnd && scanner.inputIndex == buffer.count - 1, "stops at the closing quote")
+                return AuditEvent(scanned: event, base: scanner.base, provenance: nil)
+            }
+            #expect(scanned == native, "\(message)")
+            for record in [#"{"message":\#(message),"source_type":"file"}"#, #"{"category":"kube-audit","properties":{"log":\#(message)}}"#] {
+                var decoded = try #require(DecodedRecord(record).events.first, "\(record)")
+                decoded.format = native.format
+                #expect(decoded == native, "\(record)")
+            }
+        }
+    }
+
     // MARK: - Limits and --format
 
     @Test func envelopesNestedPastTheLimitAreRefused() {
