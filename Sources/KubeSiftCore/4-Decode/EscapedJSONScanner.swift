@@ -21,6 +21,13 @@ protocol EventTextScanner {
     mutating func consume() throws(ScanFailure) -> UInt8
     mutating func scanString() throws(ScanFailure) -> StringSpan
     mutating func skipValue() throws(ScanFailure) -> ValueSpan
+    // Requirements with default implementations below, so that generic code calls a scanner's own
+    // (``JSONScanner`` keeps tight, inlined loops of its own on the native hot path).
+    mutating func expect(_ byte: UInt8) throws(ScanFailure)
+    mutating func stringOrAbsent() throws(ScanFailure) -> StringSpan
+    mutating func scanInteger() throws(ScanFailure) -> Int?
+    mutating func forEachMember(_ body: (StringSpan, inout Self) throws(ScanFailure) -> Void) throws(ScanFailure)
+    mutating func forEachElement(_ body: (inout Self) throws(ScanFailure) -> Void) throws(ScanFailure)
 }
 
 extension EventTextScanner {
@@ -100,22 +107,7 @@ extension EventTextScanner {
     /// Reads an integer value; anything else (a float, a string) is skipped and gives `nil`.
     mutating func scanInteger() throws(ScanFailure) -> Int? {
         skipWhitespace()
-        let span = try skipValue()
-        var index = span.start
-        var negative = false
-        if base[index] == UInt8(ascii: "-") {
-            negative = true
-            index += 1
-        }
-        guard index < span.end, span.end - index <= 18 else { return nil }
-        var value = 0
-        while index < span.end {
-            let digit = Int(base[index]) - 48
-            guard digit >= 0 && digit <= 9 else { return nil }
-            value = value * 10 + digit
-            index += 1
-        }
-        return negative ? -value : value
+        return JSONScanner.integer(base, try skipValue())
     }
 }
 

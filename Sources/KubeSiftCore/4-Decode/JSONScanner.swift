@@ -72,6 +72,99 @@ struct JSONScanner: EventTextScanner {
         }
     }
 
+    @inline(__always)
+    mutating func expect(_ byte: UInt8) throws(ScanFailure) {
+        skipWhitespace()
+        guard position < end else { throw .unexpectedEnd }
+        guard base[position] == byte else { throw .unexpectedByte }
+        position += 1
+    }
+
+    /// A string value, or (for `null` or a hostile non-string) an absent field after skipping it.
+    @inline(__always)
+    mutating func stringOrAbsent() throws(ScanFailure) -> StringSpan {
+        if current == UInt8(ascii: "\"") { return try scanString() }
+        _ = try skipValue()
+        return .absent
+    }
+
+    /// Reads an integer value; anything else (a float, a string) is skipped and gives `nil`.
+    mutating func scanInteger() throws(ScanFailure) -> Int? {
+        skipWhitespace()
+        return Self.integer(base, try skipValue())
+    }
+
+    /// The integer a scalar value at `span` of `base` writes, or nil (a float, a string, too long).
+    static func integer(_ base: UnsafePointer<UInt8>, _ span: ValueSpan) -> Int? {
+        var index = span.start
+        var negative = false
+        if base[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
+        guard index < span.end, span.end - index <= 18 else { return nil }
+        var value = 0
+        while index < span.end {
+            let digit = Int(base[index]) - 48
+            guard digit >= 0 && digit <= 9 else { return nil }
+            value = value * 10 + digit
+            index += 1
+        }
+        return negative ? -value : value
+    }
+
+    /// Walks the members of an object, handing each key and the scanner (positioned at the value)
+    /// to `body`, which must consume the value.
+    mutating func forEachMember(
+        _ body: (StringSpan, inout JSONScanner) throws(ScanFailure) -> Void
+    ) throws(ScanFailure) {
+        try expect(UInt8(ascii: "{"))
+        skipWhitespace()
+        guard position < end else { throw .unexpectedEnd }
+        if base[position] == UInt8(ascii: "}") {
+            position += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            let key = try scanString()
+            try expect(UInt8(ascii: ":"))
+            skipWhitespace()
+            guard position < end else { throw .unexpectedEnd }
+            try body(key, &self)
+            if try endOfItem(closedBy: UInt8(ascii: "}")) { return }
+        }
+    }
+
+    /// Walks the elements of an array, handing the scanner (positioned at each element) to `body`,
+    /// which must consume the element.
+    mutating func forEachElement(_ body: (inout JSONScanner) throws(ScanFailure) -> Void) throws(ScanFailure) {
+        try expect(UInt8(ascii: "["))
+        skipWhitespace()
+        guard position < end else { throw .unexpectedEnd }
+        if base[position] == UInt8(ascii: "]") {
+            position += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            try body(&self)
+            if try endOfItem(closedBy: UInt8(ascii: "]")) { return }
+        }
+    }
+
+    /// After a member or element: a comma (more follow), or the closing bracket (true).
+    @inline(__always)
+    private mutating func endOfItem(closedBy closing: UInt8) throws(ScanFailure) -> Bool {
+        skipWhitespace()
+        guard position < end else { throw .unexpectedEnd }
+        let separator = base[position]
+        position += 1
+        if separator == closing { return true }
+        guard separator == UInt8(ascii: ",") else { throw .unexpectedByte }
+        return false
+    }
+
     /// Consumes the next byte and returns it.
     @inline(__always)
     mutating func consume() throws(ScanFailure) -> UInt8 {

@@ -163,7 +163,7 @@ final class RecordDecoder {
     {
         let base = scanner.base
         let restricted = depth == 0 ? forced : nil
-        let onlyNative = restricted?.shapes == [.native]
+        let onlyNative = restricted == .native || restricted == .eventList
         let nativeFirst = restricted.map { $0.shapes.contains(.native) }
             ?? (depth > 0 || expected.map { $0 == .native } ?? Self.opensLikeAnEvent(scanner))
         if nativeFirst {
