@@ -102,7 +102,7 @@ extension ReportModel.Completeness {
             + "\(format.count(summary.distinctEvents)) distinct. Records skipped are not events and are counted apart."
         skipped = document.dataQuality.skippedRecords.map { skip in
             Skip(reason: skip.reason, meaning: skip.meaning, count: format.count(skip.count),
-                 locations: skip.firstLocations.map { "\($0.file)\($0.member.map { " › \($0)" } ?? ""):\($0.line)" }
+                 locations: (skip.firstLocations ?? []).map { "\($0.file)\($0.member.map { " › \($0)" } ?? ""):\($0.line)" }
                     .joined(separator: ", "))
         }
         problems = document.dataQuality.inputProblems.map { problem in
