@@ -10,7 +10,9 @@ import Testing
     /// does: built-in rules, every framework.
     static let cluster = Peers.samples + "/shop-prod"
 
-    static func document(workers: Int = 2, generatedAt: Timestamp = generatedAt) throws -> ReportDocument {
+    static func document(workers: Int = 2, generatedAt: Timestamp = generatedAt, cluster: String = cluster) throws
+        -> ReportDocument
+    {
         let rules = try RuleCatalog.ruleSet(extraPaths: [], disabled: [], builtInExamples: false)
         let library = try ControlLibrary.load(extraPaths: [])
         let result = Analysis.run([cluster], workers: workers) {
@@ -67,6 +69,21 @@ import Testing
         let files = FileManager.default.enumerator(atPath: Self.cluster)!.compactMap { $0 as? String }
             .filter { !$0.hasSuffix("README.md") && !FileManager.default.isDirectory(Self.cluster + "/" + $0) }
         #expect(document.inputs.count == files.count)
+    }
+
+    @Test("Cloud operations, records passed over and the formats read are in the HTML and Markdown reports")
+    func cloudShapesReported() throws {
+        let document = try Self.document(cluster: Peers.samples + "/shop-gke")
+        let model = ReportModel(document)
+        #expect(!model.completeness.cloudOperations.isEmpty)
+        #expect(model.completeness.passedOver.contains { $0.reason == "cloud-operation" })
+        #expect(model.completeness.formats.contains { $0.label == "gke" })
+        let files = try ReportOutput().render(document)
+        for name in ["report.html", "report.md"] {
+            let text = Self.text(files, name)
+            #expect(text.contains("ClusterManager.CreateNodePool"), "\(name) lists the cloud operations")
+            #expect(text.contains("cloud-operation"), "\(name) lists the records passed over")
+        }
     }
 
     @Test("A name with a backslash or newline is escaped as sha256sum escapes it")
