@@ -1,5 +1,5 @@
 /// One event as rules read it: fields the decoder located are read straight from the bytes, bodies
-/// are parsed the first time a rule asks for them, and every value is computed at most once.
+/// are indexed (a ``JSONTape``) the first time a rule asks for them, and every value is computed at most once.
 ///
 /// Reused from event to event by one worker; not thread-safe and never shared. Its state is marked
 /// `@exclusivity(unchecked)`: one thread, no overlapping access, and the runtime's dynamic checks on

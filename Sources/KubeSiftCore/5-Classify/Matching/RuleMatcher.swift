@@ -7,7 +7,8 @@
 /// tried the same way on the identity alone (user, groups, impersonation, source addresses),
 /// memoised per identity:
 /// most events come from a few kubelets and controllers that no identity rule is about. Only what
-/// is left is evaluated in full, and only the fields it reads are decoded.
+/// is left is evaluated in full, as a compiled ``DetectionProgram``, and only the fields it reads are
+/// decoded.
 ///
 /// Its state is per worker thread and never accessed re-entrantly, hence `@exclusivity(unchecked)`:
 /// the runtime's dynamic checks cost more per event than the lookups they guard.
@@ -24,11 +25,11 @@ final class RuleMatcher {
     /// (`false` on identity fields alone), worked out the first time an event of it needs to know.
     @exclusivity(unchecked) private var identityKeys: SpanTable
     @exclusivity(unchecked) private var identities: [[IdentityVerdict]] = []
+    @exclusivity(unchecked) private var identityBytes: [UInt8] = []
 
     private enum IdentityVerdict {
         case unknown, excluded, open
     }
-    @exclusivity(unchecked) private var identityBytes: [UInt8] = []
 
     /// The rules an event with one combination of the prefilter's fields can match.
     private struct Candidates {
@@ -156,15 +157,14 @@ final class RuleMatcher {
 
     // MARK: - Full evaluation
 
-    static func test(_ condition: borrowing FieldCondition, _ view: EventView) -> Bool {
-        let sources = condition.sources
-        return test(condition) { view.anyValue(of: sources, $0) }
+    static func test(_ condition: FieldCondition, _ view: EventView) -> Bool {
+        test(condition) { view.anyValue(of: condition.sources, $0) }
     }
 
     /// A field condition over any way of listing the field's values (`anyValue` stops at the
     /// first value its body accepts and says whether one did).
     @inline(__always)
-    static func test(_ condition: borrowing FieldCondition, anyValue: ((FieldValue) -> Bool) -> Bool) -> Bool {
+    static func test(_ condition: FieldCondition, anyValue: ((FieldValue) -> Bool) -> Bool) -> Bool {
         if let exists = condition.exists { return anyValue { _ in true } == exists }
         let patterns = condition.patterns
         if condition.requiresAll {
