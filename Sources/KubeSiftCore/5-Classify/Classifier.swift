@@ -5,6 +5,13 @@ struct HitLocation: Sendable {
     var line: ChunkLine
 }
 
+/// One copy of an event that was read again (a rotated file beside the live one, a shipper's copy).
+struct EventCopy: Sendable {
+    var request: Fingerprint
+    var stage: AuditStage
+    var location: HitLocation
+}
+
 /// The values a correlation groups and counts a matched event by.
 struct CorrelationKey: Sendable, Equatable {
     var correlation: Int

@@ -64,6 +64,9 @@ struct WorkerOutput: Sendable {
     var activity: ActivityStats
     var tallies: [ChunkTally]
     var hits: [RuleHit]
+    /// Where each dropped copy of an event was read (kept only when rules run): a finding's evidence
+    /// names the first copy in input order, whichever copy a worker happened to see first.
+    var duplicateCopies: [EventCopy]
     var totals: EventTotals
 }
 
@@ -82,6 +85,7 @@ final class DecodeWorker {
     @exclusivity(unchecked) private var cursor = Deduplicator.Cursor()
     @exclusivity(unchecked) private var tallies: [ChunkTally] = []
     @exclusivity(unchecked) private var totals = EventTotals()
+    @exclusivity(unchecked) private var duplicateCopies: [EventCopy] = []
 
     init(window: TimeWindow, deduplicator: Deduplicator, seeds: HashSeeds, rules: RuleSet, progress: ProgressCounters?) {
         classifier = rules.isEmpty ? nil : Classifier(ruleSet: rules)
@@ -132,6 +136,10 @@ final class DecodeWorker {
             request: request, slot: Deduplicator.slot(of: time), stage: stage, code: event.responseCode, cursor: &cursor)
         guard outcome.isNewEvent else {
             totals.duplicates += 1
+            if classifier != nil {
+                duplicateCopies.append(EventCopy(request: request, stage: stage,
+                                                 location: HitLocation(member: tally.member, sequence: tally.sequence, line: line)))
+            }
             return
         }
         totals.distinctEvents += 1
@@ -164,7 +172,8 @@ final class DecodeWorker {
     }
 
     func finish() -> WorkerOutput {
-        WorkerOutput(activity: accumulator.stats(), tallies: tallies, hits: classifier?.hits ?? [], totals: totals)
+        WorkerOutput(activity: accumulator.stats(), tallies: tallies, hits: classifier?.hits ?? [],
+                     duplicateCopies: duplicateCopies, totals: totals)
     }
 }
 

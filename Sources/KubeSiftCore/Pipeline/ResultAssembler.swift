@@ -15,8 +15,10 @@ struct ResultAssembler {
         var eventTotals = EventTotals()
         var tallies: [ChunkTally] = []
         var hits: [[RuleHit]] = []
+        var duplicates: [[EventCopy]] = []
         for output in workerOutputs {
             hits.append(output.hits)
+            duplicates.append(output.duplicateCopies)
             activity.merge(output.activity)
             eventTotals.merge(output.totals)
             tallies.append(contentsOf: output.tallies)
@@ -143,7 +145,7 @@ struct ResultAssembler {
             case let .absolute(absolute): line = absolute
             }
             return (file, member, line, input?.sha256)
-        }, stagesSeen: stagesSeen).assemble(hits)
+        }, stagesSeen: stagesSeen).assemble(hits, duplicates: duplicates)
         return AnalysisResult(window: window, inputs: inputs, totals: totals, skipped: skipped, passedOver: passedOver,
                               cloudOperations: Array(operations.prefix(AnalysisResult.cloudOperationsListed)),
                               activity: activity, findings: findings)

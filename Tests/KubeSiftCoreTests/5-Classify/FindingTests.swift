@@ -87,3 +87,26 @@ struct FindingTests {
         #expect(Finding.identified([moved, moved, moved]).map(\.id) == [moved.id, moved.id + "-2", moved.id + "-3"])
     }
 }
+
+@Suite("Findings: evidence does not depend on which copy of an event a worker saw first")
+struct DuplicateEvidenceTests {
+    @Test("An event read from two files is evidenced by its copy in the first file, on any number of workers")
+    func firstCopyInInputOrder() throws {
+        let directory = try TemporaryDirectory()
+        // Many small chunks across two files with the same events: which copy is decoded first is
+        // up to the threads, the evidence is not.
+        let lines = EventLine.numbered(400).map(\.json)
+        let first = try directory.write("a-rotated.log", lines: lines)
+        _ = try directory.write("b-live.log", lines: lines)
+        let rules = try RuleFixture.ruleSet(RuleFixture.yaml(name: "pods", detection: "sel:\n  objectRef.resource: pods\ncondition: sel"))
+        for workers in [1, 4, 4, 4, 4] {
+            let result = Analysis.run([directory.path], workers: workers) {
+                $0.rules = rules
+                $0.chunkBytes = 2048
+            }
+            #expect(result.findings.count == 400)
+            #expect(result.findings.allSatisfy { $0.evidence.map(\.file) == [first] }, "workers: \(workers)")
+            #expect(result.totals.duplicateEvents == 400)
+        }
+    }
+}

@@ -19,15 +19,18 @@ struct FindingAssembler: Sendable {
     /// The stages seen of a request (``AuditStage`` raw values, or-ed), matched or not.
     let stagesSeen: @Sendable (Fingerprint, Timestamp?) -> UInt8
 
-    /// - Parameter hits: every worker's hits, a list per worker.
-    func assemble(_ hits: [[RuleHit]]) -> [Finding] {
+    /// - Parameters:
+    ///   - hits: every worker's hits, a list per worker.
+    ///   - duplicates: every worker's dropped copies of events, a list per worker.
+    func assemble(_ hits: [[RuleHit]], duplicates: [[EventCopy]] = []) -> [Finding] {
+        let firstCopies = firstCopies(duplicates)
         // Requests are independent until correlations: each share of them (by fingerprint, so the
         // shares are even) is merged on its own thread, and the shares are put together in share
         // order, whichever finishes first.
         let shares = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
         let merged = Locked([[MatchedRequest]](repeating: [], count: shares))
         DispatchQueue.concurrentPerform(iterations: shares) { share in
-            let requests = matchedRequests(hits) { $0.low % UInt64(shares) == UInt64(share) }
+            let requests = matchedRequests(hits, firstCopies: firstCopies) { $0.low % UInt64(shares) == UInt64(share) }
             merged.withLock { $0[share] = requests }
         }
         let requests = merged.withLock { $0 }.flatMap { $0 }
@@ -60,9 +63,34 @@ struct FindingAssembler: Sendable {
         return Finding.identified(Finding.inReportOrder(findings))
     }
 
+    /// Where one stage of one request was read.
+    struct CopyKey: Hashable {
+        var request: Fingerprint
+        var stage: AuditStage
+    }
+
+    /// Per event read more than once, its copy that comes first in input order (file, archive member,
+    /// line) among the dropped ones: which copy a worker kept depends on thread timing, the evidence
+    /// must not.
+    func firstCopies(_ duplicates: [[EventCopy]]) -> [CopyKey: HitLocation] {
+        var first: [CopyKey: HitLocation] = [:]
+        for copy in duplicates.joined() {
+            let key = CopyKey(request: copy.request, stage: copy.stage)
+            if let known = first[key], !precedes(copy.location, known) { continue }
+            first[key] = copy.location
+        }
+        return first
+    }
+
+    /// Whether `lhs` comes before `rhs` in input order.
+    private func precedes(_ lhs: HitLocation, _ rhs: HitLocation) -> Bool {
+        (lhs.member.file, lhs.member.member, locate(lhs).line) < (rhs.member.file, rhs.member.member, locate(rhs).line)
+    }
+
     /// The requests each rule matched (of the requests `includes` takes): stages merged, matches the
-    /// final stage withdrew left out.
-    func matchedRequests(_ hitLists: [[RuleHit]], of includes: (Fingerprint) -> Bool = { _ in true }) -> [MatchedRequest] {
+    /// final stage withdrew left out. Evidence names each event's first copy in input order.
+    func matchedRequests(_ hitLists: [[RuleHit]], firstCopies: [CopyKey: HitLocation] = [:],
+                         of includes: (Fingerprint) -> Bool = { _ in true }) -> [MatchedRequest] {
         struct Key: Hashable {
             var rule: Int
             var request: Fingerprint
@@ -73,7 +101,11 @@ struct FindingAssembler: Sendable {
         var merged: [MatchedRequest] = []
         var fingerprints: [Fingerprint] = []
         func add(_ hit: RuleHit) {
-            let place = locate(hit.location)
+            var location = hit.location
+            if let copy = firstCopies[CopyKey(request: hit.request, stage: hit.stage)], precedes(copy, location) {
+                location = copy
+            }
+            let place = locate(location)
             let evidence = Finding.Evidence(file: place.file, member: place.member, line: place.line, sha256: place.sha256,
                                             auditID: hit.summary.auditID, stage: hit.stage.name)
             let key = Key(rule: hit.rule, request: hit.request)
