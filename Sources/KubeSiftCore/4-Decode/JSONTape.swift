@@ -36,9 +36,6 @@ package struct JSONTape {
 
     package init() {}
 
-    /// How many values the tape holds.
-    package var count: Int { nodes.count }
-
     /// Indexes the one JSON value in `start..<end` of `base`, replacing what the tape held.
     ///
     /// - Throws: ``ScanFailure`` when the bytes are not one complete, well-formed JSON value.
