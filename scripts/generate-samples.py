@@ -1137,6 +1137,241 @@ def lines_between(server, lo, hi):
 
 
 # --------------------------------------------------------------------------
+# the same activity elsewhere: shipped copies of shop-prod's own events, and the
+# same workload and incidents on three managed clusters (a week apart each, with
+# their own audit IDs: another cluster's API server names its own requests)
+# --------------------------------------------------------------------------
+CLOUDS = {"shop-eks": 7, "shop-gke": 14, "shop-aks": 21}   # cluster -> days later
+SHIP_FLUENT = "shop-prod/shipped/fluent-bit/kube-audit.log.1.gz"
+SHIP_VECTOR = "shop-prod/shipped/vector/audit-2026-11-21.log.gz"
+SHIP_FILEBEAT = "shop-prod/shipped/filebeat/filebeat-20261120.ndjson.gz"
+SHIP_CRI = "shop-prod/shipped/containerd/kube-system_kube-apiserver-control-plane-1/kube-apiserver/0.log.20261121-200000.gz"
+F_EKS_FH = "shop-eks/firehose/2026/11/27/shop-eks-audit-to-s3-1-2026-11-27-14-55-00-5b1f0c2e-7d4a-4e8b-9c3f-2a6d8e1b4c70"
+F_EKS_CW = "shop-eks/cloudwatch/filter-log-events-2026-11-28.json"
+F_GKE = "shop-gke/gcloud-logging-read.json.gz"
+F_AKS = "shop-aks/insights-logs-kube-audit.tar.gz"
+DAY = 24 * HOUR
+
+
+def parse_rfc(text):
+    d = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return (int(d.replace(microsecond=0).timestamp()) * SEC) + d.microsecond
+
+
+def all_events():
+    """Every event of both API servers, in stageTimestamp order (each once)."""
+    return [ev for (_, _, ev) in sorted(STREAMS["cp1"] + STREAMS["cp2"], key=lambda x: (x[0], x[1]))]
+
+
+def incident_windows(margin, scenarios=None):
+    """Receive-time windows around the planted requests, `margin` wider on each side."""
+    recv = {}
+    for ev in all_events():
+        recv.setdefault(ev["auditID"], parse_rfc(ev["requestReceivedTimestamp"]))
+    windows = []
+    for sid, ids in PLANTED.items():
+        if scenarios is None or sid in scenarios:
+            times = [recv[a] for a in ids]
+            windows.append((min(times) - margin, max(times) + margin))
+    return windows
+
+
+def within(ev, windows):
+    t = parse_rfc(ev["requestReceivedTimestamp"])
+    return any(lo <= t <= hi for lo, hi in windows)
+
+
+def replayed(events, cluster):
+    """The events as `cluster` logged them: its own audit IDs, days later."""
+    shift = CLOUDS[cluster] * DAY
+    out = []
+    for ev in events:
+        e = json.loads(json.dumps(ev))
+        e["auditID"] = det_uuid(f"{cluster}/{ev['auditID']}")
+        for key in ("requestReceivedTimestamp", "stageTimestamp"):
+            e[key] = rfc(parse_rfc(e[key]) + shift)
+        out.append(e)
+    return out
+
+
+def ms(text):
+    return parse_rfc(text) // MS
+
+
+def firehose_object(events, cluster):
+    """CloudWatch Logs subscription records as Firehose stores them in S3 without its own
+    compression: each record gzip'd by CloudWatch Logs, back to back, a control message first."""
+    stream = "kube-apiserver-audit-" + det_suffix(cluster + "/stream", 16).lower()
+    def record(kind, messages):
+        return go_json({"messageType": kind, "owner": "123456789012", "logGroup": f"/aws/eks/{cluster}/cluster",
+                        "logStream": stream if kind == "DATA_MESSAGE" else "",
+                        "subscriptionFilters": ["audit-to-s3"] if kind == "DATA_MESSAGE" else [],
+                        "logEvents": messages}).encode()
+    parts = [record("CONTROL_MESSAGE", [{"id": "", "timestamp": ms(events[0]["stageTimestamp"]),
+                                         "message": "CWL CONTROL MESSAGE: Checking health of destination Firehose."}])]
+    for i in range(0, len(events), 12):
+        parts.append(record("DATA_MESSAGE", [
+            {"id": str(37_512_000_000_000_000_000_000_000_000_000_000_000_000_000_000_000 + j),
+             "timestamp": ms(e["stageTimestamp"]), "message": go_json(e)}
+            for j, e in enumerate(events[i:i + 12], start=i)]))
+    return b"".join(gz(p) for p in parts)
+
+
+def filter_log_events(events, cluster):
+    """`aws logs filter-log-events` output (AWS CLI v2, JSON, indented by 4)."""
+    stream = "kube-apiserver-audit-" + det_suffix(cluster + "/stream", 16).lower()
+    entries = [{"logStreamName": stream, "timestamp": ms(e["stageTimestamp"]), "message": go_json(e),
+                "ingestionTime": ms(e["stageTimestamp"]) + 640 + i % 300, "eventId": f"{37_512_110_000_000 + i:056d}"}
+               for i, e in enumerate(events)]
+    return (json.dumps({"events": entries, "searchedLogStreams": [{"logStreamName": stream, "searchedCompletely": True}]},
+                       indent=4) + "\n").encode()
+
+
+GRPC = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 422: 3, 429: 8, 500: 13, 503: 14}
+
+
+def gke_method_group(group):
+    """GKE's methodName spells the group reversed, without `k8s.io` (rbac.authorization.k8s.io: authorization.rbac)."""
+    if not group:
+        return "core"
+    return ".".join(reversed(group.replace(".k8s.io", "").split(".")))
+
+
+def gke_type_group(group):
+    """The group as GKE names it in a body's `@type` (core.k8s.io/v1.Pod, apps.k8s.io/v1.DaemonSet)."""
+    if not group:
+        return "core.k8s.io"
+    return group if group.endswith(".k8s.io") else group + ".k8s.io"
+
+
+def gke_entries(events, cluster):
+    """Cloud Logging entries as GKE writes them: one per completed request (failed authentication,
+    logged once, included), the audit annotations in `labels`, gRPC status, no stage or level."""
+    done = {}
+    for e in events:
+        if e["stage"] == "ResponseComplete" or e.get("responseStatus", {}).get("code") == 401:
+            done[e["auditID"]] = e
+    entries = []
+    for e in done.values():
+        ref = e.get("objectRef")
+        code = e["responseStatus"]["code"]
+        if ref:
+            group, version = ref.get("apiGroup", ""), ref.get("apiVersion", "v1")
+            method = f"io.k8s.{gke_method_group(group)}.{version}.{ref['resource']}"
+            name = (group or "core") + "/" + version
+            if "namespace" in ref:
+                name += "/namespaces/" + ref["namespace"]
+            name += "/" + ref["resource"]
+            if "name" in ref:
+                name += "/" + ref["name"]
+            if "subresource" in ref:
+                name += "/" + ref["subresource"]
+                method += "." + ref["subresource"]
+            method += "." + e["verb"]
+        else:
+            method, name = "io.k8s." + e["verb"], e["requestURI"].split("?")[0].lstrip("/")
+        payload = {"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+                   "authenticationInfo": {"principalEmail": e["user"]["username"]},
+                   "authorizationInfo": [{"granted": e.get("annotations", {}).get("authorization.k8s.io/decision") == "allow",
+                                          "permission": method, "resource": name}],
+                   "methodName": method,
+                   "requestMetadata": {"callerIp": e["sourceIPs"][0], "callerSuppliedUserAgent": e.get("userAgent", "")},
+                   "resourceName": name, "serviceName": "k8s.io",
+                   "status": {} if code < 400 else {"code": GRPC.get(code, 2), "message": e["responseStatus"].get("message", "")}}
+        if "requestObject" in e:
+            payload["request"] = dict({"@type": f"{gke_type_group(group)}/{version}.{e['requestObject'].get('kind', '')}"},
+                                      **e["requestObject"])
+        if "responseObject" in e:
+            payload["response"] = dict({"@type": f"{gke_type_group(group)}/{version}.{e['responseObject'].get('kind', '')}"},
+                                       **e["responseObject"])
+        elif code >= 400:
+            payload["response"] = dict({"@type": "core.k8s.io/v1.Status", "apiVersion": "v1", "kind": "Status"},
+                                       **{k: v for k, v in e["responseStatus"].items() if k != "metadata"})
+        reads = e["verb"] in ("get", "list", "watch")
+        entries.append({
+            "insertId": e["auditID"],
+            "labels": e.get("annotations", {}),
+            "logName": "projects/shop-gke-4711/logs/cloudaudit.googleapis.com%2F" + ("data_access" if reads else "activity"),
+            "operation": {"first": True, "id": e["auditID"], "last": True, "producer": "k8s.io"},
+            "protoPayload": payload,
+            "receiveTimestamp": rfc(parse_rfc(e["stageTimestamp"]) + 800 * MS),
+            "resource": {"labels": {"cluster_name": cluster, "location": "europe-west1", "project_id": "shop-gke-4711"},
+                         "type": "k8s_cluster"},
+            "severity": "INFO" if code < 400 else "WARNING",
+            "timestamp": e["requestReceivedTimestamp"],
+        })
+    return entries
+
+
+def gke_node_pool_operation(t, last):
+    """A GKE control-plane entry (container.googleapis.com): not a Kubernetes API request."""
+    op = "operation-" + det_suffix("gke/node-pool/batch", 12) + "-" + det_uuid("gke/node-pool/op")[:8]
+    payload = {"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+               "authenticationInfo": {"principalEmail": BOB["username"]},
+               "methodName": "google.container.v1.ClusterManager.CreateNodePool",
+               "requestMetadata": {"callerIp": BOB_IP, "callerSuppliedUserAgent": "google-cloud-sdk gcloud/502.0.0"},
+               "resourceName": "projects/shop-gke-4711/locations/europe-west1/clusters/shop-gke/nodePools/batch",
+               "serviceName": "container.googleapis.com"}
+    if not last:
+        payload["request"] = {"@type": "type.googleapis.com/google.container.v1.CreateNodePoolRequest",
+                              "nodePool": {"name": "batch", "initialNodeCount": 2, "config": {"machineType": "e2-standard-4"}}}
+    return {"insertId": det_suffix(f"gke/op/{last}", 12), "logName": "projects/shop-gke-4711/logs/cloudaudit.googleapis.com%2Factivity",
+            "operation": {"id": op, "producer": "container.googleapis.com", ("last" if last else "first"): True},
+            "protoPayload": payload,
+            "receiveTimestamp": rfc(t + 900 * MS),
+            "resource": {"labels": {"cluster_name": "shop-gke", "location": "europe-west1", "nodepool_name": "batch",
+                                    "project_id": "shop-gke-4711"}, "type": "gke_nodepool"},
+            "severity": "NOTICE", "timestamp": rfc(t)}
+
+
+AKS_RESOURCE = ("/SUBSCRIPTIONS/5F1C3B2A-8D4E-4F6A-9B7C-0E1D2C3B4A59/RESOURCEGROUPS/SHOP-RG/PROVIDERS/"
+                "MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/SHOP-AKS")
+
+
+def aks_blobs(events):
+    """Diagnostic-settings records (category kube-audit) as a storage account archives them: one
+    PT1H.json blob per hour, one record per line, `properties.log` the event as a string (Azure
+    escapes its slashes)."""
+    blobs = {}
+    for i, e in enumerate(events):
+        t = parse_rfc(e["stageTimestamp"])
+        hour = EPOCH + timedelta(microseconds=t - t % HOUR)
+        path = (f"insights-logs-kube-audit/resourceId={AKS_RESOURCE}/y={hour:%Y}/m={hour:%m}/d={hour:%d}/"
+                f"h={hour:%H}/m=00/PT1H.json")
+        log = json.dumps(go_json(e) + "\n").replace("/", "\\/")
+        record = ('{"category":"kube-audit","operationName":"Microsoft.ContainerService/managedClusters/diagnosticLogs/Read",'
+                  f'"properties":{{"containerID":"{det_suffix("aks/cid", 12)}","log":{log},'
+                  f'"pod":"kube-apiserver-7c9d8f6b5-{det_suffix("aks/pod", 5)}","stream":"stdout"}},'
+                  f'"resourceId":"{AKS_RESOURCE}","serviceBuild":"na","time":"{e["stageTimestamp"][:-1]}0Z"}}\n')
+        blobs.setdefault(path, []).append((record, e))
+    return blobs
+
+
+def shipped(events, shipper):
+    """shop-prod's own events as a shipper wrote them out (the same requests: duplicates)."""
+    lines = []
+    for e in events:
+        line = go_json(e)
+        if shipper == "fluent-bit":
+            # Fluent Bit's tail input without a parser, out_file in plain format.
+            lines.append(json.dumps({"log": line}, separators=(",", ":")))
+        elif shipper == "vector":
+            lines.append(json.dumps({"file": "/var/log/kubernetes/audit/audit.log", "host": "control-plane-1",
+                                     "message": line, "source_type": "file",
+                                     "timestamp": e["stageTimestamp"][:-1] + "Z"}, separators=(",", ":")))
+        elif shipper == "filebeat":
+            lines.append(json.dumps({"@timestamp": e["stageTimestamp"][:23] + "Z",
+                                     "agent": {"type": "filebeat", "version": "8.15.3"}, "ecs": {"version": "8.0.0"},
+                                     "host": {"name": "control-plane-1"}, "input": {"type": "filestream"},
+                                     "log": {"file": {"path": "/var/log/kubernetes/audit/audit.log"}},
+                                     "message": line}, separators=(",", ":")))
+        else:
+            # containerd's log of kube-apiserver auditing to stdout (--audit-log-path=-).
+            lines.append(f"{e['stageTimestamp'][:-1]}123Z stdout F {line}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+# --------------------------------------------------------------------------
 # writers (deterministic bytes)
 # --------------------------------------------------------------------------
 
@@ -1223,23 +1458,65 @@ def main():
                go_json(eventlist(hooks[2])).encode() + b"\n"]
     write(F_ZIP, zip_bytes([(ZIP_E[i], batches[i], (2026, 11, 21, 19 + i, 0, 0)) for i in range(3)]))
 
+    # ---------------- the same activity elsewhere ----------------
+    # Copies of shop-prod's own events through shippers: the same requests (all duplicates).
+    cp1 = [ev for (_, _, ev) in sorted(STREAMS["cp1"], key=lambda x: (x[0], x[1]))]
+    ship_files = {
+        SHIP_FLUENT: ("fluent-bit", "exec-into-pod"),
+        SHIP_VECTOR: ("vector", "webhook-failurepolicy-ignore"),
+        SHIP_FILEBEAT: ("filebeat", "secret-sweep"),
+        SHIP_CRI: ("containerd", "privileged-daemonset"),
+    }
+    shipped_ev = {}
+    for path, (shipper, scenario) in ship_files.items():
+        shipped_ev[path] = [e for e in cp1 if within(e, incident_windows(90 * SEC, {scenario}))]
+        write(path, gz(shipped(shipped_ev[path], shipper)))
+    # The same workload and incidents on managed clusters: the requests around each incident.
+    around = [e for e in all_events() if within(e, incident_windows(60 * SEC))]
+    eks, gke_source, aks = (replayed(around, c) for c in CLOUDS)
+    exec_window = incident_windows(60 * SEC, {"exec-into-pod"})
+    eks_cw = [e for e, o in zip(eks, around) if within(o, exec_window)]
+    eks_fh = [e for e, o in zip(eks, around) if not within(o, exec_window)]
+    write(F_EKS_FH, firehose_object(eks_fh, "shop-eks"))
+    write(F_EKS_CW, filter_log_events(eks_cw, "shop-eks"))
+    gke = gke_entries(gke_source, "shop-gke")
+    gke_chosen = {e["auditID"]: e for e in gke_source if e["auditID"] in {g["insertId"] for g in gke}}
+    gke_ev = [gke_chosen[g["insertId"]] for g in gke]
+    pool_time = parse_rfc(gke_ev[len(gke_ev) // 2]["requestReceivedTimestamp"])
+    operations = [gke_node_pool_operation(pool_time, False), gke_node_pool_operation(pool_time + 95 * SEC, True)]
+    # `gcloud logging read` lists the newest entry first.
+    listed = sorted(gke + operations, key=lambda g: (g["timestamp"], g["insertId"]), reverse=True)
+    write(F_GKE, gz((json.dumps(listed, indent=2) + "\n").encode()))
+    blobs = aks_blobs(aks)
+    write(F_AKS, tar_gz([(path, "".join(r for r, _ in records).encode(), parse_rfc(records[-1][1]["stageTimestamp"]))
+                         for path, records in blobs.items()]))
+
     # ---------------- ground truth ----------------
     files = {F_ZST: zst_ev, F_GZ: gz_ev, F_LIVE: live_ev, F_TAR: m1 + m2, F_ZIP: hooks[0] + hooks[1] + hooks[2]}
+    files.update(shipped_ev)
+    files.update({F_EKS_FH: eks_fh, F_EKS_CW: eks_cw, F_GKE: gke_ev, F_AKS: aks})
+    formats = {F_ZST: "native", F_GZ: "native", F_LIVE: "native", F_TAR: "native", F_ZIP: "event-list",
+               SHIP_FLUENT: "fluent", SHIP_VECTOR: "vector", SHIP_FILEBEAT: "filebeat", SHIP_CRI: "cri",
+               F_EKS_FH: "eks-firehose", F_EKS_CW: "eks-cloudwatch", F_GKE: "gke", F_AKS: "aks"}
     members = {f"{F_TAR}:{TAR_M1}": m1, f"{F_TAR}:{TAR_M2}": m2,
                f"{F_GZ}:member-1": gz_ev[:split], f"{F_GZ}:member-2": gz_ev[split:]}
     for i in range(3):
         members[f"{F_ZIP}:{ZIP_E[i]}"] = hooks[i]
+    for path, records in blobs.items():
+        members[f"{F_AKS}:{path}"] = [e for _, e in records]
     every_ev = [e for evs in files.values() for e in evs]
     keys, ids, users, denied, codes = set(), set(), {}, set(), {}
-    for e in every_ev:
-        keys.add(json.dumps(item(e), sort_keys=True))
-        ids.add(e["auditID"])
-        users.setdefault(e["user"].get("username", ""), set()).add(e["auditID"])
-        code = e.get("responseStatus", {}).get("code")
-        if code is not None:
-            codes.setdefault(e["auditID"], code)
-            if code in (401, 403):
-                denied.add(e["auditID"])
+    for f, evs in files.items():
+        for e in evs:
+            # A GKE entry is its own event (it is not the API server's event).
+            keys.add(("gke", e["auditID"]) if f == F_GKE else json.dumps(item(e), sort_keys=True))
+            ids.add(e["auditID"])
+            users.setdefault(e["user"].get("username", ""), set()).add(e["auditID"])
+            code = e.get("responseStatus", {}).get("code")
+            if code is not None:
+                codes.setdefault(e["auditID"], code)
+                if code in (401, 403):
+                    denied.add(e["auditID"])
     stages_per_id = {}
     for e in every_ev:
         stages_per_id.setdefault(e["auditID"], set()).add(e["stage"])
@@ -1251,6 +1528,8 @@ def main():
     for f, evs in files.items():
         for e in evs:
             where.setdefault(e["auditID"], set()).add(f)
+    for sid in list(PLANTED):
+        PLANTED[sid] = PLANTED[sid] + [det_uuid(f"{c}/{a}") for c in CLOUDS for a in PLANTED[sid]]
     scenarios = [
         ("privileged-daemonset", "bob@example.com creates DaemonSet kube-system/node-debugger: privileged, hostPID, "
                                  "hostNetwork, hostPath / mounted at /host (RequestResponse)"),
@@ -1267,6 +1546,7 @@ def main():
     ]
     truth = {
         "cluster": "shop-prod",
+        "clusters": {"shop-prod": 0, **CLOUDS},
         "events": len(every_ev),
         "distinct_events": len(keys),
         "duplicate_events": len(every_ev) - len(keys),
@@ -1277,15 +1557,19 @@ def main():
         "requests_by_code": dict(sorted(code_counts.items())),
         "multi_stage_requests": sum(1 for s in stages_per_id.values() if len(s) > 1),
         "files": {f: len(evs) for f, evs in files.items()},
+        "formats": {f: {formats[f]: len(evs)} for f, evs in files.items()},
         "members": {m: len(evs) for m, evs in members.items()},
         "users": {u: len(s) for u, s in sorted(users.items())},
+        "cloud_operations": len(operations),
         "planted": [{"id": sid, "description": desc, "auditIDs": PLANTED[sid],
                      "files": sorted({f for a in PLANTED[sid] for f in where.get(a, ())})}
                     for sid, desc in scenarios],
         "notes": "Paths are relative to samples/. An event is a duplicate when it equals another event after "
                  "dropping kind/apiVersion (EventList items carry neither); equivalently when its "
-                 "(auditID, stage) pair was already seen. members: 'archive:entry' for archive entries and "
-                 "gzip members. requests_by_code counts each auditID once (first status seen).",
+                 "(auditID, stage) pair was already seen; every event of shop-prod/shipped/ is one. A GKE entry "
+                 "is one event per completed request. members: 'archive:entry' for archive entries and "
+                 "gzip members. requests_by_code counts each auditID once (first status seen). Cloud clusters "
+                 "replay shop-prod's incidents `clusters` days later, with their own auditIDs.",
     }
     write(".truth.json", (json.dumps(truth, indent=2, sort_keys=True) + "\n").encode())
     write("README.md", readme(truth, files, split).encode())
@@ -1308,9 +1592,31 @@ def readme(truth, files, split):
          "control-plane-1 webhook backend: zip of 3 `EventList` JSON batches (the first is pretty-printed)"),
     ]
     table = "\n".join(f"| `{p}` | {d} | {period(files[p])} | {len(files[p])} | {reqs(files[p])} |" for p, d in rows)
+    elsewhere = [
+        (SHIP_FLUENT, "Fluent Bit: `tail` input of control-plane-1's `audit.log` without a parser, `file` output "
+                      "in `plain` format (`{\"log\":\"<event>\"}`), rotated and gzip'd; the exec incident"),
+        (SHIP_VECTOR, "Vector: `file` source, `file` sink with JSON encoding (`message` holds the event); "
+                      "the webhook change"),
+        (SHIP_FILEBEAT, "Filebeat: `filestream` input, `file` output (`message` beside `@timestamp`, `agent`, "
+                        "`ecs`, `log`); the secret sweep"),
+        (SHIP_CRI, "containerd: kube-apiserver auditing to stdout (`--audit-log-path=-`), as the kubelet "
+                   "rotates the container log (`<time> stdout F <event>`); the privileged DaemonSet"),
+        (F_EKS_FH, "EKS: a CloudWatch Logs subscription filter on `/aws/eks/shop-eks/cluster` to Amazon Data "
+                   "Firehose, stored in S3 without Firehose compression: the gzip'd `DATA_MESSAGE` records "
+                   "back to back, no newline, a `CONTROL_MESSAGE` first"),
+        (F_EKS_CW, "EKS: `aws logs filter-log-events --log-group-name /aws/eks/shop-eks/cluster "
+                   "--log-stream-name-prefix kube-apiserver-audit` (AWS CLI v2, JSON output); the exec incident"),
+        (F_GKE, "GKE: `gcloud logging read 'logName:\"cloudaudit.googleapis.com\"' --format=json` (newest first), "
+                "gzip'd; also 2 `container.googleapis.com` node-pool entries"),
+        (F_AKS, "AKS: a diagnostic setting archiving `kube-audit` to a storage account (container "
+                "`insights-logs-kube-audit`, one `PT1H.json` blob per hour), fetched with "
+                "`az storage blob download-batch` and tarred"),
+    ]
+    table2 = "\n".join(f"| `{p}` | {d} | {period(files[p])} | {len(files[p])} | {reqs(files[p])} |"
+                       for p, d in elsewhere)
     planted = "\n".join(f"- **{p['id']}** — {p['description']}. Found in: "
                         + ", ".join(f"`{f}`" for f in p["files"]) + "." for p in truth["planted"])
-    return f"""# Sample audit logs: cluster `shop-prod`
+    return f"""# Sample audit logs: cluster `shop-prod`, and the same activity on EKS, GKE and AKS
 
 Made-up kube-apiserver audit logs (`audit.k8s.io/v1`, Kubernetes {K8S}) of one small cluster: two
 API servers (control-plane-1 `10.0.0.11` and control-plane-2 `10.0.0.12`), three worker nodes, about
@@ -1331,8 +1637,32 @@ It covers 2026-11-20 only: control-plane-2's later log was not archived.
 Webhook items have no `kind`/`apiVersion`. The pretty-printed batch was re-saved without Go's
 `\\u0026` escaping.
 
-Totals: **{truth['events']} events**, {truth['distinct_events']} distinct, {truth['distinct_requests']} requests
-(auditIDs), {truth['denied_requests']} denied (401/403), {truth['first_event']} to {truth['last_event']}.
+## The same activity in other shapes
+
+| File | What it is (the tool that writes this shape) | Period (stageTimestamp, UTC) | Events | Requests |
+|---|---|---|---|---|
+{table2}
+
+`shop-prod/shipped/` holds copies of control-plane-1's own events (90 s around four incidents) as
+shippers wrote them out: the same requests, so every one of them is a duplicate and they add no
+request and no finding; the report lists them with their format.
+
+`shop-eks/`, `shop-gke/` and `shop-aks/` are three managed clusters running the same workload, with
+the same people and the same six incidents (each with the requests of the minute before and after),
+{CLOUDS["shop-eks"]}, {CLOUDS["shop-gke"]} and {CLOUDS["shop-aks"]} days later. They are separate clusters, not copies of
+`shop-prod`'s logs: each has its own audit IDs (another cluster's API server names its own requests)
+and its own days. That is what keeps them apart in the report. KubeSift takes a cluster's name from
+its directory (`--cluster-from-dir`) as a label only: a request is identified by its audit ID, stage and
+what its stages share, so a second copy of the same events, in whatever format, counts once (as the
+shipped files show), and a correlation (a brute force, a secret sweep) counts events by time, so the
+incidents of one week would join those of another if they overlapped. The demo report shows each
+incident once per cluster. GKE logs a request once, when it completes: its file has one entry per
+completed request (the 401s, which the API server logs at `ResponseStarted`, included), and no stage,
+level, groups or query string.
+
+Totals, all clusters: **{truth['events']} events**, {truth['distinct_events']} distinct, {truth['distinct_requests']} requests
+(auditIDs), {truth['denied_requests']} denied (401/403), {truth['first_event']} to {truth['last_event']};
+{truth['cloud_operations']} GKE control-plane operations (not requests).
 Machine-readable totals, per-user request counts and the planted auditIDs are in `.truth.json`.
 
 ## What it looks like
@@ -1354,12 +1684,16 @@ Machine-readable totals, per-user request counts and the planted auditIDs are in
   (`pods/log`) on the payments pod, a RoleBinding for `oidc:support`, and frontend's own configmap reads.
 - Duplicates ({truth['duplicate_events']}): `audit.log` starts with the last 5 events of the `.gz`
   (overlapping sync). The pretty-printed webhook batch repeats the last 3 events of `audit.log`.
+  Every event in `shop-prod/shipped/` repeats one of control-plane-1's.
 - The traffic is thinned (leases renewed about every 15 min instead of every 10 s) to keep the folder
   under 1 MB. Watches still open when a log ends have no `ResponseComplete`.
 
 ## Planted activity
 
 {planted}
+
+Each incident is also in `shop-eks/`, `shop-gke/` and `shop-aks/` (their own auditIDs, listed in
+`.truth.json` with the others), and four of them in `shop-prod/shipped/`.
 
 Nothing else is meant to look suspicious.
 

@@ -8,6 +8,7 @@ scratch=(${1:+--scratch-path "$1"})
 swift build "${scratch[@]}" --product kubesift >/dev/null
 # A fixed generation time keeps the report byte-identical from run to run. ReportsAreCurrentTests
 # runs this exact command line (it is written into the report) in a copy of samples/.
-SOURCE_DATE_EPOCH=1795305600 "$(swift build "${scratch[@]}" --show-bin-path)/kubesift" analyze samples \
+# Each cluster's directory names it (shop-prod, shop-eks, shop-gke, shop-aks).
+SOURCE_DATE_EPOCH=1795305600 "$(swift build "${scratch[@]}" --show-bin-path)/kubesift" analyze samples --cluster-from-dir \
     --output-dir reports --force --progress never --quiet
 echo "reports/ regenerated from samples/"

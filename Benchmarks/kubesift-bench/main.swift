@@ -5,7 +5,8 @@ import Logging
 
 // kubesift-bench: generates a seeded, realistic corpus of audit JSON, compresses it, and measures in
 // one run, side by side: libarchive decompress-only (the baseline), the decode stage alone on one core,
-// and `analyze` end to end. Each row runs in its own child process, so its peak RSS is its own.
+// and `analyze` end to end, on the native corpus and on the same events in EKS and AKS export shapes.
+// Each row runs in its own child process, so its peak RSS is its own.
 //
 //   swift run -c release kubesift-bench [--size-mb 1100] [--zst-files 4] [--dir /tmp/kubesift-bench] [--scale]
 
@@ -200,14 +201,18 @@ func measure(_ row: String, _ inputs: [String]) -> RowResult {
 }
 
 /// One table row; `baseline` is the row it is a ratio of, `isBaseline` marks the baselines themselves.
+/// `perEvent` compares events per second instead of bytes (for the same events in a bulkier shape).
 func formatRow(_ name: String, _ input: String, _ result: RowResult, baseline: RowResult? = nil,
-               baselineName: String = "baseline", isBaseline: Bool = false) -> String {
+               baselineName: String = "baseline", isBaseline: Bool = false, perEvent: Bool = false) -> String {
     let megabytesPerSecond = Double(result.uncompressedBytes) / result.seconds / 1e6
     let eventsPerSecond = Double(result.events) / result.seconds
-    let ratio = baseline.map { String(format: "%.2f× \(baselineName)", megabytesPerSecond / (Double($0.uncompressedBytes) / $0.seconds / 1e6)) }
-        ?? (isBaseline ? "baseline" : "")
+    let ratio = baseline.map { baseline in
+        let own = perEvent ? eventsPerSecond : megabytesPerSecond
+        let theirs = perEvent ? Double(baseline.events) / baseline.seconds : Double(baseline.uncompressedBytes) / baseline.seconds / 1e6
+        return String(format: "%.2f× \(baselineName)\(perEvent ? " ev/s" : "")", own / theirs)
+    } ?? (isBaseline ? "baseline" : "")
     func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
-    return pad(name, 34) + pad(input, 16) + pad(String(format: "%7.2f s", result.seconds), 11)
+    return pad(name, 34) + pad(input, 22) + pad(String(format: "%7.2f s", result.seconds), 11)
         + pad(String(format: "%8.0f MB/s", megabytesPerSecond), 14)
         + pad(result.events > 0 ? String(format: "%9.0f ev/s", eventsPerSecond) : "", 15)
         + pad(String(format: "%6.0f MB", Double(result.peakRSSBytes) / 1e6), 10) + ratio
@@ -230,7 +235,7 @@ let gz = compressed(single, "gzip")
 let zsts = parts.map { compressed($0, "zstd") }
 
 print("kubesift-bench · \(ProcessInfo.processInfo.activeProcessorCount) cores · corpus \(settings.sizeMB) MB, seed 42 · MB/s of uncompressed audit JSON")
-print(String(repeating: "-", count: 110))
+print(String(repeating: "-", count: 116))
 let gzBaseline = measure("decompress", [gz])
 print(formatRow("libarchive decompress-only", "1 × .gz", gzBaseline, isBaseline: true))
 print(formatRow("kubesift analyze, end to end", "1 × .gz", measure("analyze", [gz]), baseline: gzBaseline))
@@ -241,7 +246,20 @@ print(formatRow("kubesift analyze, no rules", "\(zsts.count) × .zst", noRules, 
 let catalog = measure("analyze-rules", zsts)
 print(formatRow("kubesift analyze, full catalog", "\(zsts.count) × .zst", catalog, baseline: noRules,
                 baselineName: "no rules"))
-print(formatRow("decode stage alone, 1 core", "256 MB in memory", measure("decode", [single])))
+let decodeNative = measure("decode", [single])
+print(formatRow("decode stage alone, 1 core", "256 MB in memory", decodeNative))
+
+// The same events in cloud export shapes: the cost of unwrapping, per event.
+FileHandle.standardError.write(Data("writing the corpus in EKS and AKS shapes…\n".utf8))
+for shape in [CloudShape.eksCloudWatch, .eksFirehose, .aks] {
+    let files = parts.map { compressed(shape.convert($0), "zstd") }
+    print(formatRow("kubesift analyze, no rules", "\(files.count) × \(shape.rawValue)", measure("analyze", files),
+                    baseline: noRules, baselineName: "native", perEvent: true))
+}
+for shape in [CloudShape.eksEvents, .aks] {
+    print(formatRow("decode stage alone, 1 core", "256 MB \(shape.rawValue)", measure("decode", [shape.convert(single)]),
+                    baseline: decodeNative, baselineName: "native", perEvent: true))
+}
 if settings.scale {
     let large = generateCorpus(in: settings.directory, name: "audit-4x", megabytes: settings.sizeMB * 4,
                                parts: settings.zstFiles, seed: 44).map { compressed($0, "zstd") }

@@ -5,7 +5,7 @@ import Testing
 @Suite struct AnalyzeCommandTests {
     @Test func analyzesTheBundledSamplesAsTheReadmeDemoDoes() throws {
         let scratch = try ScratchDirectory()
-        let outcome = try KubeSiftRunner.run(["analyze", "samples", "--output-dir", scratch.path("out")],
+        let outcome = try KubeSiftRunner.run(["analyze", "samples", "--cluster-from-dir", "--output-dir", scratch.path("out")],
                                              environment: ["SOURCE_DATE_EPOCH": "1795000000"])
         #expect(outcome.exitCode == 0, "stderr: \(outcome.stderr)")
         #expect(outcome.stdout.isEmpty, "stdout carries data only; the summary goes to stderr")
@@ -19,6 +19,31 @@ import Testing
         #expect(summary["distinctEvents"] as? Int == truth["distinct_events"] as? Int)
         #expect(summary["distinctRequests"] as? Int == truth["distinct_requests"] as? Int)
         #expect(report["schema"] as? String == "kubesift.report/v1")
+        // Each input is labelled with its cluster directory and lists its events by format.
+        let formats = truth["formats"] as! [String: [String: Int]]
+        for input in report["inputs"] as! [[String: Any]] {
+            let path = input["path"] as! String
+            guard let relative = path.split(separator: "samples/", maxSplits: 1).last.map(String.init),
+                  let expected = formats[relative] else { continue }
+            #expect(input["cluster"] as? String == String(relative.prefix { $0 != "/" }), "\(path)")
+            #expect(input["formats"] as? [String: Int] == expected, "\(path)")
+        }
+        #expect(summary["cloudOperations"] as? Int == truth["cloud_operations"] as? Int)
+        #expect((report["cloudOperations"] as? [[String: Any]])?.count == truth["cloud_operations"] as? Int)
+        #expect(outcome.stderr.contains("formats:"))
+    }
+
+    @Test func aGivenFormatIsTheOnlyOneReadAndAnUnknownOneIsAUsageError() throws {
+        let scratch = try ScratchDirectory()
+        let aks = KubeSiftRunner.repositoryRoot.appendingPathComponent("samples/shop-aks/insights-logs-kube-audit.tar.gz").path
+        let right = try KubeSiftRunner.run(["analyze", aks, "--input-format", "aks", "-o", scratch.path("right")])
+        #expect(right.exitCode == 0, "\(right.stderr)")
+        let wrong = try KubeSiftRunner.run(["analyze", aks, "--input-format", "gke", "-o", scratch.path("wrong")])
+        #expect(wrong.exitCode == 3, "nothing analyzed: \(wrong.stderr)")
+        #expect(wrong.stderr.contains("not in the format given with --format"))
+        let unknown = try KubeSiftRunner.run(["analyze", aks, "--input-format", "cloudtrail", "-o", scratch.path("unknown")])
+        #expect(unknown.exitCode == 64)
+        #expect(unknown.stderr.contains("eks-firehose"), "the accepted values are listed")
     }
 
     @Test func twoRunsWriteByteIdenticalReports() throws {

@@ -10,7 +10,7 @@ import Testing
         // copy of samples/ so that the output goes to a reports/ of its own.
         try FileManager.default.copyItem(at: KubeSiftRunner.repositoryRoot.appendingPathComponent("samples"),
                                          to: scratch.url.appendingPathComponent("samples"))
-        let outcome = try KubeSiftRunner.run(["analyze", "samples", "--output-dir", "reports", "--force", "--progress", "never",
+        let outcome = try KubeSiftRunner.run(["analyze", "samples", "--cluster-from-dir", "--output-dir", "reports", "--force", "--progress", "never",
                                               "--quiet"],
                                              environment: ["SOURCE_DATE_EPOCH": "1795305600"], in: scratch.url)
         #expect(outcome.exitCode == 0, "\(outcome.stderr)")

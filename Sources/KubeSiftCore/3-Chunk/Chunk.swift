@@ -41,4 +41,6 @@ package struct Chunk: Sendable {
     package var skips: [ChunkSkip]
     /// Lines of the member this chunk accounts for beyond those in `bytes` (skipped over-long lines).
     package var skippedLines: Int
+    /// The format every record must have (`--format`), or nil to find each record's.
+    package var format: SourceFormat? = nil
 }

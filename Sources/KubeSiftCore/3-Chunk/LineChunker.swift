@@ -8,14 +8,18 @@ import Darwin
 
 /// Splits one member's decompressed bytes into chunks of whole records that workers decode in parallel.
 ///
-/// It first sniffs the member: JSON lines (the log backend, single-line `EventList` batches), a
-/// pretty-printed document (an `EventList` saved from a webhook, a JSON array), or no audit data at
-/// all. A line longer than the record limit is skipped as it streams past, never held in memory.
+/// It first sniffs the member: JSON lines (the log backend, single-line `EventList` batches, cloud and
+/// shipper records, prefixed lines), a pretty-printed document (an `EventList` saved from a webhook,
+/// a JSON array, `gcloud`/`aws` output, AKS `records`), JSON values concatenated without newlines
+/// (Firehose objects), or no audit data at all. A line longer than the record limit is skipped as it
+/// streams past, never held in memory.
 struct LineChunker {
     enum Format: Equatable {
         case sniffing
         case lines
         case document
+        /// CloudWatch Logs subscription records as Firehose stores them: back to back, no newlines.
+        case subscriptionRecords
         case notAuditData
     }
 
@@ -29,6 +33,8 @@ struct LineChunker {
 
     let targetBytes: Int
     let maximumRecordBytes: Int
+    /// The format `--format` gave, which decides what counts as audit data.
+    let forcedFormat: SourceFormat?
     private(set) var format = Format.sniffing
     private var buffer: [UInt8]
     private let makeBuffer: () -> [UInt8]
@@ -40,11 +46,19 @@ struct LineChunker {
 
     private var splitter = DocumentSplitter()
 
+    /// Subscription records: where the search for the next record's start resumes, and the line
+    /// the buffer starts on.
+    private var searchedUpTo = 0
+    private var bufferLine = 1
+
     static let sniffBytes = 64 << 10
 
-    init(targetBytes: Int, maximumRecordBytes: Int, makeBuffer: @escaping () -> [UInt8]) {
+    init(targetBytes: Int, maximumRecordBytes: Int, forcedFormat: SourceFormat? = nil,
+         makeBuffer: @escaping () -> [UInt8])
+    {
         self.targetBytes = targetBytes
         self.maximumRecordBytes = maximumRecordBytes
+        self.forcedFormat = forcedFormat
         self.makeBuffer = makeBuffer
         self.buffer = makeBuffer()
     }
@@ -58,6 +72,8 @@ struct LineChunker {
             consumeLines(bytes, emit: emit)
         case .document:
             consumeDocument(bytes, emit: emit)
+        case .subscriptionRecords:
+            consumeSubscriptionRecords(bytes, emit: emit)
         case .notAuditData:
             break
         }
@@ -76,6 +92,8 @@ struct LineChunker {
         case .document:
             splitter.finish(into: &buffer)
             flushDocument(final: true, emit: emit)
+        case .subscriptionRecords:
+            if !buffer.isEmpty { emitRecords(upTo: buffer.count, final: true, emit: emit) }
         case .sniffing, .notAuditData:
             break
         }
@@ -88,32 +106,39 @@ struct LineChunker {
         if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { buffer.removeFirst(3) }
         let sniffed = buffer
         buffer = makeBuffer()
-        format = Self.format(of: sniffed)
+        format = Self.format(of: sniffed, forced: forcedFormat)
         sniffed.withUnsafeBytes { consume($0, emit: emit) }
     }
 
-    static func format(of bytes: [UInt8]) -> Format {
+    static func format(of bytes: [UInt8], forced: SourceFormat? = nil) -> Format {
         guard let first = bytes.firstIndex(where: { !isWhitespace($0) }) else { return .lines }
         switch bytes[first] {
         case UInt8(ascii: "["):
             return .document
         case UInt8(ascii: "{"):
             // A compact record ends its first line with `}`; a pretty-printed one opens with a lone `{`.
-            guard let newline = bytes[first...].firstIndex(of: 0x0A) else { return .lines }
+            // No newline in the whole sniff: values concatenated on one line (Firehose objects).
+            guard let newline = bytes[first...].firstIndex(of: 0x0A) else {
+                guard bytes.count >= sniffBytes else { return .lines }
+                return bytes[first...].starts(with: subscriptionRecordStart.utf8) ? .subscriptionRecords : .document
+            }
             let lastOfLine = bytes[first..<newline].lastIndex(where: { !isWhitespace($0) })
             return lastOfLine.map { bytes[$0] == UInt8(ascii: "}") && $0 > first } == true ? .lines : .document
         default:
-            // Junk at the start does not hide the audit events that follow it; a brace at the
-            // start of a line of source code or prose does not make a file an audit log.
+            // Junk at the start does not hide the audit events that follow it, nor do line prefixes
+            // (container runtime, syslog); a brace in a line of source code or prose does not make
+            // a file an audit log.
             return bytes.withUnsafeBufferPointer { buffer in
-                let decoder = NativeEventDecoder()
+                let decoder = RecordDecoder(forced: forced)
                 var lineStart = 0
                 while lineStart < buffer.count {
                     let lineEnd = buffer[lineStart...].firstIndex(of: 0x0A) ?? buffer.count
-                    if buffer[lineStart] == UInt8(ascii: "{"),
-                       case .events = decoder.decode(buffer.baseAddress!, start: lineStart, end: lineEnd, emit: { _ in }) {
-                        return .lines
+                    var found = false
+                    if UTF8Check.isValid(buffer.baseAddress! + lineStart, lineEnd - lineStart) {
+                        decoder.decode(buffer.baseAddress!, start: lineStart, end: lineEnd, emit: { _, _ in found = true },
+                                       note: { _, _ in })
                     }
+                    if found || decoder.isHoldingPieces { return .lines }
                     lineStart = lineEnd + 1
                 }
                 return .notAuditData
@@ -140,7 +165,12 @@ struct LineChunker {
         buffer.append(contentsOf: remaining)
         if let newline = remaining.lastIndex(of: 0x0A) { lastNewline = appendedAt + newline }
         if buffer.count >= targetBytes, lastNewline >= 0 {
-            emitBuffer(upTo: lastNewline + 1, emit: emit)
+            if let boundary = recordBoundary(before: lastNewline + 1) {
+                emitBuffer(upTo: boundary, emit: emit)
+            } else if buffer.count > maximumRecordBytes {
+                // Pieces of one split line past the record limit: cut; the decoder counts the damage.
+                emitBuffer(upTo: lastNewline + 1, emit: emit)
+            }
         }
         if lastNewline < 0, buffer.count > maximumRecordBytes {
             // The line so far is over the limit: drop it and skip the rest of it as it arrives.
@@ -148,6 +178,22 @@ struct LineChunker {
             droppingOverLongLine = true
             emit(Output(bytes: [], layout: .lines, skips: [ChunkSkip(reason: .overLong, line: .local(1))],
                         skippedLines: 1))
+        }
+    }
+
+    /// The end of the last whole record before `end`: a line a container runtime or Docker split
+    /// continues on the next line, so a chunk never ends after a piece of it.
+    private func recordBoundary(before end: Int) -> Int? {
+        buffer.withUnsafeBufferPointer { bytes -> Int? in
+            guard let base = bytes.baseAddress else { return nil }
+            var lineEnd = end - 1
+            while lineEnd >= 0 {
+                var lineStart = lineEnd
+                while lineStart > 0, base[lineStart - 1] != 0x0A { lineStart -= 1 }
+                if !LinePrefix.continues(base, start: lineStart, end: lineEnd) { return lineEnd + 1 }
+                lineEnd = lineStart - 1
+            }
+            return nil
         }
     }
 
@@ -159,6 +205,78 @@ struct LineChunker {
         buffer = next
         lastNewline = -1
         emit(Output(bytes: full, layout: .lines, skips: [], skippedLines: 0))
+    }
+
+    // MARK: - Subscription records
+
+    /// How every CloudWatch Logs subscription record begins. It cannot occur inside one (a quote in
+    /// a value is escaped), so a chunk can end before it without parsing what comes before.
+    static let subscriptionRecordStart = #"{"messageType":""#
+
+    private mutating func consumeSubscriptionRecords(_ bytes: UnsafeRawBufferPointer, emit: (Output) -> Void) {
+        buffer.append(contentsOf: bytes)
+        while buffer.count >= targetBytes {
+            guard let start = nextRecordStart(from: max(searchedUpTo, targetBytes)) else {
+                searchedUpTo = max(targetBytes, buffer.count - Self.subscriptionRecordStart.utf8.count)
+                if buffer.count > maximumRecordBytes {
+                    // One record past the limit: handed on whole would be held whole; dropped instead.
+                    emit(Output(bytes: [], layout: .records(startLines: [], spannedLines: 0),
+                                skips: [ChunkSkip(reason: .overLong, line: .absolute(bufferLine))], skippedLines: 0))
+                    buffer.removeAll(keepingCapacity: true)
+                    searchedUpTo = 0
+                }
+                return
+            }
+            emitRecords(upTo: start, final: false, emit: emit)
+        }
+    }
+
+    /// The offset of the first record start at or after `offset` in `buffer`.
+    private func nextRecordStart(from offset: Int) -> Int? {
+        let marker = Array(Self.subscriptionRecordStart.utf8)
+        // `T` of `messageType`: rarer in audit JSON than any other byte of the marker.
+        let anchor = 9
+        return buffer.withUnsafeBufferPointer { bytes -> Int? in
+            guard let base = bytes.baseAddress else { return nil }
+            var index = offset + anchor
+            while index < bytes.count {
+                guard let found = memchr(base + index, Int32(UInt8(ascii: "T")), bytes.count - index) else { return nil }
+                let at = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base - anchor
+                if at + marker.count <= bytes.count, memcmp(base + at, marker, marker.count) == 0 { return at }
+                index = at + anchor + 1
+            }
+            return nil
+        }
+    }
+
+    /// Hands on `buffer[..<end]` as one record line (the decoder reads values back to back); newlines
+    /// in it become spaces, and are counted, so that lines add up.
+    private mutating func emitRecords(upTo end: Int, final: Bool, emit: (Output) -> Void) {
+        var next = makeBuffer()
+        if end < buffer.count { next.append(contentsOf: buffer[end...]) }
+        buffer.removeSubrange(end...)
+        let endsLine = buffer.last == 0x0A
+        let newlines = buffer.withUnsafeMutableBufferPointer { bytes -> Int in
+            guard let base = bytes.baseAddress else { return 0 }
+            var count = 0
+            var index = 0
+            while index < bytes.count, let found = memchr(base + index, 0x0A, bytes.count - index) {
+                let at = UnsafeMutablePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+                base[at] = 0x20
+                count += 1
+                index = at + 1
+            }
+            return count
+        }
+        let startLine = bufferLine
+        bufferLine += newlines
+        let lastLine = final && !endsLine ? 1 : 0
+        buffer.append(0x0A)
+        let full = buffer
+        buffer = next
+        searchedUpTo = 0
+        emit(Output(bytes: full, layout: .records(startLines: [startLine], spannedLines: newlines + lastLine),
+                    skips: [], skippedLines: 0))
     }
 
     // MARK: - Documents
@@ -183,8 +301,9 @@ struct LineChunker {
 }
 
 /// Cuts a pretty-printed JSON document into one-line records: each top-level value, each element
-/// of a top-level array, or each element of an `EventList`'s `items` (so that every event keeps the
-/// line it starts on, and a batch of any size streams). Newlines inside a record become spaces
+/// of a top-level array, or each element of a list a top-level object holds — an `EventList`'s
+/// `items`, `aws logs` output's `events`, an AKS blob's `records`, a Logs Insights query's
+/// `results` — so that every record keeps the line it starts on, and a batch of any size streams. Newlines inside a record become spaces
 /// (outside strings they are whitespace; inside one they are invalid JSON either way).
 struct DocumentSplitter {
     private var depth = 0
@@ -197,12 +316,20 @@ struct DocumentSplitter {
     private var inJunk = false
     private var line = 1
     private var recordLine = 1
-    /// Progress through `"items": [` in a top-level object: 1 after the string `items`, 2 after its colon.
+    /// Progress through `"items": [` (or another list key) in a top-level object: 1 after the key, 2 after its colon.
     private var itemsKeyProgress = 0
     /// Where the content of a string at the top level of the current record starts in the output.
     private var keyStart = -1
-    /// Inside an `EventList`'s `items`: its elements, one level down, are the records.
+    /// Inside a list of records (`items`, …): its elements, one level down, are the records.
     private var inItems = false
+    /// The list is an `EventList`'s `items`: each item is handed on as a batch of one, so that the
+    /// decoder still knows it came from the webhook backend.
+    private var listIsEventList = false
+    private var keyIsItems = false
+    /// Bytes written before the current record's own (`{"items":[`).
+    private var recordPrefix = 0
+    /// Where the current record (with its prefix) starts in the output.
+    private var recordOutputStart = 0
     private(set) var recordStartLines: [Int] = []
     private(set) var skips: [ChunkSkip] = []
 
@@ -231,6 +358,34 @@ struct DocumentSplitter {
     {
         var index = offset
         while index < bytes.count {
+            if inString && !escaped && inRecord && !recordIsOverLong && keyStart < 0
+                && recordLength + bytes.count - index <= maximumRecordBytes
+            {
+                // Most of a record is string content (an event sent as a string, above all):
+                // copied in one run up to the closing quote, a newline, or the end of the block.
+                let run = Self.stringRun(bytes, from: index)
+                if run.end > index {
+                    output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<run.end]))
+                    recordLength += run.end - index
+                    lastByteWasNewline = false
+                    index = run.end
+                }
+                escaped = run.escapePending
+                if index >= bytes.count { break }
+            }
+            if !inString, inRecord, bytes[index] == 0x20 {
+                // Indentation: dropped from records, so skipped in a run.
+                var run = index + 1
+                while run < bytes.count, bytes[run] == 0x20 { run += 1 }
+                recordLength += run - index
+                lastByteWasNewline = false
+                index = run
+                if recordLength > maximumRecordBytes && !recordIsOverLong {
+                    recordIsOverLong = true
+                    output.removeSubrange(recordOutputStart...)
+                }
+                continue
+            }
             let byte = bytes[index]
             index += 1
             lastByteWasNewline = byte == 0x0A
@@ -240,9 +395,12 @@ struct DocumentSplitter {
                 if !recordIsOverLong {
                     if recordLength > maximumRecordBytes {
                         recordIsOverLong = true
-                        output.removeLast(recordLength - 1)
-                    } else {
+                        output.removeSubrange(recordOutputStart...)
+                    } else if inString {
                         output.append(byte == 0x0A || byte == 0x0D ? 0x20 : byte)
+                    } else if !LineChunker.isWhitespace(byte) {
+                        // Indentation between tokens is dropped: a record is one line either way.
+                        output.append(byte)
                     }
                 }
             }
@@ -254,7 +412,9 @@ struct DocumentSplitter {
                 } else if byte == UInt8(ascii: "\"") {
                     inString = false
                     if keyStart >= 0 {
-                        itemsKeyProgress = output[keyStart..<(output.count - 1)].elementsEqual("items".utf8) ? 1 : 0
+                        let key = output[keyStart..<(output.count - 1)]
+                        itemsKeyProgress = Self.isListKey(key) ? 1 : 0
+                        keyIsItems = key.elementsEqual("items".utf8)
                         keyStart = -1
                     }
                 }
@@ -270,10 +430,11 @@ struct DocumentSplitter {
                 inString = true
             case UInt8(ascii: "[") where keyProgress == 2 && inRecord && !recordIsOverLong && recordLevel == 0 && depth == 1:
                 // `"items": [` of a top-level object: drop what was kept of the list itself (kind,
-                // apiVersion, metadata) and take its elements as the records.
-                output.removeLast(recordLength)
+                // apiVersion, metadata; `aws logs`' other fields) and take its elements as the records.
+                output.removeSubrange(recordOutputStart...)
                 inRecord = false
                 inItems = true
+                listIsEventList = keyIsItems
                 recordLevel = 2
                 depth += 1
             case UInt8(ascii: ":"):
@@ -296,6 +457,7 @@ struct DocumentSplitter {
                 } else if inItems && depth == 1 {
                     // The end of `items`: the rest of the list object holds no events.
                     inItems = false
+                    listIsEventList = false
                     recordLevel = 0
                 }
             case 0x20, 0x0A, 0x0D, 0x09, UInt8(ascii: ","):
@@ -306,6 +468,53 @@ struct DocumentSplitter {
             if !inRecord && depth <= max(recordLevel, 0) && byte == 0x0A { inJunk = false }
         }
         return index
+    }
+
+    /// Where the string content starting at `start` stops: at its closing quote or a newline (for
+    /// the byte loop to handle), or at the end of the block, with an escape whose second byte is in
+    /// the next block.
+    private static func stringRun(_ bytes: UnsafeRawBufferPointer, from start: Int) -> (end: Int, escapePending: Bool) {
+        guard let base = bytes.baseAddress else { return (start, false) }
+        let count = bytes.count
+        var index = start
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        // High bit of each byte equal to `byte`; exact for the lowest such byte, which is all that is read.
+        @inline(__always) func equal(_ word: UInt64, _ byte: UInt64) -> UInt64 {
+            let x = word ^ (ones &* byte)
+            return (x &- ones) & ~x
+        }
+        while true {
+            // Eight bytes at a time; an escape (`\"` above all) is stepped over without leaving the loop.
+            while index + 9 <= count {
+                let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                let special = (equal(word, 0x22) | equal(word, 0x5C) | equal(word, 0x0A)) & (ones &* 0x80)
+                if special == 0 {
+                    index += 8
+                    continue
+                }
+                index += special.trailingZeroBitCount >> 3
+                guard base.load(fromByteOffset: index, as: UInt8.self) == UInt8(ascii: "\\"),
+                      base.load(fromByteOffset: index + 1, as: UInt8.self) != 0x0A else { break }
+                index += 2
+            }
+            while index < count {
+                let byte = base.load(fromByteOffset: index, as: UInt8.self)
+                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") || byte == 0x0A { break }
+                index += 1
+            }
+            guard index < count else { return (count, false) }
+            guard base.load(fromByteOffset: index, as: UInt8.self) == UInt8(ascii: "\\") else { return (index, false) }
+            // An escape: both bytes are content (a newline after a backslash is the byte loop's).
+            if index + 1 >= count { return (count, true) }
+            if base.load(fromByteOffset: index + 1, as: UInt8.self) == 0x0A { return (index + 1, true) }
+            index += 2
+        }
+    }
+
+    /// The keys of top-level lists whose elements are records (none of them is a field of an event).
+    private static func isListKey(_ key: ArraySlice<UInt8>) -> Bool {
+        key.elementsEqual("items".utf8) || key.elementsEqual("events".utf8) || key.elementsEqual("records".utf8)
+            || key.elementsEqual("results".utf8)
     }
 
     /// Ends the document: a record still open was cut off, and is handed on for the decoder to count.
@@ -319,6 +528,13 @@ struct DocumentSplitter {
         recordIsOverLong = false
         recordLength = 1
         recordLine = line
+        recordPrefix = 0
+        recordOutputStart = output.count
+        if inItems && listIsEventList {
+            let prefix = #"{"items":["#
+            output.append(contentsOf: prefix.utf8)
+            recordPrefix = prefix.utf8.count
+        }
         output.append(byte)
     }
 
@@ -327,6 +543,7 @@ struct DocumentSplitter {
         if recordIsOverLong {
             skips.append(ChunkSkip(reason: .overLong, line: .absolute(recordLine)))
         } else {
+            if recordPrefix > 0 { output.append(contentsOf: "]}".utf8) }
             output.append(0x0A)
             recordStartLines.append(recordLine)
         }

@@ -7,18 +7,20 @@ import Darwin
 #endif
 
 /// Decodes every record of a ``Chunk``: hands each audit event on, and each record it cannot use
-/// on with its reason, so that `records = events + skips` always adds up.
+/// (or passes over) on with its reason, so that records add up to events, skips and pass-overs.
 struct ChunkDecoder {
-    private let decoder = NativeEventDecoder()
+    private let records = RecordDecoder()
 
     /// - Returns: how many lines of the member the chunk accounts for (its lines, or for records split
     ///   out of a document, the document lines they span).
     func decode(
         _ chunk: Chunk,
         event: (inout ScannedEvent, UnsafePointer<UInt8>, ChunkLine) -> Void,
-        skip: (SkipReason, ChunkLine) -> Void
+        note: (RecordNote, SourceFormat, ChunkLine) -> Void
     ) -> Int {
-        for skipped in chunk.skips { skip(skipped.reason, skipped.line) }
+        records.reset()
+        records.forced = chunk.format
+        var piecesStart = ChunkLine.local(0)
         let lines = chunk.bytes.withUnsafeBufferPointer { buffer -> Int in
             guard let base = buffer.baseAddress else { return 0 }
             let count = buffer.count
@@ -33,20 +35,37 @@ struct ChunkDecoder {
                 case .lines: location = .local(lineNumber)
                 case let .records(startLines, _): location = .absolute(startLines[lineNumber - 1])
                 }
-                decodeRecord(base, lineStart, lineEnd, location: location, event: event, skip: skip)
+                // The pieces of a split line are one record, found on the line of the first piece.
+                if records.isHoldingPieces, !LinePrefix.continuesPieces(base, start: lineStart, end: lineEnd) {
+                    flushPieces(at: piecesStart, event: event, note: note)
+                }
+                let holding = records.isHoldingPieces
+                decodeRecord(base, lineStart, lineEnd, location: holding ? piecesStart : location, event: event,
+                             note: note)
+                if records.isHoldingPieces && !holding { piecesStart = location }
                 lineStart = lineEnd + 1
             }
             return lineNumber
         }
+        flushPieces(at: piecesStart, event: event, note: note)
+        let format = records.currentFormat
+        for skipped in chunk.skips { note(.skipped(skipped.reason), format, skipped.line) }
         if case let .records(_, spannedLines) = chunk.layout { return spannedLines }
         return lines + chunk.skippedLines
+    }
+
+    private func flushPieces(
+        at location: ChunkLine, event: (inout ScannedEvent, UnsafePointer<UInt8>, ChunkLine) -> Void,
+        note: (RecordNote, SourceFormat, ChunkLine) -> Void
+    ) {
+        records.flushPieces(emit: { event(&$0, $1, location) }, note: { note($0, $1, location) })
     }
 
     @inline(__always)
     private func decodeRecord(
         _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, location: ChunkLine,
         event: (inout ScannedEvent, UnsafePointer<UInt8>, ChunkLine) -> Void,
-        skip: (SkipReason, ChunkLine) -> Void
+        note: (RecordNote, SourceFormat, ChunkLine) -> Void
     ) {
         var first = start
         var last = end
@@ -61,25 +80,26 @@ struct ChunkDecoder {
             guard first < last else { return }
         }
         guard UTF8Check.isValid(base + first, last - first) else {
-            skip(.invalidUTF8, location)
+            note(.skipped(.invalidUTF8), records.currentFormat, location)
             return
         }
-        let outcome = decoder.decode(base, start: first, end: last) { scanned in
-            event(&scanned, base, location)
-        }
-        if case let .failure(reason) = outcome { skip(reason, location) }
+        records.decode(base, start: first, end: last, emit: { event(&$0, $1, location) },
+                       note: { note($0, $1, location) })
     }
 }
 
 /// The decode stage alone, for the benchmark: how fast bytes become events, without the stages after.
 package enum DecodeStage {
-    /// Decodes every record of `bytes` (whole lines) and returns the events and skipped records.
+    /// Decodes every record of `bytes` (whole lines, in any format) and returns the events and
+    /// skipped records.
     package static func countEvents(in bytes: [UInt8]) -> (events: Int, skipped: Int) {
         var events = 0
         var skipped = 0
         let chunk = Chunk(member: MemberKey(file: 0, member: 0), sequence: 0, bytes: bytes, layout: .lines, skips: [],
                           skippedLines: 0)
-        _ = ChunkDecoder().decode(chunk, event: { _, _, _ in events += 1 }, skip: { _, _ in skipped += 1 })
+        _ = ChunkDecoder().decode(chunk, event: { _, _, _ in events += 1 }, note: { note, _, _ in
+            if case .skipped = note { skipped += 1 }
+        })
         return (events, skipped)
     }
 }

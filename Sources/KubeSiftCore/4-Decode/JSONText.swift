@@ -5,26 +5,6 @@ enum JSONText {
     static func unescape(_ start: UnsafePointer<UInt8>, _ count: Int, into output: inout [UInt8]) {
         output.removeAll(keepingCapacity: true)
         var index = 0
-        func hex(_ at: Int) -> UInt32? {
-            guard at + 4 <= count else { return nil }
-            var value: UInt32 = 0
-            for offset in 0..<4 {
-                let byte = start[at + offset]
-                let digit: UInt32
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - 48)
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - 87)
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - 55)
-                default: return nil
-                }
-                value = value << 4 | digit
-            }
-            return value
-        }
-        func appendScalar(_ value: UInt32) {
-            let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
-            output.append(contentsOf: UTF8.encode(scalar)!)
-        }
         while index < count {
             let byte = start[index]
             guard byte == UInt8(ascii: "\\"), index + 1 < count else {
@@ -41,21 +21,41 @@ enum JSONText {
             case UInt8(ascii: "b"): output.append(0x08)
             case UInt8(ascii: "f"): output.append(0x0C)
             case UInt8(ascii: "u"):
-                guard let first = hex(index) else {
-                    appendScalar(0xFFFD)
-                    continue
-                }
-                index += 4
-                if (0xD800..<0xDC00).contains(first), index + 1 < count, start[index] == UInt8(ascii: "\\"),
-                   start[index + 1] == UInt8(ascii: "u"), let second = hex(index + 2), (0xDC00..<0xE000).contains(second) {
-                    index += 6
-                    appendScalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))
-                } else {
-                    appendScalar(first)
-                }
+                let decoded = unicodeEscape(start, at: index, limit: count)
+                output.append(contentsOf: UTF8.encode(decoded.scalar)!)
+                index = decoded.next
             default: output.append(escape)
             }
         }
+    }
+
+    /// Decodes the `XXXX` after `\u` at `index` (with the low surrogate that follows a high one),
+    /// reading no further than `limit`; returns the scalar and the index after what it used. A
+    /// malformed escape is U+FFFD and uses nothing.
+    static func unicodeEscape(_ base: UnsafePointer<UInt8>, at index: Int, limit: Int) -> (scalar: Unicode.Scalar, next: Int) {
+        func hex(_ at: Int) -> UInt32? {
+            guard at + 4 <= limit else { return nil }
+            var value: UInt32 = 0
+            for offset in 0..<4 {
+                let byte = base[at + offset]
+                let digit: UInt32
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - 48)
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - 87)
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - 55)
+                default: return nil
+                }
+                value = value << 4 | digit
+            }
+            return value
+        }
+        guard let first = hex(index) else { return ("\u{FFFD}", index) }
+        if (0xD800..<0xDC00).contains(first), index + 5 < limit, base[index + 4] == UInt8(ascii: "\\"),
+           base[index + 5] == UInt8(ascii: "u"), let second = hex(index + 6), (0xDC00..<0xE000).contains(second)
+        {
+            return (Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)) ?? "\u{FFFD}", index + 10)
+        }
+        return (Unicode.Scalar(first) ?? "\u{FFFD}", index + 4)
     }
 
     /// The text of a string span: decoded directly when it has no escapes (the common case).

@@ -1,112 +1,88 @@
-/// Decodes native `audit.k8s.io/v1` (and `v1beta1`) records: one `Event`, an `EventList` batch from
-/// the webhook backend, or a bare JSON array of events.
+/// Decodes native `audit.k8s.io/v1` (and `v1beta1`) objects: one `Event`, or an `EventList` batch
+/// from the webhook backend. (``RecordDecoder`` finds the objects in a record, in whatever envelope.)
 ///
 /// It reads the fields analysis needs straight from the bytes and records where the bodies are,
 /// so rules can read `requestObject`/`responseObject` lazily. Unknown fields are skipped.
 struct NativeEventDecoder {
-    /// The outcome of decoding one record.
-    enum Outcome {
-        case events
-        case failure(SkipReason)
+    /// What one object turned out to be.
+    enum ObjectOutcome {
+        /// An event, or an `EventList` with this many events in its `items`.
+        case events(Int)
+        /// JSON, but neither: no `auditID`, another `kind`, or an `EventList` without events.
+        case notAuditEvent
     }
 
-    /// Decodes the record in `start..<end` of `base`, calling `emit` for every event in it.
+    /// Decodes the object at the scanner (an `Event` or an `EventList`), calling `emit` for every
+    /// event in it, and leaves the scanner after the object.
     ///
-    /// A record that is valid JSON but not an audit event gives `.notAuditEvent`; one that ends inside
-    /// a value gives `.cutOff`; anything else that is not JSON gives `.notJSON`.
-    func decode(
-        _ base: UnsafePointer<UInt8>, start: Int, end: Int, emit: (inout ScannedEvent) -> Void
-    ) -> Outcome {
-        var scanner = JSONScanner(base: base, start: start, end: end)
-        do throws(ScanFailure) {
+    /// - Throws: ``ScanFailure`` when the object is not complete JSON; nothing was emitted then.
+    func decodeObject<Scanner: EventTextScanner>(_ scanner: inout Scanner, emit: (inout ScannedEvent) -> Void)
+        throws(ScanFailure) -> ObjectOutcome
+    {
+        var event = try scanEvent(&scanner)
+        if event.items.isPresent {
+            var itemScanner = JSONScanner(base: scanner.base, start: event.items.start, end: event.items.end)
             var emitted = 0
-            var notEvents = 0
-            scanner.skipWhitespace()
-            while !scanner.isAtEnd {
-                switch scanner.current {
-                case UInt8(ascii: "{"):
-                    var event = try scanEvent(&scanner)
-                    if event.items.isPresent {
-                        var itemScanner = JSONScanner(base: base, start: event.items.start, end: event.items.end)
-                        try decodeArray(&itemScanner, emitted: &emitted, notEvents: &notEvents, emit: emit)
-                    } else if event.looksLikeEvent {
-                        emit(&event)
-                        emitted += 1
-                    } else {
-                        notEvents += 1
-                    }
-                case UInt8(ascii: "["):
-                    try decodeArray(&scanner, emitted: &emitted, notEvents: &notEvents, emit: emit)
-                default:
-                    throw .unexpectedByte
+            try itemScanner.forEachElement { element throws(ScanFailure) in
+                guard element.current == UInt8(ascii: "{") else {
+                    _ = try element.skipValue()
+                    return
                 }
-                // Several objects on one line ("}{") are concatenated JSON, accepted as written.
-                scanner.skipWhitespace()
+                var item = try scanEvent(&element)
+                if item.looksLikeEvent {
+                    item.format = .eventList
+                    emit(&item)
+                    emitted += 1
+                }
             }
-            if emitted == 0 {
-                return .failure(.notAuditEvent)
-            }
-            return .events
-        } catch .unexpectedEnd {
-            return .failure(.cutOff)
-        } catch .tooDeep {
-            return .failure(.nestedTooDeep)
-        } catch {
-            return .failure(.notJSON)
+            return emitted > 0 ? .events(emitted) : .notAuditEvent
         }
-    }
-
-    private func decodeArray(
-        _ scanner: inout JSONScanner, emitted: inout Int, notEvents: inout Int, emit: (inout ScannedEvent) -> Void
-    ) throws(ScanFailure) {
-        try scanner.forEachElement { element throws(ScanFailure) in
-            guard element.current == UInt8(ascii: "{") else {
-                _ = try element.skipValue()
-                notEvents += 1
-                return
-            }
-            var event = try scanEvent(&element)
-            if event.looksLikeEvent {
-                emit(&event)
-                emitted += 1
-            } else {
-                notEvents += 1
-            }
-        }
+        guard event.looksLikeEvent else { return .notAuditEvent }
+        emit(&event)
+        return .events(1)
     }
 
     /// Scans one event object, leaving the scanner after its closing brace.
-    func scanEvent(_ scanner: inout JSONScanner) throws(ScanFailure) -> ScannedEvent {
+    func scanEvent<Scanner: EventTextScanner>(_ scanner: inout Scanner) throws(ScanFailure) -> ScannedEvent {
         var event = ScannedEvent()
         let start = scanner.position
         try scanner.forEachMember { key, value throws(ScanFailure) in
             let base = value.base
             switch key.count {
+            case 3:
+                if value.equals(key, "tag") {
+                    event.shipperKeys.insert(.fluent)
+                } else if value.equals(key, "ecs") {
+                    event.shipperKeys.insert(.filebeat)
+                }
+                _ = try value.skipValue()
             case 4:
                 if value.equals(key, "kind") {
-                    event.kind = try stringOrSkip(&value)
+                    event.kind = try value.stringOrAbsent()
                     event.kindIsEvent = event.kind.isPresent && value.equals(event.kind, "Event")
                 } else if value.equals(key, "verb") {
-                    event.verb = try stringOrSkip(&value)
+                    event.verb = try value.stringOrAbsent()
                 } else if value.equals(key, "user") {
                     try scanUser(&value, into: &event)
                 } else {
+                    if value.equals(key, "time") || value.equals(key, "date") { event.shipperKeys.insert(.fluent) }
                     _ = try value.skipValue()
                 }
             case 5:
                 if value.equals(key, "level") {
-                    event.level = try stringOrSkip(&value)
+                    event.level = try value.stringOrAbsent()
                 } else if value.equals(key, "stage") {
-                    event.stage = try stringOrSkip(&value)
+                    event.stage = try value.stringOrAbsent()
                 } else if value.equals(key, "items") {
                     let span = try value.skipValue()
                     if base[span.start] == UInt8(ascii: "[") { event.items = span }
                 } else {
+                    if value.equals(key, "agent") { event.shipperKeys.insert(.filebeat) }
                     _ = try value.skipValue()
                 }
             case 7:
                 if value.equals(key, "auditID") {
-                    event.auditID = try stringOrSkip(&value)
+                    event.auditID = try value.stringOrAbsent()
                 } else {
                     _ = try value.skipValue()
                 }
@@ -115,7 +91,7 @@ struct NativeEventDecoder {
                     let start = value.position
                     if value.current == UInt8(ascii: "[") {
                         try value.forEachElement { element throws(ScanFailure) in
-                            let ip = try stringOrSkip(&element)
+                            let ip = try element.stringOrAbsent()
                             if !event.firstSourceIP.isPresent { event.firstSourceIP = ip }
                         }
                         event.sourceIPs = ValueSpan(start: start, end: value.position)
@@ -123,26 +99,28 @@ struct NativeEventDecoder {
                         _ = try value.skipValue()
                     }
                 } else if value.equals(key, "userAgent") {
-                    event.userAgent = try stringOrSkip(&value)
+                    event.userAgent = try value.stringOrAbsent()
                 } else if value.equals(key, "objectRef") {
                     try scanObjectRef(&value, into: &event)
                 } else if value.equals(key, "timestamp") {
-                    event.legacyTimestamp = try stringOrSkip(&value)
+                    event.legacyTimestamp = try value.stringOrAbsent()
                 } else {
                     _ = try value.skipValue()
                 }
             case 10:
                 if value.equals(key, "requestURI") {
-                    event.requestURI = try stringOrSkip(&value)
+                    event.requestURI = try value.stringOrAbsent()
                 } else if value.equals(key, "apiVersion") {
-                    event.apiVersion = try stringOrSkip(&value)
+                    event.apiVersion = try value.stringOrAbsent()
                 } else {
+                    if value.equals(key, "@timestamp") || value.equals(key, "kubernetes") { event.shipperKeys.insert(.fluent) }
                     _ = try value.skipValue()
                 }
             case 11:
                 if value.equals(key, "annotations") {
                     try scanAnnotations(&value, into: &event)
                 } else {
+                    if value.equals(key, "source_type") { event.shipperKeys.insert(.vector) }
                     _ = try value.skipValue()
                 }
             case 13:
@@ -155,7 +133,7 @@ struct NativeEventDecoder {
                 if value.equals(key, "responseStatus") {
                     try scanResponseStatus(&value, into: &event)
                 } else if value.equals(key, "stageTimestamp") {
-                    event.stageTimestamp = try stringOrSkip(&value)
+                    event.stageTimestamp = try value.stringOrAbsent()
                 } else if value.equals(key, "responseObject") {
                     event.responseObject = try value.skipValue()
                 } else {
@@ -167,7 +145,7 @@ struct NativeEventDecoder {
                     if value.current == UInt8(ascii: "{") {
                         try value.forEachMember { innerKey, inner throws(ScanFailure) in
                             if inner.equals(innerKey, "username") {
-                                event.impersonatedUsername = try stringOrSkip(&inner)
+                                event.impersonatedUsername = try inner.stringOrAbsent()
                             } else {
                                 _ = try inner.skipValue()
                             }
@@ -181,7 +159,7 @@ struct NativeEventDecoder {
                 }
             case 24:
                 if value.equals(key, "requestReceivedTimestamp") {
-                    event.requestReceivedTimestamp = try stringOrSkip(&value)
+                    event.requestReceivedTimestamp = try value.stringOrAbsent()
                 } else {
                     _ = try value.skipValue()
                 }
@@ -190,27 +168,22 @@ struct NativeEventDecoder {
             }
         }
         event.record = ValueSpan(start: start, end: scanner.position)
+        if !event.shipperKeys.isEmpty { event.format = event.shipperKeys.format }
         return event
     }
 
-    /// A string value, or (for `null` or a hostile non-string) an absent field after skipping it.
-    @inline(__always)
-    private func stringOrSkip(_ scanner: inout JSONScanner) throws(ScanFailure) -> StringSpan {
-        if scanner.current == UInt8(ascii: "\"") { return try scanner.scanString() }
-        _ = try scanner.skipValue()
-        return .absent
-    }
-
-    private func scanUser(_ scanner: inout JSONScanner, into event: inout ScannedEvent) throws(ScanFailure) {
+    private func scanUser<Scanner: EventTextScanner>(_ scanner: inout Scanner, into event: inout ScannedEvent)
+        throws(ScanFailure)
+    {
         guard scanner.current == UInt8(ascii: "{") else {
             _ = try scanner.skipValue()
             return
         }
         try scanner.forEachMember { key, value throws(ScanFailure) in
             if value.equals(key, "username") {
-                event.username = try stringOrSkip(&value)
+                event.username = try value.stringOrAbsent()
             } else if value.equals(key, "uid") {
-                event.userUID = try stringOrSkip(&value)
+                event.userUID = try value.stringOrAbsent()
             } else if value.equals(key, "groups") {
                 event.userGroups = try value.skipValue()
             } else if value.equals(key, "extra") {
@@ -221,7 +194,9 @@ struct NativeEventDecoder {
         }
     }
 
-    private func scanObjectRef(_ scanner: inout JSONScanner, into event: inout ScannedEvent) throws(ScanFailure) {
+    private func scanObjectRef<Scanner: EventTextScanner>(_ scanner: inout Scanner, into event: inout ScannedEvent)
+        throws(ScanFailure)
+    {
         guard scanner.current == UInt8(ascii: "{") else {
             _ = try scanner.skipValue()
             return
@@ -229,18 +204,20 @@ struct NativeEventDecoder {
         event.hasObjectRef = true
         try scanner.forEachMember { key, value throws(ScanFailure) in
             switch key.count {
-            case 4 where value.equals(key, "name"): event.name = try stringOrSkip(&value)
-            case 8 where value.equals(key, "resource"): event.resource = try stringOrSkip(&value)
-            case 8 where value.equals(key, "apiGroup"): event.apiGroup = try stringOrSkip(&value)
-            case 9 where value.equals(key, "namespace"): event.namespace = try stringOrSkip(&value)
-            case 10 where value.equals(key, "apiVersion"): event.objectAPIVersion = try stringOrSkip(&value)
-            case 11 where value.equals(key, "subresource"): event.subresource = try stringOrSkip(&value)
+            case 4 where value.equals(key, "name"): event.name = try value.stringOrAbsent()
+            case 8 where value.equals(key, "resource"): event.resource = try value.stringOrAbsent()
+            case 8 where value.equals(key, "apiGroup"): event.apiGroup = try value.stringOrAbsent()
+            case 9 where value.equals(key, "namespace"): event.namespace = try value.stringOrAbsent()
+            case 10 where value.equals(key, "apiVersion"): event.objectAPIVersion = try value.stringOrAbsent()
+            case 11 where value.equals(key, "subresource"): event.subresource = try value.stringOrAbsent()
             default: _ = try value.skipValue()
             }
         }
     }
 
-    private func scanResponseStatus(_ scanner: inout JSONScanner, into event: inout ScannedEvent) throws(ScanFailure) {
+    private func scanResponseStatus<Scanner: EventTextScanner>(_ scanner: inout Scanner, into event: inout ScannedEvent)
+        throws(ScanFailure)
+    {
         guard scanner.current == UInt8(ascii: "{") else {
             _ = try scanner.skipValue()
             return
@@ -250,7 +227,7 @@ struct NativeEventDecoder {
             if value.equals(key, "code") {
                 event.responseCode = try value.scanInteger()
             } else if value.equals(key, "reason") {
-                event.responseReason = try stringOrSkip(&value)
+                event.responseReason = try value.stringOrAbsent()
             } else {
                 _ = try value.skipValue()
             }
@@ -258,7 +235,9 @@ struct NativeEventDecoder {
         event.responseStatus = ValueSpan(start: start, end: scanner.position)
     }
 
-    private func scanAnnotations(_ scanner: inout JSONScanner, into event: inout ScannedEvent) throws(ScanFailure) {
+    private func scanAnnotations<Scanner: EventTextScanner>(_ scanner: inout Scanner, into event: inout ScannedEvent)
+        throws(ScanFailure)
+    {
         guard scanner.current == UInt8(ascii: "{") else {
             _ = try scanner.skipValue()
             return
@@ -266,9 +245,9 @@ struct NativeEventDecoder {
         let start = scanner.position
         try scanner.forEachMember { key, value throws(ScanFailure) in
             if value.equals(key, "authorization.k8s.io/decision") {
-                event.authorizationDecision = try stringOrSkip(&value)
+                event.authorizationDecision = try value.stringOrAbsent()
             } else if value.equals(key, "authorization.k8s.io/reason") {
-                event.authorizationReason = try stringOrSkip(&value)
+                event.authorizationReason = try value.stringOrAbsent()
             } else {
                 _ = try value.skipValue()
             }

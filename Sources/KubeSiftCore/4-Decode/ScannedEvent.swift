@@ -51,6 +51,11 @@ struct ScannedEvent {
     /// The whole event object, for rules that read a field nothing above covers.
     var record = ValueSpan()
 
+    /// The shape the event arrived in (set by the decoder of its envelope).
+    var format = SourceFormat.native
+    /// Keys a shipper adds beside the event's own when it merges the event's fields into its record.
+    var shipperKeys = ShipperKeys()
+
     /// Whether the record has the fields every audit event has.
     var looksLikeEvent: Bool {
         auditID.isPresent && (stage.isPresent || verb.isPresent) && (!kind.isPresent || kindIsEvent)
@@ -76,5 +81,22 @@ package enum AuditStage: UInt8, Sendable, Codable, CaseIterable {
         case .panic: "Panic"
         case .other: "Other"
         }
+    }
+}
+
+/// Keys that shippers add to an event whose fields they merged into their own record (Fluent Bit's
+/// `time`/`tag`, Vector's `source_type`, Filebeat's `agent`/`ecs`): they name the shipper.
+struct ShipperKeys: OptionSet {
+    var rawValue: UInt8
+
+    static let fluent = ShipperKeys(rawValue: 1)
+    static let vector = ShipperKeys(rawValue: 2)
+    static let filebeat = ShipperKeys(rawValue: 4)
+
+    /// The most specific shipper the keys name: Vector and Filebeat also add a timestamp.
+    var format: SourceFormat {
+        if contains(.vector) { return .vector }
+        if contains(.filebeat) { return .filebeat }
+        return .fluent
     }
 }

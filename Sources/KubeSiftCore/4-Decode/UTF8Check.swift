@@ -3,12 +3,13 @@ enum UTF8Check {
     static func isValid(_ start: UnsafePointer<UInt8>, _ count: Int) -> Bool {
         let raw = UnsafeRawPointer(start)
         var index = 0
-        // Audit records are almost always ASCII: test eight bytes at a time for a high bit.
-        while index + 8 <= count {
-            if raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
-            index += 8
-        }
         while index < count {
+            // Audit records are almost always ASCII: test eight bytes at a time for a high bit, and come
+            // back to that after each non-ASCII character (a long record has a few, a `µs` or a name).
+            while index + 8 <= count, raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                index += 8
+            }
+            guard index < count else { return true }
             let lead = start[index]
             if lead < 0x80 {
                 index += 1

@@ -26,10 +26,13 @@ package struct ReportDocument: Encodable, Sendable {
         package var maximumNesting: Int
         /// The arguments `kubesift` was run with, the program named `kubesift`: the exact command to rerun.
         package var commandLine: [String] = []
+        /// The format `--format` gave every record; absent when each record's was found.
+        package var format: SourceFormat?
 
         package init(paths: [String], cluster: String?, clusterFromDirectory: Bool, since: String?, until: String?,
-                     now: Timestamp?, maximumRecordBytes: Int, maximumNesting: Int)
+                     now: Timestamp?, maximumRecordBytes: Int, maximumNesting: Int, format: SourceFormat? = nil)
         {
+            self.format = format
             self.paths = paths
             self.cluster = cluster
             self.clusterFromDirectory = clusterFromDirectory
@@ -59,6 +62,8 @@ package struct ReportDocument: Encodable, Sendable {
         var distinctEvents: Int
         var distinctRequests: Int
         var recordsSkipped: Int
+        var recordsPassedOver: Int
+        var cloudOperations: Int
         var inputsWithDataLoss: Int
         var firstEvent: Timestamp?
         var lastEvent: Timestamp?
@@ -71,11 +76,13 @@ package struct ReportDocument: Encodable, Sendable {
         var line: Int
     }
 
-    struct SkippedRecords: Encodable {
+    /// Records skipped or passed over for one reason (the first locations of skipped ones only).
+    struct Records: Encodable {
         var reason: String
         var meaning: String
         var count: Int
-        var firstLocations: [Location]
+        var byFormat: [String: Int]
+        var firstLocations: [Location]?
     }
 
     struct Problem: Encodable {
@@ -87,9 +94,12 @@ package struct ReportDocument: Encodable, Sendable {
     }
 
     struct DataQuality: Encodable {
-        var skippedRecords: [SkippedRecords]
+        var skippedRecords: [Records]
+        /// Records that are something else by design (not lost data): not counted as skipped.
+        var passedOverRecords: [Records]
         var inputProblems: [Problem]
     }
+
 
     struct Member: Encodable {
         var name: String?
@@ -112,7 +122,12 @@ package struct ReportDocument: Encodable, Sendable {
         var events: Int
         var firstEvent: Timestamp?
         var lastEvent: Timestamp?
+        /// Events by the format they came in.
+        var formats: [String: Int]
         var skipped: [String: Int]
+        /// Skipped records by format, then reason.
+        var skippedByFormat: [String: [String: Int]]
+        var passedOver: [String: Int]
         var problems: [Problem]
     }
 
@@ -197,6 +212,8 @@ package struct ReportDocument: Encodable, Sendable {
     /// Names this analysis: 16 hex digits of a SHA-256 over the inputs, the rule set, the catalogs
     /// and the command line. The same analysis run again gets the same id.
     var reportID: String
+    /// Cloud control-plane operations (GKE cluster and node-pool changes), in time order.
+    var cloudOperations: [CloudOperation]
 
     package init(result: AnalysisResult, parameters: Parameters, generatedAt: Timestamp, rules: RuleSet = .empty) {
         self.generatedAt = generatedAt
@@ -208,17 +225,27 @@ package struct ReportDocument: Encodable, Sendable {
             eventsRead: totals.eventsRead, eventsOutsideWindow: totals.eventsOutsideWindow,
             eventsWithoutTime: totals.eventsWithoutTime, duplicateEvents: totals.duplicateEvents,
             distinctEvents: totals.distinctEvents, distinctRequests: totals.distinctRequests,
-            recordsSkipped: totals.recordsSkipped, inputsWithDataLoss: totals.inputsWithDataLoss,
+            recordsSkipped: totals.recordsSkipped, recordsPassedOver: totals.recordsPassedOver,
+            cloudOperations: totals.cloudOperations, inputsWithDataLoss: totals.inputsWithDataLoss,
             firstEvent: totals.firstEvent, lastEvent: totals.lastEvent, partial: result.isPartial)
         func problem(_ problem: InputProblem, file: String) -> Problem {
             Problem(file: file, member: problem.member, kind: problem.kind.rawValue, message: problem.message,
                     dataLoss: problem.kind.meansDataLoss)
         }
+        func byName<Key: RawRepresentable<String>>(_ counts: [Key: Int]) -> [String: Int] {
+            Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })
+        }
         dataQuality = DataQuality(
             skippedRecords: result.skipped.keys.sorted().map { reason in
                 let summary = result.skipped[reason]!
-                return SkippedRecords(reason: reason.rawValue, meaning: reason.explanation, count: summary.count,
-                                      firstLocations: summary.samples.map { Location(file: $0.file, member: $0.member, line: $0.line) })
+                return Records(reason: reason.rawValue, meaning: reason.explanation, count: summary.count,
+                               byFormat: byName(summary.byFormat),
+                               firstLocations: summary.samples.map { Location(file: $0.file, member: $0.member, line: $0.line) })
+            },
+            passedOverRecords: result.passedOver.keys.sorted().map { reason in
+                let summary = result.passedOver[reason]!
+                return Records(reason: reason.rawValue, meaning: reason.explanation, count: summary.count,
+                               byFormat: byName(summary.byFormat))
             },
             inputProblems: result.inputs.flatMap { input in input.problems.map { problem($0, file: input.path) } })
         inputs = result.inputs.map { input in
@@ -229,7 +256,9 @@ package struct ReportDocument: Encodable, Sendable {
                              lines: $0.lines, events: $0.eventsRead, firstEvent: $0.firstEvent, lastEvent: $0.lastEvent)
                   },
                   events: input.eventsRead, firstEvent: input.firstEvent, lastEvent: input.lastEvent,
-                  skipped: Dictionary(uniqueKeysWithValues: input.skipped.map { ($0.key.rawValue, $0.value) }),
+                  formats: byName(input.formats), skipped: byName(input.skipped),
+                  skippedByFormat: Dictionary(uniqueKeysWithValues: input.skippedByFormat.map { ($0.key.rawValue, byName($0.value)) }),
+                  passedOver: byName(input.passedOver),
                   problems: input.problems.map { problem($0, file: input.path) })
         }
         func rows(_ dimension: ActivityDimension) -> [Activity] {
@@ -281,6 +310,7 @@ package struct ReportDocument: Encodable, Sendable {
         let identity = [inputsSHA256, detections.ruleSetSHA256] + (compliance?.frameworks.map(\.sha256) ?? [])
             + parameters.commandLine
         reportID = String(SHA256.hash(data: Array(identity.joined(separator: "\u{0}").utf8)).lowercaseHex.prefix(16))
+        cloudOperations = result.cloudOperations
     }
 
     /// The document as pretty-printed JSON with sorted keys, ending in a newline.

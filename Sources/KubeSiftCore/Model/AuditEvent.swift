@@ -39,6 +39,8 @@ package struct AuditEvent: Sendable, Equatable {
     package var requestObject: JSONValue?
     package var responseObject: JSONValue?
     package var provenance: EventProvenance?
+    /// The shape the event arrived in (its envelope).
+    package var format: SourceFormat
 
     /// The time the request was received: the time windows and statistics use.
     package var time: Timestamp? { requestReceivedTimestamp ?? stageTimestamp }
@@ -96,23 +98,56 @@ extension AuditEvent {
         requestObject = value(event.requestObject)
         responseObject = value(event.responseObject)
         self.provenance = provenance
+        format = event.format
     }
 
-    /// Decodes every audit event in one record (a line, or a pretty-printed document).
+    /// Decodes every audit event in one record (a line, or a pretty-printed document), in any format.
     ///
     /// - Returns: the events, or the reason the record holds none.
     package static func decode(record: UnsafeRawBufferPointer) -> Result<[AuditEvent], SkipReason> {
-        guard let base = record.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return .failure(.notJSON) }
-        var events: [AuditEvent] = []
-        let outcome = NativeEventDecoder().decode(base, start: 0, end: record.count) { scanned in
-            events.append(AuditEvent(scanned: scanned, base: base, provenance: nil))
-        }
-        if case let .failure(reason) = outcome { return .failure(reason) }
-        return .success(events)
+        let decoded = DecodedRecord(record)
+        if decoded.events.isEmpty, let first = decoded.skipped.first { return .failure(first.reason) }
+        return .success(decoded.events)
     }
 
     package static func decode(record: String) -> Result<[AuditEvent], SkipReason> {
         var copy = record
         return copy.withUTF8 { decode(record: UnsafeRawBufferPointer($0)) }
     }
+}
+
+/// Everything one record held, as values: what ``RecordDecoder`` hands the pipeline, for tests and tools.
+package struct DecodedRecord: Sendable {
+    package var events: [AuditEvent] = []
+    package var skipped: [(reason: SkipReason, format: SourceFormat)] = []
+    package var passedOver: [(reason: PassOverReason, format: SourceFormat)] = []
+    package var cloudOperations: [CloudOperation] = []
+
+    /// Decodes one record; `format` as `--format` gives it.
+    package init(_ record: UnsafeRawBufferPointer, format: SourceFormat? = nil) {
+        guard let base = record.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+            skipped = [(.notJSON, format ?? .native)]
+            return
+        }
+        var result = DecodedRecord(events: [])
+        RecordDecoder(forced: format).decode(base, start: 0, end: record.count, emit: { scanned, eventBase in
+            result.events.append(AuditEvent(scanned: scanned, base: eventBase, provenance: nil))
+        }, note: { note, format in
+            switch note {
+            case let .skipped(reason): result.skipped.append((reason, format))
+            case let .passedOver(reason): result.passedOver.append((reason, format))
+            case let .cloudOperation(operation):
+                result.passedOver.append((.cloudOperation, format))
+                result.cloudOperations.append(operation)
+            }
+        })
+        self = result
+    }
+
+    package init(_ record: String, format: SourceFormat? = nil) {
+        var copy = record
+        self = copy.withUTF8 { DecodedRecord(UnsafeRawBufferPointer($0), format: format) }
+    }
+
+    private init(events: [AuditEvent]) { self.events = events }
 }

@@ -10,8 +10,13 @@ package enum SkipReason: String, Error, Sendable, Codable, CaseIterable, Compara
     case overLong = "over-length-limit"
     /// Bytes that are not valid UTF-8 (JSON must be; the apiserver never writes them).
     case invalidUTF8 = "invalid-utf8"
-    /// Containers nested deeper than the scanner accepts.
+    /// Containers nested deeper than the scanner accepts (or envelopes inside envelopes).
     case nestedTooDeep = "nested-too-deep"
+    /// Cut by the log service before it was exported (CloudWatch Logs ends an event over 256 KiB
+    /// with `[Truncated...]`): what is left cannot be read.
+    case truncatedUpstream = "truncated-by-log-service"
+    /// Not in the format `--format` named.
+    case notInGivenFormat = "not-in-given-format"
 
     package static func < (lhs: SkipReason, rhs: SkipReason) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -24,6 +29,8 @@ package enum SkipReason: String, Error, Sendable, Codable, CaseIterable, Compara
         case .overLong: "over the record-length limit"
         case .invalidUTF8: "invalid UTF-8"
         case .nestedTooDeep: "JSON nested too deep"
+        case .truncatedUpstream: "cut off by the log service before export"
+        case .notInGivenFormat: "not in the format given with --format"
         }
     }
 }

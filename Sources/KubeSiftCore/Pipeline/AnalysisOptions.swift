@@ -16,6 +16,8 @@ package struct AnalysisOptions: Sendable {
     package var maximumRecordBytes = 64 << 20
     /// Memory the request index may use before it spills time slots to disk (see ``Deduplicator``).
     package var indexMemoryBytes = 32 << 20
+    /// The format of every record (`--format`); nil: found per file, and per record where files are mixed.
+    package var format: SourceFormat?
     /// The detection rules to run; none by default (the command line passes the catalog).
     package var rules = RuleSet.empty
     /// The control catalogs, frameworks and scopes to compute control statuses with; none by default.

@@ -8,6 +8,11 @@ package struct AnalysisResult: Sendable {
     package var totals: Totals
     /// Records skipped, by reason, with the first few locations of each.
     package var skipped: [SkipReason: SkipSummary]
+    /// Records passed over (something else by design, not lost data), by reason.
+    package var passedOver: [PassOverReason: PassSummary] = [:]
+    /// Cloud control-plane operations found among the records, in time order (at most
+    /// ``cloudOperationsListed``; `totals.cloudOperations` counts them all).
+    package var cloudOperations: [CloudOperation] = []
     package var activity: ActivityStats
     /// What the rules found, in report order.
     package var findings: [Finding] = []
@@ -29,6 +34,8 @@ package struct AnalysisResult: Sendable {
         package var distinctEvents = 0
         package var distinctRequests = 0
         package var recordsSkipped = 0
+        package var recordsPassedOver = 0
+        package var cloudOperations = 0
         package var inputsWithDataLoss = 0
         package var firstEvent: Timestamp?
         package var lastEvent: Timestamp?
@@ -37,7 +44,17 @@ package struct AnalysisResult: Sendable {
     package struct SkipSummary: Sendable, Equatable {
         package var count = 0
         package var samples: [EventProvenance] = []
+        /// The count by the format the record was in (as far as it could be told).
+        package var byFormat: [SourceFormat: Int] = [:]
     }
+
+    package struct PassSummary: Sendable, Equatable {
+        package var count = 0
+        package var byFormat: [SourceFormat: Int] = [:]
+    }
+
+    /// The most cloud operations listed; beyond it they are only counted.
+    package static let cloudOperationsListed = 1_000
 
     /// Whether some input could not be read in full: the run is partial (exit code 2).
     package var isPartial: Bool { totals.inputsWithDataLoss > 0 || totals.recordsSkipped > 0 }
@@ -55,7 +72,12 @@ package struct InputSummary: Sendable, Equatable {
     package var eventsRead = 0
     package var firstEvent: Timestamp?
     package var lastEvent: Timestamp?
+    /// Events read, by the format they came in.
+    package var formats: [SourceFormat: Int] = [:]
     package var skipped: [SkipReason: Int] = [:]
+    /// Records skipped, by format and reason.
+    package var skippedByFormat: [SourceFormat: [SkipReason: Int]] = [:]
+    package var passedOver: [PassOverReason: Int] = [:]
     package var problems: [InputProblem]
 }
 

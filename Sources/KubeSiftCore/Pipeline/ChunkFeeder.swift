@@ -25,7 +25,7 @@ final class ChunkFeeder: MemberSink {
         sequence = 0
         let pool = self.pool
         chunker = LineChunker(targetBytes: options.chunkBytes, maximumRecordBytes: options.maximumRecordBytes,
-                              makeBuffer: { pool.take() })
+                              forcedFormat: options.format, makeBuffer: { pool.take() })
     }
 
     func consume(_ bytes: UnsafeRawBufferPointer) {
@@ -39,12 +39,13 @@ final class ChunkFeeder: MemberSink {
         self.chunker = nil
         guard format == .notAuditData else { return nil }
         return InputProblem(kind: .notAuditData, member: memberName,
-                            message: "no JSON records in its first \(LineChunker.sniffBytes >> 10) KiB; skipped as not audit data")
+                            message: "no audit records in its first \(LineChunker.sniffBytes >> 10) KiB; skipped as not audit data")
     }
 
     private func enqueue(_ output: LineChunker.Output) {
         queue.push(Chunk(member: MemberKey(file: file, member: member), sequence: sequence, bytes: output.bytes,
-                         layout: output.layout, skips: output.skips, skippedLines: output.skippedLines))
+                         layout: output.layout, skips: output.skips, skippedLines: output.skippedLines,
+                         format: options.format))
         sequence += 1
     }
 }

@@ -6,11 +6,40 @@ struct ChunkTally: Sendable {
     var eventsRead = 0
     var firstEvent: Timestamp?
     var lastEvent: Timestamp?
-    var skipped: [SkipReason: Int] = [:]
+    /// Events read, by ``SourceFormat/index``.
+    var eventsByFormat = [Int](repeating: 0, count: SourceFormat.allCases.count)
+    var skipped: [FormatCount<SkipReason>: Int] = [:]
     /// The first few skipped records of each reason, to point the user at them.
     var skipSamples: [(reason: SkipReason, line: ChunkLine)] = []
+    var passedOver: [FormatCount<PassOverReason>: Int] = [:]
+    /// Cloud control-plane operations, the first ``cloudOperationsPerChunk`` of the chunk.
+    var cloudOperations: [(operation: CloudOperation, line: ChunkLine)] = []
 
     static let samplesPerReason = 5
+    /// Bounds what a chunk of hostile input can make the report list.
+    static let cloudOperationsPerChunk = 1_000
+
+    mutating func note(_ note: RecordNote, format: SourceFormat, line: ChunkLine) {
+        switch note {
+        case let .skipped(reason):
+            let key = FormatCount(format: format, reason: reason)
+            skipped[key, default: 0] += 1
+            if skipped.filter({ $0.key.reason == reason }).values.reduce(0, +) <= Self.samplesPerReason {
+                skipSamples.append((reason, line))
+            }
+        case let .passedOver(reason):
+            passedOver[FormatCount(format: format, reason: reason), default: 0] += 1
+        case let .cloudOperation(operation):
+            passedOver[FormatCount(format: format, reason: .cloudOperation), default: 0] += 1
+            if cloudOperations.count < Self.cloudOperationsPerChunk { cloudOperations.append((operation, line)) }
+        }
+    }
+}
+
+/// A count kept per format and reason.
+struct FormatCount<Reason: Hashable & Sendable>: Hashable, Sendable {
+    var format: SourceFormat
+    var reason: Reason
 }
 
 /// Totals one worker counted: how many events it read, and where each went.
@@ -68,9 +97,8 @@ final class DecodeWorker {
         let eventsBefore = totals.eventsRead
         tally.lines = decoder.decode(chunk, event: { event, base, line in
             self.handle(event, base: base, tally: &tally, line: line)
-        }, skip: { reason, line in
-            tally.skipped[reason, default: 0] += 1
-            if tally.skipped[reason]! <= ChunkTally.samplesPerReason { tally.skipSamples.append((reason, line)) }
+        }, note: { note, format, line in
+            tally.note(note, format: format, line: line)
         })
         tally.eventsRead = totals.eventsRead - eventsBefore
         progress?.addEvents(tally.eventsRead)
@@ -80,6 +108,7 @@ final class DecodeWorker {
     @inline(__always)
     private func handle(_ event: ScannedEvent, base: UnsafePointer<UInt8>, tally: inout ChunkTally, line: ChunkLine) {
         totals.eventsRead += 1
+        tally.eventsByFormat[event.format.index] += 1
         let time = Self.requestTime(of: event, base: base)
         if let time {
             if tally.firstEvent.map({ time < $0 }) ?? true { tally.firstEvent = time }

@@ -36,6 +36,8 @@ struct ResultAssembler {
 
         // Lines are counted per chunk; a record's line is the lines of the chunks before it plus its own.
         var skipped: [SkipReason: AnalysisResult.SkipSummary] = [:]
+        var passedOver: [PassOverReason: AnalysisResult.PassSummary] = [:]
+        var operations: [CloudOperation] = []
         var samples: [(reason: SkipReason, order: (Int, Int, Int), provenance: EventProvenance)] = []
         var linesBefore: [MemberKey: Int] = [:]
         // Per member, by chunk sequence: the lines of the member before the chunk.
@@ -57,19 +59,36 @@ struct ResultAssembler {
             }
             input.eventsRead += tally.eventsRead
             Self.widen(&input.firstEvent, &input.lastEvent, tally)
-            for (reason, count) in tally.skipped {
-                input.skipped[reason, default: 0] += count
-                skipped[reason, default: .init()].count += count
+            for format in SourceFormat.allCases where tally.eventsByFormat[format.index] > 0 {
+                input.formats[format, default: 0] += tally.eventsByFormat[format.index]
+            }
+            for (key, count) in tally.skipped {
+                input.skipped[key.reason, default: 0] += count
+                input.skippedByFormat[key.format, default: [:]][key.reason, default: 0] += count
+                skipped[key.reason, default: .init()].count += count
+                skipped[key.reason]!.byFormat[key.format, default: 0] += count
+            }
+            for (key, count) in tally.passedOver {
+                input.passedOver[key.reason, default: 0] += count
+                passedOver[key.reason, default: .init()].count += count
+                passedOver[key.reason]!.byFormat[key.format, default: 0] += count
             }
             let memberName = key.member < input.members.count ? input.members[key.member].name : nil
-            for sample in tally.skipSamples {
-                let line: Int
-                switch sample.line {
-                case let .local(local): line = offset + local
-                case let .absolute(absolute): line = absolute
+            func resolve(_ chunkLine: ChunkLine) -> Int {
+                switch chunkLine {
+                case let .local(local): offset + local
+                case let .absolute(absolute): absolute
                 }
+            }
+            for sample in tally.skipSamples {
+                let line = resolve(sample.line)
                 samples.append((sample.reason, (key.file, key.member, line),
                                 EventProvenance(file: input.path, member: memberName, line: line)))
+            }
+            for found in tally.cloudOperations {
+                var operation = found.operation
+                operation.provenance = EventProvenance(file: input.path, member: memberName, line: resolve(found.line))
+                operations.append(operation)
             }
             inputs[key.file] = input
         }
@@ -97,6 +116,9 @@ struct ResultAssembler {
         totals.distinctEvents = eventTotals.distinctEvents
         totals.distinctRequests = distinctRequests
         totals.recordsSkipped = skipped.values.reduce(0) { $0 + $1.count }
+        totals.recordsPassedOver = passedOver.values.reduce(0) { $0 + $1.count }
+        totals.cloudOperations = passedOver[.cloudOperation]?.count ?? 0
+        operations.sort { ($0.time?.microseconds ?? .max, $0.provenance!) < ($1.time?.microseconds ?? .max, $1.provenance!) }
         for input in inputs {
             totals.inputBytes += input.size
             totals.decompressedBytes += input.members.reduce(0) { $0 + $1.decompressedBytes }
@@ -122,8 +144,9 @@ struct ResultAssembler {
             }
             return (file, member, line, input?.sha256)
         }, stagesSeen: stagesSeen).assemble(hits)
-        return AnalysisResult(window: window, inputs: inputs, totals: totals, skipped: skipped, activity: activity,
-                              findings: findings)
+        return AnalysisResult(window: window, inputs: inputs, totals: totals, skipped: skipped, passedOver: passedOver,
+                              cloudOperations: Array(operations.prefix(AnalysisResult.cloudOperationsListed)),
+                              activity: activity, findings: findings)
     }
 
     private static func widen(_ first: inout Timestamp?, _ last: inout Timestamp?, _ tally: ChunkTally) {

@@ -12,6 +12,7 @@ extension KubeSift {
                   kubesift analyze samples/
                   kubesift analyze /var/log/kube-audit --since 24h --output-dir reports/$(date +%F)
                   kubesift analyze s3-sync/ --cluster-from-dir --since 2026-11-01 --until 2026-12-01
+                  kubesift analyze fluent-bit-out/ --format fluent
                   kubesift analyze logs/ --rules my-rules/ --disable secrets-list --fail-on high
                   kubesift analyze logs/ --frameworks pci-dss,soc2 --scope cde=payments,checkout-*
                   kubesift analyze logs/ --format html,csv --output-dir review/ --force
@@ -43,6 +44,7 @@ extension KubeSift {
             var options = AnalysisOptions(paths: inputs.paths, workers: inputs.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
             options.cluster = inputs.cluster
             options.clusterFromDirectory = inputs.clusterFromDir
+            options.format = inputs.format
             options.window = try window.window(now: now)
             options.maximumRecordBytes = inputs.maxRecordMib << 20
             options.readLimits.maximumNesting = inputs.maxNesting
@@ -81,7 +83,7 @@ extension KubeSift {
             var parameters = ReportDocument.Parameters(
                 paths: inputs.paths, cluster: inputs.cluster, clusterFromDirectory: inputs.clusterFromDir,
                 since: window.since, until: window.until, now: window.usesRelativeTime ? now : nil, maximumRecordBytes: options.maximumRecordBytes,
-                maximumNesting: options.readLimits.maximumNesting)
+                maximumNesting: options.readLimits.maximumNesting, format: inputs.format)
             // The program by its name, not its path: the same command gives the same report wherever the binary is.
             parameters.commandLine = ["kubesift"] + CommandLine.arguments.dropFirst()
             let written: [String]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KubeSiftCore
 
 /// Which inputs to read and how to label them.
 struct InputOptions: ParsableArguments {
@@ -10,6 +11,13 @@ struct InputOptions: ParsableArguments {
 
     @Flag(help: "Take each input's cluster from its first directory under the given path (s3-sync/<cluster>/…).")
     var clusterFromDir = false
+
+    // `--format` picks the report formats (OutputOptions): the shape of the input is `--input-format`.
+    @Option(name: .customLong("input-format"), help: ArgumentHelp(
+        "Read every record in this format instead of finding each file's (and each line's, in mixed files).",
+        discussion: SourceFormat.allCases.map { "\($0.rawValue): \($0.explanation)" }.joined(separator: "\n"),
+        valueName: "format"))
+    var format: SourceFormat?
 
     @Option(help: ArgumentHelp("Decode threads (default: one per core).", valueName: "n"))
     var jobs: Int?
@@ -35,3 +43,5 @@ struct InputOptions: ParsableArguments {
         guard (1...16).contains(maxNesting) else { throw ValidationError("--max-nesting takes a number from 1 to 16.") }
     }
 }
+
+extension SourceFormat: ExpressibleByArgument {}

@@ -18,6 +18,12 @@ struct RunSummary {
             + "in \(String(format: "%.2f", seconds)) s (\(ByteCount(Int64(rate)))/s)")
         lines.append("  events:   \(totals.eventsRead) read, \(totals.duplicateEvents) duplicate, "
             + "\(totals.distinctEvents) distinct, \(totals.distinctRequests) requests")
+        var formats: [SourceFormat: Int] = [:]
+        for input in result.inputs { formats.merge(input.formats, uniquingKeysWith: +) }
+        if formats.keys.contains(where: { $0 != .native }) {
+            lines.append("  formats:  " + formats.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+                .map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", "))
+        }
         let window = result.window
         let span = totals.firstEvent.map { "\($0) … \(totals.lastEvent!)" } ?? "no events"
         if window.isUnbounded {
@@ -31,6 +37,10 @@ struct RunSummary {
         if totals.recordsSkipped > 0 {
             let reasons = result.skipped.keys.sorted().map { "\($0.explanation): \(result.skipped[$0]!.count)" }
             lines.append("  skipped:  \(totals.recordsSkipped) records (\(reasons.joined(separator: ", ")))")
+        }
+        if totals.recordsPassedOver > 0 {
+            let reasons = result.passedOver.keys.sorted().map { "\($0.explanation): \(result.passedOver[$0]!.count)" }
+            lines.append("  passed over: \(totals.recordsPassedOver) records that are not audit events (\(reasons.joined(separator: ", ")))")
         }
         let damaged = result.inputs.filter { $0.problems.contains(where: \.kind.meansDataLoss) }
         if !damaged.isEmpty {

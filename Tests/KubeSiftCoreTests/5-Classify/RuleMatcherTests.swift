@@ -189,10 +189,10 @@ struct RuleMatcherTests {
                             var bytes = Array(event.serialized().utf8)
                             return bytes.withUnsafeMutableBufferPointer { buffer in
                                 var matched = false
-                                _ = NativeEventDecoder().decode(UnsafePointer(buffer.baseAddress!), start: 0, end: buffer.count) { scanned in
-                                    view.reset(scanned, base: UnsafePointer(buffer.baseAddress!))
+                                RecordDecoder().decode(UnsafePointer(buffer.baseAddress!), start: 0, end: buffer.count, emit: { scanned, base in
+                                    view.reset(scanned, base: base)
                                     matched = DetectionProgram(rule.detection).evaluate { RuleMatcher.test($0, view) }
-                                }
+                                }, note: { _, _ in })
                                 return matched
                             }
                         }.map(\.metadata.name))

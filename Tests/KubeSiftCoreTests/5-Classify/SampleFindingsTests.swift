@@ -13,6 +13,8 @@ struct SampleFindingsTests {
         }
 
         var planted: [Planted]
+        /// Each cluster of the samples, and how many days after shop-prod it replays the incidents.
+        var clusters: [String: Int]
     }
 
     /// The rules each planted scenario must at least trigger, between them covering all its requests.
@@ -45,10 +47,12 @@ struct SampleFindingsTests {
             let covered = Set(findings.filter { rules.contains($0.rule.name) }.flatMap(\.auditIDs))
             #expect(Set(planted.auditIDs).isSubset(of: covered), "\(planted.id): \(rules) cover \(covered.count) of \(planted.auditIDs.count)")
         }
-        // The brute force straddles a rotation: one finding, all 40 requests.
+        // One brute force per cluster, all 40 requests each; shop-prod's straddles a rotation.
         let bruteForce = findings.filter { $0.rule.name == "api-brute-force" }
-        #expect(bruteForce.map(\.count) == [40])
-        #expect(Set(bruteForce.flatMap(\.evidence).map { URL(fileURLWithPath: $0.file).lastPathComponent }).count == 2)
+        #expect(bruteForce.map(\.count) == Array(repeating: 40, count: truth.clusters.count))
+        let prod = bruteForce.filter { $0.evidence.allSatisfy { $0.file.contains("/shop-prod/") } }
+        #expect(prod.count == 1)
+        #expect(Set(prod.flatMap(\.evidence).map { URL(fileURLWithPath: $0.file).lastPathComponent }).count == 2)
     }
 
     @Test("Nothing is found on the benign traffic")

@@ -6,17 +6,22 @@ import Testing
 @Suite struct ReportOutputTests {
     static let generatedAt = Timestamp(unixSeconds: 1_795_305_600)
 
-    /// The samples analysed as `kubesift analyze samples` does: built-in rules, every framework.
-    static func document(workers: Int = 2, generatedAt: Timestamp = generatedAt) throws -> ReportDocument {
+    /// The samples' main cluster (the one `samples/README.md` counts) analysed as `kubesift analyze`
+    /// does: built-in rules, every framework.
+    static let cluster = Peers.samples + "/shop-prod"
+
+    static func document(workers: Int = 2, generatedAt: Timestamp = generatedAt, cluster: String = cluster) throws
+        -> ReportDocument
+    {
         let rules = try RuleCatalog.ruleSet(extraPaths: [], disabled: [], builtInExamples: false)
         let library = try ControlLibrary.load(extraPaths: [])
-        let result = Analysis.run([Peers.samples], workers: workers) {
+        let result = Analysis.run([cluster], workers: workers) {
             $0.rules = rules
             $0.compliance = ComplianceConfiguration(library: library)
         }
-        var parameters = ReportDocument.Parameters(paths: [Peers.samples], cluster: nil, clusterFromDirectory: false, since: nil,
+        var parameters = ReportDocument.Parameters(paths: [cluster], cluster: nil, clusterFromDirectory: false, since: nil,
                                                    until: nil, now: nil, maximumRecordBytes: 64 << 20, maximumNesting: 4)
-        parameters.commandLine = ["kubesift", "analyze", Peers.samples]
+        parameters.commandLine = ["kubesift", "analyze", cluster]
         return ReportDocument(result: result, parameters: parameters, generatedAt: generatedAt, rules: rules)
     }
 
@@ -61,7 +66,24 @@ import Testing
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         shell.waitUntilExit()
         #expect(String(output.prefix(64)) == document.inputsSHA256)
-        #expect(document.inputs.count == 6)
+        let files = FileManager.default.enumerator(atPath: Self.cluster)!.compactMap { $0 as? String }
+            .filter { !$0.hasSuffix("README.md") && !FileManager.default.isDirectory(Self.cluster + "/" + $0) }
+        #expect(document.inputs.count == files.count)
+    }
+
+    @Test("Cloud operations, records passed over and the formats read are in the HTML and Markdown reports")
+    func cloudShapesReported() throws {
+        let document = try Self.document(cluster: Peers.samples + "/shop-gke")
+        let model = ReportModel(document)
+        #expect(!model.completeness.cloudOperations.isEmpty)
+        #expect(model.completeness.passedOver.contains { $0.reason == "cloud-operation" })
+        #expect(model.completeness.formats.contains { $0.label == "gke" })
+        let files = try ReportOutput().render(document)
+        for name in ["report.html", "report.md"] {
+            let text = Self.text(files, name)
+            #expect(text.contains("ClusterManager.CreateNodePool"), "\(name) lists the cloud operations")
+            #expect(text.contains("cloud-operation"), "\(name) lists the records passed over")
+        }
     }
 
     @Test("A name with a backslash or newline is escaped as sha256sum escapes it")
@@ -161,5 +183,12 @@ import Testing
         #expect(chart.bars[1].height == "0.0")
         #expect(chart.gridlines.map(\.label) == ["0", "60", "120"])
         #expect(ReportModel.TimeChart([]).empty)
+    }
+}
+
+private extension FileManager {
+    func isDirectory(_ path: String) -> Bool {
+        var directory: ObjCBool = false
+        return fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
     }
 }

@@ -99,7 +99,10 @@ import Testing
         var first_event: String
         var last_event: String
         var files: [String: Int]
+        /// Events per file, by format.
+        var formats: [String: [String: Int]]
         var members: [String: Int]
+        var cloud_operations: Int
         var users: [String: Int]
         var requests_by_code: [String: Int]
     }
@@ -138,6 +141,12 @@ import Testing
         for (file, events) in truth.files {
             #expect(result.input(Peers.samples + "/" + file)?.eventsRead == events, "\(file)")
         }
+        for (file, formats) in truth.formats {
+            let read = result.input(Peers.samples + "/" + file)?.formats
+            #expect(read.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key.rawValue, $0.value) }) } == formats, "\(file)")
+        }
+        #expect(result.totals.cloudOperations == truth.cloud_operations)
+        #expect(result.cloudOperations.count == truth.cloud_operations)
         // Archive entries are "archive:entry"; gzip members ("…:member-N") are one stream to us.
         for (key, events) in truth.members where !key.contains(":member-") {
             let separator = try #require(key.lastIndex(of: ":"))

@@ -79,11 +79,11 @@ package enum RuleExampleRunner {
         let classifier = Classifier(ruleSet: ruleSet)
         let seeds = HashSeeds.random()
         var stages: [Fingerprint: UInt8] = [:]
+        let decoder = RecordDecoder()
         for (index, event) in events.enumerated() {
             var bytes = Array(event.serialized().utf8)
             bytes.withUnsafeMutableBufferPointer { buffer in
-                let base = UnsafePointer(buffer.baseAddress!)
-                _ = NativeEventDecoder().decode(base, start: 0, end: buffer.count) { scanned in
+                decoder.decode(UnsafePointer(buffer.baseAddress!), start: 0, end: buffer.count, emit: { scanned, base in
                     let request = RequestFingerprint.of(scanned, base: base, seeds: seeds)
                     let stage = DecodeWorker.stage(of: scanned, base: base)
                     stages[request, default: 0] |= stage.rawValue
@@ -91,7 +91,7 @@ package enum RuleExampleRunner {
                         scanned, base: base, request: request, stage: stage,
                         time: DecodeWorker.requestTime(of: scanned, base: base),
                         location: HitLocation(member: MemberKey(file: 0, member: 0), sequence: index, line: .absolute(1)))
-                }
+                }, note: { _, _ in })
             }
         }
         let seen = stages

@@ -102,8 +102,24 @@ extension ReportModel.Completeness {
             + "\(format.count(summary.distinctEvents)) distinct. Records skipped are not events and are counted apart."
         skipped = document.dataQuality.skippedRecords.map { skip in
             Skip(reason: skip.reason, meaning: skip.meaning, count: format.count(skip.count),
-                 locations: skip.firstLocations.map { "\($0.file)\($0.member.map { " › \($0)" } ?? ""):\($0.line)" }
+                 locations: (skip.firstLocations ?? []).map { "\($0.file)\($0.member.map { " › \($0)" } ?? ""):\($0.line)" }
                     .joined(separator: ", "))
+        }
+        passedOver = document.dataQuality.passedOverRecords.map { record in
+            Skip(reason: record.reason, meaning: record.meaning, count: format.count(record.count), locations: "")
+        }
+        var byFormat: [String: Int] = [:]
+        for input in document.inputs { byFormat.merge(input.formats, uniquingKeysWith: +) }
+        formats = byFormat.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map {
+            .init(label: $0.key, value: "\(format.count($0.value)) events")
+        }
+        cloudOperations = document.cloudOperations.map { operation in
+            let failed = (operation.statusCode ?? 0) != 0
+            return CloudOperation(
+                time: format.time(operation.time), method: operation.method ?? "", resource: operation.resource ?? "",
+                principal: operation.principal ?? "", sourceIP: operation.sourceIP ?? "",
+                outcome: failed ? "failed (\(operation.statusCode!))\(operation.statusMessage.map { ": \($0)" } ?? "")" : "succeeded",
+                location: operation.provenance.map { "\($0.file)\($0.member.map { " › \($0)" } ?? ""):\($0.line)" } ?? "")
         }
         problems = document.dataQuality.inputProblems.map { problem in
             Problem(file: problem.file, member: problem.member ?? "", kind: problem.kind, message: problem.message,

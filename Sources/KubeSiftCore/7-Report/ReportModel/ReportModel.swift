@@ -271,6 +271,12 @@ extension ReportModel {
         package var facts: [Fact]
         package var reconciliation: String
         package var skipped: [Skip]
+        /// Records an export carries beside the audit events by design (not data loss).
+        package var passedOver: [Skip]
+        /// Events by the shape they arrived in, over all inputs.
+        package var formats: [Fact]
+        /// Cloud control-plane operations found among the records; no rule or statistic sees them.
+        package var cloudOperations: [CloudOperation]
         package var problems: [Problem]
         package var quietHours: [String]
         package var quietHoursNote: String
@@ -283,6 +289,16 @@ extension ReportModel {
             package var meaning: String
             package var count: String
             package var locations: String
+        }
+
+        package struct CloudOperation: Sendable {
+            package var time: String
+            package var method: String
+            package var resource: String
+            package var principal: String
+            package var sourceIP: String
+            package var outcome: String
+            package var location: String
         }
 
         package struct Problem: Sendable {

@@ -1,0 +1,184 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A growable byte buffer a decoder unwraps events into (an event sent as a JSON string, a GKE entry
+/// rewritten as an audit event), reused from record to record so that unwrapping allocates nothing.
+///
+/// A raw allocation rather than an array: the unescape loop writes through a pointer, eight bytes at
+/// a time, without per-byte capacity checks. Owned by one decoder; never shared between threads.
+final class ByteScratch {
+    private(set) var pointer: UnsafeMutablePointer<UInt8>
+    private(set) var capacity: Int
+    var count = 0
+
+    init(capacity: Int = 16 << 10) {
+        self.capacity = capacity
+        pointer = .allocate(capacity: capacity)
+    }
+
+    deinit { pointer.deallocate() }
+
+    var base: UnsafePointer<UInt8> { UnsafePointer(pointer) }
+
+    /// Makes room for `needed` bytes in all, keeping the first `count`.
+    @inline(__always)
+    func reserve(_ needed: Int) {
+        guard needed > capacity else { return }
+        let grown = max(needed, capacity * 2)
+        let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+        larger.update(from: pointer, count: count)
+        pointer.deallocate()
+        pointer = larger
+        capacity = grown
+    }
+
+    @inline(__always)
+    func append(_ byte: UInt8) {
+        reserve(count + 1)
+        pointer[count] = byte
+        count += 1
+    }
+
+    func append(_ bytes: UnsafePointer<UInt8>, count length: Int) {
+        guard length > 0 else { return }
+        reserve(count + length)
+        (pointer + count).update(from: bytes, count: length)
+        count += length
+    }
+
+    func append(_ literal: StaticString) {
+        append(literal.utf8Start, count: literal.utf8CodeUnitCount)
+    }
+
+    func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { if let base = $0.baseAddress { append(base, count: $0.count) } }
+    }
+
+    /// Appends `bytes` as the content of a JSON string (quotes, backslashes and control bytes escaped).
+    func appendEscaped(_ bytes: UnsafePointer<UInt8>, count length: Int) {
+        reserve(count + length)
+        for index in 0..<length {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                append(UInt8(ascii: "\\"))
+                append(byte)
+            case 0..<0x20:
+                let hex: StaticString = "0123456789abcdef"
+                append("\\u00")
+                append(hex.utf8Start[Int(byte >> 4)])
+                append(hex.utf8Start[Int(byte & 0x0F)])
+            default:
+                append(byte)
+            }
+        }
+    }
+
+    /// Whether the content ends with `suffix`.
+    func hasSuffix(_ suffix: StaticString) -> Bool {
+        let length = suffix.utf8CodeUnitCount
+        return count >= length && memcmp(pointer + count - length, suffix.utf8Start, length) == 0
+    }
+}
+
+extension JSONScanner {
+    /// Scans a string starting at its opening quote and writes its unescaped content to the end of
+    /// `output`, in one pass; leaves the position after the closing quote.
+    ///
+    /// This is how an event sent as a string (a CloudWatch `message`, an AKS `properties.log`)
+    /// becomes bytes the event decoder can read: runs without a quote or backslash are copied eight
+    /// bytes at a time. Escapes are decoded like ``JSONText/unescape(_:_:into:)`` does.
+    mutating func scanStringUnescaped(into output: ByteScratch) throws(ScanFailure) {
+        guard position < end else { throw .unexpectedEnd }
+        guard base[position] == UInt8(ascii: "\"") else { throw .unexpectedByte }
+        var index = position + 1
+        // Unescaped content is never longer than escaped content; eight bytes of slack for the
+        // word-wide stores, more when a malformed escape grows (checked where it happens).
+        output.reserve(output.count + (end - index) + 16)
+        var written = output.count
+        while true {
+            // `\"`, `\\` and `\/` (nearly every escape in an event sent as a string) without
+            // leaving the word loop.
+            Self.copyPlainRuns(base, &index, end: end, to: output.pointer, &written) { escaped in
+                escaped == UInt8(ascii: "\"") || escaped == UInt8(ascii: "\\") || escaped == UInt8(ascii: "/")
+            }
+            guard index < end else { throw .unexpectedEnd }
+            let byte = base[index]
+            if byte == UInt8(ascii: "\"") {
+                output.count = written
+                position = index + 1
+                return
+            }
+            guard byte == UInt8(ascii: "\\") else {
+                output.pointer[written] = byte
+                written += 1
+                index += 1
+                continue
+            }
+            guard index + 1 < end else { throw .unexpectedEnd }
+            let escape = base[index + 1]
+            index += 2
+            switch escape {
+            case UInt8(ascii: "n"): output.pointer[written] = 0x0A
+            case UInt8(ascii: "t"): output.pointer[written] = 0x09
+            case UInt8(ascii: "r"): output.pointer[written] = 0x0D
+            case UInt8(ascii: "b"): output.pointer[written] = 0x08
+            case UInt8(ascii: "f"): output.pointer[written] = 0x0C
+            case UInt8(ascii: "u"):
+                output.count = written
+                let decoded = JSONText.unicodeEscape(base, at: index, limit: end)
+                for byte in UTF8.encode(decoded.scalar)! { output.append(byte) }
+                output.reserve(output.count + (end - decoded.next) + 16)
+                index = decoded.next
+                written = output.count
+                continue
+            default: output.pointer[written] = escape
+            }
+            written += 1
+        }
+    }
+
+    /// Copies from `input` at `index` to `output` at `written`, eight bytes at a time, up to a quote
+    /// or a backslash (or until fewer than eight bytes are left); an escape `inline` accepts is plain
+    /// content, written as its escaped byte without leaving the loop. The word-wide stores write up to
+    /// seven bytes past `written`.
+    @inline(__always)
+    static func copyPlainRuns(_ input: UnsafePointer<UInt8>, _ index: inout Int, end: Int,
+                              to output: UnsafeMutablePointer<UInt8>, _ written: inout Int,
+                              inline: (UInt8) -> Bool)
+    {
+        while index + 8 <= end {
+            let word = UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self)
+            UnsafeMutableRawPointer(output + written).storeBytes(of: word, as: UInt64.self)
+            let special = quoteOrBackslash(word)
+            if special == 0 {
+                index += 8
+                written += 8
+                continue
+            }
+            let run = special.trailingZeroBitCount >> 3
+            index += run
+            written += run
+            guard input[index] == UInt8(ascii: "\\"), index + 1 < end, inline(input[index + 1]) else { return }
+            output[written] = input[index + 1]
+            written += 1
+            index += 2
+        }
+    }
+
+    /// A word with the high bit set in each byte that is `"` or `\` (exact for the lowest such byte,
+    /// which is all the caller reads).
+    @inline(__always)
+    static func quoteOrBackslash(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        return ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes) & highs
+    }
+}
