@@ -75,7 +75,7 @@ struct ChunkDecoder {
         // A crash can leave a run of NUL bytes where writes never landed, with the next write glued
         // after it: the run is counted as damage, and the record after it is still decoded.
         if base[first] == 0 {
-            skip(.notJSON, location)
+            note(.skipped(.notJSON), records.currentFormat, location)
             while first < last, base[first] == 0 || LineChunker.isWhitespace(base[first]) { first += 1 }
             guard first < last else { return }
         }
