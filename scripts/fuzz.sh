@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer binary and runs one fuzz target for a set time:
 #
-#     scripts/fuzz.sh TARGET SECONDS      # TARGET: json | event | archive | sigma
+#     scripts/fuzz.sh TARGET SECONDS      # TARGET: json | event | envelope | archive | sigma
 #
 # Seeds come from Fuzz/corpus/TARGET (kept small, in the repository); what the fuzzer adds goes to a
 # working corpus under the scratch path, never into the repository. A crash, trap, leak, timeout
@@ -9,12 +9,12 @@
 # SCRATCH/fuzz-crashes/TARGET/ and the script exits non-zero. Keep each fixed crash as a regression
 # test in Fuzz/regressions/TARGET/ (replayed by the test suite through `kubesift-fuzz TARGET FILE`).
 #
-# SCRATCH is $KUBESIFT_FUZZ_SCRATCH, or .build-fuzz in the repository. Needs Swift's -sanitize=fuzzer
-# (the Linux toolchains from swift.org ship libFuzzer).
+# SCRATCH is $KUBESIFT_FUZZ_SCRATCH, or .build-fuzz in the repository. Needs the libFuzzer that the
+# Linux toolchains from swift.org ship (lib/swift/clang/lib/linux/libclang_rt.fuzzer_no_main-*.a).
 set -euo pipefail
 
 if [[ $# -ne 2 || ! $2 =~ ^[0-9]+$ ]]; then
-    echo "usage: scripts/fuzz.sh json|event|archive|sigma SECONDS" >&2
+    echo "usage: scripts/fuzz.sh json|event|envelope|archive|sigma SECONDS" >&2
     exit 64
 fi
 target=$1
@@ -26,10 +26,13 @@ if [[ ! -d $root/Fuzz/corpus/$target ]]; then
     exit 64
 fi
 
-# Every Swift module is instrumented for coverage and AddressSanitizer; -DFUZZING swaps the replay
-# tool's main for libFuzzer's entry point.
+# Every Swift module is instrumented for coverage (what -sanitize=fuzzer adds) and AddressSanitizer.
+# SwiftPM gives every executable its own main, so libFuzzer is linked without its main, and
+# -DFUZZING makes kubesift-fuzz's main call LLVMFuzzerRunDriver instead of replaying files.
+libfuzzer=$(ls "$(dirname "$(command -v swiftc)")"/../lib/swift/clang/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a)
 swift build --package-path "$root" --scratch-path "$scratch" -c release --product kubesift-fuzz \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING >&2
+    -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table \
+    -Xswiftc -DFUZZING -Xlinker "$libfuzzer" -Xlinker -lstdc++ >&2
 binary=$scratch/release/kubesift-fuzz
 
 corpus=$scratch/fuzz-corpus/$target

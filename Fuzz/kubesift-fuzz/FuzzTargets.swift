@@ -9,6 +9,9 @@ enum FuzzTarget: String, CaseIterable {
     case json
     /// Lines of audit JSON through the decode stage (UTF-8 check, native event decoder).
     case event
+    /// One record through the envelope decoder (cloud exports, shippers, line prefixes) into events;
+    /// the first byte picks the format it is forced to, or none.
+    case envelope
     /// A whole input file through the pipeline: libarchive, salvage, chunking, decoding, counting.
     case archive
     /// A Sigma rule file through the rule loader.
@@ -23,6 +26,12 @@ enum FuzzTarget: String, CaseIterable {
             try? tape.index(base, start: 0, end: bytes.count)
         case .event:
             _ = DecodeStage.countEvents(in: Array(bytes))
+        case .envelope:
+            guard let selector = bytes.first else { return }
+            let formats = SourceFormat.allCases
+            let index = Int(selector) % (formats.count + 1)
+            _ = DecodedRecord(UnsafeRawBufferPointer(rebasing: bytes.dropFirst()),
+                              format: index < formats.count ? formats[index] : nil)
         case .archive:
             Self.analyzeAsFile(bytes)
         case .sigma:
@@ -49,26 +58,19 @@ enum FuzzTarget: String, CaseIterable {
     }
 }
 
-#if FUZZING
-/// The target `scripts/fuzz.sh` picked, from `KUBESIFT_FUZZ_TARGET`.
-private let selectedTarget: FuzzTarget = {
-    let name = ProcessInfo.processInfo.environment["KUBESIFT_FUZZ_TARGET"] ?? ""
-    guard let target = FuzzTarget(rawValue: name) else {
-        fatalError("KUBESIFT_FUZZ_TARGET must be one of \(FuzzTarget.allCases.map(\.rawValue)), not '\(name)'")
-    }
-    return target
-}()
-
-@_cdecl("LLVMFuzzerTestOneInput")
-func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
-    selectedTarget.run(UnsafeRawBufferPointer(start: start, count: count))
-    return 0
-}
-#else
-/// `kubesift-fuzz TARGET FILE...`: runs each file through the target, as the fuzzer would; a
-/// crash kills the process. For regression tests over the kept corpus and crashes.
-@main struct FuzzReplay {
+/// `kubesift-fuzz TARGET FILE...`: runs each file through the target, as the fuzzer would; a crash
+/// kills the process. For regression tests over the kept corpus and crashes. Built with -DFUZZING,
+/// it is the libFuzzer binary instead, for the target named by `KUBESIFT_FUZZ_TARGET`.
+@main struct FuzzMain {
     static func main() {
+        #if FUZZING
+        exit(runFuzzer())
+        #else
+        replay()
+        #endif
+    }
+
+    private static func replay() {
         let arguments = CommandLine.arguments.dropFirst()
         guard let name = arguments.first, let target = FuzzTarget(rawValue: name) else {
             FileHandle.standardError.write(Data(
@@ -82,6 +84,34 @@ func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
             }
             data.withUnsafeBytes { target.run($0) }
         }
+    }
+}
+
+#if FUZZING
+/// The target `scripts/fuzz.sh` picked.
+private let selectedTarget: FuzzTarget = {
+    let name = ProcessInfo.processInfo.environment["KUBESIFT_FUZZ_TARGET"] ?? ""
+    guard let target = FuzzTarget(rawValue: name) else {
+        fatalError("KUBESIFT_FUZZ_TARGET must be one of \(FuzzTarget.allCases.map(\.rawValue)), not '\(name)'")
+    }
+    return target
+}()
+
+/// libFuzzer's driver, for a program that has its own `main` (SwiftPM gives every executable one).
+@_silgen_name("LLVMFuzzerRunDriver")
+private func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+private func runFuzzer() -> CInt {
+    _ = selectedTarget
+    var argc = CommandLine.argc
+    var argv = CommandLine.unsafeArgv
+    return LLVMFuzzerRunDriver(&argc, &argv) { start, count in
+        selectedTarget.run(UnsafeRawBufferPointer(start: start, count: count))
+        return 0
     }
 }
 #endif
