@@ -60,6 +60,13 @@ let package = Package(
             dependencies: ["KubeSiftCore", "CArchive"],
             path: "Benchmarks/kubesift-bench"
         ),
+        // libFuzzer targets (built by `scripts/fuzz.sh` with -sanitize=fuzzer -DFUZZING); in an
+        // ordinary build, a tool that replays inputs through a target, for regression tests.
+        .executableTarget(
+            name: "kubesift-fuzz",
+            dependencies: ["KubeSiftCore", .product(name: "Logging", package: "swift-log")],
+            path: "Fuzz/kubesift-fuzz"
+        ),
         .testTarget(
             name: "KubeSiftCoreTests",
             dependencies: [
@@ -68,7 +75,7 @@ let package = Package(
             ]
         ),
         // Runs the built `kubesift` binary, so it depends on it to have it built first.
-        .testTarget(name: "KubeSiftCLITests", dependencies: ["KubeSiftCore", "kubesift"]),
+        .testTarget(name: "KubeSiftCLITests", dependencies: ["KubeSiftCore", "kubesift", "kubesift-fuzz"]),
     ],
     swiftLanguageModes: [.v6]
 )

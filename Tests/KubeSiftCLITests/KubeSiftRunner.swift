@@ -14,21 +14,22 @@ struct KubeSiftRunner {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// `kubesift` sits next to the test bundle in SwiftPM's build folder.
-    static var binary: URL {
+    /// `kubesift` (or another product, such as `kubesift-fuzz`) sits next to the test bundle in
+    /// SwiftPM's build folder.
+    static func binary(_ name: String = "kubesift") -> URL {
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<3 {
-            let candidate = directory.appendingPathComponent("kubesift")
+            let candidate = directory.appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
             directory = directory.deletingLastPathComponent()
         }
-        return repositoryRoot.appendingPathComponent(".build/debug/kubesift")
+        return repositoryRoot.appendingPathComponent(".build/debug/\(name)")
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:],
-                    in directory: URL = repositoryRoot) throws -> Outcome {
+                    in directory: URL = repositoryRoot, executable: String = "kubesift") throws -> Outcome {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = binary(executable)
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment

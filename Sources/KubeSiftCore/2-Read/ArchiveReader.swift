@@ -73,7 +73,8 @@ struct ArchiveReader {
             if source.readError != 0 {
                 result.problems.append(InputProblem(kind: .unreadable, message: "read failed: \(Self.describe(source.readError))"))
             } else {
-                result.problems.append(InputProblem(kind: Self.kind(of: message), message: message))
+                result.problems += Self.salvageUnopened(path: path, descriptor: descriptor, failure: message,
+                                                        into: sink, result: &result)
             }
         } else {
             var walk = Walk(path: path, limits: limits, sink: sink)
@@ -97,6 +98,39 @@ struct ArchiveReader {
         result.sha256 = source.finalizeDigest()
         result.bytesRead = source.bytesRead
         return result
+    }
+
+    /// A single compressed stream damaged within the first block libarchive decompresses cannot even
+    /// be opened; the compression library still reads it up to the damage, like `gzip -dc`.
+    /// Returns the problems to report: the failure, and any the sink has with the recovered text.
+    private static func salvageUnopened(path: String, descriptor: Int32, failure: String, into sink: any MemberSink,
+                                        result: inout InputReadResult) -> [InputProblem]
+    {
+        var magic = [UInt8](repeating: 0, count: 6)
+        let count = magic.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+        guard count == magic.count, let compression = StreamSalvager.compression(startingWith: magic) else {
+            return [InputProblem(kind: kind(of: failure), message: failure)]
+        }
+        var recovered: [UInt8] = []
+        _ = StreamSalvager.salvage(path: path, compression: compression, skipping: 0) { recovered += $0 }
+        // A cut `.tar.gz` recovers tar bytes: those are not text, and libarchive's message stands.
+        guard !recovered.isEmpty, !recovered.withUnsafeBytes(ArchiveSignature.isArchiveOrCompressed) else {
+            return [InputProblem(kind: kind(of: failure), message: failure)]
+        }
+        sink.beginMember(index: 0, name: nil)
+        recovered.withUnsafeBytes { sink.consume($0) }
+        let contentProblem = sink.endMember(damaged: true)
+        result.compressions = [compression]
+        result.members = [MemberReadResult(name: nil, compressions: [compression], decompressedBytes: Int64(recovered.count))]
+        let damage = InputProblem(kind: kind(of: failure), message: damageMessage(
+            failure, decompressed: Int64(recovered.count), salvaged: Int64(recovered.count), compression: compression))
+        return [damage] + (contentProblem.map { [$0] } ?? [])
+    }
+
+    /// What a stream that broke after `decompressed` bytes says, `salvaged` of them recovered directly.
+    static func damageMessage(_ failure: String, decompressed: Int64, salvaged: Int64, compression: String) -> String {
+        "\(failure) after \(decompressed) decompressed bytes; every record before the damage was analyzed"
+            + (salvaged > 0 ? " (the last \(salvaged) bytes recovered by decoding the \(compression) stream directly)" : "")
     }
 
     /// Checks the bytes after the end of a compressed stream: zero padding is common and harmless,
@@ -142,7 +176,12 @@ private struct Walk {
 
     /// Reads every entry of `handle`. Returns whether the archive ended cleanly.
     mutating func readEntries(of handle: LibarchiveHandle, depth: Int, prefix: String?) -> Bool {
-        var consecutiveFailures = 0
+        // A run of failed headers is one problem: libarchive's tar reader steps over a damaged header
+        // one 512-byte block at a time until it finds the next good one, so the entries after the
+        // damage are still read. Only failures that do not move the stream on are given up on.
+        var failedHeaders = 0
+        var stalledFailures = 0
+        var lastFailurePosition: Int64 = -1
         while true {
             switch handle.nextHeader() {
             case .end:
@@ -151,12 +190,18 @@ private struct Walk {
                 problems.append(InputProblem(kind: ArchiveReader.kind(of: message), member: prefix, message: message))
                 return false
             case let .failedEntry(message):
-                problems.append(InputProblem(kind: .corrupt, member: prefix, message: message))
-                consecutiveFailures += 1
-                // libarchive may go on after a failed entry; a stream that only fails is given up.
-                if consecutiveFailures >= 3 { return false }
+                let position = handle.formatBytesConsumed
+                stalledFailures = position == lastFailurePosition ? stalledFailures + 1 : 0
+                lastFailurePosition = position
+                failedHeaders += 1
+                if failedHeaders == 1 {
+                    problems.append(InputProblem(kind: .corrupt, member: prefix, message: message))
+                } else {
+                    problems[problems.count - 1].message = "\(message) (\(failedHeaders) unreadable headers skipped)"
+                }
+                if stalledFailures >= 2 { return false }
             case let .entry(name, isRegularFile, _):
-                consecutiveFailures = 0
+                failedHeaders = 0
                 let isContainer = handle.container != "plain"
                 guard isRegularFile, !(isContainer && Self.isHidden(entryPath: name)) else { continue }
                 let memberName = isContainer ? (prefix.map { "\($0)!\(name)" } ?? name) : prefix
@@ -238,8 +283,8 @@ private struct Walk {
         if let failure {
             problems.append(InputProblem(
                 kind: ArchiveReader.kind(of: failure), member: name,
-                message: "\(failure) after \(decompressed) decompressed bytes; every record before the damage was analyzed"
-                    + (salvaged > 0 ? " (the last \(salvaged) bytes recovered by decoding the \(compressions[0]) stream directly)" : "")))
+                message: ArchiveReader.damageMessage(failure, decompressed: decompressed, salvaged: salvaged,
+                                                     compression: compressions.first ?? "")))
             return false
         }
         return true

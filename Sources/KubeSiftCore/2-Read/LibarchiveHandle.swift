@@ -148,4 +148,8 @@ final class LibarchiveHandle {
 
     /// Compressed bytes the decompressor consumed: less than the file size when bytes follow the stream.
     var compressedBytesConsumed: Int64 { archive_filter_bytes(pointer, -1) }
+
+    /// Decompressed bytes the container format consumed: it moves on while libarchive steps over a
+    /// damaged part of an archive.
+    var formatBytesConsumed: Int64 { archive_filter_bytes(pointer, 0) }
 }

@@ -19,6 +19,14 @@ import Darwin
 enum StreamSalvager {
     static func canSalvage(_ compression: String) -> Bool { ["gzip", "zstd", "xz"].contains(compression) }
 
+    /// The salvageable compression whose magic number `bytes` start with, if any.
+    static func compression(startingWith bytes: [UInt8]) -> String? {
+        if bytes.starts(with: [0x1F, 0x8B]) { return "gzip" }
+        if bytes.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) { return "zstd" }
+        if bytes.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return "xz" }
+        return nil
+    }
+
     /// Decodes `path` from the start, skips the first `skipped` bytes of output and hands every
     /// further decodable byte to `deliver`.
     ///

@@ -72,6 +72,13 @@ struct ChunkDecoder {
         while first < last, LineChunker.isWhitespace(base[first]) { first += 1 }
         while last > first, LineChunker.isWhitespace(base[last - 1]) { last -= 1 }
         guard first < last else { return }
+        // A crash can leave a run of NUL bytes where writes never landed, with the next write glued
+        // after it: the run is counted as damage, and the record after it is still decoded.
+        if base[first] == 0 {
+            note(.skipped(.notJSON), records.currentFormat, location)
+            while first < last, base[first] == 0 || LineChunker.isWhitespace(base[first]) { first += 1 }
+            guard first < last else { return }
+        }
         guard UTF8Check.isValid(base + first, last - first) else {
             note(.skipped(.invalidUTF8), records.currentFormat, location)
             return

@@ -148,6 +148,8 @@ struct JSONScanner: EventTextScanner {
         }
         while true {
             skipWhitespace()
+            // After a comma, the bytes may end: `body` reads the element's first byte unchecked.
+            guard position < end else { throw .unexpectedEnd }
             try body(&self)
             if try endOfItem(closedBy: UInt8(ascii: "]")) { return }
         }

@@ -13,7 +13,7 @@ import Darwin
 /// a string per key and value; a tape allocates nothing once its storage has grown (one tape is
 /// reused from event to event), and looking up a key compares bytes. Strings are decoded only when
 /// a rule reads one that holds escapes.
-struct JSONTape {
+package struct JSONTape {
     enum Kind: UInt8 {
         case object, array, string, number, bool, null
     }
@@ -34,10 +34,12 @@ struct JSONTape {
     private(set) var nodes: [Node] = []
     private(set) var base = UnsafePointer<UInt8>(bitPattern: 1)!
 
+    package init() {}
+
     /// Indexes the one JSON value in `start..<end` of `base`, replacing what the tape held.
     ///
     /// - Throws: ``ScanFailure`` when the bytes are not one complete, well-formed JSON value.
-    mutating func index(_ base: UnsafePointer<UInt8>, start: Int, end: Int) throws(ScanFailure) {
+    package mutating func index(_ base: UnsafePointer<UInt8>, start: Int, end: Int) throws(ScanFailure) {
         self.base = base
         nodes.removeAll(keepingCapacity: true)
         var scanner = JSONScanner(base: base, start: start, end: end)

@@ -174,12 +174,14 @@ struct ActivityAccumulator {
             return
         }
         let index = scratch.withUnsafeBytes { tallies[4].count($0.baseAddress!, $0.count, change) }
+        // One entry per key of the table, also for a key first seen in a request another worker
+        // counted: the indices of later keys must still match.
+        if index == resourceLevels.count { resourceLevels.append(LevelCounts()) }
         guard newRequest else { return }
         let level = Self.level(of: event, base: base)
         if index == SpanTable.overflow {
             overflowLevels.add(level)
         } else {
-            if index == resourceLevels.count { resourceLevels.append(LevelCounts()) }
             resourceLevels[index].add(level)
         }
     }
@@ -201,7 +203,7 @@ struct ActivityAccumulator {
             if !values.isEmpty { stats.dimensions[dimension] = values }
         }
         let resources = tallies[4].table
-        for index in resourceLevels.indices {
+        for index in resourceLevels.indices where resourceLevels[index] != LevelCounts() {
             stats.levels[SecretScrubber.scrub(resources.key(at: index)), default: LevelCounts()].merge(resourceLevels[index])
         }
         if overflowLevels != LevelCounts() { stats.levels["(other)", default: LevelCounts()].merge(overflowLevels) }

@@ -37,3 +37,35 @@ import Testing
             == (theirs["user"] as? [String: Any])?["groups"] as? [String])
     }
 }
+
+/// Found by the `envelope` fuzz target: the scanner handed the byte after a record's end to the
+/// element decoder when the record ended right after a comma inside an array.
+@Suite struct JSONScannerBoundsTests {
+    @Test func anArrayEndingAfterACommaIsCutOffNotReadPastItsEnd() {
+        // The byte after the scanner's end starts a valid element: an element handed to the body
+        // there is read past the end (the record decoders look at an element's first byte first).
+        let bytes = Array("[1,{}]".utf8)
+        var firstBytes: [UInt8] = []
+        var failure: ScanFailure?
+        bytes.withUnsafeBufferPointer { buffer in
+            var scanner = JSONScanner(base: buffer.baseAddress!, start: 0, end: 3)
+            do throws(ScanFailure) {
+                try scanner.forEachElement { element throws(ScanFailure) in
+                    firstBytes.append(element.current)
+                    _ = try element.skipValue()
+                }
+            } catch {
+                failure = error
+            }
+        }
+        #expect(firstBytes == [UInt8(ascii: "1")], "no element is handed on past the end")
+        #expect(failure == .unexpectedEnd)
+    }
+
+    @Test func anEnvelopeWhoseEventListEndsAfterACommaIsCutOff() throws {
+        let record = Array(#"{"events": ["a","#.utf8)
+        let decoded = record.withUnsafeBytes { DecodedRecord($0) }
+        #expect(decoded.events.isEmpty)
+        #expect(!decoded.skipped.isEmpty, "the broken record is counted")
+    }
+}

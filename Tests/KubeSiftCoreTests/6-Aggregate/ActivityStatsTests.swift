@@ -286,3 +286,31 @@ struct GeneratedRequest {
         #expect(table.key(at: 4_321) == "user-4321@example.com")
     }
 }
+
+/// Found by the full suite with eight decode workers: a worker whose first event of a resource was the
+/// denied response of a request another worker had opened gave that resource an index without a level entry,
+/// and the next new resource it met was written past the end of the per-resource levels.
+@Suite struct ResourceLevelIndexTests {
+    @Test func aResourceFirstSeenInARequestCountedElsewhereKeepsLaterLevelsInStep() throws {
+        var accumulator = ActivityAccumulator(seeds: HashSeeds(fingerprint: (1, 2), table: 3))
+        var first = EventLine(number: 1)
+        first.resource = "configmaps"
+        first.code = 403
+        var second = EventLine(number: 2)
+        second.resource = "secrets"
+        second.level = "Request"
+        let updates: [(EventLine, Bool, ResponseUpdate)] = [(first, false, .count(code: 403)), (second, true, .none)]
+        for (line, newRequest, response) in updates {
+            var bytes = Array(line.json.utf8)
+            try bytes.withUnsafeMutableBufferPointer { buffer in
+                let base = UnsafePointer(buffer.baseAddress!)
+                var scanner = JSONScanner(base: base, start: 0, end: buffer.count)
+                let event = try NativeEventDecoder().scanEvent(&scanner)
+                accumulator.record(event, base: base, time: nil, newRequest: newRequest, response: response)
+            }
+        }
+        let levels = accumulator.stats().levels
+        #expect(levels["secrets"]?.request == 1)
+        #expect(levels["configmaps"] == nil, "a resource with no request counted here has no level row")
+    }
+}
