@@ -145,6 +145,16 @@ package struct JSONTape {
         return found
     }
 
+    /// The value at `path` of keys from the root, or nil where a key is missing.
+    func member(at path: [String]) -> Int? {
+        var node = 0
+        for key in path {
+            guard let next = member(node, key) else { return nil }
+            node = next
+        }
+        return node
+    }
+
     /// Calls `body` with the index of every element of the array, or every member value of the object,
     /// at `index` (with its key node's index, for objects) until it returns true.
     func anyChild(of index: Int, _ body: (_ key: Int?, _ value: Int) -> Bool) -> Bool {

@@ -78,13 +78,9 @@ package struct Finding: Sendable, Equatable, Codable {
     package static func identified(_ findings: [Finding]) -> [Finding] {
         // The digests are independent: computed on every core, in slices.
         let slices = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        let digests = Locked([[String]](repeating: [], count: slices))
-        DispatchQueue.concurrentPerform(iterations: slices) { slice in
-            let range = stride(from: slice, to: findings.count, by: slices)
-            let computed = range.map { digest(of: findings[$0]) }
-            digests.withLock { $0[slice] = computed }
+        let bySlice = concurrentMap(slices) { slice in
+            stride(from: slice, to: findings.count, by: slices).map { digest(of: findings[$0]) }
         }
-        let bySlice = digests.withLock { $0 }
         var seen: [String: Int] = [:]
         return findings.indices.map { index in
             var finding = findings[index]

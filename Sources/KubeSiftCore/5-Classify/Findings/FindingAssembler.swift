@@ -28,12 +28,9 @@ struct FindingAssembler: Sendable {
         // shares are even) is merged on its own thread, and the shares are put together in share
         // order, whichever finishes first.
         let shares = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        let merged = Locked([[MatchedRequest]](repeating: [], count: shares))
-        DispatchQueue.concurrentPerform(iterations: shares) { share in
-            let requests = matchedRequests(hits, firstCopies: firstCopies) { $0.low % UInt64(shares) == UInt64(share) }
-            merged.withLock { $0[share] = requests }
-        }
-        let requests = merged.withLock { $0 }.flatMap { $0 }
+        let requests = concurrentMap(shares) { share in
+            matchedRequests(hits, firstCopies: firstCopies) { $0.low % UInt64(shares) == UInt64(share) }
+        }.flatMap { $0 }
         var findings: [Finding] = []
         for position in requests.indices where ruleSet.generatesFindings[requests[position].rule] {
             let request = requests[position]
@@ -53,13 +50,10 @@ struct FindingAssembler: Sendable {
                 lists[key.correlation].append(position)
             }
         }
-        let correlated = Locked([[Finding]](repeating: [], count: ruleSet.correlations.count))
-        DispatchQueue.concurrentPerform(iterations: ruleSet.correlations.count) { index in
-            let found = Correlator(correlation: ruleSet.correlations[index], index: index)
+        findings += concurrentMap(ruleSet.correlations.count) { index in
+            Correlator(correlation: ruleSet.correlations[index], index: index)
                 .findings(in: requests, positions: perCorrelation[index])
-            correlated.withLock { $0[index] = found }
-        }
-        findings += correlated.withLock { $0 }.joined()
+        }.joined()
         return Finding.identified(Finding.inReportOrder(findings))
     }
 

@@ -172,12 +172,7 @@ final class EventView {
     func strings(of part: EventBody, at path: [String] = []) -> [String] {
         guard indexBody(part) else { return [] }
         let tape = tapes[part.rawValue]
-        var node = 0
-        for key in path {
-            guard let next = tape.member(node, key) else { return [] }
-            node = next
-        }
-        return tape.stringElements(node)
+        return tape.member(at: path).map(tape.stringElements) ?? []
     }
 
     /// The pod specs of the request body: a Pod's (or an ephemeral-containers patch's), a workload
@@ -187,11 +182,7 @@ final class EventView {
         var found: [Int] = []
         if indexBody(.requestObject) {
             let tape = tapes[EventBody.requestObject.rawValue]
-            for path in FieldResolver.podSpecPaths {
-                var node: Int? = 0
-                for key in path { node = node.flatMap { tape.member($0, key) } }
-                if let node { found.append(node) }
-            }
+            found = FieldResolver.podSpecPaths.compactMap { tape.member(at: $0) }
         }
         podSpecs = found
         return found
@@ -221,12 +212,8 @@ final class EventView {
     func string(in part: EventBody, at path: [String]) -> String? {
         if tapeStates[part.rawValue] == .indexed {
             let tape = tapes[part.rawValue]
-            var node = 0
-            for key in path {
-                guard let next = tape.member(node, key) else { return nil }
-                node = next
-            }
-            return tape.nodes[node].kind == .string ? tape.text(node) : nil
+            guard let node = tape.member(at: path), tape.nodes[node].kind == .string else { return nil }
+            return tape.text(node)
         }
         let span = self.span(of: part)
         guard span.isPresent else { return nil }

@@ -7,16 +7,13 @@ package enum RuleCatalog {
     package static func builtIn(examples: Bool = true) -> RuleLoader.FileResult {
         // The files are independent: parsed on every core, put together in file order.
         let files = BuiltInRuleFiles.files
-        let loaded = Locked([RuleLoader.FileResult?](repeating: nil, count: files.count))
-        DispatchQueue.concurrentPerform(iterations: files.count) { index in
-            let file = files[index]
-            let result = RuleLoader.load(yaml: file.text, origin: .builtIn(path: "rules/" + file.path), examples: examples)
-            loaded.withLock { $0[index] = result }
+        let loaded = concurrentMap(files.count) { index in
+            RuleLoader.load(yaml: files[index].text, origin: .builtIn(path: "rules/" + files[index].path), examples: examples)
         }
         var result = RuleLoader.FileResult()
-        for file in loaded.withLock({ $0 }) {
-            result.rules += file?.rules ?? []
-            result.problems += file?.problems ?? []
+        for file in loaded {
+            result.rules += file.rules
+            result.problems += file.problems
         }
         return result
     }
