@@ -72,7 +72,9 @@ let package = Package(
             dependencies: [
                 "KubeSiftCore", "CArchive", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            // Read by the tests through their path, like samples/.
+            exclude: ["Fixtures"]
         ),
         // Runs the built `kubesift` binary, so it depends on it to have it built first.
         .testTarget(name: "KubeSiftCLITests", dependencies: ["KubeSiftCore", "kubesift", "kubesift-fuzz"]),

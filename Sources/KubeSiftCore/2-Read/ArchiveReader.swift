@@ -253,6 +253,9 @@ private struct Walk {
     private mutating func readText(of handle: LibarchiveHandle, name: String?, first: UnsafeRawBufferPointer,
                                    compressions: [String], salvageable: Bool) -> Bool
     {
+        // An Avro container (Event Hubs Capture) is unwrapped to one line per record on the way.
+        let avro = AvroRecordSink.isContainer(first) ? AvroRecordSink(next: sink) : nil
+        let sink: any MemberSink = avro ?? self.sink
         sink.beginMember(index: members.count, name: name)
         var decompressed = Int64(first.count)
         sink.consume(first)
@@ -278,7 +281,9 @@ private struct Walk {
         }
         let warning = handle.takeDataWarning()
         if let problem = sink.endMember(damaged: failure != nil || warning != nil) { problems.append(problem) }
-        members.append(MemberReadResult(name: name, compressions: compressions, decompressedBytes: decompressed))
+        problems += avro?.laterProblems ?? []
+        members.append(MemberReadResult(name: name, compressions: compressions + (avro.map { [$0.encoding] } ?? []),
+                                        decompressedBytes: decompressed))
         if failure == nil { noteDataWarning(warning, member: name) }
         if let failure {
             problems.append(InputProblem(
