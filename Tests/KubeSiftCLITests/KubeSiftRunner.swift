@@ -26,11 +26,21 @@ struct KubeSiftRunner {
         return repositoryRoot.appendingPathComponent(".build/debug/\(name)")
     }
 
+    /// - Parameter fileSizeLimitKiB: a limit on the size of every file the process writes (`ulimit -f`),
+    ///   beyond which writes fail as they do on a full disk (`EFBIG` where a full disk gives `ENOSPC`).
     static func run(_ arguments: [String], environment: [String: String] = [:],
-                    in directory: URL = repositoryRoot, executable: String = "kubesift") throws -> Outcome {
+                    in directory: URL = repositoryRoot, executable: String = "kubesift",
+                    fileSizeLimitKiB: Int? = nil) throws -> Outcome {
         let process = Process()
-        process.executableURL = binary(executable)
-        process.arguments = arguments
+        if let fileSizeLimitKiB {
+            // SIGXFSZ would kill the process at the limit; ignored, it survives exec and the write fails instead.
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = ["-c", "ulimit -f \(fileSizeLimitKiB); trap '' XFSZ; exec \"$0\" \"$@\"",
+                                 binary(executable).path] + arguments
+        } else {
+            process.executableURL = binary(executable)
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }

@@ -33,6 +33,30 @@ import Testing
         #expect(other.exitCode == 0)
     }
 
+    @Test func aWriteThatFailsHalfwayLeavesThePreviousReportWhole() throws {
+        let scratch = try ScratchDirectory()
+        let report = scratch.path("out")
+        let first = try KubeSiftRunner.run(["analyze", "samples", "-o", report], environment: ["SOURCE_DATE_EPOCH": "1795000000"])
+        #expect(first.exitCode == 0, "\(first.stderr)")
+        let before = try Self.files(report)
+        let contents = try before.map { try Data(contentsOf: URL(fileURLWithPath: report + "/" + $0)) }
+
+        // Every file but the largest (report.json, written last of the formats) can be written: the disk
+        // "fills" after the others.
+        let sizes = try before.map { ($0, try FileManager.default.attributesOfItem(atPath: report + "/" + $0)[.size] as! Int) }
+        let largest = try #require(sizes.max { $0.1 < $1.1 })
+        let secondLargest = sizes.filter { $0.0 != largest.0 }.map(\.1).max() ?? 0
+        try #require(largest.1 - secondLargest > 8 << 10, "the largest file must stand out: \(sizes)")
+        let full = try KubeSiftRunner.run(["analyze", "samples", "-o", report, "--force"],
+                                          environment: ["SOURCE_DATE_EPOCH": "1795999999"],
+                                          fileSizeLimitKiB: (largest.1 >> 10) - 4)
+        #expect(full.exitCode == 74, "\(full.stderr)")
+        #expect(full.stderr.contains("cannot write \(report)/\(largest.0)"))
+        #expect(try Self.files(report) == before, "no temporary file left behind")
+        #expect(try before.map { try Data(contentsOf: URL(fileURLWithPath: report + "/" + $0)) } == contents,
+                "the previous report, every file of it, as it was")
+    }
+
     @Test func formatPicksTheFilesAndForceRemovesTheEarlierReportsOthers() throws {
         let scratch = try ScratchDirectory()
         try scratch.write("audit.log", auditLine(id: 1, at: "2026-11-21T03:00:00.000000Z") + "\n")

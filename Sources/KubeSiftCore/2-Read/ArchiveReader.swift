@@ -39,6 +39,11 @@ package struct ReadLimits: Sendable, Equatable {
     package var maximumNesting = 4
     /// Size of each read from disk.
     package var blockSize = 1 << 20
+    /// How many times its own size a file's decompressed content may grow to (0: no limit). Audit
+    /// logs compress 10 to 50 times; a decompression bomb, thousands of times.
+    package var maximumExpansion = 1000
+    /// The expansion is checked once this much content is decompressed: a small bomb costs nothing.
+    package var expansionCheckedFrom: Int64 = 256 << 20
 
     package init() {}
 }
@@ -77,7 +82,7 @@ struct ArchiveReader {
                                                         into: sink, result: &result)
             }
         } else {
-            var walk = Walk(path: path, limits: limits, sink: sink)
+            var walk = Walk(path: path, limits: limits, sink: sink, fileBytesRead: { source.bytesRead })
             let cleanEnd = walk.readEntries(of: handle, depth: 0, prefix: nil)
             result.members = walk.members
             result.problems = walk.problems
@@ -165,13 +170,33 @@ private struct Walk {
     let path: String
     let limits: ReadLimits
     let sink: any MemberSink
+    /// The bytes of the file read from disk so far (libarchive reads ahead: never less than it consumed).
+    let fileBytesRead: () -> Int64
     var members: [MemberReadResult] = []
     var problems: [InputProblem] = []
+    /// Decompressed bytes of every member so far, archives inside archives included.
+    private var decompressedTotal: Int64 = 0
+    /// Past the expansion limit, nothing more of the file is read, at any nesting level.
+    private var overExpanded = false
 
-    init(path: String, limits: ReadLimits, sink: any MemberSink) {
+    init(path: String, limits: ReadLimits, sink: any MemberSink, fileBytesRead: @escaping () -> Int64) {
         self.path = path
         self.limits = limits
         self.sink = sink
+        self.fileBytesRead = fileBytesRead
+    }
+
+    /// A problem when the file's content has grown past the expansion limit.
+    private mutating func expansionProblem(adding count: Int, member: String?) -> InputProblem? {
+        decompressedTotal += Int64(count)
+        guard limits.maximumExpansion > 0, decompressedTotal >= limits.expansionCheckedFrom else { return nil }
+        let fileBytes = max(1, fileBytesRead())
+        guard decompressedTotal / fileBytes >= Int64(limits.maximumExpansion) else { return nil }
+        return InputProblem(
+            kind: .expansionLimit, member: member,
+            message: "decompresses to more than \(limits.maximumExpansion)× its size "
+                + "(\(ByteCount(decompressedTotal)) from \(ByteCount(fileBytes))): a decompression bomb or a mislabelled file; "
+                + "reading stopped there, every record before it was analyzed (--max-expansion raises the limit)")
     }
 
     /// Reads every entry of `handle`. Returns whether the archive ended cleanly.
@@ -182,7 +207,7 @@ private struct Walk {
         var failedHeaders = 0
         var stalledFailures = 0
         var lastFailurePosition: Int64 = -1
-        while true {
+        while !overExpanded {
             switch handle.nextHeader() {
             case .end:
                 return true
@@ -210,6 +235,7 @@ private struct Walk {
                 }
             }
         }
+        return false
     }
 
     /// Reads the current entry, descending into it when it is an archive itself.
@@ -260,17 +286,26 @@ private struct Walk {
         var decompressed = Int64(first.count)
         sink.consume(first)
         var failure: String?
-        reading: while true {
+        var expansion = expansionProblem(adding: first.count, member: name)
+        reading: while expansion == nil {
             switch handle.nextBlock() {
             case let .data(block):
                 decompressed += Int64(block.count)
                 sink.consume(block)
+                expansion = expansionProblem(adding: block.count, member: name)
             case .end:
                 break reading
             case let .failed(message):
                 failure = message
                 break reading
             }
+        }
+        if let problem = expansion {
+            _ = sink.endMember(damaged: true)
+            members.append(MemberReadResult(name: name, compressions: compressions, decompressedBytes: decompressed))
+            problems.append(problem)
+            overExpanded = true
+            return false
         }
         var salvaged: Int64 = 0
         if failure != nil && salvageable {

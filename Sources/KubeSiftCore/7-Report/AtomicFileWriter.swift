@@ -4,12 +4,40 @@ import Foundation
 /// directory, flushed, then renamed over the target. A failed write leaves the previous file intact.
 package enum AtomicFileWriter {
     package static func write(_ bytes: [UInt8], to path: String) throws {
+        try write([(bytes, path)])
+    }
+
+    /// Writes several files all or nothing, as far as a file system allows: every file is written
+    /// and flushed beside its target first, and only when all of them are on disk are they renamed
+    /// over their targets, in order. A full disk or any other failure while writing leaves every
+    /// previous file as it was, so a report directory never mixes an old report with half a new one.
+    package static func write(_ files: [(bytes: [UInt8], path: String)]) throws {
+        var staged: [String] = []
+        defer { for temporary in staged { unlink(temporary) } }
+        for file in files {
+            let temporary = temporaryPath(for: file.path)
+            staged.append(temporary)
+            let status = writeFlushed(file.bytes, to: temporary)
+            guard status == 0 else { throw OutputError(path: file.path, code: status) }
+        }
+        for (index, file) in files.enumerated() {
+            guard rename(staged[index], file.path) == 0 else { throw OutputError(path: file.path, code: errno) }
+        }
+        staged.removeAll()
+    }
+
+    private static func temporaryPath(for path: String) -> String {
         let directory = (path as NSString).deletingLastPathComponent
-        let temporary = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw OutputError(path: path, code: errno) }
+        return (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
+    }
+
+    /// Writes and flushes `bytes`; returns 0, or the errno of what failed.
+    private static func writeFlushed(_ bytes: [UInt8], to path: String) -> Int32 {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return errno }
+        defer { close(descriptor) }
         var written = 0
-        let status: Int32 = bytes.withUnsafeBytes { buffer in
+        return bytes.withUnsafeBytes { buffer in
             while written < buffer.count {
                 let count = Foundation.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
                 if count < 0 {
@@ -19,16 +47,6 @@ package enum AtomicFileWriter {
                 written += count
             }
             return fsync(descriptor) == 0 ? 0 : errno
-        }
-        close(descriptor)
-        guard status == 0 else {
-            unlink(temporary)
-            throw OutputError(path: path, code: status)
-        }
-        guard rename(temporary, path) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw OutputError(path: path, code: code)
         }
     }
 }

@@ -88,20 +88,21 @@ package struct ReportOutput: Sendable {
         return files
     }
 
-    /// Renders the report into `directory` (which exists): each file written atomically, then
-    /// `manifest.json`. Files an earlier report left there that this one does not write (another
-    /// `--format`) are removed, so the directory never mixes two reports; nothing else is touched.
+    /// Renders the report into `directory` (which exists): every file is written and flushed before
+    /// any replaces its predecessor, `manifest.json` last, so a full disk leaves the previous report
+    /// whole. Files an earlier report left there that this one does not write (another `--format`)
+    /// are then removed, so the directory never mixes two reports; nothing else is touched.
     ///
     /// - Returns: the names written, manifest last.
     package func write(_ document: ReportDocument, to directory: String) throws -> [String] {
         let files = try render(document)
-        for file in files { try AtomicFileWriter.write(file.bytes, to: directory + "/" + file.name) }
+        let manifest = (name: Self.manifestName, bytes: try Manifest(document, outputs: files).encoded())
+        try AtomicFileWriter.write((files + [manifest]).map { ($0.bytes, directory + "/" + $0.name) })
         let written = Set(files.map(\.name))
         for name in Self.descriptions.map(\.name) where !written.contains(name) && name != Self.manifestName {
             let path = directory + "/" + name
             if unlink(path) != 0 && errno != ENOENT { throw OutputError(path: path, code: errno) }
         }
-        try AtomicFileWriter.write(try Manifest(document, outputs: files).encoded(), to: directory + "/" + Self.manifestName)
         return files.map(\.name) + [Self.manifestName]
     }
 

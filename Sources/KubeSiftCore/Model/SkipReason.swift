@@ -73,6 +73,8 @@ package struct InputProblem: Hashable, Sendable, Codable, Comparable {
         case trailingData = "trailing-data"
         /// Archives nested deeper than the limit; the inner archive was not opened.
         case nestingTooDeep = "nesting-too-deep"
+        /// The content grew past the expansion limit (a decompression bomb): reading stopped there.
+        case expansionLimit = "expansion-limit"
         /// Not a regular file (a FIFO, a device, a socket): skipped, never opened.
         case notRegularFile = "not-a-regular-file"
         /// Readable, but holds no audit data (a README, an image): skipped.

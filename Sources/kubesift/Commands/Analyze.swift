@@ -48,6 +48,7 @@ extension KubeSift {
             options.window = try window.window(now: now)
             options.maximumRecordBytes = inputs.maxRecordMib << 20
             options.readLimits.maximumNesting = inputs.maxNesting
+            options.readLimits.maximumExpansion = inputs.maxExpansion
             options.indexMemoryBytes = inputs.indexMemoryMib << 20
             options.rules = try rules.ruleSet(builtInExamples: false)
             options.compliance = try compliance.configuration(rules: options.rules)

@@ -32,6 +32,10 @@ struct InputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Open archives nested at most this deep (a .tar.gz of .log.gz files is 2).", valueName: "n"))
     var maxNesting = 4
 
+    @Option(help: ArgumentHelp("Stop reading a file whose content decompresses to more than this many times its size (a decompression bomb); 0: no limit.",
+                               valueName: "ratio"))
+    var maxExpansion = 1000
+
     func validate() throws {
         guard !paths.isEmpty else { throw ValidationError("Give at least one audit log file or directory to analyze.") }
         if cluster != nil && clusterFromDir {
@@ -41,6 +45,7 @@ struct InputOptions: ParsableArguments {
         guard (1...4096).contains(maxRecordMib) else { throw ValidationError("--max-record-mib takes a number from 1 to 4096.") }
         guard (1...65536).contains(indexMemoryMib) else { throw ValidationError("--index-memory-mib takes a number from 1 to 65536.") }
         guard (1...16).contains(maxNesting) else { throw ValidationError("--max-nesting takes a number from 1 to 16.") }
+        guard maxExpansion >= 0 else { throw ValidationError("--max-expansion takes a ratio of 0 (no limit) or more.") }
     }
 }
 

@@ -202,6 +202,30 @@ import Testing
         #expect(analysis.isPartial)
     }
 
+    @Test func aFileThatExpandsPastTheLimitStopsWithEveryRecordBeforeItAnalyzed() throws {
+        // 50 events, 40 MiB of empty lines (gzip packs them about a thousand to one), 50 more events.
+        let before = EventLine.numbered(50, from: 1).map { $0.json + "\n" }.joined()
+        let after = EventLine.numbered(50, from: 51).map { $0.json + "\n" }.joined()
+        let path = try directory.write("bomb.log", bytes: Array(before.utf8) + [UInt8](repeating: 0x0A, count: 40 << 20)
+            + Array(after.utf8))
+        let bomb = try Fixture.compress(path, with: .gzip)
+        try FileManager.default.removeItem(atPath: path)
+
+        let limited = Analysis.run([bomb]) {
+            $0.readLimits.maximumExpansion = 100
+            $0.readLimits.expansionCheckedFrom = 1 << 20
+        }
+        #expect(limited.totals.eventsRead == 50)
+        #expect(limited.problems.map(\.problem.kind) == [.expansionLimit])
+        #expect(limited.problems.first?.problem.message.contains("more than 100× its size") == true)
+        #expect(limited.isPartial)
+
+        // The default limit lets the same file through: it expands about a thousand times, past 256 MiB only for a bomb.
+        let unlimited = Analysis.run([bomb])
+        #expect(unlimited.totals.eventsRead == 100)
+        #expect(unlimited.problems.isEmpty)
+    }
+
     @Test func aLowerNestingLimitIsHonoured() throws {
         var limits = ReadLimits()
         limits.maximumNesting = 1
