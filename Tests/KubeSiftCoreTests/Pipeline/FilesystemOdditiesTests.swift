@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 @testable import KubeSiftCore
@@ -87,5 +88,40 @@ import Testing
         let result = Pipeline.run(inputs, options: options, logger: Analysis.quietLogger)
         #expect(result.totals.eventsRead == 3)
         #expect(result.input(path)?.size == 0)
+    }
+
+    /// A live log that goes on growing between discovery and reading: it is read to the end it has
+    /// then, and its size and SHA-256 in the report are those of the bytes read.
+    @Test func aFileThatGrowsAfterDiscoveryIsReadToItsNewEnd() throws {
+        let path = try writeLog("audit.log", count: 10)
+        let options = AnalysisOptions(paths: [path], workers: 2)
+        let inputs = Pipeline.discover(options)
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data(EventLine.numbered(5, from: 11).map { $0.json + "\n" }.joined().utf8))
+        try handle.close()
+        let grown = try Data(contentsOf: URL(fileURLWithPath: path))
+        let result = Pipeline.run(inputs, options: options, logger: Analysis.quietLogger)
+        #expect(result.totals.eventsRead == 15)
+        #expect(result.input(path)?.size == Int64(grown.count))
+        #expect(result.input(path)?.sha256 == SHA256.hash(data: grown).lowercaseHex)
+        #expect(!result.isPartial)
+    }
+
+    /// A sync job that deletes a directory while the run is under way.
+    @Test func aDirectoryRemovedAfterDiscoveryLeavesItsFilesUnreadableAndTheOthersAnalyzed() throws {
+        let gone = [try writeLog("gone/a.log", count: 4), try writeLog("gone/b.log", count: 4, first: 10)]
+        let kept = try writeLog("kept/audit.log", count: 3, first: 20)
+        let options = AnalysisOptions(paths: [directory.path], workers: 2)
+        let inputs = Pipeline.discover(options)
+        try FileManager.default.removeItem(atPath: directory.path("gone"))
+        let result = Pipeline.run(inputs, options: options, logger: Analysis.quietLogger)
+        #expect(result.totals.eventsRead == 3)
+        #expect(result.input(kept)?.problems.isEmpty == true)
+        for path in gone {
+            #expect(result.input(path)?.problems.map(\.kind) == [.unreadable])
+            #expect(result.input(path)?.problems.first?.message.contains("No such file") == true)
+        }
+        #expect(result.isPartial)
     }
 }
