@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CCompression
 
 /// Receives the decompressed text members of an input, in order, as the reader streams them.
 protocol MemberSink: AnyObject {
@@ -94,6 +95,10 @@ struct ArchiveReader {
                                                    compression: result.compressions.last ?? "") {
                     result.problems.append(problem)
                 }
+                if let check = walk.gzipCheck, let problem = Self.verifyGzipTrailer(
+                    path: path, descriptor: descriptor, streamEnd: handle.compressedBytesConsumed, check: check) {
+                    result.problems.append(problem)
+                }
             }
         }
         source.drain()
@@ -152,6 +157,34 @@ struct ArchiveReader {
                             message: "\(fileSize - consumed) bytes after the end of the \(compression) stream were not read")
     }
 
+    /// libarchive reads a gzip member's trailer but does not check it: a flipped bit that leaves
+    /// valid deflate data would go unnoticed. The last member's trailer holds its CRC-32 and length:
+    /// when the length is the whole content's, the file is one member (as logrotate writes it) and
+    /// the CRC-32 computed while reading must match. Otherwise the file holds several members, or is
+    /// damaged: zlib decodes it once more, to nowhere, checking every member.
+    private static func verifyGzipTrailer(path: String, descriptor: Int32, streamEnd: Int64, check: Walk.GzipCheck)
+        -> InputProblem?
+    {
+        guard streamEnd >= 18 else { return nil }
+        var trailer = [UInt8](repeating: 0, count: 8)
+        guard trailer.withUnsafeMutableBytes({ pread(descriptor, $0.baseAddress, 8, off_t(streamEnd - 8)) }) == 8 else {
+            return nil
+        }
+        func littleEndian(_ offset: Int) -> UInt32 {
+            (0..<4).reduce(0) { $0 | UInt32(trailer[offset + $1]) << (8 * $1) }
+        }
+        let damage: String
+        if littleEndian(4) == UInt32(truncatingIfNeeded: check.length) {
+            guard littleEndian(0) != check.crc else { return nil }
+            damage = "incorrect data check"
+        } else {
+            guard let message = StreamSalvager.gzipDamage(path: path) else { return nil }
+            damage = message
+        }
+        return InputProblem(kind: .corrupt, message: "gzip integrity check failed (\(damage)): the content was altered "
+            + "after it was compressed; every record was analyzed as it reads, but some may be damaged or changed")
+    }
+
     static func kind(of message: String) -> InputProblem.Kind {
         let lowered = message.lowercased()
         // liblzma's "No progress is possible" is what a cut-off .xz gives.
@@ -178,6 +211,21 @@ private struct Walk {
     private var decompressedTotal: Int64 = 0
     /// Past the expansion limit, nothing more of the file is read, at any nesting level.
     private var overExpanded = false
+
+    /// The CRC-32 and length of a plain `.gz` file's content, to check against its trailer.
+    struct GzipCheck {
+        var crc: UInt32 = 0
+        var length: Int64 = 0
+
+        mutating func add(_ bytes: UnsafeRawBufferPointer) {
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+            crc = UInt32(crc32(uLong(crc), base.assumingMemoryBound(to: Bytef.self), uInt(bytes.count)))
+            length += Int64(bytes.count)
+        }
+    }
+
+    /// Set while a plain `.gz` file reads without failing.
+    private(set) var gzipCheck: GzipCheck?
 
     init(path: String, limits: ReadLimits, sink: any MemberSink, fileBytesRead: @escaping () -> Int64) {
         self.path = path
@@ -287,11 +335,14 @@ private struct Walk {
         sink.consume(first)
         var failure: String?
         var expansion = expansionProblem(adding: first.count, member: name)
+        var check = salvageable && compressions == ["gzip"] ? GzipCheck() : nil
+        check?.add(first)
         reading: while expansion == nil {
             switch handle.nextBlock() {
             case let .data(block):
                 decompressed += Int64(block.count)
                 sink.consume(block)
+                check?.add(block)
                 expansion = expansionProblem(adding: block.count, member: name)
             case .end:
                 break reading
@@ -307,6 +358,7 @@ private struct Walk {
             overExpanded = true
             return false
         }
+        if failure == nil { gzipCheck = check }
         var salvaged: Int64 = 0
         if failure != nil && salvageable {
             salvaged = StreamSalvager.salvage(path: path, compression: compressions[0], skipping: decompressed) {

@@ -39,12 +39,24 @@ enum StreamSalvager {
         defer { close(descriptor) }
         return withoutActuallyEscaping(deliver) { deliver in
             var output = OutputCursor(skipped: skipped, deliver: deliver)
-            decode(descriptor: descriptor, compression: compression, into: &output)
+            _ = decode(descriptor: descriptor, compression: compression, into: &output)
             return output.delivered
         }
     }
 
-    private static func decode(descriptor: Int32, compression: String, into output: inout OutputCursor) {
+    /// Decodes every member of the `.gz` file at `path` to nowhere, letting zlib check each one's
+    /// CRC-32 and length. Returns zlib's message for the first damaged member, nil when all are
+    /// intact (what follows the last member is the trailing-data check's business).
+    static func gzipDamage(path: String) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var output = OutputCursor(skipped: .max, deliver: { _ in })
+        return decode(descriptor: descriptor, compression: "gzip", into: &output)
+    }
+
+    /// - Returns: the decoder's message when the stream is damaged (gzip only), else nil.
+    private static func decode(descriptor: Int32, compression: String, into output: inout OutputCursor) -> String? {
         let input = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
         defer {
@@ -59,11 +71,12 @@ enum StreamSalvager {
             }
         }
         switch compression {
-        case "gzip": inflateGzip(readInput, input, buffer, &output)
+        case "gzip": return inflateGzip(readInput, input, buffer, &output)
         case "zstd": decompressZstd(readInput, input, buffer, &output)
         case "xz": decompressXz(readInput, input, buffer, &output)
         default: break
         }
+        return nil
     }
 
     /// Counts decoded bytes, hands on only those past the ones already delivered.
@@ -85,28 +98,38 @@ enum StreamSalvager {
         }
     }
 
+    /// - Returns: zlib's message when a member is damaged (a broken stream, a wrong CRC-32 or length).
     private static func inflateGzip(_ readInput: () -> Int, _ input: UnsafeMutableRawBufferPointer,
-                                    _ buffer: UnsafeMutableRawBufferPointer, _ output: inout OutputCursor)
+                                    _ buffer: UnsafeMutableRawBufferPointer, _ output: inout OutputCursor) -> String?
     {
         var stream = z_stream()
         // 16 + 15: a gzip wrapper around a deflate stream with the largest window.
-        guard inflateInit2_(&stream, 16 + 15, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return }
+        guard inflateInit2_(&stream, 16 + 15, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
         defer { inflateEnd(&stream) }
+        var membersEnded = 0
+        var atMemberStart = true
         while true {
             let count = readInput()
-            guard count > 0 else { return }
+            guard count > 0 else { return nil }
             stream.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
             stream.avail_in = uInt(count)
             while stream.avail_in > 0 {
                 stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
                 stream.avail_out = uInt(buffer.count)
+                let availableBefore = stream.avail_in
                 let status = inflate(&stream, Z_NO_FLUSH)
                 output.emit(buffer.baseAddress!, buffer.count - Int(stream.avail_out))
                 if status == Z_STREAM_END {
                     // Concatenated gzip members are one log.
-                    guard inflateReset(&stream) == Z_OK else { return }
+                    membersEnded += 1
+                    atMemberStart = true
+                    guard inflateReset(&stream) == Z_OK else { return nil }
                 } else if status != Z_OK && status != Z_BUF_ERROR {
-                    return
+                    // Bytes after the last member that are no gzip header are not a damaged member.
+                    if atMemberStart && membersEnded > 0 { return nil }
+                    return stream.msg.map { String(cString: $0) } ?? "zlib error \(status)"
+                } else if stream.avail_in < availableBefore {
+                    atMemberStart = false
                 }
             }
         }

@@ -28,6 +28,27 @@ import Testing
         #expect(result.members.map(\.decompressedBytes) == [Int64(log.text.utf8.count)])
     }
 
+    /// libarchive does not check a gzip trailer: KubeSift does, for one member and for several.
+    @Test func aGzipFileWhoseContentNoLongerMatchesItsCRCIsReportedWithEveryEventRead() throws {
+        let first = try Fixture.compress(try writeLog("a.log", count: 30).path, with: .gzip)
+        let second = try Fixture.compress(try writeLog("b.log", count: 20, first: 31).path, with: .gzip)
+        var one = try Array(Data(contentsOf: URL(fileURLWithPath: first)))
+        let two = try Array(Data(contentsOf: URL(fileURLWithPath: second)))
+        let intactPair = try directory.write("pair.log.gz", bytes: one + two)
+        #expect(ArchiveReader.collect(intactPair).0.problems.isEmpty, "two intact members")
+
+        // The stored CRC-32 no longer matches: as if a bit in the content had flipped into another valid character.
+        one[one.count - 8] ^= 0x01
+        for (name, bytes, events) in [("single.log.gz", one, 30), ("pair-first-altered.log.gz", one + two, 50)] {
+            let path = try directory.write(name, bytes: bytes)
+            let result = Analysis.run([path])
+            #expect(result.totals.eventsRead == events, "\(name)")
+            #expect(result.problems.map(\.problem.kind) == [.corrupt], "\(name)")
+            #expect(result.problems.first?.problem.message.contains("gzip integrity check failed") == true, "\(name)")
+            #expect(result.isPartial)
+        }
+    }
+
     @Test(arguments: Compressor.allCases)
     func readsACompressedStreamBackToTheBytesWritten(_ compressor: Compressor) throws {
         let log = try writeLog("audit.log", count: 40)

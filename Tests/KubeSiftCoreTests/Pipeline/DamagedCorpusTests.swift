@@ -16,10 +16,6 @@ import Testing
         var skipped: [String: Int]?
         /// Kinds of input problem any of which reports the damage; empty when there must be none.
         var problems: [String]
-        /// Whether skipped records may show the damage instead of a problem.
-        var orSkipped: Bool
-        /// A gap in what is reported, known and not yet fixed: its check is expected to fail at times.
-        var knownIssue: String?
     }
 
     struct Corpus: Decodable {
@@ -66,16 +62,8 @@ import Testing
         if entry.problems.isEmpty {
             #expect(problems.isEmpty, "\(name): \(problems)")
         } else {
-            let shownAsSkips = entry.orSkipped && result.totals.recordsSkipped > 0
-            let expectDamageShown = {
-                #expect(shownAsSkips || problems.contains { entry.problems.contains($0.kind.rawValue) },
-                        "\(name): expected one of \(entry.problems), got \(problems)")
-            }
-            if let knownIssue = entry.knownIssue {
-                withKnownIssue(Comment(rawValue: knownIssue), isIntermittent: true, expectDamageShown)
-            } else {
-                expectDamageShown()
-            }
+            #expect(problems.contains { entry.problems.contains($0.kind.rawValue) },
+                    "\(name): expected one of \(entry.problems), got \(problems)")
         }
         for problem in problems {
             #expect(!problem.message.isEmpty && !problem.message.contains("\n"), "\(name): message \(problem.message)")
