@@ -214,6 +214,8 @@ package struct ReportDocument: Encodable, Sendable {
     var reportID: String
     /// Cloud control-plane operations (GKE cluster and node-pool changes), in time order.
     var cloudOperations: [CloudOperation]
+    /// With a state: the review ledger of the period (see ``Ledger``).
+    package var ledger: Ledger?
 
     package init(result: AnalysisResult, parameters: Parameters, generatedAt: Timestamp, rules: RuleSet = .empty) {
         self.generatedAt = generatedAt
