@@ -106,6 +106,15 @@ extension StateOptions {
         do { try session.recordFailure(entry) } catch { logger.error("\(error)") }
     }
 
+    /// Posts the run's summary to `--notify`, if given.
     func notify(result: AnalysisResult, exitCode: KubeSiftExitCode, report: String, files: [String], logger: Logger) {
+        guard let notify, let url = URL(string: notify) else { return }
+        let main = ["report.html", "report.md", "report.json"].first(where: files.contains) ?? files.first ?? ""
+        let summary = RunNotification(result: result, exitCode: exitCode.rawValue, status: exitCode.meaning,
+                                      report: (report as NSString).appendingPathComponent(main))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let body = try? encoder.encode(summary) else { return }
+        Notifier(url: url, timeout: notifyTimeout).post(Array(body), logger: logger)
     }
 }
