@@ -202,7 +202,7 @@ import Darwin
         let reportedID = try #require(reported["id"] as? String)
         #expect(reported["count"] as? Int == 16)
         let marked = try KubeSiftRunner.run(["findings", "incident", reportedID, "--reason", "INC-7: token guessing", "--by", "carol",
-                                             "--state", state, "--now", "2026-11-23T08:00:00Z"])
+                                             "--state", state, "--now", "2026-11-24T08:00:00Z"])
         #expect(marked.exitCode == 0, "\(marked.stderr)")
 
         // Day 2: it goes on past midnight for 2 minutes, then the file is rotated (renamed, not compressed yet).

@@ -31,22 +31,4 @@ package struct LedgerEntry: Sendable, Equatable, Codable {
     package var newFindings: Int
     package var status: Status
     package var exitCode: Int
-
-    package init(run: Int, startedAt: Timestamp, durationMilliseconds: Int, since: Timestamp?, until: Timestamp?,
-                 inputsRead: Int, inputsUnchanged: Int, eventsRead: Int, requests: Int, findings: Int, newFindings: Int,
-                 status: Status, exitCode: Int) {
-        self.run = run
-        self.startedAt = startedAt
-        self.durationMilliseconds = durationMilliseconds
-        self.since = since
-        self.until = until
-        self.inputsRead = inputsRead
-        self.inputsUnchanged = inputsUnchanged
-        self.eventsRead = eventsRead
-        self.requests = requests
-        self.findings = findings
-        self.newFindings = newFindings
-        self.status = status
-        self.exitCode = exitCode
-    }
 }

@@ -14,14 +14,6 @@ package struct ReadPosition: Sendable, Equatable, Codable {
     /// Events read from the consumed bytes, over every run.
     package var events: Int
 
-    package init(fingerprint: String, fingerprintLength: Int, bytes: Int64, lines: Int, events: Int) {
-        self.fingerprint = fingerprint
-        self.fingerprintLength = fingerprintLength
-        self.bytes = bytes
-        self.lines = lines
-        self.events = events
-    }
-
     /// Bytes hashed for a fingerprint: a few audit lines, whose audit IDs and times make them unique.
     package static let fingerprintBytes = 4096
     /// Shorter consumed prefixes are not recorded: they could be the start of anything.

@@ -10,14 +10,6 @@ package struct KnownInput: Sendable, Equatable {
     package var modified: Int64
     package var sha256: String?
     package var position: ReadPosition?
-
-    package init(path: String, size: Int64, modified: Int64, sha256: String?, position: ReadPosition?) {
-        self.path = path
-        self.size = size
-        self.modified = modified
-        self.sha256 = sha256
-        self.position = position
-    }
 }
 
 /// A finding as the state remembers it, for later runs and for dispositions.
@@ -26,28 +18,14 @@ package struct ReportedFinding: Sendable, Equatable {
     package var episode: String
     package var ruleID: String
     package var title: String
-
-    package init(id: String, episode: String, ruleID: String, title: String) {
-        self.id = id
-        self.episode = episode
-        self.ruleID = ruleID
-        self.title = title
-    }
 }
 
 /// Everything one analysis commits to the state, in one transaction.
-package struct RunRecord: Sendable {
-    package var ledger: LedgerEntry
-    package var inputs: [KnownInput]
-    package var openRequests: [CarriedRequest]
-    package var findings: [ReportedFinding]
-
-    package init(ledger: LedgerEntry, inputs: [KnownInput], openRequests: [CarriedRequest], findings: [ReportedFinding]) {
-        self.ledger = ledger
-        self.inputs = inputs
-        self.openRequests = openRequests
-        self.findings = findings
-    }
+struct RunRecord: Sendable {
+    var ledger: LedgerEntry
+    var inputs: [KnownInput]
+    var openRequests: [CarriedRequest]
+    var findings: [ReportedFinding]
 }
 
 /// The state of nightly runs in one SQLite file (through GRDB): every input seen and how far it was
@@ -176,7 +154,7 @@ package final class StateStore {
 
     /// Writes everything one run learned, in one transaction. Returns the run's number.
     @discardableResult
-    package func commit(_ record: RunRecord) throws(StateError) -> Int {
+    func commit(_ record: RunRecord) throws(StateError) -> Int {
         try write { db in
             let run = try Self.insert(record.ledger, db)
             for input in record.inputs {

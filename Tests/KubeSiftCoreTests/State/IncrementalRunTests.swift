@@ -161,16 +161,29 @@ struct IncrementalRunTests {
         }
     }
 
+    /// 23:50 and 23:55 on the first day.
+    static let evening = EventLine.baseTime + 20 * 3_600_000_000 + 50 * 60_000_000
+    static let lateNight = evening + 5 * 60_000_000
+
+    /// Adds failed authentications to `audit.log`.
+    func addFailures(_ numbers: ClosedRange<Int>, from start: Int64) throws {
+        let text = failures(numbers, from: start).map { $0 + "\n" }.joined()
+        if FileManager.default.fileExists(atPath: directory.path("logs/audit.log")) {
+            try append("logs/audit.log", text)
+        } else {
+            try directory.write("logs/audit.log", text)
+        }
+    }
+
     @Test("A brute force split across two runs is one finding")
     func correlationAcrossRuns() throws {
         let rules = try Self.catalog.get()
-        let lateNight = EventLine.baseTime + 20 * 3_600_000_000 + 55 * 60_000_000  // 23:55
-        try directory.write("logs/audit.log", lines: failures(1...6, from: lateNight))
+        try addFailures(1...6, from: Self.lateNight)
         let first = try nightly(at: 1, rules: rules)
         #expect(!first.findings.contains { $0.rule.name == "api-brute-force" })
         #expect(first.openCorrelationRequests.count == 6)
 
-        try append("logs/audit.log", failures(7...12, from: lateNight + 180_000_000).map { $0 + "\n" }.joined())
+        try addFailures(7...12, from: Self.lateNight + 180_000_000)
         let second = try nightly(at: 2, rules: rules)
         #expect(second.totals.eventsRead == 6)
         let bruteForce = second.findings.filter { $0.rule.name == "api-brute-force" }
@@ -186,13 +199,12 @@ struct IncrementalRunTests {
     @Test("An episode reported, then going on in the next run, is shown as continuing it, never as new")
     func continuedEpisode() throws {
         let rules = try Self.catalog.get()
-        let evening = EventLine.baseTime + 20 * 3_600_000_000 + 50 * 60_000_000  // 23:50
-        try directory.write("logs/audit.log", lines: failures(1...12, from: evening))
+        try addFailures(1...12, from: Self.evening)
         let first = try nightly(at: 1, rules: rules)
         let reported = try #require(first.findings.first { $0.rule.name == "api-brute-force" })
         #expect(reported.count == 12)
 
-        try append("logs/audit.log", failures(13...16, from: evening + 12 * 30_000_000).map { $0 + "\n" }.joined())
+        try addFailures(13...16, from: Self.evening + 12 * 30_000_000)
         let second = try nightly(at: 2, rules: rules)
         let continued = try #require(second.findings.first { $0.rule.name == "api-brute-force" })
         #expect(continued.count == 16)
@@ -209,10 +221,9 @@ struct IncrementalRunTests {
     @Test("Dispositions are shown with the finding, and a false positive is no control exception")
     func dispositions() throws {
         let rules = try Self.catalog.get()
-        let evening = EventLine.baseTime + 20 * 3_600_000_000 + 50 * 60_000_000
-        try directory.write("logs/audit.log", lines: failures(1...12, from: evening))
+        try addFailures(1...12, from: Self.evening)
         let reported = try #require(try nightly(at: 1, rules: rules).findings.first { $0.rule.name == "api-brute-force" })
-        let at = Timestamp(microseconds: evening + 86_400_000_000)
+        let at = Timestamp(microseconds: Self.evening + 86_400_000_000)
         try StateStore(path: state).dispose(findingID: reported.id,
                                             Disposition(kind: .falsePositive, by: "bob", at: at, reason: "load test"))
         #expect(throws: StateError.unknownFinding("0123456789abcdef")) {
@@ -220,7 +231,7 @@ struct IncrementalRunTests {
                                                 Disposition(kind: .acknowledged, by: "bob", at: at, reason: "x"))
         }
 
-        try append("logs/audit.log", failures(13...14, from: evening + 12 * 30_000_000).map { $0 + "\n" }.joined())
+        try addFailures(13...14, from: Self.evening + 12 * 30_000_000)
         var session = try StateSession(store: StateStore(path: state), incremental: true)
         var options = AnalysisOptions(paths: [directory.path("logs")], workers: 2)
         options.rules = rules
