@@ -47,8 +47,7 @@ enum KubeSiftExitCode: Int32, CaseIterable {
         "EXIT CODES:\n" + allCases.map { "  \(String($0.rawValue).padding(toLength: 3, withPad: " ", startingAt: 0)) \($0.meaning)" }
             .joined(separator: "\n")
             // A cron job must see an empty run before it sees a partial one.
-            + "\n  When several apply: 74, then 65, then 3, then 1, then 2. 64, 73 and 75 (and 65 when the state"
-            + "\n  cannot be opened) stop the run before it reads anything."
+            + "\n  When several apply: 74, then 65, then 3, then 1, then 2. 64, 73 and 75 (and 65 when the state cannot be opened) stop the run before it reads anything."
     }
 }
 

@@ -12,6 +12,7 @@ final class ChunkFeeder: MemberSink {
     private var sequence = 0
     /// With a state, for the file's own text (not an archive's entries): what was read before is skipped.
     private var cursor: ResumeCursor?
+    private var compressed = false
     /// Where the cursor found the member, and where it leaves it.
     private(set) var resume: (position: ReadPosition?, skipped: ReadPosition?)?
 
@@ -31,8 +32,8 @@ final class ChunkFeeder: MemberSink {
         chunker = LineChunker(targetBytes: options.chunkBytes, maximumRecordBytes: options.maximumRecordBytes,
                               forcedFormat: options.format, makeBuffer: { pool.take() })
         if let points = options.resumePoints, index == 0, name == nil {
-            cursor = ResumeCursor(points: points, holdsBackPartialLine: compressions.isEmpty,
-                                  maximumHeldBytes: options.maximumRecordBytes)
+            cursor = ResumeCursor(points: points, maximumHeldBytes: options.maximumRecordBytes)
+            compressed = !compressions.isEmpty
         }
     }
 
@@ -47,7 +48,8 @@ final class ChunkFeeder: MemberSink {
 
     func endMember(damaged: Bool) -> InputProblem? {
         if cursor != nil {
-            resume = cursor!.finish { chunker?.consume($0, emit: enqueue) }
+            // An uncompressed file may grow; a compressed one cut short may be being written.
+            resume = cursor!.finish(isFinal: compressed && !damaged) { chunker?.consume($0, emit: enqueue) }
             cursor = nil
         }
         guard var chunker else { return nil }

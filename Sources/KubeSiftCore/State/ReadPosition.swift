@@ -47,12 +47,13 @@ package struct ResumePoints: Sendable {
 }
 
 /// Sits between the reader and the chunker for the one member of a plain or compressed file when a
-/// state is kept: skips what an earlier run consumed, and holds back the last line of an
-/// uncompressed file while it has no newline (the API server may be writing it), so it is read
-/// whole next time instead of as a cut-off record now.
+/// state is kept: skips what an earlier run consumed, and holds back a last line without a newline
+/// until the member ends. Then it is handed on only when the member is complete for good (a
+/// compressed file read to its end); the last line of a live `audit.log` (the API server may be
+/// writing it) or of a compressed file cut short (the rotation may be compressing it) is left for
+/// the next run, which reads it whole, instead of counting it as a cut-off record now.
 struct ResumeCursor {
     private let points: ResumePoints
-    private let holdsBackPartialLine: Bool
     private let maximumHeldBytes: Int
     private var prefix: [UInt8] = []
     /// Bytes that arrived before the prefix was long enough to look the member up.
@@ -65,9 +66,8 @@ struct ResumeCursor {
     /// The bytes after the last newline, not forwarded yet.
     private var pending: [UInt8] = []
 
-    init(points: ResumePoints, holdsBackPartialLine: Bool, maximumHeldBytes: Int) {
+    init(points: ResumePoints, maximumHeldBytes: Int) {
         self.points = points
-        self.holdsBackPartialLine = holdsBackPartialLine
         self.maximumHeldBytes = maximumHeldBytes
     }
 
@@ -82,14 +82,11 @@ struct ResumeCursor {
         if prefix.count >= ReadPosition.fingerprintBytes { decide(forward: forward) }
     }
 
-    /// Ends the member. Returns where this run leaves it, with the lines and events read before it.
-    mutating func finish(forward: (UnsafeRawBufferPointer) -> Void) -> (position: ReadPosition?, skipped: ReadPosition?) {
+    /// Ends the member; `isFinal` when no byte can be added to it any more. Returns where this run
+    /// leaves it, with the lines and events read before it.
+    mutating func finish(isFinal: Bool, forward: (UnsafeRawBufferPointer) -> Void) -> (position: ReadPosition?, skipped: ReadPosition?) {
         if !decided { decide(forward: forward) }
-        if !pending.isEmpty, !holdsBackPartialLine || pending.count > maximumHeldBytes {
-            pending.withUnsafeBytes(forward)
-            consumedEnd += Int64(pending.count)
-            pending = []
-        }
+        if isFinal { flushPending(forward: forward) }
         let length = Int(min(Int64(min(prefix.count, ReadPosition.fingerprintBytes)), consumedEnd))
         guard length >= ReadPosition.minimumFingerprintBytes else { return (nil, resumedFrom) }
         let position = ReadPosition(fingerprint: SHA256.hash(data: prefix[..<length]).lowercaseHex, fingerprintLength: length,
@@ -116,15 +113,10 @@ struct ResumeCursor {
         }
         guard !bytes.isEmpty else { return }
         offset += Int64(bytes.count)
-        guard holdsBackPartialLine, let newline = bytes.lastIndex(of: 0x0A) else {
-            if holdsBackPartialLine {
-                pending += bytes
-                // A line this long is not one being written: let the chunker deal with it.
-                if pending.count > maximumHeldBytes { flushPending(forward: forward) }
-            } else {
-                forward(bytes)
-                consumedEnd += Int64(bytes.count)
-            }
+        guard let newline = bytes.lastIndex(of: 0x0A) else {
+            pending += bytes
+            // A line this long is not one being written: let the chunker deal with it.
+            if pending.count > maximumHeldBytes { flushPending(forward: forward) }
             return
         }
         flushPending(forward: forward)

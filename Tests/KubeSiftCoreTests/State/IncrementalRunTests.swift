@@ -106,6 +106,24 @@ struct IncrementalRunTests {
         #expect(compressed.members.first?.firstEvent == Timestamp(microseconds: EventLine(number: 41).received))
     }
 
+    @Test("A compressed file cut short (rotation still compressing it) is read to its last whole line, the rest next time")
+    func compressedCutShort() throws {
+        let plain = try directory.write("staging/audit-2026-11-22T03-00-00.000.log", lines: lines(1...400))
+        let whole = try Data(contentsOf: URL(fileURLWithPath: try Fixture.compress(plain, with: .gzip)))
+        let target = "logs/audit-2026-11-22T03-00-00.000.log.gz"
+        try directory.write(target, bytes: Array(whole.prefix(whole.count / 2)))
+        let first = try nightly(at: 1)
+        let read = first.totals.eventsRead
+        #expect(read > 0 && read < 400)
+        #expect(first.totals.recordsSkipped == 0, "the cut line is left for the next run, not counted as cut off")
+
+        try directory.write(target, bytes: Array(whole))
+        let second = try nightly(at: 2)
+        #expect(second.totals.eventsRead == 400 - read)
+        #expect(second.totals.recordsSkipped == 0)
+        #expect(second.input(directory.path(target))?.position?.lines == 400)
+    }
+
     @Test("Archives and files that have not changed are not read again; a full re-run reads everything")
     func unchangedAndFullRerun() throws {
         try directory.write("staging/a.log", lines: lines(1...10))

@@ -11,6 +11,7 @@ extension KubeSift {
                 The finding is named by its id (16 hex digits, in every report). The disposition is \
                 stored in the state and shown with the finding in every later report that lists it, \
                 and in the review ledger; a false positive is not counted as an exception to a control.
+
                 EXAMPLES:
                   kubesift findings ack 3f2a9c0d1e4b5a6f --reason "planned maintenance, CHG-1042" --by alice --state kubesift.sqlite
                   kubesift findings false-positive 3f2a9c0d1e4b5a6f --reason "monitoring probe" --by bob --state kubesift.sqlite
