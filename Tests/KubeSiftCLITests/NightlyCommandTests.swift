@@ -235,6 +235,9 @@ import Darwin
         #expect(split.count == 1)
         #expect(split.first?["count"] as? Int == 12)
         #expect(split.first?["continues"] == nil)
+        let rotatedInput = try #require((reports[5]["inputs"] as! [[String: Any]]).first { ($0["path"] as! String).hasSuffix("T12-00-00.000.log.gz") })
+        #expect((rotatedInput["resumedAfter"] as? [String: Any])?["events"] as? Int == 206, "days 3 and 4 were read before")
+        #expect(rotatedInput["events"] as? Int == 56)
 
         // Day 6: a second API server's log appears.
         try Self.append(traffic(on: 6, count: 80), to: scratch.path("logs/node-b/audit.log"))
