@@ -106,6 +106,20 @@ import Darwin
         _ = holder
     }
 
+    @Test func incrementalWithoutAStateUsesTheXDGStateDirectory() throws {
+        let scratch = try ScratchDirectory()
+        try Self.append((1...5).map { Self.event($0, at: Self.day0 + Int64($0) * 1_000_000) }, to: scratch.path("logs/audit.log"))
+        let environment = ["XDG_STATE_HOME": scratch.path("xdg")]
+        let first = try KubeSiftRunner.run(["analyze", scratch.path("logs"), "--incremental", "-o", scratch.path("a"), "-q"],
+                                           environment: environment)
+        #expect(first.exitCode == 0, "\(first.stderr)")
+        #expect(FileManager.default.fileExists(atPath: scratch.path("xdg/kubesift/state.sqlite")))
+        let second = try KubeSiftRunner.run(["analyze", scratch.path("logs"), "--incremental", "-o", scratch.path("b"), "-q"],
+                                            environment: environment)
+        #expect(second.exitCode == 3)
+        #expect(second.stderr.contains("no input is new since the last run (1 unchanged)"))
+    }
+
     @Test func aFileThatIsNotAStateIsAStateError() throws {
         let scratch = try ScratchDirectory()
         try Self.append([Self.event(1, at: Self.day0)], to: scratch.path("logs/audit.log"))
