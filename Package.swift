@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // The only C: libarchive, found through pkg-config.
@@ -38,6 +39,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                // The state of nightly runs (inputs seen, open correlation windows, ledger, dispositions).
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["7-Report/Templates/README.md"],
             plugins: ["EmbedCatalogs"]

@@ -3,7 +3,7 @@
 # and the compressors the test suite uses to build its fixtures. Idempotent: installs only what is missing.
 set -euo pipefail
 
-packages=(libarchive-dev zlib1g-dev libzstd-dev liblzma-dev pkg-config gzip bzip2 xz-utils zstd lz4 tar zip unzip)
+packages=(libarchive-dev zlib1g-dev libzstd-dev liblzma-dev libsqlite3-dev pkg-config gzip bzip2 xz-utils zstd lz4 tar zip unzip)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

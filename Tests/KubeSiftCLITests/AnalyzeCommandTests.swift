@@ -137,7 +137,7 @@ import Testing
     @Test func helpListsEveryExitCode() throws {
         let outcome = try KubeSiftRunner.run(["analyze", "--help"])
         #expect(outcome.exitCode == 0)
-        for code in ["0", "2", "3", "64", "70", "73", "74"] {
+        for code in ["0", "1", "2", "3", "64", "65", "70", "73", "74", "75"] {
             #expect(outcome.stdout.contains("\n  \(code) "), "exit code \(code) is documented in --help")
         }
     }

@@ -9,7 +9,8 @@ import CCompression
 
 /// Receives the decompressed text members of an input, in order, as the reader streams them.
 protocol MemberSink: AnyObject {
-    func beginMember(index: Int, name: String?)
+    /// Starts a member; `compressions` are the filters its bytes came through (none: stored as is).
+    func beginMember(index: Int, name: String?, compressions: [String])
     func consume(_ bytes: UnsafeRawBufferPointer)
     /// Ends the member; `damaged` when the stream broke before its end. Returns a problem with the
     /// member's content (for example: it holds no audit data), if any.
@@ -32,6 +33,10 @@ package struct MemberReadResult: Sendable, Equatable {
     package var name: String?
     package var compressions: [String]
     package var decompressedBytes: Int64
+    /// With a state: where an earlier run left this member (its bytes were skipped), and where this run
+    /// leaves it. Lines and events of this run are added when the result is assembled.
+    package var resumedFrom: ReadPosition? = nil
+    package var position: ReadPosition? = nil
 }
 
 /// Limits that keep hostile or broken inputs from exhausting the machine.
@@ -127,7 +132,7 @@ struct ArchiveReader {
         guard !recovered.isEmpty, !recovered.withUnsafeBytes(ArchiveSignature.isArchiveOrCompressed) else {
             return [InputProblem(kind: kind(of: failure), message: failure)]
         }
-        sink.beginMember(index: 0, name: nil)
+        sink.beginMember(index: 0, name: nil, compressions: [compression])
         recovered.withUnsafeBytes { sink.consume($0) }
         let contentProblem = sink.endMember(damaged: true)
         result.compressions = [compression]
@@ -330,7 +335,7 @@ private struct Walk {
         // An Avro container (Event Hubs Capture) is unwrapped to one line per record on the way.
         let avro = AvroRecordSink.isContainer(first) ? AvroRecordSink(next: sink) : nil
         let sink: any MemberSink = avro ?? self.sink
-        sink.beginMember(index: members.count, name: name)
+        sink.beginMember(index: members.count, name: name, compressions: compressions + (avro.map { _ in ["avro"] } ?? []))
         var decompressed = Int64(first.count)
         sink.consume(first)
         var failure: String?

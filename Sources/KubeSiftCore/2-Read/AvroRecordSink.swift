@@ -56,9 +56,9 @@ final class AvroRecordSink: MemberSink {
     /// The codec named in the header, for the inputs table (`avro`, `avro+deflate`).
     private(set) var encoding = "avro"
 
-    func beginMember(index: Int, name: String?) {
+    func beginMember(index: Int, name: String?, compressions: [String]) {
         member = name
-        next.beginMember(index: index, name: name)
+        next.beginMember(index: index, name: name, compressions: compressions)
     }
 
     func consume(_ bytes: UnsafeRawBufferPointer) {

@@ -13,7 +13,7 @@ struct EventCopy: Sendable {
 }
 
 /// The values a correlation groups and counts a matched event by.
-struct CorrelationKey: Sendable, Equatable {
+struct CorrelationKey: Sendable, Equatable, Codable {
     var correlation: Int
     var slot: Int
     var group: [String]

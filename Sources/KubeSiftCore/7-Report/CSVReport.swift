@@ -28,13 +28,26 @@ package enum CSVReport {
             document.activity.auditLevels.map {
                 [.text($0.resource), .number($0.metadata), .number($0.request), .number($0.requestResponse), .number($0.unknown)]
             })))
+        if let ledger = document.ledger { files.append((ledgerName, self.ledger(ledger))) }
         return files
+    }
+
+    static let ledgerName = "ledger.csv"
+
+    /// The review ledger: one row per run (runs with a state only).
+    static func ledger(_ ledger: ReportDocument.Ledger) -> [UInt8] {
+        table(["run", "started_at", "duration_ms", "since", "until", "inputs_read", "inputs_unchanged", "events_read", "requests",
+               "findings", "new_findings", "status", "exit_code"], ledger.runs.map {
+            [.number($0.run), .time($0.startedAt), .number($0.durationMilliseconds), .time($0.since), .time($0.until),
+             .number($0.inputsRead), .number($0.inputsUnchanged), .number($0.eventsRead), .number($0.requests),
+             .number($0.findings), .number($0.newFindings), .text($0.status.rawValue), .number($0.exitCode)]
+        })
     }
 
     /// The names ``files(_:)`` writes.
     package static var names: [String] {
         ["findings.csv", "controls.csv", "inputs.csv"] + ReportModel.statisticsTables.map(\.file)
-            + ["activity-hourly.csv", "activity-audit-levels.csv"]
+            + ["activity-hourly.csv", "activity-audit-levels.csv", ledgerName]
     }
 
     enum Field {
@@ -59,7 +72,8 @@ package enum CSVReport {
         return Array(text.utf8)
     }
 
-    /// One row per finding, with empty disposition columns for the reviewer to fill in.
+    /// One row per finding, with disposition columns for the reviewer to fill in (filled from the state
+    /// when a reviewer recorded one with `kubesift findings`).
     static func findings(_ document: ReportDocument) -> [UInt8] {
         let header = [
             "id", "first_seen", "last_seen", "severity", "category", "rule", "rule_id", "rule_version", "title", "kind", "count",
@@ -84,7 +98,8 @@ package enum CSVReport {
                 finding.distinctValues.map(Field.number) ?? .text(""), .list(finding.rule.attack),
                 .list(finding.controls ?? []), .list(finding.relatedControls ?? []), .list(finding.auditIDs),
                 .list(evidence), .number(finding.evidence.count + (finding.evidenceOmitted ?? 0)),
-                .text(""), .text(""), .text(""), .text(""),
+                .text(finding.disposition?.kind.rawValue ?? ""), .text(finding.disposition?.by ?? ""),
+                .time(finding.disposition?.at), .text(finding.disposition?.reason ?? ""),
             ]
         })
     }

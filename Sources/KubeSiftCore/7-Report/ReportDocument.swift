@@ -129,6 +129,8 @@ package struct ReportDocument: Encodable, Sendable {
         var skippedByFormat: [String: [String: Int]]
         var passedOver: [String: Int]
         var problems: [Problem]
+        /// With a state: what earlier runs had read of the file's text, skipped by this one.
+        var resumedAfter: ReadPosition?
     }
 
     struct Activity: Encodable {
@@ -214,6 +216,8 @@ package struct ReportDocument: Encodable, Sendable {
     var reportID: String
     /// Cloud control-plane operations (GKE cluster and node-pool changes), in time order.
     var cloudOperations: [CloudOperation]
+    /// With a state: the review ledger of the period (see ``Ledger``).
+    package var ledger: Ledger?
 
     package init(result: AnalysisResult, parameters: Parameters, generatedAt: Timestamp, rules: RuleSet = .empty) {
         self.generatedAt = generatedAt
@@ -259,7 +263,7 @@ package struct ReportDocument: Encodable, Sendable {
                   formats: byName(input.formats), skipped: byName(input.skipped),
                   skippedByFormat: Dictionary(uniqueKeysWithValues: input.skippedByFormat.map { ($0.key.rawValue, byName($0.value)) }),
                   passedOver: byName(input.passedOver),
-                  problems: input.problems.map { problem($0, file: input.path) })
+                  problems: input.problems.map { problem($0, file: input.path) }, resumedAfter: input.resumedFrom)
         }
         func rows(_ dimension: ActivityDimension) -> [Activity] {
             (result.activity.dimensions[dimension] ?? [:])

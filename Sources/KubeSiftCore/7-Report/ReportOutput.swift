@@ -59,7 +59,7 @@ package struct ReportOutput: Sendable {
             ("report.md", "The same report in Markdown."),
             (reportName, "Everything, for programs: the versioned kubesift.report/v1 document."),
             (FindingsFile.name, "One finding per line, with all its evidence references."),
-            ("findings.csv", "One finding per row, with empty disposition columns for the reviewer."),
+            ("findings.csv", "One finding per row, with disposition columns for the reviewer (filled from the state when one was recorded)."),
             ("controls.csv", "Every control of every framework shown, with its status and findings."),
             ("inputs.csv", "The evidence inventory: every input with its size and SHA-256."),
         ]
@@ -67,6 +67,7 @@ package struct ReportOutput: Sendable {
             + [
                 ("activity-hourly.csv", "Requests and denied requests per UTC hour."),
                 ("activity-audit-levels.csv", "Requests per resource by the audit level they were logged at."),
+                (CSVReport.ledgerName, "The review ledger, one run per row (runs with --state only)."),
                 (manifestName, "The SHA-256 of every input and of every other file of the report."),
             ]
     }

@@ -22,6 +22,11 @@ package struct AnalysisOptions: Sendable {
     package var rules = RuleSet.empty
     /// The control catalogs, frameworks and scopes to compute control statuses with; none by default.
     package var compliance: ComplianceConfiguration?
+    /// With a state (incremental runs): where earlier runs left each content, to skip what they read.
+    package var resumePoints: ResumePoints?
+    /// With a state: what earlier runs leave to this one (open correlation windows, findings
+    /// reported, dispositions).
+    package var history: RunHistory?
 
     package init(paths: [String], workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.paths = paths

@@ -22,6 +22,10 @@ package struct AnalysisResult: Sendable {
     /// How often the request index spilled a time slot to disk to stay within its memory budget.
     /// Depends on thread timing, so it is shown to the operator but kept out of reports.
     package var indexSpills = 0
+    /// With a state: the requests whose correlation windows are still open at the end, for the next run.
+    package var openCorrelationRequests: [CarriedRequest] = []
+    /// With a state: what the earlier runs changed in this one.
+    package var history: HistoryOutcome?
 
     package struct Totals: Sendable, Equatable, Codable {
         package var inputFiles = 0
@@ -79,6 +83,9 @@ package struct InputSummary: Sendable, Equatable {
     package var skippedByFormat: [SourceFormat: [SkipReason: Int]] = [:]
     package var passedOver: [PassOverReason: Int] = [:]
     package var problems: [InputProblem]
+    /// With a state: where an earlier run left the file's text (what was skipped), and where this run leaves it.
+    package var resumedFrom: ReadPosition? = nil
+    package var position: ReadPosition? = nil
 }
 
 /// One text member of an input file.

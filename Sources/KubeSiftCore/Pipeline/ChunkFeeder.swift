@@ -10,6 +10,11 @@ final class ChunkFeeder: MemberSink {
     private var member = 0
     private var memberName: String?
     private var sequence = 0
+    /// With a state, for the file's own text (not an archive's entries): what was read before is skipped.
+    private var cursor: ResumeCursor?
+    private var compressed = false
+    /// Where the cursor found the member, and where it leaves it.
+    private(set) var resume: (position: ReadPosition?, skipped: ReadPosition?)?
 
     init(file: Int, options: AnalysisOptions, queue: WorkQueue<Chunk>, pool: BufferPool, progress: ProgressCounters?) {
         self.file = file
@@ -19,21 +24,34 @@ final class ChunkFeeder: MemberSink {
         self.progress = progress
     }
 
-    func beginMember(index: Int, name: String?) {
+    func beginMember(index: Int, name: String?, compressions: [String]) {
         member = index
         memberName = name
         sequence = 0
         let pool = self.pool
         chunker = LineChunker(targetBytes: options.chunkBytes, maximumRecordBytes: options.maximumRecordBytes,
                               forcedFormat: options.format, makeBuffer: { pool.take() })
+        if let points = options.resumePoints, index == 0, name == nil {
+            cursor = ResumeCursor(points: points, maximumHeldBytes: options.maximumRecordBytes)
+            compressed = !compressions.isEmpty
+        }
     }
 
     func consume(_ bytes: UnsafeRawBufferPointer) {
         progress?.addDecompressedBytes(bytes.count)
-        chunker?.consume(bytes, emit: enqueue)
+        guard cursor != nil else {
+            chunker?.consume(bytes, emit: enqueue)
+            return
+        }
+        cursor!.consume(bytes) { chunker?.consume($0, emit: enqueue) }
     }
 
     func endMember(damaged: Bool) -> InputProblem? {
+        if cursor != nil {
+            // An uncompressed file may grow; a compressed one cut short may be being written.
+            resume = cursor!.finish(isFinal: compressed && !damaged) { chunker?.consume($0, emit: enqueue) }
+            cursor = nil
+        }
         guard var chunker else { return nil }
         let format = chunker.finish(emit: enqueue)
         self.chunker = nil

@@ -39,7 +39,11 @@ package enum Pipeline {
                     let feeder = ChunkFeeder(file: index, options: options, queue: shared.queue, pool: shared.pool,
                                              progress: progress)
                     let reader = ArchiveReader(limits: options.readLimits, progress: progress)
-                    let result = reader.read(path: files[index].path, into: feeder)
+                    var result = reader.read(path: files[index].path, into: feeder)
+                    if let resume = feeder.resume, !result.members.isEmpty {
+                        result.members[0].resumedFrom = resume.skipped
+                        result.members[0].position = resume.position
+                    }
                     for problem in result.problems { log(problem, path: files[index].path, logger: logger) }
                     shared.store(result, for: index)
                     progress?.finishFile()
@@ -64,13 +68,18 @@ package enum Pipeline {
 
         for skipped in inputs.skipped { log(skipped.problem, path: skipped.path, logger: logger) }
         let deduplicator = shared.deduplicator
-        var result = ResultAssembler(files: files, skippedPaths: inputs.skipped, window: options.window,
-                                     rules: options.rules, stagesSeen: { request, time in
-                                         deduplicator.stagesSeen(request: request, slot: Deduplicator.slot(of: time))
-                                     })
-            .assemble(readResults: shared.readResults(), workerOutputs: shared.workerOutputs(),
-                      distinctRequests: shared.deduplicator.distinctRequests)
+        var assembler = ResultAssembler(files: files, skippedPaths: inputs.skipped, window: options.window,
+                                        rules: options.rules, stagesSeen: { request, time in
+                                            deduplicator.stagesSeen(request: request, slot: Deduplicator.slot(of: time))
+                                        })
+        if let history = options.history {
+            assembler.carried = history.carried.compactMap { $0.resolved(in: options.rules) }
+            assembler.keepsOpenWindows = true
+        }
+        var result = assembler.assemble(readResults: shared.readResults(), workerOutputs: shared.workerOutputs(),
+                                        distinctRequests: shared.deduplicator.distinctRequests)
         result.indexSpills = shared.deduplicator.spillCount
+        if let history = options.history { result.apply(history) }
         if let compliance = options.compliance {
             ComplianceEvaluator(configuration: compliance, rules: options.rules).evaluate(&result)
         }

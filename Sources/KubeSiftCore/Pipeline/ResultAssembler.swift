@@ -7,6 +7,10 @@ struct ResultAssembler {
     var rules = RuleSet.empty
     /// The stages seen of a request, from the request index.
     var stagesSeen: @Sendable (Fingerprint, Timestamp?) -> UInt8 = { _, _ in 0 }
+    /// Requests an earlier run's correlations counted whose windows were still open.
+    var carried: [MatchedRequest] = []
+    /// Whether to hand on the requests whose correlation windows are still open at the end (a state is kept).
+    var keepsOpenWindows = false
 
     func assemble(readResults: [Int: InputReadResult], workerOutputs: [WorkerOutput], distinctRequests: Int)
         -> AnalysisResult
@@ -42,6 +46,10 @@ struct ResultAssembler {
         var operations: [CloudOperation] = []
         var samples: [(reason: SkipReason, order: (Int, Int, Int), provenance: EventProvenance)] = []
         var linesBefore: [MemberKey: Int] = [:]
+        // A resumed member's lines count on from those an earlier run read.
+        for (file, read) in readResults {
+            if let skipped = read.members.first?.resumedFrom { linesBefore[MemberKey(file: file, member: 0)] = skipped.lines }
+        }
         // Per member, by chunk sequence: the lines of the member before the chunk.
         var chunkOffsets: [MemberKey: [Int]] = [:]
         for tally in tallies {
@@ -94,6 +102,13 @@ struct ResultAssembler {
             }
             inputs[key.file] = input
         }
+        for (file, read) in readResults {
+            guard var position = read.members.first?.position, let member = inputs[file].members.first else { continue }
+            position.lines += member.lines
+            position.events += member.eventsRead
+            inputs[file].position = position
+            inputs[file].resumedFrom = read.members.first?.resumedFrom
+        }
         samples.sort { ($0.reason, $0.order.0, $0.order.1, $0.order.2) < ($1.reason, $1.order.0, $1.order.1, $1.order.2) }
         for sample in samples where skipped[sample.reason]!.samples.count < ChunkTally.samplesPerReason {
             skipped[sample.reason]!.samples.append(sample.provenance)
@@ -133,7 +148,7 @@ struct ResultAssembler {
         let inputsByPath = Dictionary(inputs.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let lineOffsets = chunkOffsets
         let inputOfFile = files.map { inputsByPath[$0.path] }
-        let findings = FindingAssembler(ruleSet: rules, locate: { location in
+        let (findings, correlated) = FindingAssembler(ruleSet: rules, locate: { location in
             let file = files[location.member.file].path
             let input = inputOfFile[location.member.file]
             let member = input.flatMap { location.member.member < $0.members.count ? $0.members[location.member.member].name : nil }
@@ -145,10 +160,27 @@ struct ResultAssembler {
             case let .absolute(absolute): line = absolute
             }
             return (file, member, line, input?.sha256)
-        }, stagesSeen: stagesSeen).assemble(hits, duplicates: duplicates)
-        return AnalysisResult(window: window, inputs: inputs, totals: totals, skipped: skipped, passedOver: passedOver,
-                              cloudOperations: Array(operations.prefix(AnalysisResult.cloudOperationsListed)),
-                              activity: activity, findings: findings)
+        }, stagesSeen: stagesSeen).assemble(hits, duplicates: duplicates, carried: carried)
+        var result = AnalysisResult(window: window, inputs: inputs, totals: totals, skipped: skipped, passedOver: passedOver,
+                                    cloudOperations: Array(operations.prefix(AnalysisResult.cloudOperationsListed)),
+                                    activity: activity, findings: findings)
+        if keepsOpenWindows {
+            result.openCorrelationRequests = openWindows(correlated, findings: findings, lastEvent: totals.lastEvent)
+        }
+        return result
+    }
+
+    /// The correlated requests the next run must count again: those within the longest correlation
+    /// timespan of the last event, and every request of an episode still open then, so that the
+    /// episode starts with the same request next time and is recognised as the one reported.
+    private func openWindows(_ correlated: [MatchedRequest], findings: [Finding], lastEvent: Timestamp?) -> [CarriedRequest] {
+        guard let longest = rules.correlations.map(\.rule.timespan).max() else { return [] }
+        let last = ([lastEvent] + correlated.map(\.summary.time)).compactMap { $0?.microseconds }.max() ?? 0
+        let cutoff = last - longest
+        let openEpisodes = Set(findings.filter { $0.kind == .correlation && ($0.lastSeen?.microseconds ?? 0) >= cutoff }
+            .flatMap(\.auditIDs))
+        return correlated.filter { ($0.summary.time?.microseconds ?? .min) >= cutoff || openEpisodes.contains($0.summary.auditID) }
+            .map { CarriedRequest($0, rules: rules) }.sorted()
     }
 
     private static func widen(_ first: inout Timestamp?, _ last: inout Timestamp?, _ tally: ChunkTally) {

@@ -29,6 +29,7 @@ extension KubeSift {
         @OptionGroup var output: OutputOptions
         @OptionGroup(title: "Detection rules") var rules: RuleOptions
         @OptionGroup(title: "Compliance mapping") var compliance: ComplianceOptions
+        @OptionGroup(title: "Nightly runs") var nightly: StateOptions
 
         @Option(help: ArgumentHelp("Exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical).",
                                    valueName: "severity"))
@@ -58,6 +59,7 @@ extension KubeSift {
                 logger.error("\(output.outputDir) already holds a report (\(existing)); pass --force to replace it, or choose another --output-dir")
                 throw KubeSiftExitCode.outputExists.exitCode
             }
+            var session = try nightly.openSession(logger: logger)
             // The output directory exists (with its marker) before discovery, so a report written
             // inside an input directory is never read back as input.
             do {
@@ -68,7 +70,8 @@ extension KubeSift {
             }
 
             let started = Date()
-            let discovered = Pipeline.discover(options)
+            var discovered = Pipeline.discover(options)
+            try nightly.prepare(&session, &discovered, &options, logger: logger)
             let counters = ProgressCounters(totalInputBytes: Int(discovered.files.reduce(0) { $0 + $1.size }),
                                             totalFiles: discovered.files.count)
             let reporter = output.progress == .never || output.quiet
@@ -87,22 +90,37 @@ extension KubeSift {
                 maximumNesting: options.readLimits.maximumNesting, format: inputs.format)
             // The program by its name, not its path: the same command gives the same report wherever the binary is.
             parameters.commandLine = ["kubesift"] + CommandLine.arguments.dropFirst()
+            let code = exitCode(result, discovered: discovered, unchanged: session?.unchanged.count ?? 0, options: options,
+                                logger: logger)
+            let ledger = session?.ledgerEntry(for: result, startedAt: now, seconds: seconds, exitCode: code.rawValue)
             let written: [String]
             do {
-                let document = ReportDocument(result: result, parameters: parameters, generatedAt: generatedAt,
+                var document = ReportDocument(result: result, parameters: parameters, generatedAt: generatedAt,
                                               rules: options.rules)
+                document.ledger = session.flatMap { nightly.ledgerSection($0, current: ledger!) }
                 written = try report.write(document, to: output.outputDir)
             } catch {
                 logger.error("\(error)")
+                nightly.recordFailure(session, result: result, startedAt: now, seconds: seconds, logger: logger)
                 throw KubeSiftExitCode.outputError.exitCode
             }
             if !output.quiet {
                 StandardError.write(RunSummary(result: result, directory: output.outputDir, files: written, seconds: seconds).text)
             }
+            var final = code
+            if let session, let ledger, !nightly.commit(session, result: result, ledger: ledger, logger: logger) {
+                final = .stateError
+            }
+            nightly.notify(result: result, exitCode: final, report: output.outputDir, files: written, logger: logger)
+            if final != .success { throw final.exitCode }
+        }
 
+        private func exitCode(_ result: AnalysisResult, discovered: InputDiscoverer.Result, unchanged: Int,
+                              options: AnalysisOptions, logger: Logger) -> KubeSiftExitCode {
             let code: KubeSiftExitCode
             if result.totals.distinctEvents == 0 {
-                let reason = discovered.files.isEmpty ? "no input files found"
+                let reason = discovered.files.isEmpty
+                    ? (unchanged > 0 ? "no input is new since the last run (\(unchanged) unchanged)" : "no input files found")
                     : "no audit event was analyzed" + (options.window.isUnbounded ? "" : " in the time window")
                 logger.warning("\(reason)")
                 code = .nothingAnalyzed
@@ -113,7 +131,7 @@ extension KubeSift {
             } else {
                 code = .success
             }
-            if code != .success { throw code.exitCode }
+            return code
         }
     }
 }

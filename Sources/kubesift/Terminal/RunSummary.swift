@@ -50,6 +50,12 @@ struct RunSummary {
         if result.indexSpills > 0 {
             lines.append("  index:    spilled \(result.indexSpills) time slots to disk to stay within --index-memory-mib")
         }
+        if let history = result.history {
+            let resumed = result.inputs.filter { $0.resumedFrom != nil }.count
+            lines.append("  state:    \(resumed) input\(resumed == 1 ? "" : "s") resumed where an earlier run stopped; "
+                + "\(history.carriedIn) requests carried in from open correlation windows; findings: "
+                + "\(history.newFindings.count) new, \(history.continued) continuing an earlier one, \(history.alreadyReported) reported before")
+        }
         if result.findings.isEmpty {
             lines.append("  findings: none")
         } else {

@@ -119,7 +119,7 @@ struct AvroContainerTests {
             if round % 5 == 0 { bytes.removeLast(Int.random(in: 0..<bytes.count, using: &generator)) }
             let sink = CollectingSink()
             let reader = AvroRecordSink(next: sink)
-            reader.beginMember(index: 0, name: nil)
+            reader.beginMember(index: 0, name: nil, compressions: [])
             bytes.withUnsafeBytes { all in
                 // In pieces, as the reader streams them.
                 var start = 0

@@ -85,7 +85,7 @@ struct HostileContentTests {
         let directory = try TemporaryDirectory()
         try Self.writeReport(into: directory)
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path("report")).sorted()
-        #expect(files.count == ReportOutput.descriptions.count, "\(files)")
+        #expect(files.count == ReportOutput.descriptions.count - 1, "every file but the ledger (with a state only): \(files)")
         for file in files {
             let text = String(decoding: try directory.read("report/" + file), as: UTF8.self)
             for canary in Self.canaries {
@@ -168,7 +168,7 @@ struct HostileContentTests {
         let directory = try TemporaryDirectory()
         try Self.writeReport(into: directory)
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path("report")).filter { $0.hasSuffix(".csv") }
-        #expect(files.count == CSVReport.names.count)
+        #expect(files.count == CSVReport.names.count - 1, "every CSV file but the ledger (with a state only)")
         var cells = Set<String>()
         for file in files {
             let records = try CSVRecords.parse(String(decoding: try directory.read("report/" + file), as: UTF8.self))

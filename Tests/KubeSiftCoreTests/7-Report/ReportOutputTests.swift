@@ -34,7 +34,7 @@ import Testing
         let one = try ReportOutput().render(Self.document(workers: 1))
         let four = try ReportOutput().render(Self.document(workers: 4))
         #expect(one.map(\.name) == four.map(\.name))
-        #expect(one.count == ReportOutput.descriptions.count - 1, "every format but the manifest")
+        #expect(one.count == ReportOutput.descriptions.count - 2, "every format but the manifest and the ledger (with a state only)")
         for (left, right) in zip(one, four) {
             #expect(left.bytes == right.bytes, "\(left.name) differs between runs")
         }
@@ -158,7 +158,7 @@ import Testing
     func csvCoversEverything() throws {
         let document = try Self.document()
         let files = try ReportOutput(formats: [.csv]).render(document)
-        #expect(files.map(\.name) == CSVReport.names)
+        #expect(files.map(\.name) == CSVReport.names.filter { $0 != CSVReport.ledgerName }, "the ledger is written with a state only")
         func records(_ name: String) throws -> [[String]] { try CSVRecords.parse(Self.text(files, name)) }
         #expect(try records("findings.csv").count == document.detections.findings.count + 1)
         #expect(try records("findings.csv").dropFirst().map { $0[0] } == document.detections.findings.map(\.id))

@@ -46,7 +46,7 @@ final class CollectingSink: MemberSink {
 
     private(set) var members: [Member] = []
 
-    func beginMember(index: Int, name: String?) { members.append(Member(index: index, name: name)) }
+    func beginMember(index: Int, name: String?, compressions: [String]) { members.append(Member(index: index, name: name)) }
 
     func consume(_ bytes: UnsafeRawBufferPointer) { members[members.count - 1].bytes.append(contentsOf: bytes) }
 

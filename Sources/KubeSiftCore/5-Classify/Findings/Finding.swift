@@ -69,8 +69,19 @@ package struct Finding: Sendable, Equatable, Codable {
     package var controls: [String]?
     /// The controls it bears on without being an exception to them (secondary mappings).
     package var relatedControls: [String]?
+    /// Incremental runs: the id of the finding an earlier run reported for the start of this
+    /// episode, which went on past that run's end; absent for a finding first reported now.
+    package var continues: String?
+    /// The latest review of this finding (or of the one it continues), from the state.
+    package var disposition: Disposition?
 
     static let evidenceLimit = 200
+
+    /// What stays the same while an episode grows: the rule, the group and the first request.
+    package var episode: String {
+        let group = (self.group ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        return [rule.id, group, auditIDs.first ?? ""].joined(separator: "\n")
+    }
 
     /// The findings with their ``id``s set: 16 hex digits of a SHA-256 over the rule, kind, times,
     /// audit IDs, group and request. Findings that would share one (the same request in two

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One request a detection rule matched, its stages merged.
-struct MatchedRequest: Sendable {
+struct MatchedRequest: Sendable, Codable {
     var rule: Int
     var summary: RequestSummary
     var evidence: [Finding.Evidence]
@@ -23,16 +23,30 @@ struct FindingAssembler: Sendable {
     ///   - hits: every worker's hits, a list per worker.
     ///   - duplicates: every worker's dropped copies of events, a list per worker.
     func assemble(_ hits: [[RuleHit]], duplicates: [[EventCopy]] = []) -> [Finding] {
+        assemble(hits, duplicates: duplicates, carried: []).findings
+    }
+
+    /// - Parameter carried: requests an earlier run matched that correlations still count (their
+    ///   windows were open when it ended); they make no finding of their own.
+    /// - Returns: the findings, and every request correlations count (carried ones included), for
+    ///   the caller to keep those whose windows are still open.
+    func assemble(_ hits: [[RuleHit]], duplicates: [[EventCopy]], carried: [MatchedRequest])
+        -> (findings: [Finding], correlated: [MatchedRequest])
+    {
         let firstCopies = firstCopies(duplicates)
         // Requests are independent until correlations: each share of them (by fingerprint, so the
         // shares are even) is merged on its own thread, and the shares are put together in share
         // order, whichever finishes first.
         let shares = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        let requests = concurrentMap(shares) { share in
+        let read = concurrentMap(shares) { share in
             matchedRequests(hits, firstCopies: firstCopies) { $0.low % UInt64(shares) == UInt64(share) }
         }.flatMap { $0 }
+        let newRequests = read.count
+        // A request read again (a full re-run) is counted once.
+        let readKeys = carried.isEmpty ? [] : Set(read.map { "\($0.rule) \($0.summary.auditID)" })
+        let requests = read + carried.filter { !readKeys.contains("\($0.rule) \($0.summary.auditID)") }
         var findings: [Finding] = []
-        for position in requests.indices where ruleSet.generatesFindings[requests[position].rule] {
+        for position in 0..<newRequests where ruleSet.generatesFindings[requests[position].rule] {
             let request = requests[position]
             let metadata = ruleSet.detections[request.rule].metadata
             var evidence = request.evidence.sorted()
@@ -54,7 +68,7 @@ struct FindingAssembler: Sendable {
             Correlator(correlation: ruleSet.correlations[index], index: index)
                 .findings(in: requests, positions: perCorrelation[index])
         }.joined()
-        return Finding.identified(Finding.inReportOrder(findings))
+        return (Finding.identified(Finding.inReportOrder(findings)), requests.filter { !$0.keys.isEmpty })
     }
 
     /// Where one stage of one request was read.

@@ -66,6 +66,7 @@ package struct ComplianceEvaluator {
     }
 
     /// Tells each finding its controls, and sorts the findings by control: exceptions, related, out of scope.
+    /// A finding a reviewer marked a false positive is related to its controls, not an exception.
     private func map(_ findings: inout [Finding], sources: [RuleSource], order: [ControlReference: (Int, Int)])
         -> FindingsByControl
     {
@@ -83,7 +84,7 @@ package struct ComplianceEvaluator {
             for (reference, weight) in shown {
                 if !configuration.scopes.contains(namespace: finding.request.namespace, in: scopeOf[reference.catalog]!) {
                     byControl.outOfScope[reference, default: []].append(finding.id)
-                } else if weight == .primary {
+                } else if weight == .primary, finding.disposition?.kind != .falsePositive {
                     byControl.exceptions[reference, default: []].append(finding.id)
                     byControl.exceptionRules[reference, default: []].insert(finding.rule.name)
                 } else {

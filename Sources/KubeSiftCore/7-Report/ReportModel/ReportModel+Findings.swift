@@ -30,7 +30,7 @@ extension ReportModel.FindingsSection {
             Evidence(file: evidence.file, member: evidence.member ?? "", line: evidence.line, stage: evidence.stage,
                      auditID: evidence.auditID)
         }
-        return Row(
+        var row = Row(
             id: finding.id, anchor: ReportModel.anchor("finding", finding.id), severity: finding.rule.severity.rawValue,
             category: finding.rule.category.rawValue, title: finding.rule.title, rule: finding.rule.name, ruleID: finding.rule.id,
             ruleVersion: finding.rule.version, kind: finding.kind.rawValue, attack: finding.rule.attack.joined(separator: ", "),
@@ -46,6 +46,11 @@ extension ReportModel.FindingsSection {
             controlsText: (finding.controls ?? []).joined(separator: ", "),
             relatedControlsText: (finding.relatedControls ?? []).joined(separator: ", "),
             evidence: Array(shown), moreEvidence: finding.evidence.count - shown.count + (finding.evidenceOmitted ?? 0))
+        row.disposition = finding.disposition.map {
+            "\($0.kind.rawValue) by \($0.by), \(ReportFormatting.time($0.at)): \($0.reason)"
+        } ?? ""
+        row.continues = finding.continues ?? ""
+        return row
     }
 }
 

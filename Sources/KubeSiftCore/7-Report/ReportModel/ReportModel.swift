@@ -23,6 +23,8 @@ package struct ReportModel: Sendable {
     package var activity: Activity
     package var limitations: [String]
     package var appendix: Appendix
+    /// With a state: the review ledger (see ``LedgerSection``).
+    package var ledger: LedgerSection?
 
     /// How many findings get a detailed entry in the HTML and Markdown reports; the rest are in the
     /// findings table, `findings.csv` and `findings.jsonl`.
@@ -48,6 +50,7 @@ package struct ReportModel: Sendable {
         activity = Activity(document)
         limitations = Self.limitations(document)
         appendix = Appendix(document)
+        ledger = document.ledger.map(LedgerSection.init)
     }
 }
 
@@ -367,6 +370,10 @@ extension ReportModel {
             package var relatedControlsText: String
             package var evidence: [Evidence]
             package var moreEvidence: Int
+            /// With a state: the reviewer's disposition (`false-positive by bob, 2026-11-22 09:00:00 UTC: load test`), and
+            /// the finding an earlier run reported for the start of this episode.
+            package var disposition = ""
+            package var continues = ""
         }
 
         package struct Evidence: Sendable {
