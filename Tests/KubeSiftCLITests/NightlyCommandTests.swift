@@ -106,6 +106,25 @@ import Darwin
         _ = holder
     }
 
+    /// A report that cannot be written (a full disk, here a file-size limit): the run is in the ledger
+    /// as failed, and what it read counts as unread, so the next run reads it again.
+    @Test func aRunWhoseReportCannotBeWrittenIsLedgeredAsFailedAndItsInputsReadAgain() throws {
+        let scratch = try ScratchDirectory()
+        let state = scratch.path("state.sqlite")
+        try Self.append((1...10).map { Self.event($0, at: Self.day0 + Int64($0) * 1_000_000) }, to: scratch.path("logs/audit.log"))
+        let failed = try KubeSiftRunner.run(["analyze", scratch.path("logs"), "--state", state, "-o", scratch.path("a"), "-q"],
+                                            fileSizeLimitKiB: 96)
+        #expect(failed.exitCode == 74, "\(failed.stderr)")
+        #expect(failed.stderr.contains("cannot write"))
+
+        let next = try KubeSiftRunner.run(["analyze", scratch.path("logs"), "--state", state, "-o", scratch.path("b"), "-q"])
+        #expect(next.exitCode == 0, "\(next.stderr)")
+        let report = try Self.report(scratch.path("b"))
+        #expect((report["summary"] as! [String: Any])["distinctRequests"] as? Int == 10)
+        let runs = try #require((report["ledger"] as? [String: Any])?["runs"] as? [[String: Any]])
+        #expect(runs.map { $0["status"] as? String } == ["failed", "complete"])
+    }
+
     @Test func incrementalWithoutAStateUsesTheXDGStateDirectory() throws {
         let scratch = try ScratchDirectory()
         try Self.append((1...5).map { Self.event($0, at: Self.day0 + Int64($0) * 1_000_000) }, to: scratch.path("logs/audit.log"))
