@@ -26,6 +26,13 @@ struct KubeSiftRunner {
         return repositoryRoot.appendingPathComponent(".build/debug/\(name)")
     }
 
+    /// Whether this test process (and so the binary it runs, built alike) runs under ThreadSanitizer.
+    static let underThreadSanitizer: Bool = {
+        guard let handle = dlopen(nil, RTLD_NOW) else { return false }
+        defer { dlclose(handle) }
+        return dlsym(handle, "__tsan_init") != nil
+    }()
+
     /// - Parameter fileSizeLimitKiB: a limit on the size of every file the process writes (`ulimit -f`),
     ///   beyond which writes fail as they do on a full disk (`EFBIG` where a full disk gives `ENOSPC`).
     static func run(_ arguments: [String], environment: [String: String] = [:],

@@ -108,12 +108,14 @@ import Darwin
 
     /// A report that cannot be written (a full disk, here a file-size limit): the run is in the ledger
     /// as failed, and what it read counts as unread, so the next run reads it again.
-    @Test func aRunWhoseReportCannotBeWrittenIsLedgeredAsFailedAndItsInputsReadAgain() throws {
+    // Under ThreadSanitizer, SQLite's memory-mapped WAL index faults (SIGBUS) once the file-size limit is set.
+    @Test(.enabled(if: !KubeSiftRunner.underThreadSanitizer, "SQLite's mapped WAL index and a file-size limit fault under TSan"))
+    func aRunWhoseReportCannotBeWrittenIsLedgeredAsFailedAndItsInputsReadAgain() throws {
         let scratch = try ScratchDirectory()
         let state = scratch.path("state.sqlite")
         try Self.append((1...10).map { Self.event($0, at: Self.day0 + Int64($0) * 1_000_000) }, to: scratch.path("logs/audit.log"))
         let failed = try KubeSiftRunner.run(["analyze", scratch.path("logs"), "--state", state, "-o", scratch.path("a"), "-q"],
-                                            fileSizeLimitKiB: 96)
+                                            fileSizeLimitKiB: 160)
         #expect(failed.exitCode == 74, "\(failed.stderr)")
         #expect(failed.stderr.contains("cannot write"))
 
