@@ -22,6 +22,9 @@ package struct AnalysisOptions: Sendable {
     package var rules = RuleSet.empty
     /// The control catalogs, frameworks and scopes to compute control statuses with; none by default.
     package var compliance: ComplianceConfiguration?
+    /// Microseconds without events that make a gap in a cluster's log (`--gap`); nil: learned per
+    /// cluster from its own rate.
+    package var gapThreshold: Int64?
 
     package init(paths: [String], workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.paths = paths
