@@ -21,8 +21,8 @@ package struct CompletenessResult: Sendable, Encodable, Equatable {
 package struct ClusterCompleteness: Sendable, Encodable, Equatable {
     /// The cluster's label, or nil for inputs without one.
     package var cluster: String?
-    /// Distinct events analysed.
-    package var events: Int
+    /// Events read in the window, copies included (see ``FieldTally``).
+    package var eventsRead: Int
     /// The first and the last event received: where logging starts and stops in what was read.
     package var started: Boundary?
     package var stopped: Boundary?
@@ -128,7 +128,7 @@ extension CompletenessResult {
                 let chunk = sequence[index]!
                 tally.merge(chunk.stepsBack)
                 if let first = chunk.first, let before = previous, first.time < before - CompletenessAccumulator.outOfOrderTolerance {
-                    tally.note(first.location, skew: before - first.time, counted: true)
+                    tally.note(first.location, skew: before - first.time)
                 }
                 previous = chunk.last ?? previous
             }
@@ -181,7 +181,7 @@ extension ClusterCompleteness {
                     examples: tally.examples.map { .init(at: locate($0.location), microseconds: $0.skew) })
         }
         return ClusterCompleteness(
-            cluster: name, events: fields.events,
+            cluster: name, eventsRead: fields.events,
             started: Boundary(time: Timestamp(microseconds: first.time), at: locate(first.location)),
             stopped: Boundary(time: Timestamp(microseconds: last.time), at: locate(last.location)),
             gapThreshold: threshold, gaps: gaps, gapCount: count, gapTotal: total,
@@ -210,7 +210,7 @@ extension ClusterCompleteness {
         return GapThreshold(
             microseconds: threshold, source: "learned",
             basis: "learned from the cluster's own rate: its median hour with events had \(median) event\(median == 1 ? "" : "s") "
-                + "(one every \(TimeWindow.durationText(interval))); a gap is a stretch without events as long as "
+                + "(one every \(ReportFormatting.duration(microseconds: interval))); a gap is a stretch without events as long as "
                 + "\(eventsPerThreshold) such intervals, and at least a minute")
     }
 

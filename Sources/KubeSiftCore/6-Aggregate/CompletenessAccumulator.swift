@@ -1,6 +1,6 @@
 /// Where an event was read, ordered as the inputs are: file, member, chunk, line. Ties between
-/// copies of one event are broken by it, so that whichever worker saw which copy first, the same
-/// copy is named as evidence.
+/// copies of one event are broken by it, so that the same copy is named as evidence whichever
+/// worker read which.
 struct EventLocation: Sendable, Comparable {
     var member: MemberKey
     var sequence: Int
@@ -30,7 +30,7 @@ struct TimedLocation: Sendable {
 /// Consecutive minutes with events are what the gaps between them are measured from, to the
 /// microsecond: a gap shorter than a minute can hide inside one, but none of a minute or more can.
 struct MinuteBucket: Sendable {
-    /// Distinct events (copies not counted).
+    /// Events read, copies included.
     var events = 0
     var first: TimedLocation
     var last: TimedLocation
@@ -62,11 +62,9 @@ struct AnomalyTally: Sendable {
 
     static let examplesKept = 5
 
-    mutating func note(_ location: EventLocation, skew: Int64, counted: Bool) {
-        if counted {
-            count += 1
-            largest = max(largest, skew)
-        }
+    mutating func note(_ location: EventLocation, skew: Int64) {
+        count += 1
+        largest = max(largest, skew)
         keep(location, skew)
     }
 
@@ -87,6 +85,10 @@ struct AnomalyTally: Sendable {
 }
 
 /// How many events carry each element PCI DSS 10.2.2 asks an audit log record to have.
+///
+/// Every figure of a cluster counts the events read in it, copies included: which copy of an event
+/// read under two cluster labels the request index sees first depends on thread timing, and a
+/// count that depends on it would not be the same from run to run.
 struct FieldTally: Sendable {
     var events = 0
     var withUser = 0
@@ -147,6 +149,14 @@ struct CompletenessAccumulator: Sendable {
     static let outOfOrderTolerance: Int64 = 60_000_000
     static let minute: Int64 = 60_000_000
 
+    /// By ``SourceFormat/index``: the shapes whose record order is the order the API server wrote
+    /// its events in (its log and webhook backends, and the container runtime's copy of its
+    /// output). Cloud exports and shippers order records their own way (`gcloud logging read`
+    /// newest first), so a step back there says nothing about a clock.
+    static let keepsWriteOrder = SourceFormat.allCases.sorted { $0.index < $1.index }.map {
+        [.native, .eventList, .cri, .docker].contains($0)
+    }
+
     // The chunk being decoded, and the minute last counted into (most events fall in the same one).
     private var member = MemberKey(file: 0, member: 0)
     private var sequence = 0
@@ -172,18 +182,16 @@ struct CompletenessAccumulator: Sendable {
         chunks[member, default: [:]][sequence] = order
     }
 
-    /// Counts one event in the window. `distinct` is false for a copy of an event already counted:
-    /// a copy still places its file's events in time and may be the copy named as evidence, but
-    /// counts nowhere.
+    /// Counts one event in the window.
     @inline(__always)
     mutating func record(_ event: ScannedEvent, base: UnsafePointer<UInt8>, time: Timestamp?, stage: AuditStage,
-                         line: ChunkLine, distinct: Bool)
+                         line: ChunkLine)
     {
         let location = EventLocation(member: member, sequence: sequence, line: line)
         let written = Self.parse(event.stageTimestamp, base: base)
-        if let written {
+        if let written, Self.keepsWriteOrder[event.format.index] {
             if let previous = order.last, written.microseconds < previous - Self.outOfOrderTolerance {
-                order.stepsBack.note(location, skew: previous - written.microseconds, counted: true)
+                order.stepsBack.note(location, skew: previous - written.microseconds)
             }
             if order.first == nil { order.first = TimedLocation(time: written.microseconds, location: location) }
             order.last = written.microseconds
@@ -197,14 +205,12 @@ struct CompletenessAccumulator: Sendable {
                 current = clusters[cluster].minutes[minute] ?? MinuteBucket(at)
             }
             current!.see(at)
-            if distinct { current!.events += 1 }
+            current!.events += 1
             // Only when the receive time is the event's own, not one borrowed from stageTimestamp.
             if let written, event.requestReceivedTimestamp.isPresent, written < time {
-                clusters[cluster].stageBeforeRequest.note(location, skew: time.microseconds - written.microseconds,
-                                                          counted: distinct)
+                clusters[cluster].stageBeforeRequest.note(location, skew: time.microseconds - written.microseconds)
             }
         }
-        guard distinct else { return }
         var fields = clusters[cluster].fields
         fields.events += 1
         if event.username.isPresent && event.username.count > 0 { fields.withUser += 1 }

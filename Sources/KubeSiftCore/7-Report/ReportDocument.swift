@@ -214,6 +214,8 @@ package struct ReportDocument: Encodable, Sendable {
     var reportID: String
     /// Cloud control-plane operations (GKE cluster and node-pool changes), in time order.
     var cloudOperations: [CloudOperation]
+    /// Per cluster: gaps, clock anomalies, PCI DSS 10.2.2 fields and days covered.
+    var completeness: CompletenessResult
 
     package init(result: AnalysisResult, parameters: Parameters, generatedAt: Timestamp, rules: RuleSet = .empty) {
         self.generatedAt = generatedAt
@@ -311,6 +313,7 @@ package struct ReportDocument: Encodable, Sendable {
             + parameters.commandLine
         reportID = String(SHA256.hash(data: Array(identity.joined(separator: "\u{0}").utf8)).lowercaseHex.prefix(16))
         cloudOperations = result.cloudOperations
+        completeness = result.completeness
     }
 
     /// The document as pretty-printed JSON with sorted keys, ending in a newline.

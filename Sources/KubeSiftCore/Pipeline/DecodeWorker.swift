@@ -141,7 +141,7 @@ final class DecodeWorker {
         let request = RequestFingerprint.of(event, base: base, seeds: seeds)
         let outcome = deduplicator.record(
             request: request, slot: Deduplicator.slot(of: time), stage: stage, code: event.responseCode, cursor: &cursor)
-        completeness.record(event, base: base, time: time, stage: stage, line: line, distinct: outcome.isNewEvent)
+        completeness.record(event, base: base, time: time, stage: stage, line: line)
         guard outcome.isNewEvent else {
             totals.duplicates += 1
             if classifier != nil {

@@ -88,20 +88,21 @@ struct CompletenessTests {
         let result = Analysis.run([directory.path]) { $0.clusterFromDirectory = true }
         let byName = Dictionary(uniqueKeysWithValues: result.completeness.clusters.map { ($0.cluster ?? "", $0) })
         #expect(byName["prod"]?.gapCount == 1)
-        #expect(byName["prod"]?.events == prod.count)
+        #expect(byName["prod"]?.eventsRead == prod.count)
         #expect(byName["staging"]?.gapCount == 0)
-        #expect(byName["staging"]?.events == staging.count)
+        #expect(byName["staging"]?.eventsRead == staging.count)
     }
 
-    @Test func copiesOfAFileCountOnceAndNameTheFirstFileInInputOrder() throws {
+    @Test func copiesAreCountedAndTheFirstInInputOrderIsNamed() throws {
         let lines = Self.plantedGap
         let first = try directory.write("a/audit.log", lines: lines.map(\.json))
         try directory.write("b/audit.log", lines: lines.map(\.json))
         for _ in 0..<3 {
             let result = Analysis.run([directory.path])
             let cluster = try #require(result.completeness.clusters.first)
-            #expect(cluster.events == lines.count)
-            #expect(cluster.fields.first?.of == lines.count)
+            #expect(cluster.eventsRead == 2 * lines.count)
+            #expect(cluster.fields.first?.of == 2 * lines.count)
+            #expect(cluster.gapCount == 1)
             #expect(cluster.gaps.first?.lastBefore == EventProvenance(file: first, member: nil, line: 400))
         }
     }
@@ -139,6 +140,19 @@ struct CompletenessTests {
             let result = Analysis.run([path]) { $0.chunkBytes = chunkBytes }
             let clock = try #require(result.completeness.clusters.first).clock
             #expect(clock.outOfOrder.examples.map(\.at.line) == [boundary + 1], "chunks of \(chunkBytes) bytes")
+        }
+    }
+
+    /// `gcloud logging read` lists entries newest first, and shippers order records their own way:
+    /// only the API server's own order says anything about its clock.
+    @Test func stepsBackCountOnlyInTheAPIServersOwnOrder() throws {
+        let newestFirst = Array(Self.events(from: 0, to: 1200, every: 120).map(\.json).reversed())
+        for shape in ExportShape.allCases {
+            let path = try directory.write("\(shape)/\(shape.fileName)", bytes: try shape.file(newestFirst))
+            let result = Analysis.run([path])
+            let found = try #require(result.completeness.clusters.first, "\(shape)").clock.outOfOrder.count
+            let writersOrder: Set<ExportShape> = [.native, .eventList, .cri, .docker]
+            #expect(found == (writersOrder.contains(shape) ? 9 : 0), "\(shape)")
         }
     }
 

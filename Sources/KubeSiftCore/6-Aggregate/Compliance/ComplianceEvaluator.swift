@@ -50,6 +50,7 @@ package struct ComplianceEvaluator {
         let context = StatusContext(
             levels: result.activity.levels, distinctEvents: result.totals.distinctEvents,
             inputsWithDataLoss: result.totals.inputsWithDataLoss, recordsSkipped: result.totals.recordsSkipped,
+            gaps: StatusContext.gapText(result.completeness),
             coverage: Set(configuration.library.controls(ofCategory: ControlLibrary.coverageCategory).keys))
         result.compliance = ComplianceResult(
             statement: ComplianceResult.statementText,
@@ -208,8 +209,24 @@ private struct StatusContext {
     let distinctEvents: Int
     let inputsWithDataLoss: Int
     let recordsSkipped: Int
+    /// The clusters' gaps in a sentence; nil when the log has none.
+    let gaps: String?
     /// The controls the run's own coverage checks bear on.
     let coverage: Set<ControlReference>
+
+    /// `2 gaps in the log (3 h 10 min in all; the longest, in shop-prod, from … to …)`.
+    static func gapText(_ completeness: CompletenessResult) -> String? {
+        let count = completeness.clusters.reduce(0) { $0 + $1.gapCount }
+        guard count > 0 else { return nil }
+        let total = completeness.clusters.reduce(0) { $0 + $1.gapTotal }
+        let longest = completeness.clusters.flatMap { cluster in cluster.gaps.map { (cluster.cluster, $0) } }
+            .max { ($0.1.microseconds, $1.1.from) < ($1.1.microseconds, $0.1.from) }
+        let format = ReportFormatting.self
+        return "\(format.plural(count, "gap")) in the log (\(format.duration(microseconds: total)) in all"
+            + (longest.map { cluster, gap in
+                "; the longest\(cluster.map { ", in \($0)," } ?? "") from \(format.time(gap.from)) to \(format.time(gap.to))"
+            } ?? "") + ")"
+    }
 
     func sees(_ need: EventNeed) -> Bool {
         levels.contains { need.names($0.key) && $0.value.requests(atLeast: need.level) > 0 }
@@ -263,6 +280,10 @@ private struct StatusContext {
         if inputsWithDataLoss > 0 || recordsSkipped > 0 {
             return (.partiallyAssessable, "No exceptions observed in the reviewed evidence, but it is incomplete: "
                 + "\(inputsWithDataLoss) input\(inputsWithDataLoss == 1 ? "" : "s") lost data and \(recordsSkipped) record\(recordsSkipped == 1 ? " was" : "s were") skipped (see dataQuality).")
+        }
+        if let gaps {
+            return (.partiallyAssessable, "No exceptions observed in the reviewed evidence, but nothing could be observed during "
+                + "\(gaps) (see completeness).")
         }
         return (.noExceptionsObserved, "No exceptions observed in the reviewed evidence: \(sound.joined(separator: ", ")) (scope: \(scope)).")
     }

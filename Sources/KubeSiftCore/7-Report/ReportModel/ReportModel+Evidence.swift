@@ -102,8 +102,8 @@ extension ReportModel.Completeness {
             + "\(format.count(summary.distinctEvents)) distinct. Records skipped are not events and are counted apart."
         skipped = document.dataQuality.skippedRecords.map { skip in
             Skip(reason: skip.reason, meaning: skip.meaning, count: format.count(skip.count),
-                 locations: (skip.firstLocations ?? []).map { "\($0.file)\($0.member.map { " › \($0)" } ?? ""):\($0.line)" }
-                    .joined(separator: ", "))
+                 locations: (skip.firstLocations ?? [])
+                    .map { format.location(EventProvenance(file: $0.file, member: $0.member, line: $0.line)) }.joined(separator: ", "))
         }
         passedOver = document.dataQuality.passedOverRecords.map { record in
             Skip(reason: record.reason, meaning: record.meaning, count: format.count(record.count), locations: "")
@@ -119,7 +119,7 @@ extension ReportModel.Completeness {
                 time: format.time(operation.time), method: operation.method ?? "", resource: operation.resource ?? "",
                 principal: operation.principal ?? "", sourceIP: operation.sourceIP ?? "",
                 outcome: failed ? "failed (\(operation.statusCode!))\(operation.statusMessage.map { ": \($0)" } ?? "")" : "succeeded",
-                location: operation.provenance.map { "\($0.file)\($0.member.map { " › \($0)" } ?? ""):\($0.line)" } ?? "")
+                location: operation.provenance.map(format.location) ?? "")
         }
         problems = document.dataQuality.inputProblems.map { problem in
             Problem(file: problem.file, member: problem.member ?? "", kind: problem.kind, message: problem.message,
@@ -141,8 +141,9 @@ extension ReportModel.Completeness {
         blindRules = (document.compliance?.blindRules ?? []).map {
             BlindRule(name: $0.name, auditLevel: $0.auditLevel.rawValue, reason: $0.reason)
         }
-        note = "This is what one run can know. Gaps across runs, clock anomalies between API servers and audit-policy "
-            + "coverage per verb are not analysed by this version."
+        clusters = document.completeness.clusters.map { Cluster($0, inputs: document.inputs) }
+        limits = document.completeness.limits
+        note = "This is what one run can know: gaps are found within the events read, not across runs."
     }
 
     /// Runs of empty hours between the first and last hour with requests: `2026-11-20 03:00 to 05:00 UTC (3 h)`.

@@ -282,6 +282,10 @@ extension ReportModel {
         package var quietHoursNote: String
         package var levels: [Level]
         package var blindRules: [BlindRule]
+        /// Per cluster: gaps, clock anomalies, PCI DSS 10.2.2 fields and days covered.
+        package var clusters: [Cluster]
+        /// What an audit log cannot show of its own completeness.
+        package var limits: [String]
         package var note: String
 
         package struct Skip: Sendable {
