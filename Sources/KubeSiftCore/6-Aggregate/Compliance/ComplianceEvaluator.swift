@@ -34,7 +34,7 @@ package struct ComplianceEvaluator {
 
     /// Sets `result.compliance`, and `controls` and `relatedControls` of every finding.
     package func evaluate(_ result: inout AnalysisResult) {
-        let sources = ruleSources(levels: result.activity.levels)
+        let sources = ruleSources(levels: result.activity.levels, verbLevels: result.activity.verbLevels)
         // Each shown control's place in the report: catalogs in order, controls in their source's order.
         var order: [ControlReference: (Int, Int)] = [:]
         for (catalogIndex, catalog) in configuration.frameworks.enumerated() {
@@ -133,8 +133,8 @@ package struct ComplianceEvaluator {
     // MARK: - Sources
 
     /// The rules that make findings (detections that generate them, and correlations), by name.
-    private func ruleSources(levels: [String: LevelCounts]) -> [RuleSource] {
-        let detectionBlindness = rules.detections.map { Self.blindness(of: $0, levels: levels) }
+    private func ruleSources(levels: [String: LevelCounts], verbLevels: [String: [String: LevelCounts]]) -> [RuleSource] {
+        let detectionBlindness = rules.detections.map { Self.blindness(of: $0, levels: levels, verbLevels: verbLevels) }
         var sources: [RuleSource] = []
         for (index, rule) in rules.detections.enumerated() where rules.generatesFindings[index] {
             sources.append(RuleSource(metadata: rule.metadata, controls: configuration.library.controls(for: rule.metadata),
@@ -154,22 +154,60 @@ package struct ComplianceEvaluator {
     }
 
     /// Why a detection cannot see what it looks for, or nil when some request it could match was
-    /// logged at its level. Decided by the matcher's prefilter on each resource seen: verb,
-    /// response and identity are unknown there, so a rule is blind only when no resource fits.
-    static func blindness(of rule: DetectionRule, levels: [String: LevelCounts]) -> String? {
+    /// logged at its level. Decided by the matcher's prefilter on each resource seen, then on each
+    /// verb of it: identity and response are unknown there, so a rule is blind only when no
+    /// resource and verb fits.
+    static func blindness(of rule: DetectionRule, levels: [String: LevelCounts],
+                          verbLevels: [String: [String: LevelCounts]] = [:]) -> String?
+    {
         let level = rule.metadata.auditLevel
         var belowLevel: [String] = []
+        var seen: [String] = []
         for (name, counts) in levels.sorted(by: { $0.key < $1.key }) {
             let resource = ResourceName(name)
-            guard RuleMatcher.prefilter(rule.detection, known: resource.values(of:)) != false else { continue }
-            if counts.requests(atLeast: level) > 0 { return nil }
-            belowLevel.append(name)
+            guard RuleMatcher.prefilter(rule.detection, known: { resource.values(of: $0) }) != false else { continue }
+            if counts.requests(atLeast: level) > 0 {
+                seen.append(name)
+            } else {
+                belowLevel.append(name)
+            }
         }
+        guard seen.isEmpty else { return verbBlindness(of: rule, resources: seen, verbLevels: verbLevels) }
         guard !belowLevel.isEmpty else {
             return "no request it looks for appears in the input (none was made, or the audit policy leaves them out)"
         }
-        let shown = belowLevel.prefix(3).joined(separator: ", ") + (belowLevel.count > 3 ? " and \(belowLevel.count - 3) more" : "")
-        return "\(shown) logged below \(level.rawValue) only; it needs \(level.rawValue)"
+        return "\(listed(belowLevel)) logged below \(level.rawValue) only; it needs \(level.rawValue)"
+    }
+
+    /// Of the resources a rule could match that were logged at its level, whether a verb it looks
+    /// for was: a policy that logs a resource's reads in full and its writes as metadata blinds a
+    /// rule on writes. Nil when it was, or when the verbs are not known.
+    private static func verbBlindness(of rule: DetectionRule, resources: [String],
+                                      verbLevels: [String: [String: LevelCounts]]) -> String?
+    {
+        let level = rule.metadata.auditLevel
+        var belowLevel: [String] = []
+        for name in resources {
+            guard let verbs = verbLevels[name] else { return nil }
+            let resource = ResourceName(name)
+            for (verb, counts) in verbs.sorted(by: { $0.key < $1.key }) {
+                let known = { (source: FieldSource) -> [FieldValue]? in
+                    if case .scanned(.verb) = source { return [.string(verb)] }
+                    return resource.values(of: source)
+                }
+                guard RuleMatcher.prefilter(rule.detection, known: known) != false else { continue }
+                if counts.requests(atLeast: level) > 0 { return nil }
+                belowLevel.append("\(verb) \(name)")
+            }
+        }
+        guard !belowLevel.isEmpty else {
+            return "no request with a verb it looks for appears in the input (none was made, or the audit policy leaves them out)"
+        }
+        return "\(listed(belowLevel)) logged below \(level.rawValue) only; it needs \(level.rawValue)"
+    }
+
+    private static func listed(_ names: [String]) -> String {
+        names.prefix(3).joined(separator: ", ") + (names.count > 3 ? " and \(names.count - 3) more" : "")
     }
 
     // MARK: - Scopes

@@ -131,15 +131,33 @@ extension ReportModel.Completeness {
             ? "Every hour from the first request to the last has requests."
             : "Hours from the first request to the last in which no request was received. A quiet hour may be a quiet "
                 + "cluster or missing logs; comparing with the cluster's own activity (leases renew every few seconds) tells them apart."
+        func highest(_ requestResponse: Int, _ request: Int, _ metadata: Int) -> String {
+            requestResponse > 0 ? "RequestResponse" : request > 0 ? "Request" : metadata > 0 ? "Metadata" : "unknown"
+        }
         levels = document.activity.auditLevels.map { level in
-            let highest = level.requestResponse > 0 ? "RequestResponse" : level.request > 0 ? "Request"
-                : level.metadata > 0 ? "Metadata" : "unknown"
+            // Verbs grouped by the most detailed level they were logged at: `Request: create, patch · Metadata: get`.
+            var verbsByLevel: [String: [String]] = [:]
+            for verb in level.verbs {
+                verbsByLevel[highest(verb.requestResponse, verb.request, verb.metadata), default: []].append(verb.verb)
+            }
+            let byVerb = ["RequestResponse", "Request", "Metadata", "unknown"].compactMap { name in
+                verbsByLevel[name].map { "\(name): \($0.joined(separator: ", "))" }
+            }.joined(separator: " · ")
             return Level(resource: level.resource, metadata: format.count(level.metadata), request: format.count(level.request),
                          requestResponse: format.count(level.requestResponse), unknown: format.count(level.unknown),
-                         highest: highest)
+                         highest: highest(level.requestResponse, level.request, level.metadata), byVerb: byVerb)
+        }
+        // The controls each blind rule leaves short of evidence: partially assessable or blind because of it.
+        var weakened: [String: [String]] = [:]
+        for framework in document.compliance?.frameworks ?? [] {
+            for control in framework.families.flatMap(\.controls)
+            where control.status == .partiallyAssessable || control.status == .blind {
+                for rule in control.blindRules { weakened[rule, default: []].append("\(framework.id):\(control.id)") }
+            }
         }
         blindRules = (document.compliance?.blindRules ?? []).map {
-            BlindRule(name: $0.name, auditLevel: $0.auditLevel.rawValue, reason: $0.reason)
+            BlindRule(name: $0.name, auditLevel: $0.auditLevel.rawValue, reason: $0.reason,
+                      controls: weakened[$0.name].map { $0.joined(separator: ", ") } ?? "none")
         }
         clusters = document.completeness.clusters.map { Cluster($0, inputs: document.inputs) }
         limits = document.completeness.limits

@@ -320,12 +320,16 @@ extension ReportModel {
             package var requestResponse: String
             package var unknown: String
             package var highest: String
+            /// Verbs by the most detailed level they were logged at.
+            package var byVerb: String
         }
 
         package struct BlindRule: Sendable {
             package var name: String
             package var auditLevel: String
             package var reason: String
+            /// The controls only partially assessable, or blind, because of it.
+            package var controls: String
         }
     }
 
