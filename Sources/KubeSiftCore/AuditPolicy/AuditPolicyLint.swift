@@ -143,35 +143,41 @@ extension AuditPolicyLint {
                                + "below \(rule.metadata.auditLevel.rawValue) (e.g. \(first.0.description): \(first.2.name) by \(ruleText(policy, first.1)))")
     }
 
-    /// Secret values reach the log when a Secret's or ConfigMap's body is logged (Request on
-    /// writes, RequestResponse on anything), a TokenRequest's response (it holds the token) or a
-    /// TokenReview's request (it holds the token reviewed).
+    /// Secret values reach the log when a Secret's body is logged (Request on writes,
+    /// RequestResponse on anything), a TokenRequest's response (it holds the token) or a
+    /// TokenReview's request (it holds the token reviewed): errors. A ConfigMap's body may hold
+    /// credentials too, but a rule that looks for them needs it: a warning.
     private static func leaks(_ policy: AuditPolicy, _ decided: Decided) -> [Issue] {
-        var byRule: [Int: [String]] = [:]
+        var secrets: [Int: [String]] = [:]
+        var configMaps: [Int: [String]] = [:]
         for entry in decided {
             guard let rule = entry.rule, let resource = entry.probe.request.resource else { continue }
             let verb = entry.probe.request.verb
-            let writes = ["create", "update", "patch"].contains(verb)
-            let leaks: Bool
+            let bodyLogged = entry.level == .logged(.requestResponse)
+                || (["create", "update", "patch"].contains(verb) && entry.level == .logged(.request))
             switch (resource.group, resource.resource, resource.subresource) {
-            case ("", "secrets", nil), ("", "configmaps", nil):
-                leaks = entry.level == .logged(.requestResponse) || (writes && entry.level == .logged(.request))
-            case ("", "serviceaccounts", "token"):
-                leaks = entry.level == .logged(.requestResponse) && verb == "create"
-            case ("authentication.k8s.io", "tokenreviews", nil):
-                leaks = entry.level >= .logged(.request) && verb == "create"
+            case ("", "secrets", nil) where bodyLogged,
+                 ("", "serviceaccounts", "token") where verb == "create" && entry.level == .logged(.requestResponse),
+                 ("authentication.k8s.io", "tokenreviews", nil) where verb == "create" && entry.level >= .logged(.request):
+                secrets[rule, default: []].append(entry.probe.description)
+            case ("", "configmaps", nil) where bodyLogged:
+                configMaps[rule, default: []].append(entry.probe.description)
             default:
-                leaks = false
+                break
             }
-            if leaks { byRule[rule, default: []].append(entry.probe.description) }
         }
-        return byRule.keys.sorted().map { rule in
-            let examples = byRule[rule]!
-            let what = Set(examples.map { $0.split(separator: " ")[1] }).sorted().joined(separator: ", ")
-            return Issue(severity: .error, check: "secret-in-log", rule: rule + 1, line: policy.rules[rule].line,
-                         message: "logs \(what) at \(policy.rules[rule].level.name): secret values, tokens or credentials reach the log "
-                             + "(\(examples.count) requests of the grid, e.g. \(examples[0])); log them at Metadata")
+        func issues(_ byRule: [Int: [String]], _ severity: Severity, _ check: String, _ harm: String) -> [Issue] {
+            byRule.keys.sorted().map { rule in
+                let examples = byRule[rule]!
+                let what = Set(examples.map { $0.split(separator: " ")[1] }).sorted().joined(separator: ", ")
+                return Issue(severity: severity, check: check, rule: rule + 1, line: policy.rules[rule].line,
+                             message: "logs \(what) at \(policy.rules[rule].level.name): \(harm) "
+                                 + "(\(examples.count) requests of the grid, e.g. \(examples[0]))")
+            }
         }
+        return issues(secrets, .error, "secret-in-log", "secret values or tokens reach the log; log them at Metadata")
+            + issues(configMaps, .warning, "configmap-in-log",
+                     "any credential kept in a ConfigMap reaches the log (the configmap-credentials rule needs these bodies)")
     }
 
     private static func catchAll(_ policy: AuditPolicy, _ decided: Decided) -> [Issue] {

@@ -10,8 +10,8 @@ extension KubeSift.Policy {
                 Runs the policy, first match winning as in kube-apiserver, over a grid of typical \
                 requests (common resources and verbs, by a person, a service account, a node and an \
                 anonymous client), and reports: the rules whose requests are all logged below the \
-                level they need; Secrets, ConfigMaps, TokenRequest responses or TokenReviews logged \
-                with their bodies; no catch-all rule; omitStages hiding ResponseStarted of exec, \
+                level they need; Secrets, TokenRequest responses or TokenReviews logged with their \
+                bodies (errors), ConfigMaps too (a warning); no catch-all rule; omitStages hiding ResponseStarted of exec, \
                 attach and port-forward, or ResponseComplete; level None on requests an audit needs; \
                 rules an earlier rule shadows.
 
