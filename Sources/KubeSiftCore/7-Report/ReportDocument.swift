@@ -154,15 +154,7 @@ package struct ReportDocument: Encodable, Sendable {
         var requestResponse: Int
         var unknown: Int
         /// The same, per verb.
-        var verbs: [VerbLevels]
-    }
-
-    struct VerbLevels: Encodable {
-        var verb: String
-        var metadata: Int
-        var request: Int
-        var requestResponse: Int
-        var unknown: Int
+        var verbs: [String: LevelCounts]
     }
 
     struct ActivitySection: Encodable {
@@ -289,14 +281,9 @@ package struct ReportDocument: Encodable, Sendable {
             },
             auditLevels: result.activity.levels.keys.sorted().map { resource in
                 let count = result.activity.levels[resource]!
-                let verbs = result.activity.verbLevels[resource] ?? [:]
                 return ResourceLevels(resource: resource, metadata: count.metadata, request: count.request,
                                       requestResponse: count.requestResponse, unknown: count.unknown,
-                                      verbs: verbs.keys.sorted().map { verb in
-                                          let count = verbs[verb]!
-                                          return VerbLevels(verb: verb, metadata: count.metadata, request: count.request,
-                                                            requestResponse: count.requestResponse, unknown: count.unknown)
-                                      })
+                                      verbs: result.activity.verbLevels[resource] ?? [:])
             },
             overflowedRequests: Dictionary(uniqueKeysWithValues: result.activity.overflowed.map { ($0.key.rawValue, $0.value) }))
         var perRule: [String: Int] = [:]

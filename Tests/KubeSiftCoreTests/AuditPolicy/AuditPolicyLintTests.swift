@@ -2,17 +2,16 @@ import Foundation
 import Testing
 @testable import KubeSiftCore
 
-/// `policy lint` on real-shaped policies (each file in Policies/ says where its rules come from)
+/// `policy lint` on real-shaped policies (``PolicyFixtures``: each says where its rules come from)
 /// and on small ones that hold one mistake each.
 struct AuditPolicyLintTests {
-    static let policies = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Policies")
     let ruleSet: RuleSet
 
     init() throws { ruleSet = try RuleCatalog.ruleSet(extraPaths: [], disabled: []) }
 
     private func lint(file name: String) throws -> AuditPolicyLint {
-        let path = Self.policies.appendingPathComponent(name).path
-        return AuditPolicyLint.lint(try AuditPolicy.load(path: path), file: path, ruleSet: ruleSet)
+        let text = try #require(PolicyFixtures.all[name])
+        return AuditPolicyLint.lint(try AuditPolicy.parse(text, file: name), file: name, ruleSet: ruleSet)
     }
 
     private func lint(_ yaml: String) throws -> AuditPolicyLint {

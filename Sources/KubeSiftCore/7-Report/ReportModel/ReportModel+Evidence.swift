@@ -137,8 +137,8 @@ extension ReportModel.Completeness {
         levels = document.activity.auditLevels.map { level in
             // Verbs grouped by the most detailed level they were logged at: `Request: create, patch · Metadata: get`.
             var verbsByLevel: [String: [String]] = [:]
-            for verb in level.verbs {
-                verbsByLevel[highest(verb.requestResponse, verb.request, verb.metadata), default: []].append(verb.verb)
+            for (verb, counts) in level.verbs.sorted(by: { $0.key < $1.key }) {
+                verbsByLevel[highest(counts.requestResponse, counts.request, counts.metadata), default: []].append(verb)
             }
             let byVerb = ["RequestResponse", "Request", "Metadata", "unknown"].compactMap { name in
                 verbsByLevel[name].map { "\(name): \($0.joined(separator: ", "))" }
