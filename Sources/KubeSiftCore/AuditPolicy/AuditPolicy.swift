@@ -59,7 +59,7 @@ package struct AuditPolicy: Sendable, Equatable {
     }
 
     /// A request as a policy sees it.
-    package struct Request: Sendable, Equatable {
+    package struct Request: Sendable {
         package var user: String
         package var groups: [String]
         package var verb: String
@@ -79,12 +79,6 @@ package struct AuditPolicy: Sendable, Equatable {
             self.namespace = namespace
             self.name = name
             self.path = path
-        }
-
-        package static func == (lhs: Request, rhs: Request) -> Bool {
-            (lhs.user, lhs.groups, lhs.verb, lhs.namespace, lhs.name, lhs.path) == (rhs.user, rhs.groups, rhs.verb, rhs.namespace, rhs.name, rhs.path)
-                && lhs.resource?.group == rhs.resource?.group && lhs.resource?.resource == rhs.resource?.resource
-                && lhs.resource?.subresource == rhs.resource?.subresource
         }
     }
 

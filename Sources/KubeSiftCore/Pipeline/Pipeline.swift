@@ -67,7 +67,7 @@ package enum Pipeline {
         for skipped in inputs.skipped { log(skipped.problem, path: skipped.path, logger: logger) }
         let deduplicator = shared.deduplicator
         var result = ResultAssembler(files: files, skippedPaths: inputs.skipped, window: options.window,
-                                     rules: options.rules, clusters: clusters, gapThreshold: options.gapThreshold,
+                                     rules: options.rules, gapThreshold: options.gapThreshold,
                                      stagesSeen: { request, time in
                                          deduplicator.stagesSeen(request: request, slot: Deduplicator.slot(of: time))
                                      })

@@ -5,7 +5,6 @@ struct ResultAssembler {
     let skippedPaths: [SkippedPath]
     let window: TimeWindow
     var rules = RuleSet.empty
-    var clusters = ClusterIndex([])
     var gapThreshold: Int64?
     /// The stages seen of a request, from the request index.
     var stagesSeen: @Sendable (Fingerprint, Timestamp?) -> UInt8 = { _, _ in 0 }
@@ -18,6 +17,8 @@ struct ResultAssembler {
         var tallies: [ChunkTally] = []
         var hits: [[RuleHit]] = []
         var duplicates: [[EventCopy]] = []
+        // Numbered as the workers numbered them: both from the same files.
+        let clusters = ClusterIndex(files)
         var completeness = CompletenessAccumulator(clusterOfFile: clusters.ofFile, clusterCount: clusters.names.count)
         for output in workerOutputs {
             completeness.merge(output.completeness)
