@@ -88,6 +88,32 @@ import Testing
         #expect(!after.values.contains { $0["status"] as? String == "no-exceptions-observed" })
     }
 
+    /// scripts/generate-samples.py (plant_clock_step): control-plane-2's clock steps back 4 s while one
+    /// request is in flight; nothing else in the samples is stamped out of order.
+    @Test func theSamplesPlantedClockStepIsTheOnlyClockAnomaly() throws {
+        let scratch = try ScratchDirectory()
+        let outcome = try KubeSiftRunner.run(["analyze", "samples", "--cluster-from-dir", "-o", scratch.path("out"),
+                                              "--progress", "never", "--format", "json"])
+        #expect(outcome.exitCode == 0, "\(outcome.stderr)")
+        let clusters = try #require((try report(scratch.path("out/report.json"))["completeness"] as? [String: Any])?["clusters"]
+            as? [[String: Any]])
+        #expect(clusters.map { $0["cluster"] as? String } == ["shop-aks", "shop-eks", "shop-gke", "shop-prod"])
+        for cluster in clusters {
+            let clock = try #require(cluster["clock"] as? [String: Any])
+            let early = try #require(clock["stageBeforeRequest"] as? [String: Any])
+            #expect((clock["outOfOrder"] as? [String: Any])?["count"] as? Int == 0)
+            guard cluster["cluster"] as? String == "shop-prod" else {
+                #expect(early["count"] as? Int == 0)
+                continue
+            }
+            #expect(early["count"] as? Int == 1)
+            #expect(early["largest"] as? Int == 4_000_000)
+            let at = try #require((early["examples"] as? [[String: Any]])?.first?["at"] as? [String: Any])
+            #expect(at["file"] as? String == "samples/shop-prod/control-plane-2/audit-logs-2026-11-20.tar.gz")
+            #expect(at["member"] as? String == "audit-2026-11-20T12-00-00.000.log.gz")
+        }
+    }
+
     @Test func aGapUnderAMinuteOrNotADurationIsAUsageError() throws {
         let scratch = try ScratchDirectory()
         try plantedLog(scratch)
