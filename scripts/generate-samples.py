@@ -1130,6 +1130,21 @@ def build():
     plant_logs_lookalike()
     plant_webhook_ignore()
     plant_privileged_daemonset()
+    plant_clock_step()
+
+
+CLOCK_STEP = 4 * SEC
+
+
+def plant_clock_step():
+    """control-plane-2's clock steps back 4 s (an NTP correction) while a request is in flight: the
+    request's ResponseComplete is stamped before it was received. The line keeps its place in the
+    file (the server wrote it when it wrote it); only its stageTimestamp shows the step."""
+    after = J("2026-11-20T09:00:00")
+    for st, _, ev in sorted(STREAMS["cp2"], key=lambda x: (x[0], x[1])):
+        if st >= after and ev["stage"] == "ResponseComplete" and ev["verb"] == "get":
+            ev["stageTimestamp"] = rfc(parse_rfc(ev["requestReceivedTimestamp"]) - CLOCK_STEP)
+            return
 
 
 def lines_between(server, lo, hi):
@@ -1630,7 +1645,9 @@ two days from 2026-11-20T00:00Z. `scripts/generate-samples.py` writes every file
 "Events" counts lines (or EventList items); "Requests" counts the distinct auditIDs among them.
 `audit.log` begins with 5 events repeated from the `.gz`, and the first webhook batch begins with 3
 events repeated from `audit.log`, so those periods start a few minutes early.
-Within each file, lines are in `stageTimestamp` order. Rotated names follow lumberjack: the timestamp
+Within each file, lines are in `stageTimestamp` order, but for one line of the tarball: control-plane-2's
+clock stepped back 4 s while a `get` was in flight, so its `ResponseComplete` is stamped 4 s before the
+request was received (a clock anomaly the report's Completeness section lists). Rotated names follow lumberjack: the timestamp
 is when the file was rotated. The `.gz` is two concatenated gzip members (split after line {split}).
 The tarball contains `audit-2026-11-20T12-00-00.000.log.gz` and `audit-2026-11-21T00-00-00.000.log.gz`.
 It covers 2026-11-20 only: control-plane-2's later log was not archived.

@@ -46,6 +46,8 @@ struct ActivityAccumulator {
     /// Per resource key (by its index in the resource tally), requests by audit level.
     private var resourceLevels: [LevelCounts] = []
     private var overflowLevels = LevelCounts()
+    /// Per resource and verb (their indices in their tallies, packed), requests by audit level.
+    private var verbLevels: [Int: LevelCounts] = [:]
     private var codes: [Int: ActivityCount] = [:]
     private var hourly: [Int64: HourlyCount] = [:]
     private var scratch: [UInt8] = []
@@ -97,8 +99,8 @@ struct ActivityAccumulator {
         }
         count(2, event.firstSourceIP, base: base, change, absent: nil)
         count(3, event.namespace, base: base, change, absent: nil)
-        countResource(event, base: base, change, newRequest: newRequest)
-        count(5, event.verb, base: base, change, absent: "(none)")
+        let verb = count(5, event.verb, base: base, change, absent: "(none)")
+        countResource(event, base: base, change, newRequest: newRequest, verb: verb)
         count(6, event.userAgent, base: base, change, absent: "(none)")
     }
 
@@ -115,18 +117,20 @@ struct ActivityAccumulator {
         codes[code] = count
     }
 
-    @inline(__always)
+    /// Returns the value's index in the dimension's table, ``SpanTable/overflow`` past its limit,
+    /// or nil when the value is absent and not counted.
+    @inline(__always) @discardableResult
     private mutating func count(_ dimension: Int, _ span: StringSpan, base: UnsafePointer<UInt8>, _ change: Change,
-                                absent: StaticString?)
+                                absent: StaticString?) -> Int?
     {
         if !span.isPresent {
-            guard let absent else { return }
-            tallies[dimension].count(absent.utf8Start, absent.utf8CodeUnitCount, change)
+            guard let absent else { return nil }
+            return tallies[dimension].count(absent.utf8Start, absent.utf8CodeUnitCount, change)
         } else if span.escaped {
             JSONText.unescape(base + span.start, span.count, into: &unescaped)
-            _ = unescaped.withUnsafeBytes { tallies[dimension].count($0.baseAddress ?? UnsafeRawPointer(base), $0.count, change) }
+            return unescaped.withUnsafeBytes { tallies[dimension].count($0.baseAddress ?? UnsafeRawPointer(base), $0.count, change) }
         } else {
-            tallies[dimension].count(base + span.start, span.count, change)
+            return tallies[dimension].count(base + span.start, span.count, change)
         }
     }
 
@@ -144,9 +148,10 @@ struct ActivityAccumulator {
 
     /// Resources are named as Kubernetes names them: `pods`, `pods/exec`, `deployments.apps`,
     /// `deployments.apps/scale`; requests to non-resource URLs by their path (`/healthz`).
-    /// A new request is also counted under the audit level it was logged at.
+    /// A new request is also counted under the audit level it was logged at, per resource and per
+    /// resource and verb.
     private mutating func countResource(_ event: ScannedEvent, base: UnsafePointer<UInt8>, _ change: Change,
-                                        newRequest: Bool)
+                                        newRequest: Bool, verb: Int?)
     {
         scratch.removeAll(keepingCapacity: true)
         func append(_ span: StringSpan) {
@@ -183,6 +188,7 @@ struct ActivityAccumulator {
             overflowLevels.add(level)
         } else {
             resourceLevels[index].add(level)
+            if let verb, verb != SpanTable.overflow { verbLevels[index << 32 | verb, default: LevelCounts()].add(level) }
         }
     }
 
@@ -207,6 +213,11 @@ struct ActivityAccumulator {
             stats.levels[SecretScrubber.scrub(resources.key(at: index)), default: LevelCounts()].merge(resourceLevels[index])
         }
         if overflowLevels != LevelCounts() { stats.levels["(other)", default: LevelCounts()].merge(overflowLevels) }
+        let verbs = tallies[5].table
+        for (key, counts) in verbLevels {
+            stats.verbLevels[SecretScrubber.scrub(resources.key(at: key >> 32)), default: [:]][
+                SecretScrubber.scrub(verbs.key(at: key & 0xFFFF_FFFF)), default: LevelCounts()].merge(counts)
+        }
         if !codes.isEmpty {
             stats.dimensions[.responseCode] = Dictionary(uniqueKeysWithValues: codes.map { (String($0.key), $0.value) })
         }

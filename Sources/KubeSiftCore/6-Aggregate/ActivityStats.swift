@@ -103,6 +103,9 @@ package struct ActivityStats: Sendable, Equatable {
     package var overflowed: [ActivityDimension: Int] = [:]
     /// Per resource (named as in ``ActivityDimension/resource``), requests by audit level.
     package var levels: [String: LevelCounts] = [:]
+    /// Per resource, then verb, requests by audit level: a policy may log a resource's writes in
+    /// full and its reads as metadata only.
+    package var verbLevels: [String: [String: LevelCounts]] = [:]
 
     package init() {}
 
@@ -113,5 +116,8 @@ package struct ActivityStats: Sendable, Equatable {
         for (hour, count) in other.hourly { hourly[hour, default: HourlyCount()].merge(count) }
         for (dimension, count) in other.overflowed { overflowed[dimension, default: 0] += count }
         for (resource, count) in other.levels { levels[resource, default: LevelCounts()].merge(count) }
+        for (resource, verbs) in other.verbLevels {
+            for (verb, count) in verbs { verbLevels[resource, default: [:]][verb, default: LevelCounts()].merge(count) }
+        }
     }
 }

@@ -155,6 +155,8 @@ package struct ReportDocument: Encodable, Sendable {
         var request: Int
         var requestResponse: Int
         var unknown: Int
+        /// The same, per verb.
+        var verbs: [String: LevelCounts]
     }
 
     struct ActivitySection: Encodable {
@@ -218,6 +220,8 @@ package struct ReportDocument: Encodable, Sendable {
     var cloudOperations: [CloudOperation]
     /// With a state: the review ledger of the period (see ``Ledger``).
     package var ledger: Ledger?
+    /// Per cluster: gaps, clock anomalies, PCI DSS 10.2.2 fields and days covered.
+    var completeness: CompletenessResult
 
     package init(result: AnalysisResult, parameters: Parameters, generatedAt: Timestamp, rules: RuleSet = .empty) {
         self.generatedAt = generatedAt
@@ -282,7 +286,8 @@ package struct ReportDocument: Encodable, Sendable {
             auditLevels: result.activity.levels.keys.sorted().map { resource in
                 let count = result.activity.levels[resource]!
                 return ResourceLevels(resource: resource, metadata: count.metadata, request: count.request,
-                                      requestResponse: count.requestResponse, unknown: count.unknown)
+                                      requestResponse: count.requestResponse, unknown: count.unknown,
+                                      verbs: result.activity.verbLevels[resource] ?? [:])
             },
             overflowedRequests: Dictionary(uniqueKeysWithValues: result.activity.overflowed.map { ($0.key.rawValue, $0.value) }))
         var perRule: [String: Int] = [:]
@@ -315,6 +320,7 @@ package struct ReportDocument: Encodable, Sendable {
             + parameters.commandLine
         reportID = String(SHA256.hash(data: Array(identity.joined(separator: "\u{0}").utf8)).lowercaseHex.prefix(16))
         cloudOperations = result.cloudOperations
+        completeness = result.completeness
     }
 
     /// The document as pretty-printed JSON with sorted keys, ending in a newline.

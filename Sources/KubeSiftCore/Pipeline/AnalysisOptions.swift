@@ -27,6 +27,9 @@ package struct AnalysisOptions: Sendable {
     /// With a state: what earlier runs leave to this one (open correlation windows, findings
     /// reported, dispositions).
     package var history: RunHistory?
+    /// Microseconds without events that make a gap in a cluster's log (`--gap`); nil: learned per
+    /// cluster from its own rate.
+    package var gapThreshold: Int64?
 
     package init(paths: [String], workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.paths = paths

@@ -19,6 +19,8 @@ package struct AnalysisResult: Sendable {
     /// Every control of the frameworks shown, with its computed status; nil when no compliance
     /// mapping was asked for.
     package var compliance: ComplianceResult?
+    /// Per cluster: gaps, clock anomalies, PCI DSS 10.2.2 fields and days covered.
+    package var completeness = CompletenessResult(clusters: [], limits: [])
     /// How often the request index spilled a time slot to disk to stay within its memory budget.
     /// Depends on thread timing, so it is shown to the operator but kept out of reports.
     package var indexSpills = 0

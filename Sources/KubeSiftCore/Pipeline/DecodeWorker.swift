@@ -68,6 +68,7 @@ struct WorkerOutput: Sendable {
     /// names the first copy in input order, whichever copy a worker happened to see first.
     var duplicateCopies: [EventCopy]
     var totals: EventTotals
+    var completeness: CompletenessAccumulator
 }
 
 /// One decode thread's state: decode → window → deduplicate → classify → aggregate, for every chunk it takes.
@@ -82,28 +83,34 @@ final class DecodeWorker {
     private let classifier: Classifier?
     // One thread's state, never accessed re-entrantly: the runtime's exclusivity checks are skipped.
     @exclusivity(unchecked) private var accumulator: ActivityAccumulator
+    @exclusivity(unchecked) private var completeness: CompletenessAccumulator
     @exclusivity(unchecked) private var cursor = Deduplicator.Cursor()
     @exclusivity(unchecked) private var tallies: [ChunkTally] = []
     @exclusivity(unchecked) private var totals = EventTotals()
     @exclusivity(unchecked) private var duplicateCopies: [EventCopy] = []
 
-    init(window: TimeWindow, deduplicator: Deduplicator, seeds: HashSeeds, rules: RuleSet, progress: ProgressCounters?) {
+    init(window: TimeWindow, deduplicator: Deduplicator, seeds: HashSeeds, rules: RuleSet, clusters: ClusterIndex,
+         progress: ProgressCounters?)
+    {
         classifier = rules.isEmpty ? nil : Classifier(ruleSet: rules)
         self.window = window
         self.deduplicator = deduplicator
         self.seeds = seeds
         self.progress = progress
         accumulator = ActivityAccumulator(seeds: seeds)
+        completeness = CompletenessAccumulator(clusterOfFile: clusters.ofFile, clusterCount: clusters.names.count)
     }
 
     func process(_ chunk: Chunk) {
         var tally = ChunkTally(member: chunk.member, sequence: chunk.sequence)
         let eventsBefore = totals.eventsRead
+        completeness.begin(chunk.member, sequence: chunk.sequence)
         tally.lines = decoder.decode(chunk, event: { event, base, line in
             self.handle(event, base: base, tally: &tally, line: line)
         }, note: { note, format, line in
             tally.note(note, format: format, line: line)
         })
+        completeness.end()
         tally.eventsRead = totals.eventsRead - eventsBefore
         progress?.addEvents(tally.eventsRead)
         tallies.append(tally)
@@ -134,6 +141,7 @@ final class DecodeWorker {
         let request = RequestFingerprint.of(event, base: base, seeds: seeds)
         let outcome = deduplicator.record(
             request: request, slot: Deduplicator.slot(of: time), stage: stage, code: event.responseCode, cursor: &cursor)
+        completeness.record(event, base: base, time: time, stage: stage, line: line)
         guard outcome.isNewEvent else {
             totals.duplicates += 1
             if classifier != nil {
@@ -173,7 +181,7 @@ final class DecodeWorker {
 
     func finish() -> WorkerOutput {
         WorkerOutput(activity: accumulator.stats(), tallies: tallies, hits: classifier?.hits ?? [],
-                     duplicateCopies: duplicateCopies, totals: totals)
+                     duplicateCopies: duplicateCopies, totals: totals, completeness: completeness)
     }
 }
 

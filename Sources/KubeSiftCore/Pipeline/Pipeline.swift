@@ -32,6 +32,7 @@ package enum Pipeline {
         let files = inputs.files
         let group = DispatchGroup()
         let readerCount = min(files.count, options.workers)
+        let clusters = ClusterIndex(files)
 
         for _ in 0..<readerCount {
             startThread(group) {
@@ -56,7 +57,8 @@ package enum Pipeline {
         for _ in 0..<options.workers {
             startThread(group) {
                 let worker = DecodeWorker(window: options.window, deduplicator: shared.deduplicator,
-                                          seeds: shared.seeds, rules: options.rules, progress: progress)
+                                          seeds: shared.seeds, rules: options.rules, clusters: clusters,
+                                          progress: progress)
                 while let chunk = shared.queue.pop() {
                     worker.process(chunk)
                     shared.pool.recycle(chunk.bytes)
@@ -69,7 +71,8 @@ package enum Pipeline {
         for skipped in inputs.skipped { log(skipped.problem, path: skipped.path, logger: logger) }
         let deduplicator = shared.deduplicator
         var assembler = ResultAssembler(files: files, skippedPaths: inputs.skipped, window: options.window,
-                                        rules: options.rules, stagesSeen: { request, time in
+                                        rules: options.rules, gapThreshold: options.gapThreshold,
+                                        stagesSeen: { request, time in
                                             deduplicator.stagesSeen(request: request, slot: Deduplicator.slot(of: time))
                                         })
         if let history = options.history {

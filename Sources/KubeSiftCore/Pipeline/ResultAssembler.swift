@@ -5,6 +5,7 @@ struct ResultAssembler {
     let skippedPaths: [SkippedPath]
     let window: TimeWindow
     var rules = RuleSet.empty
+    var gapThreshold: Int64?
     /// The stages seen of a request, from the request index.
     var stagesSeen: @Sendable (Fingerprint, Timestamp?) -> UInt8 = { _, _ in 0 }
     /// Requests an earlier run's correlations counted whose windows were still open.
@@ -20,7 +21,11 @@ struct ResultAssembler {
         var tallies: [ChunkTally] = []
         var hits: [[RuleHit]] = []
         var duplicates: [[EventCopy]] = []
+        // Numbered as the workers numbered them: both from the same files.
+        let clusters = ClusterIndex(files)
+        var completeness = CompletenessAccumulator(clusterOfFile: clusters.ofFile, clusterCount: clusters.names.count)
         for output in workerOutputs {
+            completeness.merge(output.completeness)
             hits.append(output.hits)
             duplicates.append(output.duplicateCopies)
             activity.merge(output.activity)
@@ -148,22 +153,30 @@ struct ResultAssembler {
         let inputsByPath = Dictionary(inputs.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let lineOffsets = chunkOffsets
         let inputOfFile = files.map { inputsByPath[$0.path] }
-        let (findings, correlated) = FindingAssembler(ruleSet: rules, locate: { location in
-            let file = files[location.member.file].path
-            let input = inputOfFile[location.member.file]
-            let member = input.flatMap { location.member.member < $0.members.count ? $0.members[location.member.member].name : nil }
+        // Where an event was read: file, member and final line.
+        let locate = { @Sendable (member: MemberKey, sequence: Int, chunkLine: ChunkLine) -> (String, String?, Int, String?) in
+            let input = inputOfFile[member.file]
+            let name = input.flatMap { member.member < $0.members.count ? $0.members[member.member].name : nil }
             let line: Int
-            switch location.line {
+            switch chunkLine {
             case let .local(local):
-                let offsets = lineOffsets[location.member] ?? []
-                line = (location.sequence < offsets.count ? offsets[location.sequence] : 0) + local
+                let offsets = lineOffsets[member] ?? []
+                line = (sequence < offsets.count ? offsets[sequence] : 0) + local
             case let .absolute(absolute): line = absolute
             }
-            return (file, member, line, input?.sha256)
-        }, stagesSeen: stagesSeen).assemble(hits, duplicates: duplicates, carried: carried)
+            return (files[member.file].path, name, line, input?.sha256)
+        }
+        let (findings, correlated) = FindingAssembler(ruleSet: rules, locate: { locate($0.member, $0.sequence, $0.line) },
+                                                      stagesSeen: stagesSeen).assemble(hits, duplicates: duplicates, carried: carried)
         var result = AnalysisResult(window: window, inputs: inputs, totals: totals, skipped: skipped, passedOver: passedOver,
                                     cloudOperations: Array(operations.prefix(AnalysisResult.cloudOperationsListed)),
                                     activity: activity, findings: findings)
+        result.completeness = CompletenessResult.assemble(
+            completeness, clusters: clusters.names, window: window, gapThreshold: gapThreshold,
+            locate: { location in
+                let (file, member, line, _) = locate(location.member, location.sequence, location.line)
+                return EventProvenance(file: file, member: member, line: line)
+            })
         if keepsOpenWindows {
             result.openCorrelationRequests = openWindows(correlated, findings: findings, lastEvent: totals.lastEvent)
         }

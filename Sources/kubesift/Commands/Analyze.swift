@@ -30,6 +30,7 @@ extension KubeSift {
         @OptionGroup(title: "Detection rules") var rules: RuleOptions
         @OptionGroup(title: "Compliance mapping") var compliance: ComplianceOptions
         @OptionGroup(title: "Nightly runs") var nightly: StateOptions
+        @OptionGroup(title: "Completeness") var completeness: CompletenessOptions
 
         @Option(help: ArgumentHelp("Exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical).",
                                    valueName: "severity"))
@@ -53,6 +54,7 @@ extension KubeSift {
             options.indexMemoryBytes = inputs.indexMemoryMib << 20
             options.rules = try rules.ruleSet(builtInExamples: false)
             options.compliance = try compliance.configuration(rules: options.rules)
+            options.gapThreshold = completeness.gapThreshold
             let report = try output.reportOutput()
 
             if !output.force, let existing = ReportOutput.existingReport(in: output.outputDir) {

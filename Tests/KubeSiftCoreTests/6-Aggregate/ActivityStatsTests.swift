@@ -153,6 +153,13 @@ struct GeneratedRequest {
         for request in requests { levels[request.resourceKey, default: [:]][request.level, default: 0] += 1 }
         #expect(stats.levels.mapValues { ["Metadata": $0.metadata, "Request": $0.request, "RequestResponse": $0.requestResponse,
                                           "Bogus": $0.unknown].filter { $0.value > 0 } } == levels)
+        // And once per resource and verb.
+        var verbLevels: [String: [String: [String: Int]]] = [:]
+        for request in requests { verbLevels[request.resourceKey, default: [:]][request.verb, default: [:]][request.level, default: 0] += 1 }
+        #expect(stats.verbLevels.mapValues { verbs in
+            verbs.mapValues { ["Metadata": $0.metadata, "Request": $0.request, "RequestResponse": $0.requestResponse,
+                               "Bogus": $0.unknown].filter { $0.value > 0 } }
+        } == verbLevels)
     }
 
     @Test func aRequestOfUnknownLevelShowsItsMetadataButNotItsBody() {

@@ -34,7 +34,7 @@ package struct ComplianceEvaluator {
 
     /// Sets `result.compliance`, and `controls` and `relatedControls` of every finding.
     package func evaluate(_ result: inout AnalysisResult) {
-        let sources = ruleSources(levels: result.activity.levels)
+        let sources = ruleSources(levels: result.activity.levels, verbLevels: result.activity.verbLevels)
         // Each shown control's place in the report: catalogs in order, controls in their source's order.
         var order: [ControlReference: (Int, Int)] = [:]
         for (catalogIndex, catalog) in configuration.frameworks.enumerated() {
@@ -50,6 +50,7 @@ package struct ComplianceEvaluator {
         let context = StatusContext(
             levels: result.activity.levels, distinctEvents: result.totals.distinctEvents,
             inputsWithDataLoss: result.totals.inputsWithDataLoss, recordsSkipped: result.totals.recordsSkipped,
+            gaps: StatusContext.gapText(result.completeness),
             coverage: Set(configuration.library.controls(ofCategory: ControlLibrary.coverageCategory).keys))
         result.compliance = ComplianceResult(
             statement: ComplianceResult.statementText,
@@ -133,8 +134,8 @@ package struct ComplianceEvaluator {
     // MARK: - Sources
 
     /// The rules that make findings (detections that generate them, and correlations), by name.
-    private func ruleSources(levels: [String: LevelCounts]) -> [RuleSource] {
-        let detectionBlindness = rules.detections.map { Self.blindness(of: $0, levels: levels) }
+    private func ruleSources(levels: [String: LevelCounts], verbLevels: [String: [String: LevelCounts]]) -> [RuleSource] {
+        let detectionBlindness = rules.detections.map { Self.blindness(of: $0, levels: levels, verbLevels: verbLevels) }
         var sources: [RuleSource] = []
         for (index, rule) in rules.detections.enumerated() where rules.generatesFindings[index] {
             sources.append(RuleSource(metadata: rule.metadata, controls: configuration.library.controls(for: rule.metadata),
@@ -154,22 +155,60 @@ package struct ComplianceEvaluator {
     }
 
     /// Why a detection cannot see what it looks for, or nil when some request it could match was
-    /// logged at its level. Decided by the matcher's prefilter on each resource seen: verb,
-    /// response and identity are unknown there, so a rule is blind only when no resource fits.
-    static func blindness(of rule: DetectionRule, levels: [String: LevelCounts]) -> String? {
+    /// logged at its level. Decided by the matcher's prefilter on each resource seen, then on each
+    /// verb of it: identity and response are unknown there, so a rule is blind only when no
+    /// resource and verb fits.
+    static func blindness(of rule: DetectionRule, levels: [String: LevelCounts],
+                          verbLevels: [String: [String: LevelCounts]] = [:]) -> String?
+    {
         let level = rule.metadata.auditLevel
         var belowLevel: [String] = []
+        var seen: [String] = []
         for (name, counts) in levels.sorted(by: { $0.key < $1.key }) {
             let resource = ResourceName(name)
-            guard RuleMatcher.prefilter(rule.detection, known: resource.values(of:)) != false else { continue }
-            if counts.requests(atLeast: level) > 0 { return nil }
-            belowLevel.append(name)
+            guard RuleMatcher.prefilter(rule.detection, known: { resource.values(of: $0) }) != false else { continue }
+            if counts.requests(atLeast: level) > 0 {
+                seen.append(name)
+            } else {
+                belowLevel.append(name)
+            }
         }
+        guard seen.isEmpty else { return verbBlindness(of: rule, resources: seen, verbLevels: verbLevels) }
         guard !belowLevel.isEmpty else {
             return "no request it looks for appears in the input (none was made, or the audit policy leaves them out)"
         }
-        let shown = belowLevel.prefix(3).joined(separator: ", ") + (belowLevel.count > 3 ? " and \(belowLevel.count - 3) more" : "")
-        return "\(shown) logged below \(level.rawValue) only; it needs \(level.rawValue)"
+        return "\(listed(belowLevel)) logged below \(level.rawValue) only; it needs \(level.rawValue)"
+    }
+
+    /// Of the resources a rule could match that were logged at its level, whether a verb it looks
+    /// for was: a policy that logs a resource's reads in full and its writes as metadata blinds a
+    /// rule on writes. Nil when it was, or when the verbs are not known.
+    private static func verbBlindness(of rule: DetectionRule, resources: [String],
+                                      verbLevels: [String: [String: LevelCounts]]) -> String?
+    {
+        let level = rule.metadata.auditLevel
+        var belowLevel: [String] = []
+        for name in resources {
+            guard let verbs = verbLevels[name] else { return nil }
+            let resource = ResourceName(name)
+            for (verb, counts) in verbs.sorted(by: { $0.key < $1.key }) {
+                let known = { (source: FieldSource) -> [FieldValue]? in
+                    if case .scanned(.verb) = source { return [.string(verb)] }
+                    return resource.values(of: source)
+                }
+                guard RuleMatcher.prefilter(rule.detection, known: known) != false else { continue }
+                if counts.requests(atLeast: level) > 0 { return nil }
+                belowLevel.append("\(verb) \(name)")
+            }
+        }
+        guard !belowLevel.isEmpty else {
+            return "no request with a verb it looks for appears in the input (none was made, or the audit policy leaves them out)"
+        }
+        return "\(listed(belowLevel)) logged below \(level.rawValue) only; it needs \(level.rawValue)"
+    }
+
+    private static func listed(_ names: [String]) -> String {
+        names.prefix(3).joined(separator: ", ") + (names.count > 3 ? " and \(names.count - 3) more" : "")
     }
 
     // MARK: - Scopes
@@ -209,8 +248,24 @@ private struct StatusContext {
     let distinctEvents: Int
     let inputsWithDataLoss: Int
     let recordsSkipped: Int
+    /// The clusters' gaps in a sentence; nil when the log has none.
+    let gaps: String?
     /// The controls the run's own coverage checks bear on.
     let coverage: Set<ControlReference>
+
+    /// `2 gaps in the log (3 h 10 min in all; the longest, in shop-prod, from … to …)`.
+    static func gapText(_ completeness: CompletenessResult) -> String? {
+        let count = completeness.clusters.reduce(0) { $0 + $1.gapCount }
+        guard count > 0 else { return nil }
+        let total = completeness.clusters.reduce(0) { $0 + $1.gapTotal }
+        let longest = completeness.clusters.flatMap { cluster in cluster.gaps.map { (cluster.cluster, $0) } }
+            .max { ($0.1.microseconds, $1.1.from) < ($1.1.microseconds, $0.1.from) }
+        let format = ReportFormatting.self
+        return "\(format.plural(count, "gap")) in the log (\(format.duration(microseconds: total)) in all"
+            + (longest.map { cluster, gap in
+                "; the longest\(cluster.map { ", in \($0)," } ?? "") from \(format.time(gap.from)) to \(format.time(gap.to))"
+            } ?? "") + ")"
+    }
 
     func sees(_ need: EventNeed) -> Bool {
         levels.contains { need.names($0.key) && $0.value.requests(atLeast: need.level) > 0 }
@@ -264,6 +319,10 @@ private struct StatusContext {
         if inputsWithDataLoss > 0 || recordsSkipped > 0 {
             return (.partiallyAssessable, "No exceptions observed in the reviewed evidence, but it is incomplete: "
                 + "\(inputsWithDataLoss) input\(inputsWithDataLoss == 1 ? "" : "s") lost data and \(recordsSkipped) record\(recordsSkipped == 1 ? " was" : "s were") skipped (see dataQuality).")
+        }
+        if let gaps {
+            return (.partiallyAssessable, "No exceptions observed in the reviewed evidence, but nothing could be observed during "
+                + "\(gaps) (see completeness).")
         }
         return (.noExceptionsObserved, "No exceptions observed in the reviewed evidence: \(sound.joined(separator: ", ")) (scope: \(scope)).")
     }

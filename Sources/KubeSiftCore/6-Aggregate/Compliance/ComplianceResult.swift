@@ -23,7 +23,7 @@ package enum ControlStatus: String, Sendable, Codable, CaseIterable {
         case .exceptionsFound:
             "At least one finding in scope is an exception to this control: the control owner explains it (approved change, false positive) or fixes it."
         case .partiallyAssessable:
-            "No exception was observed, but part of the evidence this control needs is missing: a rule or event class it relies on is blind, no rule of this run bears on it, or some input was damaged."
+            "No exception was observed, but part of the evidence this control needs is missing: a rule or event class it relies on is blind, no rule of this run bears on it, some input was damaged, or the log has gaps."
         case .blind:
             "The audit level or resource every piece of this control's evidence needs never appears in the input: the audit policy leaves it out, or nothing of the kind happened. Nothing can be said."
         case .noExceptionsObserved:

@@ -41,6 +41,11 @@ enum ReportFormatting {
         return shown.isEmpty ? "0 s" : shown.joined(separator: " ")
     }
 
+    /// `audit.tar.gz › node-2/audit.log:12`: where an event or record was read.
+    static func location(_ at: EventProvenance) -> String {
+        "\(at.file)\(at.member.map { " › \($0)" } ?? ""):\(at.line)"
+    }
+
     /// `769 kB (769,314 bytes)`.
     static func bytes(_ value: Int64) -> String {
         value < 1000 ? "\(value) B" : "\(ByteCount(value)) (\(count(Int(value))) bytes)"

@@ -102,8 +102,8 @@ extension ReportModel.Completeness {
             + "\(format.count(summary.distinctEvents)) distinct. Records skipped are not events and are counted apart."
         skipped = document.dataQuality.skippedRecords.map { skip in
             Skip(reason: skip.reason, meaning: skip.meaning, count: format.count(skip.count),
-                 locations: (skip.firstLocations ?? []).map { "\($0.file)\($0.member.map { " › \($0)" } ?? ""):\($0.line)" }
-                    .joined(separator: ", "))
+                 locations: (skip.firstLocations ?? [])
+                    .map { format.location(EventProvenance(file: $0.file, member: $0.member, line: $0.line)) }.joined(separator: ", "))
         }
         passedOver = document.dataQuality.passedOverRecords.map { record in
             Skip(reason: record.reason, meaning: record.meaning, count: format.count(record.count), locations: "")
@@ -119,7 +119,7 @@ extension ReportModel.Completeness {
                 time: format.time(operation.time), method: operation.method ?? "", resource: operation.resource ?? "",
                 principal: operation.principal ?? "", sourceIP: operation.sourceIP ?? "",
                 outcome: failed ? "failed (\(operation.statusCode!))\(operation.statusMessage.map { ": \($0)" } ?? "")" : "succeeded",
-                location: operation.provenance.map { "\($0.file)\($0.member.map { " › \($0)" } ?? ""):\($0.line)" } ?? "")
+                location: operation.provenance.map(format.location) ?? "")
         }
         problems = document.dataQuality.inputProblems.map { problem in
             Problem(file: problem.file, member: problem.member ?? "", kind: problem.kind, message: problem.message,
@@ -131,18 +131,37 @@ extension ReportModel.Completeness {
             ? "Every hour from the first request to the last has requests."
             : "Hours from the first request to the last in which no request was received. A quiet hour may be a quiet "
                 + "cluster or missing logs; comparing with the cluster's own activity (leases renew every few seconds) tells them apart."
+        func highest(_ requestResponse: Int, _ request: Int, _ metadata: Int) -> String {
+            requestResponse > 0 ? "RequestResponse" : request > 0 ? "Request" : metadata > 0 ? "Metadata" : "unknown"
+        }
         levels = document.activity.auditLevels.map { level in
-            let highest = level.requestResponse > 0 ? "RequestResponse" : level.request > 0 ? "Request"
-                : level.metadata > 0 ? "Metadata" : "unknown"
+            // Verbs grouped by the most detailed level they were logged at: `Request: create, patch · Metadata: get`.
+            var verbsByLevel: [String: [String]] = [:]
+            for (verb, counts) in level.verbs.sorted(by: { $0.key < $1.key }) {
+                verbsByLevel[highest(counts.requestResponse, counts.request, counts.metadata), default: []].append(verb)
+            }
+            let byVerb = ["RequestResponse", "Request", "Metadata", "unknown"].compactMap { name in
+                verbsByLevel[name].map { "\(name): \($0.joined(separator: ", "))" }
+            }.joined(separator: " · ")
             return Level(resource: level.resource, metadata: format.count(level.metadata), request: format.count(level.request),
                          requestResponse: format.count(level.requestResponse), unknown: format.count(level.unknown),
-                         highest: highest)
+                         highest: highest(level.requestResponse, level.request, level.metadata), byVerb: byVerb)
+        }
+        // The controls each blind rule leaves short of evidence: partially assessable or blind because of it.
+        var weakened: [String: [String]] = [:]
+        for framework in document.compliance?.frameworks ?? [] {
+            for control in framework.families.flatMap(\.controls)
+            where control.status == .partiallyAssessable || control.status == .blind {
+                for rule in control.blindRules { weakened[rule, default: []].append("\(framework.id):\(control.id)") }
+            }
         }
         blindRules = (document.compliance?.blindRules ?? []).map {
-            BlindRule(name: $0.name, auditLevel: $0.auditLevel.rawValue, reason: $0.reason)
+            BlindRule(name: $0.name, auditLevel: $0.auditLevel.rawValue, reason: $0.reason,
+                      controls: weakened[$0.name].map { $0.joined(separator: ", ") } ?? "none")
         }
-        note = "This is what one run can know. Gaps across runs, clock anomalies between API servers and audit-policy "
-            + "coverage per verb are not analysed by this version."
+        clusters = document.completeness.clusters.map { Cluster($0, inputs: document.inputs) }
+        limits = document.completeness.limits
+        note = "This is what one run can know: gaps are found within the events read, not across runs."
     }
 
     /// Runs of empty hours between the first and last hour with requests: `2026-11-20 03:00 to 05:00 UTC (3 h)`.

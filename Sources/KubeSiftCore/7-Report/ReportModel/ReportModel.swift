@@ -285,6 +285,10 @@ extension ReportModel {
         package var quietHoursNote: String
         package var levels: [Level]
         package var blindRules: [BlindRule]
+        /// Per cluster: gaps, clock anomalies, PCI DSS 10.2.2 fields and days covered.
+        package var clusters: [Cluster]
+        /// What an audit log cannot show of its own completeness.
+        package var limits: [String]
         package var note: String
 
         package struct Skip: Sendable {
@@ -319,12 +323,16 @@ extension ReportModel {
             package var requestResponse: String
             package var unknown: String
             package var highest: String
+            /// Verbs by the most detailed level they were logged at.
+            package var byVerb: String
         }
 
         package struct BlindRule: Sendable {
             package var name: String
             package var auditLevel: String
             package var reason: String
+            /// The controls only partially assessable, or blind, because of it.
+            package var controls: String
         }
     }
 

@@ -122,6 +122,28 @@ struct ComplianceEvaluatorTests {
         #expect(seen["EXC"]?.status == .noExceptionsObserved)
     }
 
+    @Test("A rule on writes is blind when a resource's writes are logged below its level, though its reads are not")
+    func blindByVerb() throws {
+        var result = ComplianceFixture.result(levels: levels, findings: [])
+        // Roles are read at Request but created at Metadata only.
+        result.activity.levels["roles.rbac.authorization.k8s.io"] = LevelCounts(metadata: 1, request: 2)
+        result.activity.verbLevels["roles.rbac.authorization.k8s.io"] = ["get": LevelCounts(request: 2), "create": LevelCounts(metadata: 1)]
+        let (blind, controls) = try evaluate(result)
+        let reason = try #require(blind.compliance?.blindRules.first { $0.name == "role-writer" }?.reason)
+        #expect(reason == "create roles.rbac.authorization.k8s.io logged below Request only; it needs Request")
+        #expect(controls["PART"]?.status == .blind)
+
+        // One create at Request is enough to see.
+        result.activity.verbLevels["roles.rbac.authorization.k8s.io"]?["create"] = LevelCounts(metadata: 1, request: 1)
+        let (seeing, _) = try evaluate(result)
+        #expect(seeing.compliance?.blindRules.contains { $0.name == "role-writer" } == false)
+
+        // Without verbs (a result that did not count them), the resource decides, as before.
+        result.activity.verbLevels = [:]
+        let (unknown, _) = try evaluate(result)
+        #expect(unknown.compliance?.blindRules.contains { $0.name == "role-writer" } == false)
+    }
+
     @Test("A correlation is blind when every rule it counts is")
     func blindCorrelation() throws {
         let correlation = """
