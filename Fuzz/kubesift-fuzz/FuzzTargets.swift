@@ -16,6 +16,8 @@ enum FuzzTarget: String, CaseIterable {
     case archive
     /// A Sigma rule file through the rule loader.
     case sigma
+    /// An audit policy through the parser and the linter (against the built-in catalog).
+    case policy
 
     func run(_ bytes: UnsafeRawBufferPointer) {
         switch self {
@@ -36,8 +38,22 @@ enum FuzzTarget: String, CaseIterable {
             Self.analyzeAsFile(bytes)
         case .sigma:
             _ = RuleLoader.load(yaml: String(decoding: bytes, as: UTF8.self), origin: .file(path: "fuzz.yml"))
+        case .policy:
+            guard let policy = try? AuditPolicy.parse(String(decoding: bytes, as: UTF8.self), file: "fuzz-policy.yaml") else {
+                return
+            }
+            _ = AuditPolicyLint.lint(policy, file: "fuzz-policy.yaml", ruleSet: Self.builtInRules)
         }
     }
+
+    /// The built-in catalog, loaded once: the linter checks a policy against it.
+    private static let builtInRules: RuleSet = {
+        do {
+            return try RuleCatalog.ruleSet(extraPaths: [], disabled: [])
+        } catch {
+            fatalError("the built-in catalog does not load: \(error)")
+        }
+    }()
 
     /// A file on the in-memory file system, rewritten for every input: the reader takes paths.
     private static let inputPath: String = {
