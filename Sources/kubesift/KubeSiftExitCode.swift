@@ -12,6 +12,9 @@ enum KubeSiftExitCode: Int32, CaseIterable {
     case partialInput = 2
     /// Nothing was analyzed: no input was found, or no event fell in the time window.
     case nothingAnalyzed = 3
+    /// `merge`: a shard's bundle is missing. Without `--allow-incomplete` no report is written;
+    /// with it, the report lists the missing shard's inputs as not analyzed.
+    case shardsMissing = 5
     /// The command line was wrong (swift-argument-parser's EX_USAGE).
     case usage = 64
     /// An internal error.
@@ -20,6 +23,12 @@ enum KubeSiftExitCode: Int32, CaseIterable {
     case outputExists = 73
     /// An output file could not be written.
     case outputError = 74
+    /// `analyze` as a shard: its bundle could not be written (I/O, a full volume); a retry may succeed.
+    case retryable = 75
+    /// `analyze` as a shard, `merge`: the configuration is wrong (a shard index out of range, a
+    /// listing that misses an input, rules that do not load, bundles of different runs); a retry
+    /// cannot help. With 64, the exit codes a `podFailurePolicy` should `FailIndex` on.
+    case configuration = 78
 
     var exitCode: ExitCode { ExitCode(rawValue) }
 
@@ -29,10 +38,13 @@ enum KubeSiftExitCode: Int32, CaseIterable {
         case .findingsOrFailures: "analyze --fail-on: a finding at or above that severity; rules test/validate: a failure"
         case .partialInput: "analysis complete, but some input was unreadable or damaged (see the data-quality section)"
         case .nothingAnalyzed: "nothing analyzed: no input found, or no event in the time window"
+        case .shardsMissing: "merge: a shard's bundle is missing (--allow-incomplete: the report marks its inputs not analyzed)"
         case .usage: "usage error"
         case .internalError: "internal error"
         case .outputExists: "the output directory already holds a report (--force replaces it)"
         case .outputError: "an output file could not be written"
+        case .retryable: "analyze as a shard: the bundle could not be written; a retry may succeed"
+        case .configuration: "analyze as a shard, merge: a configuration error; a retry cannot help"
         }
     }
 
@@ -40,7 +52,8 @@ enum KubeSiftExitCode: Int32, CaseIterable {
         "EXIT CODES:\n" + allCases.map { "  \(String($0.rawValue).padding(toLength: 3, withPad: " ", startingAt: 0)) \($0.meaning)" }
             .joined(separator: "\n")
             // A cron job must see an empty run before it sees a partial one.
-            + "\n  When several apply: 74, then 3, then 1, then 2. 73 and 64 stop the run before it reads anything."
+            + "\n  When several apply: 74, then 5, then 3, then 1, then 2. 73 and 64 stop the run before it reads anything."
+            + "\n  As a shard, analyze exits 0 whenever its bundle is written, 75 or 78 otherwise."
     }
 }
 

@@ -59,7 +59,7 @@ struct ByteHasher {
 
 /// A 128-bit content fingerprint: two independent 64-bit lanes, so that telling apart even
 /// billions of requests by fingerprint alone has a collision probability far below 1e-18.
-package struct Fingerprint: Hashable, Sendable {
+package struct Fingerprint: Hashable, Sendable, Codable {
     package var high: UInt64
     package var low: UInt64
 }

@@ -43,7 +43,7 @@ struct FormatCount<Reason: Hashable & Sendable>: Hashable, Sendable {
 }
 
 /// Totals one worker counted: how many events it read, and where each went.
-struct EventTotals: Sendable {
+struct EventTotals: Sendable, Codable {
     var eventsRead = 0
     var outsideWindow = 0
     var withoutTime = 0
@@ -68,6 +68,9 @@ struct WorkerOutput: Sendable {
     /// names the first copy in input order, whichever copy a worker happened to see first.
     var duplicateCopies: [EventCopy]
     var totals: EventTotals
+    /// Shard mode only: each request this worker counted first, and the texts of the keys they name.
+    var requests: [LoggedRequest] = []
+    var keyTexts: [[String]] = []
 }
 
 /// One decode thread's state: decode → window → deduplicate → classify → aggregate, for every chunk it takes.
@@ -86,14 +89,20 @@ final class DecodeWorker {
     @exclusivity(unchecked) private var tallies: [ChunkTally] = []
     @exclusivity(unchecked) private var totals = EventTotals()
     @exclusivity(unchecked) private var duplicateCopies: [EventCopy] = []
+    /// Shard mode only (nil otherwise): one entry per request this worker counted first.
+    @exclusivity(unchecked) private var requests: [LoggedRequest]?
 
-    init(window: TimeWindow, deduplicator: Deduplicator, seeds: HashSeeds, rules: RuleSet, progress: ProgressCounters?) {
+    init(window: TimeWindow, deduplicator: Deduplicator, seeds: HashSeeds, rules: RuleSet, logsRequests: Bool = false,
+         progress: ProgressCounters?)
+    {
         classifier = rules.isEmpty ? nil : Classifier(ruleSet: rules)
         self.window = window
         self.deduplicator = deduplicator
         self.seeds = seeds
         self.progress = progress
         accumulator = ActivityAccumulator(seeds: seeds)
+        accumulator.logsKeys = logsRequests
+        requests = logsRequests ? [] : nil
     }
 
     func process(_ chunk: Chunk) {
@@ -144,6 +153,10 @@ final class DecodeWorker {
         }
         totals.distinctEvents += 1
         accumulator.record(event, base: base, time: time, newRequest: outcome.isNewRequest, response: outcome.response)
+        if outcome.isNewRequest, requests != nil {
+            requests!.append(LoggedRequest(request: request, time: time, file: tally.member.file,
+                                           keys: accumulator.lastKeys, level: ActivityAccumulator.level(of: event, base: base)))
+        }
         classifier?.classify(event, base: base, request: request, stage: stage, time: time,
                              location: HitLocation(member: tally.member, sequence: tally.sequence, line: line))
     }
@@ -173,7 +186,8 @@ final class DecodeWorker {
 
     func finish() -> WorkerOutput {
         WorkerOutput(activity: accumulator.stats(), tallies: tallies, hits: classifier?.hits ?? [],
-                     duplicateCopies: duplicateCopies, totals: totals)
+                     duplicateCopies: duplicateCopies, totals: totals, requests: requests ?? [],
+                     keyTexts: requests == nil ? [] : accumulator.keyTexts())
     }
 }
 

@@ -30,11 +30,17 @@ extension KubeSift {
         @OptionGroup(title: "Detection rules") var rules: RuleOptions
         @OptionGroup(title: "Compliance mapping") var compliance: ComplianceOptions
 
+        @OptionGroup(title: "Scale-out") var shards: ShardOptions
+
         @Option(help: ArgumentHelp("Exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical).",
                                    valueName: "severity"))
         var failOn: Severity?
 
         func run() throws {
+            try shards.plan() == nil ? analyze() : runAsShard()
+        }
+
+        func analyze() throws {
             let level: Logger.Level = output.quiet ? .warning : output.verbose ? .notice : .warning
             LoggingSystem.bootstrap { _ in StandardErrorLogHandler(logLevel: level) }
             let logger = Logger(label: "kubesift")
@@ -52,6 +58,7 @@ extension KubeSift {
             options.rules = try rules.ruleSet(builtInExamples: false)
             options.compliance = try compliance.configuration(rules: options.rules)
             let report = try output.reportOutput()
+            if let plan = try shards.plan() { return try writeShard(plan, options: options, now: now, logger: logger) }
 
             if !output.force, let existing = ReportOutput.existingReport(in: output.outputDir) {
                 logger.error("\(output.outputDir) already holds a report (\(existing)); pass --force to replace it, or choose another --output-dir")
@@ -80,12 +87,8 @@ extension KubeSift {
 
             let generatedAt = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int64.init)
                 .map { Timestamp(unixSeconds: $0) } ?? clock
-            var parameters = ReportDocument.Parameters(
-                paths: inputs.paths, cluster: inputs.cluster, clusterFromDirectory: inputs.clusterFromDir,
-                since: window.since, until: window.until, now: window.usesRelativeTime ? now : nil, maximumRecordBytes: options.maximumRecordBytes,
-                maximumNesting: options.readLimits.maximumNesting, format: inputs.format)
             // The program by its name, not its path: the same command gives the same report wherever the binary is.
-            parameters.commandLine = ["kubesift"] + CommandLine.arguments.dropFirst()
+            let parameters = reportParameters(now: now, commandLine: ["kubesift"] + CommandLine.arguments.dropFirst())
             let written: [String]
             do {
                 let document = ReportDocument(result: result, parameters: parameters, generatedAt: generatedAt,

@@ -1,0 +1,182 @@
+/// Puts shards' ``ShardContent`` together into the ``AnalysisResult`` one run over all their inputs
+/// gives: the same findings, statistics and totals, whichever shard read which file.
+///
+/// A request read by two shards (a live file and its rotated copy in different shards) is counted
+/// once, from the merged stages of its copies, as the single run's request index would; its rule
+/// hits are kept from one shard and the others become dropped copies, so the evidence names the
+/// first copy in input order. Assembly (stage merging, correlations in event time, report order)
+/// is the single run's own ``ResultAssembler``.
+package enum ShardMerge {
+    /// - Parameters:
+    ///   - shards: the shards present, in any order; at least one. They share one listing.
+    ///   - missingFiles: listing indices no present shard read (its bundle is missing): reported
+    ///     as inputs that could not be analyzed.
+    package static func result(of shards: [ShardContent], window: TimeWindow, rules: RuleSet,
+                               compliance: ComplianceConfiguration?, missingFiles: Set<Int> = []) -> AnalysisResult
+    {
+        let listing = shards.first?.listing ?? []
+        let (hits, copies) = deduplicatedHits(shards)
+        let hitRequests = Set(hits.joined().map(\.request))
+        let requests = mergedRequests(shards, keepingStagesOf: hitRequests)
+
+        var totals = EventTotals()
+        var outputs: [WorkerOutput] = []
+        var readResults: [Int: InputReadResult] = [:]
+        for (position, shard) in shards.enumerated() {
+            totals.merge(shard.totals)
+            readResults.merge(shard.readResults) { first, _ in first }
+            outputs.append(WorkerOutput(activity: ActivityStats(), tallies: shard.tallies.map(\.tally), hits: hits[position],
+                                        duplicateCopies: copies[position], totals: EventTotals()))
+        }
+        let inWindow = totals.distinctEvents + totals.duplicates
+        totals.distinctEvents = requests.distinctEvents
+        totals.duplicates = inWindow - requests.distinctEvents
+        if !outputs.isEmpty {
+            outputs[0].activity = requests.activity
+            outputs[0].totals = totals
+        }
+
+        let stages = requests.stages
+        var result = ResultAssembler(files: listing, skippedPaths: shards.first?.skippedPaths ?? [], window: window,
+                                     rules: rules, stagesSeen: { request, time in
+                                         stages[SlotKey(request: request, slot: Deduplicator.slot(of: time))] ?? 0
+                                     })
+            .assemble(readResults: readResults, workerOutputs: outputs, distinctRequests: requests.count)
+        markUnread(missingFiles.map { listing[$0].path }, in: &result)
+        if let compliance { ComplianceEvaluator(configuration: compliance, rules: rules).evaluate(&result) }
+        return result
+    }
+
+    struct SlotKey: Hashable {
+        var request: Fingerprint
+        var slot: Int64
+    }
+
+    /// Every shard's requests, deduplicated across shards and counted.
+    struct MergedRequests {
+        var count = 0
+        var distinctEvents = 0
+        var activity = ActivityStats()
+        /// The stages seen, of the requests some rule matched.
+        var stages: [SlotKey: UInt8] = [:]
+    }
+
+    /// Merges the copies of each request (sorted, as each shard's records are, by slot and
+    /// fingerprint) and counts each request once, as ``ActivityAccumulator`` counts it: its keys,
+    /// time and level from its first copy in input order, its response from its most final stage.
+    static func mergedRequests(_ shards: [ShardContent], keepingStagesOf matched: Set<Fingerprint>) -> MergedRequests {
+        var all: [(record: RequestRecord, shard: Int)] = []
+        all.reserveCapacity(shards.reduce(0) { $0 + $1.requests.count })
+        for (position, shard) in shards.enumerated() { all += shard.requests.map { ($0, position) } }
+        all.sort { RequestRecord.precedes($0.record, $1.record) }
+
+        var merged = MergedRequests()
+        var counter = StatisticsCounter()
+        var start = 0
+        while start < all.count {
+            let first = all[start].record
+            var end = start + 1
+            var stages = first.stages
+            var rank = first.responseRank
+            var code = first.code
+            while end < all.count, all[end].record.request == first.request, all[end].record.slot == first.slot {
+                let copy = all[end].record
+                stages |= copy.stages
+                if copy.responseRank > rank {
+                    rank = copy.responseRank
+                    code = copy.code
+                }
+                end += 1
+            }
+            merged.count += 1
+            merged.distinctEvents += stages.nonzeroBitCount
+            if matched.contains(first.request) { merged.stages[SlotKey(request: first.request, slot: first.slot)] = stages }
+            counter.count(first, keyTexts: shards[all[start].shard].keyTexts, code: rank > 0 ? code : nil)
+            start = end
+        }
+        merged.activity = counter.stats
+        return merged
+    }
+
+    /// Per shard, the rule hits to keep and the dropped copies: of an event matched in several
+    /// shards, the hits of the shard that read it first in input order stay, the others' become copies.
+    static func deduplicatedHits(_ shards: [ShardContent]) -> (hits: [[RuleHit]], copies: [[EventCopy]]) {
+        var keeper: [FindingAssembler.CopyKey: (shard: Int, file: Int)] = [:]
+        for (position, shard) in shards.enumerated() {
+            for hit in shard.hits {
+                let key = FindingAssembler.CopyKey(request: hit.request, stage: hit.stage)
+                // A file is read by one shard only: copies in two shards are in two files.
+                if let known = keeper[key], known.file <= hit.location.member.file { continue }
+                keeper[key] = (position, hit.location.member.file)
+            }
+        }
+        var hits: [[RuleHit]] = []
+        var copies: [[EventCopy]] = []
+        for (position, shard) in shards.enumerated() {
+            var kept: [RuleHit] = []
+            var dropped = shard.duplicateCopies
+            for hit in shard.hits {
+                if keeper[FindingAssembler.CopyKey(request: hit.request, stage: hit.stage)]?.shard == position {
+                    kept.append(hit)
+                } else {
+                    dropped.append(EventCopy(request: hit.request, stage: hit.stage, location: hit.location))
+                }
+            }
+            hits.append(kept)
+            copies.append(dropped)
+        }
+        return (hits, copies)
+    }
+
+    /// Inputs of a missing shard: listed, never read. They make the report partial.
+    private static func markUnread(_ paths: [String], in result: inout AnalysisResult) {
+        let unread = Set(paths)
+        for index in result.inputs.indices where unread.contains(result.inputs[index].path) {
+            result.inputs[index].container = "none"
+            result.inputs[index].problems = [InputProblem(
+                kind: .unreadable, message: "not analyzed: the bundle of the shard assigned this file is missing")]
+            result.totals.inputsWithDataLoss += 1
+        }
+    }
+}
+
+/// Counts requests into ``ActivityStats`` from their records, as ``ActivityAccumulator`` counts
+/// them from the bytes: a request once under each of its keys, denied when its final response was.
+private struct StatisticsCounter {
+    var stats = ActivityStats()
+    private var codes: [Int: ActivityCount] = [:]
+
+    mutating func count(_ record: RequestRecord, keyTexts: [[String]], code: Int?) {
+        let denied = ActivityAccumulator.isDenied(code) ? 1 : 0
+        for (position, dimension) in ActivityAccumulator.keyedDimensions.enumerated() {
+            let key = record.keys[position]
+            guard key != DimensionKeys.none else { continue }
+            let text: String
+            if key == DimensionKeys.overflow {
+                text = "(other)"
+                stats.overflowed[dimension, default: 0] += 1
+            } else {
+                text = keyTexts[position][Int(key)]
+            }
+            stats.dimensions[dimension, default: [:]][text, default: ActivityCount()].add(denied: denied, at: record.time)
+            if dimension == .resource { stats.levels[text, default: LevelCounts()].add(record.level) }
+        }
+        if let code {
+            codes[code, default: ActivityCount()].requests += 1
+            codes[code, default: ActivityCount()].denied += denied
+            stats.dimensions[.responseCode, default: [:]][String(code)] = codes[code]
+        }
+        if let time = record.time {
+            stats.hourly[time.hourStart, default: HourlyCount()].requests += 1
+            stats.hourly[time.hourStart, default: HourlyCount()].denied += denied
+        }
+    }
+}
+
+private extension ActivityCount {
+    mutating func add(denied: Int, at time: Timestamp?) {
+        requests += 1
+        self.denied += denied
+        see(time)
+    }
+}
