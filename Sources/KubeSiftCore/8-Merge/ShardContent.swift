@@ -75,6 +75,8 @@ struct TallyRecord: Sendable, Codable {
     var sequence: Int
     var lines: Int
     var eventsRead: Int
+    var outsideWindow: Int
+    var withoutTime: Int
     var firstEvent: Timestamp?
     var lastEvent: Timestamp?
     var eventsByFormat: [Int]
@@ -88,6 +90,8 @@ struct TallyRecord: Sendable, Codable {
         sequence = tally.sequence
         lines = tally.lines
         eventsRead = tally.eventsRead
+        outsideWindow = tally.outsideWindow
+        withoutTime = tally.withoutTime
         firstEvent = tally.firstEvent
         lastEvent = tally.lastEvent
         eventsByFormat = tally.eventsByFormat
@@ -103,6 +107,8 @@ struct TallyRecord: Sendable, Codable {
         var tally = ChunkTally(member: member, sequence: sequence)
         tally.lines = lines
         tally.eventsRead = eventsRead
+        tally.outsideWindow = outsideWindow
+        tally.withoutTime = withoutTime
         tally.firstEvent = firstEvent
         tally.lastEvent = lastEvent
         // A hand-edited bundle must not index out of range.
@@ -189,5 +195,67 @@ extension RequestRecord {
     /// side, the first read first.
     static func precedes(_ lhs: RequestRecord, _ rhs: RequestRecord) -> Bool {
         (lhs.slot, lhs.request.high, lhs.request.low, lhs.file) < (rhs.slot, rhs.request.high, rhs.request.low, rhs.file)
+    }
+}
+
+extension ShardContent {
+    /// The clusters of the listing, in name order (`nil`: inputs without one).
+    package var clusters: [String?] {
+        Set(listing.map(\.cluster) + skippedPaths.map(\.cluster)).sorted { ($0 ?? "") < ($1 ?? "") }
+    }
+
+    /// The part of the shard that read `cluster`'s inputs, as if the listing held only them: a
+    /// merge of such parts is the report of that cluster alone.
+    ///
+    /// - Parameter bounded: whether the run had a time window (then events without a time were
+    ///   dropped before deduplication).
+    package func restricted(toCluster cluster: String?, bounded: Bool) -> ShardContent {
+        let kept = listing.indices.filter { listing[$0].cluster == cluster }
+        let position = Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1, $0) })
+        func moved(_ location: HitLocation) -> HitLocation? {
+            position[location.member.file].map {
+                HitLocation(member: MemberKey(file: $0, member: location.member.member), sequence: location.sequence,
+                            line: location.line)
+            }
+        }
+        var part = self
+        part.listing = kept.map { listing[$0] }
+        part.skippedPaths = skippedPaths.filter { $0.cluster == cluster }
+        part.assigned = assigned.compactMap { position[$0] }
+        part.readResults = Dictionary(uniqueKeysWithValues: readResults.compactMap { file, result in position[file].map { ($0, result) } })
+        part.tallies = tallies.compactMap { tally in
+            var tally = tally
+            guard let file = position[tally.member.file] else { return nil }
+            tally.member.file = file
+            return tally
+        }
+        part.hits = hits.compactMap { hit in
+            var hit = hit
+            guard let location = moved(hit.location) else { return nil }
+            hit.location = location
+            return hit
+        }
+        part.duplicateCopies = duplicateCopies.compactMap { copy in
+            var copy = copy
+            guard let location = moved(copy.location) else { return nil }
+            copy.location = location
+            return copy
+        }
+        part.requests = requests.compactMap { request in
+            var request = request
+            guard let file = position[request.file] else { return nil }
+            request.file = file
+            return request
+        }
+        // Only the sum of distinct and duplicate events is read before the merge counts them again.
+        part.totals = EventTotals()
+        for tally in part.tallies {
+            part.totals.eventsRead += tally.eventsRead
+            part.totals.outsideWindow += tally.outsideWindow
+            part.totals.withoutTime += tally.withoutTime
+        }
+        part.totals.distinctEvents = part.totals.eventsRead - part.totals.outsideWindow
+            - (bounded ? part.totals.withoutTime : 0)
+        return part
     }
 }

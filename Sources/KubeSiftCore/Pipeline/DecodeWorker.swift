@@ -4,6 +4,9 @@ struct ChunkTally: Sendable {
     var sequence: Int
     var lines = 0
     var eventsRead = 0
+    /// Of the events read, those outside the window and those without a time (see ``EventTotals``).
+    var outsideWindow = 0
+    var withoutTime = 0
     var firstEvent: Timestamp?
     var lastEvent: Timestamp?
     /// Events read, by ``SourceFormat/index``.
@@ -130,14 +133,17 @@ final class DecodeWorker {
         if !window.isUnbounded {
             guard let time else {
                 totals.withoutTime += 1
+                tally.withoutTime += 1
                 return
             }
             guard window.contains(time) else {
                 totals.outsideWindow += 1
+                tally.outsideWindow += 1
                 return
             }
         } else if time == nil {
             totals.withoutTime += 1
+            tally.withoutTime += 1
         }
         let stage = Self.stage(of: event, base: base)
         let request = RequestFingerprint.of(event, base: base, seeds: seeds)

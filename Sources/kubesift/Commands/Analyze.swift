@@ -31,6 +31,7 @@ extension KubeSift {
         @OptionGroup(title: "Compliance mapping") var compliance: ComplianceOptions
 
         @OptionGroup(title: "Scale-out") var shards: ShardOptions
+        @OptionGroup var clusterReports: ClusterReportOptions
 
         @Option(help: ArgumentHelp("Exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical).",
                                    valueName: "severity"))
@@ -81,7 +82,7 @@ extension KubeSift {
                 ? nil
                 : ProgressReporter(counters: counters, live: StandardError.isTerminal || output.progress == .always)
             reporter?.start()
-            let result = Pipeline.run(discovered, options: options, progress: counters, logger: logger)
+            let (result, clusters) = analyzeByCluster(discovered, options: options, progress: counters, logger: logger)
             reporter?.stop()
             let seconds = Date().timeIntervalSince(started)
 
@@ -94,6 +95,8 @@ extension KubeSift {
                 let document = ReportDocument(result: result, parameters: parameters, generatedAt: generatedAt,
                                               rules: options.rules)
                 written = try report.write(document, to: output.outputDir)
+                    + ClusterReports.write(clusters, parameters: parameters, generatedAt: generatedAt, rules: options.rules,
+                                           report: report, into: output.outputDir)
             } catch {
                 logger.error("\(error)")
                 throw KubeSiftExitCode.outputError.exitCode

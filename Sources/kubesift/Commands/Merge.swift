@@ -31,6 +31,7 @@ extension KubeSift {
         var bundles: [String]
 
         @OptionGroup var output: OutputOptions
+        @OptionGroup var clusterReports: ClusterReportOptions
 
         @Flag(help: "Write the report even when shards are missing: their inputs are listed as not analyzed (exit code 5).")
         var allowIncomplete = false
@@ -96,8 +97,11 @@ extension KubeSift {
             }) {
                 throw fail("\(output.outputDir) already holds a report (\(existing)); pass --force to replace it", .outputExists)
             }
-            let result = ShardMerge.result(of: set.contents, window: reference.window, rules: rules, compliance: compliance,
-                                           missingFiles: set.missingFiles)
+            let (result, clusters) = clusterReports.perCluster
+                ? ClusterReports.results(set.contents, window: reference.window, rules: rules, compliance: compliance,
+                                         missingFiles: set.missingFiles)
+                : (ShardMerge.result(of: set.contents, window: reference.window, rules: rules, compliance: compliance,
+                                     missingFiles: set.missingFiles), [])
             let clock = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
             let generatedAt = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int64.init)
                 .map { Timestamp(unixSeconds: $0) } ?? clock
@@ -106,7 +110,10 @@ extension KubeSift {
             do {
                 try ReportDirectory.prepare(output.outputDir)
                 let document = ReportDocument(result: result, parameters: parameters, generatedAt: generatedAt, rules: rules)
-                written = try output.reportOutput().write(document, to: output.outputDir)
+                let report = try output.reportOutput()
+                written = try report.write(document, to: output.outputDir)
+                    + ClusterReports.write(clusters, parameters: parameters, generatedAt: generatedAt, rules: rules, report: report,
+                                           into: output.outputDir)
                 try AtomicFileWriter.write(try MergeManifest(set, manifestDigests: manifestDigests).encoded(), to: output.outputDir + "/" + MergeManifest.name)
             } catch let exit as ExitCode {
                 throw exit

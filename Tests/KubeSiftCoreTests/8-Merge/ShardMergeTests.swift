@@ -13,8 +13,10 @@ import Testing
 
     init() throws { directory = try TemporaryDirectory() }
 
-    private func options(_ paths: [String]) -> AnalysisOptions {
+    private func options(_ paths: [String], cluster: String? = nil, fromDirectory: Bool = false) -> AnalysisOptions {
         var options = AnalysisOptions(paths: paths, workers: 2)
+        options.cluster = cluster
+        options.clusterFromDirectory = fromDirectory
         options.rules = Self.rules
         options.compliance = Self.compliance
         return options
@@ -31,10 +33,9 @@ import Testing
 
     /// Shards the inputs by `assignment` (a shard per listed file), writes and reads back each
     /// bundle, and merges them, bundles in shuffled order.
-    private func merged(_ paths: [String], count: Int, assignment: [Int], generator: inout SeededGenerator) throws
-        -> AnalysisResult
+    private func shards(_ options: AnalysisOptions, count: Int, assignment: [Int], generator: inout SeededGenerator) throws
+        -> ShardSet
     {
-        let options = options(paths)
         let inputs = Pipeline.discover(options)
         let seeds = ShardSeeds.derive(runID: "property-test", optionsDigest: "")
         var bundles: [(manifest: ShardManifest, content: ShardContent)] = []
@@ -51,7 +52,14 @@ import Testing
         }
         let set = try ShardSet(bundles.shuffled(using: &generator), expected: count)
         #expect(set.missingShards.isEmpty && set.missingFiles.isEmpty)
-        return ShardMerge.result(of: set.contents, window: options.window, rules: Self.rules, compliance: Self.compliance)
+        return set
+    }
+
+    private func merged(_ paths: [String], count: Int, assignment: [Int], generator: inout SeededGenerator) throws
+        -> AnalysisResult
+    {
+        let set = try shards(options(paths), count: count, assignment: assignment, generator: &generator)
+        return ShardMerge.result(of: set.contents, window: .unbounded, rules: Self.rules, compliance: Self.compliance)
     }
 
     /// For M in 1…8 and `rounds` random assignments each: the merged report is the single run's.
@@ -154,6 +162,30 @@ import Testing
             try directory.write("corpus/exec/complete-\(number).log", lines: [exec.json])
         }
         return directory.path("corpus")
+    }
+
+    @Test("One sharded run over every cluster's directory gives each cluster the report of a run over it alone")
+    func perCluster() throws {
+        let combined = options([Peers.samples], fromDirectory: true)
+        let fileCount = Pipeline.discover(combined).files.count
+        var generator = SeededGenerator(seed: 7)
+        let assignment = (0..<fileCount).map { _ in Int.random(in: 0..<3, using: &generator) }
+        let set = try shards(combined, count: 3, assignment: assignment, generator: &generator)
+        let clusters = set.contents[0].clusters
+        #expect(clusters == [nil, "shop-aks", "shop-eks", "shop-gke", "shop-prod"])
+        for cluster in clusters.compactMap({ $0 }) {
+            let path = Peers.samples + "/" + cluster
+            let alone = Pipeline.run(options([path], cluster: cluster), logger: Analysis.quietLogger)
+            let parts = set.contents.map { $0.restricted(toCluster: cluster, bounded: false) }
+            let result = ShardMerge.result(of: parts, window: .unbounded, rules: Self.rules, compliance: Self.compliance)
+            #expect(result.totals == alone.totals, "\(cluster)")
+            #expect(!result.findings.isEmpty, "\(cluster): the samples hold incidents in every cluster")
+            let expected = try report(alone, paths: [path])
+            let actual = try report(result, paths: [path])
+            for name in expected.keys.sorted() where actual[name] != expected[name] {
+                Issue.record("\(cluster): \(name) differs from a run over the cluster alone (seed 7, assignment \(assignment))")
+            }
+        }
     }
 
     @Test("Each input is read by exactly one shard, whatever the listing order")
