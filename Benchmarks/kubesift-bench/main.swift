@@ -130,12 +130,14 @@ func runRow(_ row: String, inputs: [String]) -> RowResult {
         var options = AnalysisOptions(paths: Array(inputs.dropFirst(3)))
         options.rules = try! RuleCatalog.ruleSet(extraPaths: [], disabled: [], builtInExamples: false)
         let discovered = Pipeline.discover(options)
-        let assigned = try! ShardAssignment.pathHash.assigned(discovered.files, roots: options.paths, index: index, count: count)
+        // Size-balanced bins (as `--listing` gives): four equal files, one per shard.
+        let listing = ShardAssignment.listing(discovered.files.map { .init(path: ($0.path as NSString).lastPathComponent, size: $0.size) })
+        let assigned = try! listing.assigned(discovered.files, roots: options.paths, index: index, count: count)
         let content = Pipeline.shard(discovered, assigned: assigned, options: options,
                                      seeds: ShardSeeds.derive(runID: "bench", optionsDigest: ""), logger: logger)
         let now = Timestamp(unixSeconds: 0)
         let manifest = ShardManifest(shardIndex: index, shardCount: count, attempt: nil, rulesSHA256: options.rules.sha256,
-                                     optionsSHA256: "", runIDSHA256: "", listingSHA256: "", assignment: "path-hash",
+                                     optionsSHA256: "", runIDSHA256: "", listingSHA256: "", assignment: "listing",
                                      window: options.window, now: nil, arguments: [], startedAt: now, finishedAt: now)
         _ = try! ShardBundle.write(content, manifest: manifest, into: directory)
         bytes = assigned.reduce(0) { $0 + Int(discovered.files[$1].size) }

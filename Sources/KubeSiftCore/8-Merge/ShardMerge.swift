@@ -71,7 +71,7 @@ package enum ShardMerge {
         all.sort { RequestRecord.precedes($0.record, $1.record) }
 
         var merged = MergedRequests()
-        var counter = StatisticsCounter()
+        var counter = StatisticsCounter(shards)
         var start = 0
         while start < all.count {
             let first = all[start].record
@@ -91,7 +91,7 @@ package enum ShardMerge {
             merged.count += 1
             merged.distinctEvents += stages.nonzeroBitCount
             if matched.contains(first.request) { merged.stages[SlotKey(request: first.request, slot: first.slot)] = stages }
-            counter.count(first, keyTexts: shards[all[start].shard].keyTexts, code: rank > 0 ? code : nil)
+            counter.count(first, shard: all[start].shard, code: rank > 0 ? code : nil)
             start = end
         }
         merged.activity = counter.stats
@@ -142,34 +142,76 @@ package enum ShardMerge {
 
 /// Counts requests into ``ActivityStats`` from their records, as ``ActivityAccumulator`` counts
 /// them from the bytes: a request once under each of its keys, denied when its final response was.
+///
+/// Keys are counted by an id per distinct text (each shard's key table is translated once), and
+/// turned into text-keyed statistics at the end: no string is hashed per request.
 private struct StatisticsCounter {
-    var stats = ActivityStats()
-    private var codes: [Int: ActivityCount] = [:]
+    private static let dimensions = ActivityAccumulator.keyedDimensions
+    private static let resource = dimensions.firstIndex(of: .resource)!
 
-    mutating func count(_ record: RequestRecord, keyTexts: [[String]], code: Int?) {
-        let denied = ActivityAccumulator.isDenied(code) ? 1 : 0
-        for (position, dimension) in ActivityAccumulator.keyedDimensions.enumerated() {
-            let key = record.keys[position]
-            guard key != DimensionKeys.none else { continue }
-            let text: String
-            if key == DimensionKeys.overflow {
-                text = "(other)"
-                stats.overflowed[dimension, default: 0] += 1
-            } else {
-                text = keyTexts[position][Int(key)]
+    /// Per dimension: the id of each text, the texts by id, and the counts by id (the last id, one
+    /// past the texts, is `(other)`).
+    private var texts: [[String]]
+    private var counts: [[ActivityCount]] = []
+    private var levels: [LevelCounts] = []
+    /// Per shard and dimension, the id of each key of the shard's table.
+    private let translations: [[[Int]]]
+    private var codes: [Int: ActivityCount] = [:]
+    private var hourly: [Timestamp: HourlyCount] = [:]
+
+    init(_ shards: [ShardContent]) {
+        var ids = [[String: Int]](repeating: [:], count: Self.dimensions.count)
+        var texts = [[String]](repeating: [], count: Self.dimensions.count)
+        translations = shards.map { shard in
+            shard.keyTexts.enumerated().map { dimension, keys in
+                keys.map { text in
+                    if let id = ids[dimension][text] { return id }
+                    ids[dimension][text] = texts[dimension].count
+                    texts[dimension].append(text)
+                    return texts[dimension].count - 1
+                }
             }
-            stats.dimensions[dimension, default: [:]][text, default: ActivityCount()].add(denied: denied, at: record.time)
-            if dimension == .resource { stats.levels[text, default: LevelCounts()].add(record.level) }
+        }
+        self.texts = texts
+        counts = texts.map { [ActivityCount](repeating: ActivityCount(), count: $0.count + 1) }
+        levels = [LevelCounts](repeating: LevelCounts(), count: texts[Self.resource].count + 1)
+    }
+
+    mutating func count(_ record: RequestRecord, shard: Int, code: Int?) {
+        let denied = ActivityAccumulator.isDenied(code) ? 1 : 0
+        for dimension in Self.dimensions.indices {
+            let key = record.keys[dimension]
+            guard key != DimensionKeys.none else { continue }
+            let id = key == DimensionKeys.overflow ? texts[dimension].count : translations[shard][dimension][Int(key)]
+            counts[dimension][id].add(denied: denied, at: record.time)
+            if dimension == Self.resource { levels[id].add(record.level) }
         }
         if let code {
             codes[code, default: ActivityCount()].requests += 1
             codes[code, default: ActivityCount()].denied += denied
-            stats.dimensions[.responseCode, default: [:]][String(code)] = codes[code]
         }
         if let time = record.time {
-            stats.hourly[time.hourStart, default: HourlyCount()].requests += 1
-            stats.hourly[time.hourStart, default: HourlyCount()].denied += denied
+            hourly[time.hourStart, default: HourlyCount()].requests += 1
+            hourly[time.hourStart, default: HourlyCount()].denied += denied
         }
+    }
+
+    var stats: ActivityStats {
+        var stats = ActivityStats()
+        for (position, dimension) in Self.dimensions.enumerated() {
+            var values: [String: ActivityCount] = [:]
+            for (id, count) in counts[position].enumerated() where count.requests > 0 {
+                let text = id == texts[position].count ? "(other)" : texts[position][id]
+                // Two keys masked alike are one, as ``ActivityAccumulator/stats()`` counts them.
+                values[text, default: ActivityCount()].merge(count)
+                if id == texts[position].count { stats.overflowed[dimension] = count.requests }
+                if position == Self.resource { stats.levels[text, default: LevelCounts()].merge(levels[id]) }
+            }
+            if !values.isEmpty { stats.dimensions[dimension] = values }
+        }
+        if !codes.isEmpty { stats.dimensions[.responseCode] = Dictionary(uniqueKeysWithValues: codes.map { (String($0.key), $0.value) }) }
+        stats.hourly = hourly
+        return stats
     }
 }
 

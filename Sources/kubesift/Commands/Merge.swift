@@ -46,6 +46,7 @@ extension KubeSift {
         }
 
         func run() throws {
+            let started = Date()
             LoggingSystem.bootstrap { _ in StandardErrorLogHandler(logLevel: output.quiet ? .error : .warning) }
             let logger = Logger(label: "kubesift")
             func fail(_ message: String, _ code: KubeSiftExitCode) -> Error {
@@ -56,13 +57,9 @@ extension KubeSift {
             let set: ShardSet
             var manifestDigests: [Int: String] = [:]
             do {
-                let bundles = try bundleDirectories().map { directory throws(ShardBundleError) in
-                    let bundle = try ShardBundle.read(directory)
-                    let bytes = FileManager.default.contents(atPath: directory + "/manifest.json") ?? Data()
-                    manifestDigests[bundle.manifest.shardIndex] = SHA256.hash(data: bytes).lowercaseHex
-                    return bundle
-                }
-                set = try ShardSet(bundles, expected: expect)
+                let read = try ShardBundle.read(try bundleDirectories())
+                for bundle in read { manifestDigests[bundle.manifest.shardIndex] = bundle.manifestSHA256 }
+                set = try ShardSet(read.map { ($0.manifest, $0.content) }, expected: expect)
             } catch {
                 throw fail("\(error)", .configuration)
             }
@@ -122,7 +119,7 @@ extension KubeSift {
             }
             if !output.quiet {
                 StandardError.write(RunSummary(result: result, directory: output.outputDir, files: written + [MergeManifest.name],
-                                               seconds: Date().timeIntervalSince(Date(timeIntervalSince1970: Double(clock.microseconds) / 1e6))).text)
+                                               seconds: Date().timeIntervalSince(started)).text)
             }
 
             let code: KubeSiftExitCode

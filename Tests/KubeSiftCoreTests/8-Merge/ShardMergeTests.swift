@@ -188,6 +188,39 @@ import Testing
         }
     }
 
+    @Test("Bundles that repeat a shard, read an input twice or drop one, or come from other runs are refused")
+    func refusedSets() throws {
+        let root = try directory.write("small/a.log", lines: EventLine.numbered(3).map(\.json))
+        try directory.write("small/b.log", lines: EventLine.numbered(3, from: 10).map(\.json))
+        let options = options([(root as NSString).deletingLastPathComponent])
+        let inputs = Pipeline.discover(options)
+        func bundle(_ index: Int, of count: Int, reading assigned: [Int], rules: String = Self.rules.sha256)
+            -> (manifest: ShardManifest, content: ShardContent)
+        {
+            let manifest = ShardManifest(shardIndex: index, shardCount: count, attempt: nil, rulesSHA256: rules, optionsSHA256: "",
+                                         runIDSHA256: "", listingSHA256: "", assignment: "test", window: .unbounded, now: nil,
+                                         arguments: [], startedAt: Timestamp(unixSeconds: 0), finishedAt: Timestamp(unixSeconds: 0))
+            let content = Pipeline.shard(inputs, assigned: assigned, options: options, seeds: .random(), logger: Analysis.quietLogger)
+            return (manifest, content)
+        }
+        #expect(throws: ShardSetError.assignedTwice(inputs.files[1].path, 0, 1)) {
+            try ShardSet([bundle(0, of: 2, reading: [0, 1]), bundle(1, of: 2, reading: [1])], expected: 2)
+        }
+        #expect(throws: ShardSetError.dropped(inputs.files[1].path)) {
+            try ShardSet([bundle(0, of: 2, reading: [0]), bundle(1, of: 2, reading: [])], expected: 2)
+        }
+        #expect(throws: ShardSetError.repeated(0)) {
+            try ShardSet([bundle(0, of: 2, reading: [0]), bundle(0, of: 2, reading: [1])], expected: 2)
+        }
+        #expect(throws: ShardSetError.self) {
+            try ShardSet([bundle(0, of: 2, reading: [0]), bundle(1, of: 2, reading: [1], rules: "other")], expected: 2)
+        }
+        #expect(throws: ShardSetError.self) { try ShardSet([bundle(0, of: 2, reading: [0, 1])], expected: 3) }
+        // A missing shard is not an error here: the merge decides, and knows which inputs it lacks.
+        let partial = try ShardSet([bundle(1, of: 2, reading: [1])], expected: 2)
+        #expect(partial.missingShards == [0] && partial.missingFiles == [0])
+    }
+
     @Test("Each input is read by exactly one shard, whatever the listing order")
     func assignmentCoversEveryInputOnce() throws {
         let files = (0..<200).map { InputFile(path: "/data/s3-sync/c\($0 % 3)/audit-\($0).log.gz", cluster: nil, size: Int64($0 * 7_919 % 1_000),
