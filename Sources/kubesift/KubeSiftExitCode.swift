@@ -1,4 +1,5 @@
 import ArgumentParser
+import KubeSiftCore
 
 /// Every exit code `kubesift` uses, in one place, for `--help`, the README and the tests.
 enum KubeSiftExitCode: Int32, CaseIterable {
@@ -31,6 +32,14 @@ enum KubeSiftExitCode: Int32, CaseIterable {
     case configuration = 78
 
     var exitCode: ExitCode { ExitCode(rawValue) }
+
+    /// What an analysis that wrote its report exits with: an empty run before findings at or above
+    /// `failOn`, findings before a partial read.
+    static func of(_ result: AnalysisResult, failOn: Severity?) -> KubeSiftExitCode {
+        if result.totals.distinctEvents == 0 { return .nothingAnalyzed }
+        if let failOn, result.findings.contains(where: { $0.rule.severity >= failOn }) { return .findingsOrFailures }
+        return result.isPartial ? .partialInput : .success
+    }
 
     var meaning: String {
         switch self {

@@ -43,6 +43,9 @@ package struct ShardSet: Sendable {
                 readBy[file] = manifest.shardIndex
             }
         }
+        for (manifest, content) in zip(manifests, contents) {
+            if let problem = content.inconsistency { throw .inconsistent(manifest.shardIndex, problem) }
+        }
         let unread = readBy.indices.filter { readBy[$0] == nil }
         if missingShards.isEmpty, let dropped = unread.first { throw .dropped(contents[0].listing[dropped].path) }
         missingFiles = Set(unread)
@@ -56,6 +59,7 @@ package enum ShardSetError: Error, CustomStringConvertible, Sendable, Equatable 
     case repeated(Int)
     case assignedTwice(String, Int, Int)
     case dropped(String)
+    case inconsistent(Int, String)
 
     package var description: String {
         switch self {
@@ -64,6 +68,29 @@ package enum ShardSetError: Error, CustomStringConvertible, Sendable, Equatable 
         case let .repeated(index): "two bundles are shard \(index)"
         case let .assignedTwice(path, first, second): "\(path) was read by shards \(first) and \(second)"
         case let .dropped(path): "\(path) was read by no shard"
+        case let .inconsistent(index, problem): "the bundle of shard \(index) is inconsistent: \(problem)"
         }
+    }
+}
+
+extension ShardContent {
+    /// What in the bundle points outside it (an input it did not read, a chunk beyond the member's
+    /// count), which the merge must not follow; nil when nothing does.
+    var inconsistency: String? {
+        let own = Set(assigned)
+        var chunks: [MemberKey: Int] = [:]
+        for tally in tallies {
+            guard own.contains(tally.member.file) else { return "counts for input \(tally.member.file), not its own" }
+            chunks[tally.member, default: 0] += 1
+        }
+        for tally in tallies where tally.sequence >= chunks[tally.member]! {
+            return "chunk \(tally.sequence) of a member with \(chunks[tally.member]!) chunks"
+        }
+        for location in hits.map(\.location) + duplicateCopies.map(\.location) where !own.contains(location.member.file) {
+            return "a match in input \(location.member.file), not its own"
+        }
+        if let request = requests.first(where: { !own.contains($0.file) }) { return "a request in input \(request.file), not its own" }
+        if readResults.keys.contains(where: { !own.contains($0) }) { return "a read result for an input not its own" }
+        return nil
     }
 }

@@ -105,18 +105,11 @@ extension KubeSift {
                 StandardError.write(RunSummary(result: result, directory: output.outputDir, files: written, seconds: seconds).text)
             }
 
-            let code: KubeSiftExitCode
-            if result.totals.distinctEvents == 0 {
+            let code = KubeSiftExitCode.of(result, failOn: failOn)
+            if code == .nothingAnalyzed {
                 let reason = discovered.files.isEmpty ? "no input files found"
                     : "no audit event was analyzed" + (options.window.isUnbounded ? "" : " in the time window")
                 logger.warning("\(reason)")
-                code = .nothingAnalyzed
-            } else if let failOn, result.findings.contains(where: { $0.rule.severity >= failOn }) {
-                code = .findingsOrFailures
-            } else if result.isPartial {
-                code = .partialInput
-            } else {
-                code = .success
             }
             if code != .success { throw code.exitCode }
         }

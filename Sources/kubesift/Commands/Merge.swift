@@ -122,18 +122,8 @@ extension KubeSift {
                                                seconds: Date().timeIntervalSince(started)).text)
             }
 
-            let code: KubeSiftExitCode
-            if !set.missingShards.isEmpty {
-                code = .shardsMissing
-            } else if result.totals.distinctEvents == 0 {
-                code = .nothingAnalyzed
-            } else if let failOn, result.findings.contains(where: { $0.rule.severity >= failOn }) {
-                code = .findingsOrFailures
-            } else if result.isPartial {
-                code = .partialInput
-            } else {
-                code = .success
-            }
+            let code = set.missingShards.isEmpty ? KubeSiftExitCode.of(result, failOn: failOn) : .shardsMissing
+            if code == .nothingAnalyzed { logger.warning("no audit event was analyzed") }
             if code != .success { throw code.exitCode }
         }
 

@@ -216,6 +216,15 @@ import Testing
             try ShardSet([bundle(0, of: 2, reading: [0]), bundle(1, of: 2, reading: [1], rules: "other")], expected: 2)
         }
         #expect(throws: ShardSetError.self) { try ShardSet([bundle(0, of: 2, reading: [0, 1])], expected: 3) }
+        // A bundle whose matches and counts point at an input it says it did not read is not followed.
+        var lying = bundle(0, of: 2, reading: [0, 1])
+        lying.content.assigned = [0]
+        do {
+            _ = try ShardSet([lying, bundle(1, of: 2, reading: [1])], expected: 2)
+            Issue.record("an inconsistent bundle was accepted")
+        } catch {
+            #expect(error.description.hasPrefix("the bundle of shard 0 is inconsistent: counts for input 1"), "\(error)")
+        }
         // A missing shard is not an error here: the merge decides, and knows which inputs it lacks.
         let partial = try ShardSet([bundle(1, of: 2, reading: [1])], expected: 2)
         #expect(partial.missingShards == [0] && partial.missingFiles == [0])
