@@ -33,7 +33,18 @@ struct ShardOptions: ParsableArguments {
         var attempt: Int?
     }
 
-    func validate() throws { _ = try plan() }
+    /// The options as given; the environment is read when the command runs (a merge parses the
+    /// shards' command in a pod that may set $SHARD_COUNT for other reasons).
+    func validate() throws {
+        if let shardCount { try Self.check(index: shardIndex ?? 0, count: shardCount) }
+    }
+
+    private static func check(index: Int, count: Int) throws {
+        guard (1...100_000).contains(count) else { throw ValidationError("The shard count must be from 1 to 100000, not \(count).") }
+        guard (0..<count).contains(index) else {
+            throw ValidationError("The shard index must be from 0 to \(count - 1) (0 ≤ N < M), not \(index).")
+        }
+    }
 
     /// The shard this process is, or nil when no shard count is set (a single run).
     ///
@@ -50,10 +61,7 @@ struct ShardOptions: ParsableArguments {
         guard let index else {
             throw ValidationError("A shard count is set but no shard index: pass --shard-index (or $JOB_COMPLETION_INDEX).")
         }
-        guard (1...100_000).contains(count) else { throw ValidationError("The shard count must be from 1 to 100000, not \(count).") }
-        guard (0..<count).contains(index) else {
-            throw ValidationError("The shard index must be from 0 to \(count - 1) (0 ≤ N < M), not \(index).")
-        }
+        try Self.check(index: index, count: count)
         return Plan(index: index, count: count, attempt: environment["AWS_BATCH_JOB_ATTEMPT"].flatMap(Int.init))
     }
 
