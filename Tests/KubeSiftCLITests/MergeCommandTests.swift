@@ -59,6 +59,28 @@ import Testing
         #expect(try Data(contentsOf: sharded.appendingPathComponent("out/findings.jsonl")) == expected)
     }
 
+    @Test("Shards assigned from a listing (size-balanced bins) merge into the single run's findings")
+    func listingAssignment() throws {
+        let root = URL(fileURLWithPath: Self.samples)
+        var lines: [String] = []
+        let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey])!
+        for case let url as URL in walker {
+            let values = try url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
+            guard values.isRegularFile == true else { continue }
+            lines.append("\(values.fileSize ?? 0) \(url.path.dropFirst(root.path.count + 1))")
+        }
+        let listing = try scratch.write("listing.txt", lines.joined(separator: "\n") + "\n")
+        let directory = scratch.url.appendingPathComponent("listed")
+        try runShards(3, in: directory, extra: ["--listing", listing])
+        #expect(try merge(3, in: directory).exitCode == 0)
+        let single = try KubeSiftRunner.run(["analyze", Self.samples, "-o", "single"], environment: Self.epoch, in: scratch.url)
+        #expect(single.exitCode == 0)
+        #expect(try Data(contentsOf: directory.appendingPathComponent("out/findings.jsonl"))
+            == Data(contentsOf: scratch.url.appendingPathComponent("single/findings.jsonl")))
+        let manifest = try String(contentsOf: directory.appendingPathComponent("out/shard-0000-of-0003/manifest.json"), encoding: .utf8)
+        #expect(manifest.contains("\"assignment\" : \"listing\""))
+    }
+
     @Test("A missing shard: no report (exit 5), or with --allow-incomplete one that lists its inputs as not analyzed")
     func missingShard() throws {
         let directory = scratch.url
