@@ -49,6 +49,9 @@ extension KubeSift.Analyze {
         let arguments = ShardOptions.strip(Array(CommandLine.arguments.dropFirst()))
         let optionsDigest = SHA256.hash(data: Array(arguments.joined(separator: "\u{0}").utf8)).lowercaseHex
         let runID = shards.resolvedRunID()
+        if runID.isEmpty {
+            logger.warning("no --run-id or $KUBESIFT_RUN_ID: request fingerprints are seeded from the command alone, which whoever writes the logs may know")
+        }
         let content = Pipeline.shard(discovered, assigned: assigned, options: options,
                                      seeds: ShardSeeds.derive(runID: runID, optionsDigest: optionsDigest), logger: logger)
         let manifest = ShardManifest(
