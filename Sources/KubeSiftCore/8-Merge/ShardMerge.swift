@@ -61,38 +61,32 @@ package enum ShardMerge {
         var stages: [SlotKey: UInt8] = [:]
     }
 
-    /// Merges the copies of each request (sorted, as each shard's records are, by slot and
-    /// fingerprint) and counts each request once, as ``ActivityAccumulator`` counts it: its keys,
-    /// time and level from its first copy in input order, its response from its most final stage.
+    /// Merges the copies of each request and counts each request once, as ``ActivityAccumulator``
+    /// counts it: its keys, time and level from its first copy in input order, its response from
+    /// its most final stage. Each shard's records are sorted (``RequestRecord/precedes``), so the
+    /// copies of a request come out of a k-way merge side by side, without copying the records.
     static func mergedRequests(_ shards: [ShardContent], keepingStagesOf matched: Set<Fingerprint>) -> MergedRequests {
-        var all: [(record: RequestRecord, shard: Int)] = []
-        all.reserveCapacity(shards.reduce(0) { $0 + $1.requests.count })
-        for (position, shard) in shards.enumerated() { all += shard.requests.map { ($0, position) } }
-        all.sort { RequestRecord.precedes($0.record, $1.record) }
-
         var merged = MergedRequests()
         var counter = StatisticsCounter(shards)
-        var start = 0
-        while start < all.count {
-            let first = all[start].record
-            var end = start + 1
+        var records = RecordMerger(shards.map(\.requests))
+        var next = records.next()
+        while let (first, shard) = next {
             var stages = first.stages
             var rank = first.responseRank
             var code = first.code
-            while end < all.count, all[end].record.request == first.request, all[end].record.slot == first.slot {
-                let copy = all[end].record
+            next = records.next()
+            while let (copy, _) = next, copy.request == first.request, copy.slot == first.slot {
                 stages |= copy.stages
                 if copy.responseRank > rank {
                     rank = copy.responseRank
                     code = copy.code
                 }
-                end += 1
+                next = records.next()
             }
             merged.count += 1
             merged.distinctEvents += stages.nonzeroBitCount
             if matched.contains(first.request) { merged.stages[SlotKey(request: first.request, slot: first.slot)] = stages }
-            counter.count(first, shard: all[start].shard, code: rank > 0 ? code : nil)
-            start = end
+            counter.count(first, shard: shard, code: rank > 0 ? code : nil)
         }
         merged.activity = counter.stats
         return merged
@@ -220,5 +214,48 @@ private extension ActivityCount {
         requests += 1
         self.denied += denied
         see(time)
+    }
+}
+
+/// The records of sorted lists, in ``RequestRecord/precedes`` order: a binary heap of the lists' heads.
+private struct RecordMerger {
+    private let lists: [[RequestRecord]]
+    private var heads: [(list: Int, position: Int)]
+
+    init(_ lists: [[RequestRecord]]) {
+        self.lists = lists
+        heads = lists.indices.filter { !lists[$0].isEmpty }.map { ($0, 0) }
+        for index in stride(from: heads.count / 2 - 1, through: 0, by: -1) { siftDown(index) }
+    }
+
+    /// The next record and the list it came from; nil when every list is done.
+    mutating func next() -> (record: RequestRecord, list: Int)? {
+        guard let top = heads.first else { return nil }
+        let record = lists[top.list][top.position]
+        if top.position + 1 < lists[top.list].count {
+            heads[0].position += 1
+        } else {
+            heads[0] = heads[heads.count - 1]
+            heads.removeLast()
+        }
+        if !heads.isEmpty { siftDown(0) }
+        return (record, top.list)
+    }
+
+    private func precedes(_ lhs: Int, _ rhs: Int) -> Bool {
+        RequestRecord.precedes(lists[heads[lhs].list][heads[lhs].position], lists[heads[rhs].list][heads[rhs].position])
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var parent = start
+        while true {
+            var first = parent
+            let left = 2 * parent + 1
+            if left < heads.count && precedes(left, first) { first = left }
+            if left + 1 < heads.count && precedes(left + 1, first) { first = left + 1 }
+            if first == parent { return }
+            heads.swapAt(parent, first)
+            parent = first
+        }
     }
 }

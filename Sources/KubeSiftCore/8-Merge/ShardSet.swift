@@ -90,6 +90,10 @@ extension ShardContent {
             return "a match in input \(location.member.file), not its own"
         }
         if let request = requests.first(where: { !own.contains($0.file) }) { return "a request in input \(request.file), not its own" }
+        // The merge joins copies of a request by walking every shard's records in order.
+        if zip(requests, requests.dropFirst()).contains(where: { RequestRecord.precedes($1, $0) }) {
+            return "its requests are not in index order"
+        }
         if readResults.keys.contains(where: { !own.contains($0) }) { return "a read result for an input not its own" }
         return nil
     }
