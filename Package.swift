@@ -80,7 +80,10 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         // Runs the built `kubesift` binary, so it depends on it to have it built first.
-        .testTarget(name: "KubeSiftCLITests", dependencies: ["KubeSiftCore", "kubesift", "kubesift-fuzz"]),
+        .testTarget(
+            name: "KubeSiftCLITests",
+            dependencies: ["KubeSiftCore", "kubesift", "kubesift-fuzz", .product(name: "Yams", package: "Yams")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -122,6 +122,41 @@ func runRow(_ row: String, inputs: [String]) -> RowResult {
         }
         return RowResult(seconds: Date().timeIntervalSince(decodeStart), uncompressedBytes: bytes, events: events,
                          peakRSSBytes: peakRSS())
+    case "shard":
+        // inputs: index, count, bundle directory, then the files.
+        let (index, count, directory) = (Int(inputs[0])!, Int(inputs[1])!, inputs[2])
+        var logger = Logger(label: "bench")
+        logger.logLevel = .critical
+        var options = AnalysisOptions(paths: Array(inputs.dropFirst(3)))
+        options.rules = try! RuleCatalog.ruleSet(extraPaths: [], disabled: [], builtInExamples: false)
+        let discovered = Pipeline.discover(options)
+        // Size-balanced bins (as `--listing` gives): four equal files, one per shard.
+        let listing = ShardAssignment.listing(discovered.files.map { .init(path: ($0.path as NSString).lastPathComponent, size: $0.size) })
+        let assigned = try! listing.assigned(discovered.files, roots: options.paths, index: index, count: count)
+        let content = Pipeline.shard(discovered, assigned: assigned, options: options,
+                                     seeds: ShardSeeds.derive(runID: "bench", optionsDigest: ""), logger: logger)
+        let now = Timestamp(unixSeconds: 0)
+        let manifest = ShardManifest(shardIndex: index, shardCount: count, attempt: nil, rulesSHA256: options.rules.sha256,
+                                     optionsSHA256: "", runIDSHA256: "", listingSHA256: "", assignment: "listing",
+                                     window: options.window, now: nil, arguments: [], startedAt: now, finishedAt: now)
+        _ = try! ShardBundle.write(content, manifest: manifest, into: directory)
+        bytes = assigned.reduce(0) { $0 + Int(discovered.files[$1].size) }
+        events = content.requests.count
+    case "merge":
+        // inputs: count, bundle directory.
+        let (count, directory) = (Int(inputs[0])!, inputs[1])
+        let bundles = (0..<count).map { try! ShardBundle.read(directory + "/" + ShardBundle.directoryName(index: $0, count: count)) }
+        bytes = (0..<count).reduce(0) { total, index in
+            let path = directory + "/" + ShardBundle.directoryName(index: index, count: count)
+            return total + ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).reduce(0) {
+                $0 + ((try? FileManager.default.attributesOfItem(atPath: path + "/" + $1)[.size] as? Int) ?? 0)
+            }
+        }
+        let set = try! ShardSet(bundles, expected: count)
+        let rules = try! RuleCatalog.ruleSet(extraPaths: [], disabled: [], builtInExamples: false)
+        let result = ShardMerge.result(of: set.contents, window: .unbounded, rules: rules, compliance: nil)
+        events = result.totals.eventsRead
+        findings = result.findings.count
     case "analyze", "analyze-rules":
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
@@ -189,15 +224,25 @@ func compressed(_ path: String, _ tool: String) -> String {
 // MARK: - Parent
 
 func measure(_ row: String, _ inputs: [String]) -> RowResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-    process.arguments = ["--row", row] + inputs
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try! process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return try! JSONDecoder().decode(RowResult.self, from: output)
+    measureTogether([(row, inputs)])[0]
+}
+
+/// Runs the rows at the same time, each in its own process.
+func measureTogether(_ rows: [(row: String, inputs: [String])]) -> [RowResult] {
+    let running = rows.map { row, inputs in
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        process.arguments = ["--row", row] + inputs
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try! process.run()
+        return (process, pipe)
+    }
+    return running.map { process, pipe in
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return try! JSONDecoder().decode(RowResult.self, from: output)
+    }
 }
 
 /// One table row; `baseline` is the row it is a ratio of, `isBaseline` marks the baselines themselves.
@@ -246,6 +291,24 @@ print(formatRow("kubesift analyze, no rules", "\(zsts.count) × .zst", noRules, 
 let catalog = measure("analyze-rules", zsts)
 print(formatRow("kubesift analyze, full catalog", "\(zsts.count) × .zst", catalog, baseline: noRules,
                 baselineName: "no rules"))
+// Scale-out on one machine: the same input and catalog as M shard processes at once (each
+// with both cores), then the merge; against the one process above.
+let shardDirectory = settings.directory + "/bundles"
+try? FileManager.default.removeItem(atPath: shardDirectory)
+let shardStart = Date()
+let shards = measureTogether((0..<zsts.count).map { ("shard", [String($0), String(zsts.count), shardDirectory] + zsts) })
+let shardWall = Date().timeIntervalSince(shardStart)
+let shardTotal = RowResult(seconds: shardWall, uncompressedBytes: catalog.uncompressedBytes, events: catalog.events,
+                           peakRSSBytes: shards.map(\.peakRSSBytes).max() ?? 0)
+print(formatRow("\(zsts.count) shard processes, catalog", "\(zsts.count) × .zst", shardTotal, baseline: catalog,
+                baselineName: "one process"))
+let merge = measure("merge", [String(zsts.count), shardDirectory])
+print(formatRow("merge of \(zsts.count) bundles", String(format: "%.0f MB of bundles", Double(merge.uncompressedBytes) / 1e6),
+                RowResult(seconds: merge.seconds, uncompressedBytes: catalog.uncompressedBytes, events: catalog.events,
+                          peakRSSBytes: merge.peakRSSBytes, findings: merge.findings)))
+let endToEnd = RowResult(seconds: shardWall + merge.seconds, uncompressedBytes: catalog.uncompressedBytes, events: catalog.events,
+                         peakRSSBytes: max(shardTotal.peakRSSBytes, merge.peakRSSBytes), findings: merge.findings)
+print(formatRow("shards + merge, end to end", "\(zsts.count) × .zst", endToEnd, baseline: catalog, baselineName: "one process"))
 let decodeNative = measure("decode", [single])
 print(formatRow("decode stage alone, 1 core", "256 MB in memory", decodeNative))
 

@@ -14,7 +14,7 @@ struct KubeSift: ParsableCommand {
             \(KubeSiftExitCode.helpTable)
             """,
         version: KubeSiftVersion.current,
-        subcommands: [Analyze.self, Rules.self, Findings.self, Policy.self],
+        subcommands: [Analyze.self, Merge.self, Rules.self, Findings.self, Policy.self],
         defaultSubcommand: Analyze.self
     )
 }

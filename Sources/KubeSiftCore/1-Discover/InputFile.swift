@@ -1,5 +1,5 @@
 /// One input file found under the paths given to `analyze`.
-package struct InputFile: Hashable, Sendable {
+package struct InputFile: Hashable, Sendable, Codable {
     /// The path as the user would type it: a given path, or a given directory joined with the path below it.
     package var path: String
     /// The cluster the file belongs to (`--cluster`, or its first directory with `--cluster-from-dir`).
@@ -20,7 +20,7 @@ package struct InputFile: Hashable, Sendable {
 }
 
 /// A path that was found but cannot be analyzed as an input file.
-package struct SkippedPath: Hashable, Sendable {
+package struct SkippedPath: Hashable, Sendable, Codable {
     package var path: String
     package var cluster: String?
     package var problem: InputProblem

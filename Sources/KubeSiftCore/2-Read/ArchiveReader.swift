@@ -18,7 +18,7 @@ protocol MemberSink: AnyObject {
 }
 
 /// What reading one input file found out, apart from its content.
-package struct InputReadResult: Sendable, Equatable {
+package struct InputReadResult: Sendable, Equatable, Codable {
     package var sha256: String
     package var bytesRead: Int64
     package var container: String
@@ -28,7 +28,7 @@ package struct InputReadResult: Sendable, Equatable {
 }
 
 /// One text member of an input: the file itself for a plain or compressed log, an entry of an archive.
-package struct MemberReadResult: Sendable, Equatable {
+package struct MemberReadResult: Sendable, Equatable, Codable {
     /// `nil` for the file itself; the entry path otherwise, nested entries joined by `!`.
     package var name: String?
     package var compressions: [String]

@@ -1,5 +1,5 @@
 /// Identifies one text member of one input: the unit line numbers count within.
-package struct MemberKey: Hashable, Sendable, Comparable {
+package struct MemberKey: Hashable, Sendable, Comparable, Codable {
     package var file: Int
     package var member: Int
 
@@ -8,7 +8,7 @@ package struct MemberKey: Hashable, Sendable, Comparable {
 
 /// A line in a chunk: counted from the chunk's start (JSON lines, resolved once every chunk of the
 /// member has been counted) or already absolute (records split out of a pretty-printed document).
-package enum ChunkLine: Hashable, Sendable {
+package enum ChunkLine: Hashable, Sendable, Codable {
     case local(Int)
     case absolute(Int)
 }

@@ -1,12 +1,12 @@
 /// Where a matched event was read, before line numbers are final (see ``ChunkLine``).
-struct HitLocation: Sendable {
+struct HitLocation: Sendable, Codable {
     var member: MemberKey
     var sequence: Int
     var line: ChunkLine
 }
 
 /// One copy of an event that was read again (a rotated file beside the live one, a shipper's copy).
-struct EventCopy: Sendable {
+struct EventCopy: Sendable, Codable {
     var request: Fingerprint
     var stage: AuditStage
     var location: HitLocation
@@ -21,7 +21,7 @@ struct CorrelationKey: Sendable, Equatable, Codable {
 }
 
 /// One event that matched one detection rule.
-struct RuleHit: Sendable {
+struct RuleHit: Sendable, Codable {
     var rule: Int
     var request: Fingerprint
     var stage: AuditStage

@@ -24,7 +24,7 @@ struct ActivityAccumulator {
         var overflow = ActivityCount()
 
         /// Counts the change under the key and returns the key's index (``SpanTable/overflow`` past the limit).
-        @inline(__always) @discardableResult
+        @inline(__always)
         mutating func count(_ start: UnsafeRawPointer, _ length: Int, _ change: Change) -> Int {
             let index = table.index(of: start, count: length)
             if index == SpanTable.overflow {
@@ -38,7 +38,7 @@ struct ActivityAccumulator {
     }
 
     /// The dimensions kept in byte tables; response codes are integers and counted apart.
-    private static let keyedDimensions: [ActivityDimension] = [
+    static let keyedDimensions: [ActivityDimension] = [
         .user, .serviceAccount, .sourceIP, .namespace, .resource, .verb, .userAgent,
     ]
 
@@ -52,6 +52,10 @@ struct ActivityAccumulator {
     private var hourly: [Int64: HourlyCount] = [:]
     private var scratch: [UInt8] = []
     private var unescaped: [UInt8] = []
+    /// Shard mode: keep ``lastKeys`` for each new request.
+    var logsKeys = false
+    /// The keys the last new request was counted under, when ``logsKeys`` is set.
+    private(set) var lastKeys = DimensionKeys()
 
     /// How many distinct values one dimension keeps before counting the rest under `(other)`.
     static let defaultKeyLimit = 250_000
@@ -86,7 +90,8 @@ struct ActivityAccumulator {
             hourly[time.hourStart.microseconds] = hour
         }
         let change = Change(requests: requests, denied: deniedChange, time: time)
-        count(0, event.username, base: base, change, absent: "(unknown)")
+        var keys = DimensionKeys()
+        keys[0] = count(0, event.username, base: base, change, absent: "(unknown)")
         if event.username.isPresent {
             let prefix: StaticString = "system:serviceaccount:"
             let prefixLength = prefix.utf8CodeUnitCount
@@ -94,14 +99,15 @@ struct ActivityAccumulator {
                memcmp(base + event.username.start, prefix.utf8Start, prefixLength) == 0 {
                 var account = event.username
                 account.start += prefixLength
-                count(1, account, base: base, change, absent: nil)
+                keys[1] = count(1, account, base: base, change, absent: nil)
             }
         }
-        count(2, event.firstSourceIP, base: base, change, absent: nil)
-        count(3, event.namespace, base: base, change, absent: nil)
-        let verb = count(5, event.verb, base: base, change, absent: "(none)")
-        countResource(event, base: base, change, newRequest: newRequest, verb: verb)
-        count(6, event.userAgent, base: base, change, absent: "(none)")
+        keys[2] = count(2, event.firstSourceIP, base: base, change, absent: nil)
+        keys[3] = count(3, event.namespace, base: base, change, absent: nil)
+        keys[5] = count(5, event.verb, base: base, change, absent: "(none)")
+        keys[4] = countResource(event, base: base, change, newRequest: newRequest, verb: keys[5])
+        keys[6] = count(6, event.userAgent, base: base, change, absent: "(none)")
+        if logsKeys && newRequest { lastKeys = keys }
     }
 
     /// 401 Unauthorized and 403 Forbidden: the requests the report calls denied.
@@ -117,21 +123,22 @@ struct ActivityAccumulator {
         codes[code] = count
     }
 
-    /// Returns the value's index in the dimension's table, ``SpanTable/overflow`` past its limit,
-    /// or nil when the value is absent and not counted.
-    @inline(__always) @discardableResult
+    /// - Returns: the key's ``DimensionKeys`` entry.
+    @inline(__always)
     private mutating func count(_ dimension: Int, _ span: StringSpan, base: UnsafePointer<UInt8>, _ change: Change,
-                                absent: StaticString?) -> Int?
+                                absent: StaticString?) -> Int32
     {
+        let index: Int
         if !span.isPresent {
-            guard let absent else { return nil }
-            return tallies[dimension].count(absent.utf8Start, absent.utf8CodeUnitCount, change)
+            guard let absent else { return DimensionKeys.none }
+            index = tallies[dimension].count(absent.utf8Start, absent.utf8CodeUnitCount, change)
         } else if span.escaped {
             JSONText.unescape(base + span.start, span.count, into: &unescaped)
-            return unescaped.withUnsafeBytes { tallies[dimension].count($0.baseAddress ?? UnsafeRawPointer(base), $0.count, change) }
+            index = unescaped.withUnsafeBytes { tallies[dimension].count($0.baseAddress ?? UnsafeRawPointer(base), $0.count, change) }
         } else {
-            return tallies[dimension].count(base + span.start, span.count, change)
+            index = tallies[dimension].count(base + span.start, span.count, change)
         }
+        return DimensionKeys.entry(index)
     }
 
     /// The event's audit level; nil when it has none or one this tool does not know.
@@ -151,7 +158,7 @@ struct ActivityAccumulator {
     /// A new request is also counted under the audit level it was logged at, per resource and per
     /// resource and verb.
     private mutating func countResource(_ event: ScannedEvent, base: UnsafePointer<UInt8>, _ change: Change,
-                                        newRequest: Bool, verb: Int?)
+                                        newRequest: Bool, verb: Int32) -> Int32
     {
         scratch.removeAll(keepingCapacity: true)
         func append(_ span: StringSpan) {
@@ -176,20 +183,26 @@ struct ActivityAccumulator {
             append(event.requestURI)
             if let query = scratch.firstIndex(of: UInt8(ascii: "?")) { scratch.removeSubrange(query...) }
         } else {
-            return
+            return DimensionKeys.none
         }
         let index = scratch.withUnsafeBytes { tallies[4].count($0.baseAddress!, $0.count, change) }
         // One entry per key of the table, also for a key first seen in a request another worker
         // counted: the indices of later keys must still match.
         if index == resourceLevels.count { resourceLevels.append(LevelCounts()) }
-        guard newRequest else { return }
+        guard newRequest else { return DimensionKeys.entry(index) }
         let level = Self.level(of: event, base: base)
         if index == SpanTable.overflow {
             overflowLevels.add(level)
         } else {
             resourceLevels[index].add(level)
-            if let verb, verb != SpanTable.overflow { verbLevels[index << 32 | verb, default: LevelCounts()].add(level) }
+            if verb >= 0 { verbLevels[index << 32 | Int(verb), default: LevelCounts()].add(level) }
         }
+        return DimensionKeys.entry(index)
+    }
+
+    /// Per dimension, the texts of the keys counted (masked like ``stats()`` masks them), by index.
+    func keyTexts() -> [[String]] {
+        tallies.map { tally in (0..<tally.counts.count).map { SecretScrubber.scrub(tally.table.key(at: $0)) } }
     }
 
     /// The counts so far, keyed by text. A key that looks like a credential (a token sent as a user
@@ -231,5 +244,23 @@ private extension ActivityCount {
         requests += change.requests
         denied += change.denied
         if change.requests > 0 { see(change.time) }
+    }
+}
+
+/// The key a request was counted under in each of ``ActivityAccumulator/keyedDimensions``: an index
+/// into the worker's key table, ``none`` or ``overflow``.
+struct DimensionKeys: Sendable, Equatable {
+    private var indices = SIMD8<Int32>(repeating: DimensionKeys.none)
+
+    /// Not counted in the dimension (no service account, no source IP).
+    static let none: Int32 = -1
+    /// Counted under `(other)`, past the table's limit.
+    static let overflow: Int32 = -2
+
+    static func entry(_ index: Int) -> Int32 { index == SpanTable.overflow ? overflow : Int32(index) }
+
+    subscript(dimension: Int) -> Int32 {
+        get { indices[dimension] }
+        set { indices[dimension] = newValue }
     }
 }

@@ -59,15 +59,17 @@ struct ByteHasher {
 
 /// A 128-bit content fingerprint: two independent 64-bit lanes, so that telling apart even
 /// billions of requests by fingerprint alone has a collision probability far below 1e-18.
-package struct Fingerprint: Hashable, Sendable {
+package struct Fingerprint: Hashable, Sendable, Codable {
     package var high: UInt64
     package var low: UInt64
 }
 
 /// The secret, per-run seeds of every hash table and fingerprint in one analysis.
 ///
-/// Fingerprints are compared only within one run, never stored, so a fresh random seed costs
-/// nothing and keeps crafted collisions (and hash-flooding of the statistics tables) out of reach.
+/// A single run compares fingerprints only within itself, so a fresh random seed costs nothing and
+/// keeps crafted collisions (and hash-flooding of the statistics tables) out of reach. The shards
+/// of one run store theirs for the merge, and share seeds derived from a run id the log writers
+/// cannot know (see ``ShardSeeds``).
 package struct HashSeeds: Sendable {
     package var fingerprint: (UInt64, UInt64)
     package var table: UInt64

@@ -1,7 +1,7 @@
 /// Where an event was read, ordered as the inputs are: file, member, chunk, line. Ties between
 /// copies of one event are broken by it, so that the same copy is named as evidence whichever
 /// worker read which.
-struct EventLocation: Sendable, Comparable {
+struct EventLocation: Sendable, Comparable, Codable {
     var member: MemberKey
     var sequence: Int
     var line: ChunkLine
@@ -21,7 +21,7 @@ extension ChunkLine {
 }
 
 /// A time and the event that had it.
-struct TimedLocation: Sendable {
+struct TimedLocation: Sendable, Codable {
     var time: Int64
     var location: EventLocation
 }
@@ -29,7 +29,7 @@ struct TimedLocation: Sendable {
 /// Events of one cluster in one minute of receive time: how many, and the first and last of them.
 /// Consecutive minutes with events are what the gaps between them are measured from, to the
 /// microsecond: a gap shorter than a minute can hide inside one, but none of a minute or more can.
-struct MinuteBucket: Sendable {
+struct MinuteBucket: Sendable, Codable {
     /// Events read, copies included.
     var events = 0
     var first: TimedLocation
@@ -54,11 +54,16 @@ struct MinuteBucket: Sendable {
 }
 
 /// Occurrences of one kind of clock anomaly: how many, the largest, and the first few by location.
-struct AnomalyTally: Sendable {
+struct AnomalyTally: Sendable, Codable {
     var count = 0
     /// Microseconds.
     var largest: Int64 = 0
-    var examples: [(location: EventLocation, skew: Int64)] = []
+    var examples: [Example] = []
+
+    struct Example: Sendable, Codable {
+        var location: EventLocation
+        var skew: Int64
+    }
 
     static let examplesKept = 5
 
@@ -74,7 +79,7 @@ struct AnomalyTally: Sendable {
             examples.removeLast()
         }
         let index = examples.firstIndex { location < $0.location } ?? examples.count
-        examples.insert((location, skew), at: index)
+        examples.insert(Example(location: location, skew: skew), at: index)
     }
 
     mutating func merge(_ other: AnomalyTally) {
@@ -89,7 +94,7 @@ struct AnomalyTally: Sendable {
 /// Every figure of a cluster counts the events read in it, copies included: which copy of an event
 /// read under two cluster labels the request index sees first depends on thread timing, and a
 /// count that depends on it would not be the same from run to run.
-struct FieldTally: Sendable {
+struct FieldTally: Sendable, Codable {
     var events = 0
     var withUser = 0
     var withVerb = 0
@@ -113,7 +118,7 @@ struct FieldTally: Sendable {
 }
 
 /// What one cluster's events say about the log's completeness.
-struct ClusterCompletenessTally: Sendable {
+struct ClusterCompletenessTally: Sendable, Codable {
     /// By minute since the epoch (receive time).
     var minutes: [Int64: MinuteBucket] = [:]
     var fields = FieldTally()
@@ -130,7 +135,7 @@ struct ClusterCompletenessTally: Sendable {
 
 /// One chunk's events in the order they were written (by `stageTimestamp`): its first and last,
 /// and where the time stepped back within it. Chunks are put end to end after the pass.
-struct ChunkOrder: Sendable {
+struct ChunkOrder: Sendable, Codable {
     var first: TimedLocation?
     var last: Int64?
     var stepsBack = AnomalyTally()
@@ -239,9 +244,124 @@ struct CompletenessAccumulator: Sendable {
         return Timestamp(rfc3339: UnsafeRawBufferPointer(start: base + span.start, count: span.count))
     }
 
+    fileprivate mutating func absorb(_ tally: ClusterCompletenessTally, into cluster: Int) {
+        clusters[cluster].merge(tally)
+    }
+
+    fileprivate mutating func absorb(_ order: ChunkOrder, member: MemberKey, sequence: Int) {
+        chunks[member, default: [:]][sequence] = order
+    }
+
     mutating func merge(_ other: CompletenessAccumulator) {
         for index in clusters.indices where index < other.clusters.count { clusters[index].merge(other.clusters[index]) }
         for (member, chunks) in other.chunks { self.chunks[member, default: [:]].merge(chunks) { first, _ in first } }
+    }
+}
+
+/// One shard's completeness counts, as its bundle carries them to the merge: clusters by name and
+/// files by their index in the listing every shard shares, so that shards that numbered their own
+/// inputs differently merge into the counts one run over all of them gives.
+struct CompletenessShare: Sendable, Codable {
+    struct Cluster: Sendable, Codable {
+        var name: String?
+        var tally: ClusterCompletenessTally
+    }
+
+    struct Chunk: Sendable, Codable {
+        var member: MemberKey
+        var sequence: Int
+        var order: ChunkOrder
+    }
+
+    var clusters: [Cluster] = []
+    var chunks: [Chunk] = []
+
+    /// Only the counts of `cluster`'s files, renumbered by `position` (listing index → new index).
+    func restricted(toCluster cluster: String?, position: [Int: Int]) -> CompletenessShare {
+        var share = self
+        share.clusters = clusters.filter { $0.name == cluster }
+        return share.renumbered { position[$0] }
+    }
+
+    /// Every file index renumbered; locations in files `renumber` drops go too.
+    func renumbered(_ renumber: (Int) -> Int?) -> CompletenessShare {
+        CompletenessShare(
+            clusters: clusters.map { Cluster(name: $0.name, tally: $0.tally.renumbered(renumber)) },
+            chunks: chunks.compactMap { chunk in
+                renumber(chunk.member.file).map {
+                    Chunk(member: MemberKey(file: $0, member: chunk.member.member), sequence: chunk.sequence,
+                          order: chunk.order.renumbered(renumber))
+                }
+            })
+    }
+}
+
+extension CompletenessAccumulator {
+    /// The counts as a bundle carries them: `names` are the clusters this accumulator numbered,
+    /// `listingIndex` maps its file indices to the listing's.
+    func share(names: [String?], listingIndex: (Int) -> Int) -> CompletenessShare {
+        let share = CompletenessShare(
+            clusters: clusters.indices.map { CompletenessShare.Cluster(name: names[$0], tally: clusters[$0]) },
+            chunks: chunks.flatMap { member, orders in
+                orders.map { CompletenessShare.Chunk(member: member, sequence: $0.key, order: $0.value) }
+            })
+        return share.renumbered { listingIndex($0) }
+    }
+
+    /// Adds a shard's counts; `names` are this accumulator's clusters, by index.
+    mutating func absorb(_ share: CompletenessShare, names: [String?]) {
+        for cluster in share.clusters {
+            guard let index = names.firstIndex(of: cluster.name) else { continue }
+            absorb(cluster.tally, into: index)
+        }
+        for chunk in share.chunks { absorb(chunk.order, member: chunk.member, sequence: chunk.sequence) }
+    }
+}
+
+private extension EventLocation {
+    func renumbered(_ renumber: (Int) -> Int?) -> EventLocation? {
+        renumber(member.file).map { EventLocation(member: MemberKey(file: $0, member: member.member), sequence: sequence, line: line) }
+    }
+}
+
+private extension TimedLocation {
+    func renumbered(_ renumber: (Int) -> Int?) -> TimedLocation? {
+        location.renumbered(renumber).map { TimedLocation(time: time, location: $0) }
+    }
+}
+
+private extension AnomalyTally {
+    func renumbered(_ renumber: (Int) -> Int?) -> AnomalyTally {
+        var tally = self
+        tally.examples = examples.compactMap { example in
+            example.location.renumbered(renumber).map { Example(location: $0, skew: example.skew) }
+        }
+        return tally
+    }
+}
+
+private extension ClusterCompletenessTally {
+    /// A cluster's events are in its own files: every location renumbers, or the cluster is not kept.
+    func renumbered(_ renumber: (Int) -> Int?) -> ClusterCompletenessTally {
+        var tally = self
+        tally.minutes = minutes.compactMapValues { bucket in
+            guard let first = bucket.first.renumbered(renumber), let last = bucket.last.renumbered(renumber) else { return nil }
+            var moved = bucket
+            moved.first = first
+            moved.last = last
+            return moved
+        }
+        tally.stageBeforeRequest = stageBeforeRequest.renumbered(renumber)
+        return tally
+    }
+}
+
+private extension ChunkOrder {
+    func renumbered(_ renumber: (Int) -> Int?) -> ChunkOrder {
+        var order = self
+        order.first = first?.renumbered(renumber)
+        order.stepsBack = stepsBack.renumbered(renumber)
+        return order
     }
 }
 

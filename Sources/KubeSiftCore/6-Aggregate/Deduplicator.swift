@@ -115,12 +115,17 @@ package final class Deduplicator: Sendable {
     }
 
     /// The stages seen of `request` (a bitmask of ``AuditStage`` raw values), once every worker is done.
-    package func stagesSeen(request: Fingerprint, slot: Int64) -> UInt8 {
-        guard let bucket = buckets.withLock({ $0[slot] }) else { return 0 }
-        return bucket.state.withLock { state in
+    package func stagesSeen(request: Fingerprint, slot: Int64) -> UInt8 { seen(request: request, slot: slot).stages }
+
+    /// What the index holds of `request` once every worker is done: the stages seen, and the rank
+    /// (``AuditStage/responseRank``, 0 for none) and code of the stage its response counts from.
+    package func seen(request: Fingerprint, slot: Int64) -> (stages: UInt8, responseRank: UInt8, code: Int?) {
+        guard let bucket = buckets.withLock({ $0[slot] }) else { return (0, 0, nil) }
+        let entry = bucket.state.withLock { state in
             if state.spilled { reload(&state, slot: slot, into: bucket) }
-            return IndexEntry(state.entries[request] ?? 0).stages
+            return IndexEntry(state.entries[request] ?? 0)
         }
+        return (entry.stages, entry.countedRank, entry.countedCode)
     }
 
     package var distinctRequests: Int {

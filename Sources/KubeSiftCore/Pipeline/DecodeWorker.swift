@@ -4,6 +4,9 @@ struct ChunkTally: Sendable {
     var sequence: Int
     var lines = 0
     var eventsRead = 0
+    /// Of the events read, those outside the window and those without a time (see ``EventTotals``).
+    var outsideWindow = 0
+    var withoutTime = 0
     var firstEvent: Timestamp?
     var lastEvent: Timestamp?
     /// Events read, by ``SourceFormat/index``.
@@ -43,7 +46,7 @@ struct FormatCount<Reason: Hashable & Sendable>: Hashable, Sendable {
 }
 
 /// Totals one worker counted: how many events it read, and where each went.
-struct EventTotals: Sendable {
+struct EventTotals: Sendable, Codable {
     var eventsRead = 0
     var outsideWindow = 0
     var withoutTime = 0
@@ -69,6 +72,9 @@ struct WorkerOutput: Sendable {
     var duplicateCopies: [EventCopy]
     var totals: EventTotals
     var completeness: CompletenessAccumulator
+    /// Shard mode only: each request this worker counted first, and the texts of the keys they name.
+    var requests: [LoggedRequest] = []
+    var keyTexts: [[String]] = []
 }
 
 /// One decode thread's state: decode → window → deduplicate → classify → aggregate, for every chunk it takes.
@@ -88,8 +94,11 @@ final class DecodeWorker {
     @exclusivity(unchecked) private var tallies: [ChunkTally] = []
     @exclusivity(unchecked) private var totals = EventTotals()
     @exclusivity(unchecked) private var duplicateCopies: [EventCopy] = []
+    /// Shard mode only (nil otherwise): one entry per request this worker counted first.
+    @exclusivity(unchecked) private var requests: [LoggedRequest]?
 
     init(window: TimeWindow, deduplicator: Deduplicator, seeds: HashSeeds, rules: RuleSet, clusters: ClusterIndex,
+         logsRequests: Bool = false,
          progress: ProgressCounters?)
     {
         classifier = rules.isEmpty ? nil : Classifier(ruleSet: rules)
@@ -99,6 +108,8 @@ final class DecodeWorker {
         self.progress = progress
         accumulator = ActivityAccumulator(seeds: seeds)
         completeness = CompletenessAccumulator(clusterOfFile: clusters.ofFile, clusterCount: clusters.names.count)
+        accumulator.logsKeys = logsRequests
+        requests = logsRequests ? [] : nil
     }
 
     func process(_ chunk: Chunk) {
@@ -128,14 +139,17 @@ final class DecodeWorker {
         if !window.isUnbounded {
             guard let time else {
                 totals.withoutTime += 1
+                tally.withoutTime += 1
                 return
             }
             guard window.contains(time) else {
                 totals.outsideWindow += 1
+                tally.outsideWindow += 1
                 return
             }
         } else if time == nil {
             totals.withoutTime += 1
+            tally.withoutTime += 1
         }
         let stage = Self.stage(of: event, base: base)
         let request = RequestFingerprint.of(event, base: base, seeds: seeds)
@@ -152,6 +166,10 @@ final class DecodeWorker {
         }
         totals.distinctEvents += 1
         accumulator.record(event, base: base, time: time, newRequest: outcome.isNewRequest, response: outcome.response)
+        if outcome.isNewRequest, requests != nil {
+            requests!.append(LoggedRequest(request: request, time: time, file: tally.member.file,
+                                           keys: accumulator.lastKeys, level: ActivityAccumulator.level(of: event, base: base)))
+        }
         classifier?.classify(event, base: base, request: request, stage: stage, time: time,
                              location: HitLocation(member: tally.member, sequence: tally.sequence, line: line))
     }
@@ -181,7 +199,8 @@ final class DecodeWorker {
 
     func finish() -> WorkerOutput {
         WorkerOutput(activity: accumulator.stats(), tallies: tallies, hits: classifier?.hits ?? [],
-                     duplicateCopies: duplicateCopies, totals: totals, completeness: completeness)
+                     duplicateCopies: duplicateCopies, totals: totals, completeness: completeness, requests: requests ?? [],
+                     keyTexts: requests == nil ? [] : accumulator.keyTexts())
     }
 }
 

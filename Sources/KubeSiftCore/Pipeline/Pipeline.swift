@@ -28,8 +28,45 @@ package enum Pipeline {
     package static func run(_ inputs: InputDiscoverer.Result, options: AnalysisOptions,
                             progress: ProgressCounters? = nil, logger: Logger) -> AnalysisResult
     {
-        let shared = SharedRunState(options: options)
         let files = inputs.files
+        let pass = read(files, options: options, seeds: .random(), progress: progress, logger: logger)
+        for skipped in inputs.skipped { log(skipped.problem, path: skipped.path, logger: logger) }
+        let deduplicator = pass.deduplicator
+        var assembler = ResultAssembler(files: files, skippedPaths: inputs.skipped, window: options.window,
+                                        rules: options.rules, gapThreshold: options.gapThreshold,
+                                        stagesSeen: { request, time in
+                                            deduplicator.stagesSeen(request: request, slot: Deduplicator.slot(of: time))
+                                        })
+        if let history = options.history {
+            assembler.carried = history.carried.compactMap { $0.resolved(in: options.rules) }
+            assembler.keepsOpenWindows = true
+        }
+        var result = assembler.assemble(readResults: pass.readResults, workerOutputs: pass.workerOutputs,
+                                        distinctRequests: deduplicator.distinctRequests)
+        result.indexSpills = deduplicator.spillCount
+        if let history = options.history { result.apply(history) }
+        if let compliance = options.compliance {
+            ComplianceEvaluator(configuration: compliance, rules: options.rules).evaluate(&result)
+        }
+        return result
+    }
+
+    /// What the read pass leaves for assembly: per file what reading it found, per worker what it
+    /// counted, and the request index they shared.
+    struct PassOutput {
+        var readResults: [Int: InputReadResult]
+        var workerOutputs: [WorkerOutput]
+        var deduplicator: Deduplicator
+    }
+
+    /// 2…6 · The pass over `files`: read, chunk, decode, deduplicate, classify and count.
+    ///
+    /// - Parameter logsRequests: also keep one ``LoggedRequest`` per distinct request (shard mode:
+    ///   the merge counts the statistics again over every shard's requests).
+    static func read(_ files: [InputFile], options: AnalysisOptions, seeds: HashSeeds, logsRequests: Bool = false,
+                     progress: ProgressCounters?, logger: Logger) -> PassOutput
+    {
+        let shared = SharedRunState(options: options, seeds: seeds)
         let group = DispatchGroup()
         let readerCount = min(files.count, options.workers)
         let clusters = ClusterIndex(files)
@@ -58,7 +95,7 @@ package enum Pipeline {
             startThread(group) {
                 let worker = DecodeWorker(window: options.window, deduplicator: shared.deduplicator,
                                           seeds: shared.seeds, rules: options.rules, clusters: clusters,
-                                          progress: progress)
+                                          logsRequests: logsRequests, progress: progress)
                 while let chunk = shared.queue.pop() {
                     worker.process(chunk)
                     shared.pool.recycle(chunk.bytes)
@@ -67,26 +104,8 @@ package enum Pipeline {
             }
         }
         group.wait()
-
-        for skipped in inputs.skipped { log(skipped.problem, path: skipped.path, logger: logger) }
-        let deduplicator = shared.deduplicator
-        var assembler = ResultAssembler(files: files, skippedPaths: inputs.skipped, window: options.window,
-                                        rules: options.rules, gapThreshold: options.gapThreshold,
-                                        stagesSeen: { request, time in
-                                            deduplicator.stagesSeen(request: request, slot: Deduplicator.slot(of: time))
-                                        })
-        if let history = options.history {
-            assembler.carried = history.carried.compactMap { $0.resolved(in: options.rules) }
-            assembler.keepsOpenWindows = true
-        }
-        var result = assembler.assemble(readResults: shared.readResults(), workerOutputs: shared.workerOutputs(),
-                                        distinctRequests: shared.deduplicator.distinctRequests)
-        result.indexSpills = shared.deduplicator.spillCount
-        if let history = options.history { result.apply(history) }
-        if let compliance = options.compliance {
-            ComplianceEvaluator(configuration: compliance, rules: options.rules).evaluate(&result)
-        }
-        return result
+        return PassOutput(readResults: shared.readResults(), workerOutputs: shared.workerOutputs(),
+                          deduplicator: shared.deduplicator)
     }
 
     private static func startThread(_ group: DispatchGroup, _ body: @escaping @Sendable () -> Void) {
@@ -99,7 +118,7 @@ package enum Pipeline {
         thread.start()
     }
 
-    private static func log(_ problem: InputProblem, path: String, logger: Logger) {
+    static func log(_ problem: InputProblem, path: String, logger: Logger) {
         let location = problem.member.map { "\(path)[\($0)]" } ?? path
         if problem.kind.meansDataLoss {
             logger.warning("\(location): \(problem.message)")
@@ -114,13 +133,14 @@ private final class SharedRunState: Sendable {
     let queue: WorkQueue<Chunk>
     let pool: BufferPool
     let deduplicator: Deduplicator
-    let seeds = HashSeeds.random()
+    let seeds: HashSeeds
     private let nextFile = Atomic<Int>(0)
     private let readersDone = Atomic<Int>(0)
     private let results = Locked<[Int: InputReadResult]>([:])
     private let outputs = Locked<[WorkerOutput]>([])
 
-    init(options: AnalysisOptions) {
+    init(options: AnalysisOptions, seeds: HashSeeds) {
+        self.seeds = seeds
         deduplicator = Deduplicator(memoryBudget: options.indexMemoryBytes)
         queue = WorkQueue(capacity: options.workers * 2)
         pool = BufferPool(bufferCapacity: options.chunkBytes + options.chunkBytes / 4,

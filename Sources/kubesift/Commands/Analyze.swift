@@ -32,11 +32,18 @@ extension KubeSift {
         @OptionGroup(title: "Nightly runs") var nightly: StateOptions
         @OptionGroup(title: "Completeness") var completeness: CompletenessOptions
 
+        @OptionGroup(title: "Scale-out") var shards: ShardOptions
+        @OptionGroup var clusterReports: ClusterReportOptions
+
         @Option(help: ArgumentHelp("Exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical).",
                                    valueName: "severity"))
         var failOn: Severity?
 
         func run() throws {
+            try shards.plan() == nil ? analyze() : runAsShard()
+        }
+
+        func analyze() throws {
             let level: Logger.Level = output.quiet ? .warning : output.verbose ? .notice : .warning
             LoggingSystem.bootstrap { _ in StandardErrorLogHandler(logLevel: level) }
             let logger = Logger(label: "kubesift")
@@ -56,6 +63,7 @@ extension KubeSift {
             options.compliance = try compliance.configuration(rules: options.rules)
             options.gapThreshold = completeness.gapThreshold
             let report = try output.reportOutput()
+            if let plan = try shards.plan() { return try writeShard(plan, options: options, now: now, logger: logger) }
 
             if !output.force, let existing = ReportOutput.existingReport(in: output.outputDir) {
                 logger.error("\(output.outputDir) already holds a report (\(existing)); pass --force to replace it, or choose another --output-dir")
@@ -80,18 +88,14 @@ extension KubeSift {
                 ? nil
                 : ProgressReporter(counters: counters, live: StandardError.isTerminal || output.progress == .always)
             reporter?.start()
-            let result = Pipeline.run(discovered, options: options, progress: counters, logger: logger)
+            let (result, clusters) = analyzeByCluster(discovered, options: options, progress: counters, logger: logger)
             reporter?.stop()
             let seconds = Date().timeIntervalSince(started)
 
             let generatedAt = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int64.init)
                 .map { Timestamp(unixSeconds: $0) } ?? clock
-            var parameters = ReportDocument.Parameters(
-                paths: inputs.paths, cluster: inputs.cluster, clusterFromDirectory: inputs.clusterFromDir,
-                since: window.since, until: window.until, now: window.usesRelativeTime ? now : nil, maximumRecordBytes: options.maximumRecordBytes,
-                maximumNesting: options.readLimits.maximumNesting, format: inputs.format)
             // The program by its name, not its path: the same command gives the same report wherever the binary is.
-            parameters.commandLine = ["kubesift"] + CommandLine.arguments.dropFirst()
+            let parameters = reportParameters(now: now, commandLine: ["kubesift"] + CommandLine.arguments.dropFirst())
             let code = exitCode(result, discovered: discovered, unchanged: session?.unchanged.count ?? 0, options: options,
                                 logger: logger)
             let ledger = session?.ledgerEntry(for: result, startedAt: now, seconds: seconds, exitCode: code.rawValue)
@@ -101,6 +105,8 @@ extension KubeSift {
                                               rules: options.rules)
                 document.ledger = session.flatMap { nightly.ledgerSection($0, current: ledger!) }
                 written = try report.write(document, to: output.outputDir)
+                    + ClusterReports.write(clusters, parameters: parameters, generatedAt: generatedAt, rules: options.rules,
+                                           report: report, into: output.outputDir)
             } catch {
                 logger.error("\(error)")
                 nightly.recordFailure(session, result: result, startedAt: now, seconds: seconds, logger: logger)
@@ -119,19 +125,12 @@ extension KubeSift {
 
         private func exitCode(_ result: AnalysisResult, discovered: InputDiscoverer.Result, unchanged: Int,
                               options: AnalysisOptions, logger: Logger) -> KubeSiftExitCode {
-            let code: KubeSiftExitCode
-            if result.totals.distinctEvents == 0 {
+            let code = KubeSiftExitCode.of(result, failOn: failOn)
+            if code == .nothingAnalyzed {
                 let reason = discovered.files.isEmpty
                     ? (unchanged > 0 ? "no input is new since the last run (\(unchanged) unchanged)" : "no input files found")
                     : "no audit event was analyzed" + (options.window.isUnbounded ? "" : " in the time window")
                 logger.warning("\(reason)")
-                code = .nothingAnalyzed
-            } else if let failOn, result.findings.contains(where: { $0.rule.severity >= failOn }) {
-                code = .findingsOrFailures
-            } else if result.isPartial {
-                code = .partialInput
-            } else {
-                code = .success
             }
             return code
         }

@@ -63,7 +63,7 @@ struct StateOptions: ParsableArguments {
         } catch {
             logger.error("\(error)")
             switch error {
-            case .locked: throw KubeSiftExitCode.stateLocked.exitCode
+            case .locked: throw KubeSiftExitCode.temporaryFailure.exitCode
             case .unknownFinding: throw KubeSiftExitCode.usage.exitCode
             case .unusable: throw KubeSiftExitCode.stateError.exitCode
             }

@@ -1,0 +1,268 @@
+import Logging
+
+/// What one shard read, as the merge needs it: everything ``ResultAssembler`` takes from a run's
+/// own pass (read results, chunk tallies, rule hits and dropped copies, event totals), with file
+/// indices into the listing every shard shares, plus one ``RequestRecord`` per distinct request.
+///
+/// Deliberately before assembly: the shard's own findings and statistics would count an event
+/// read by two shards twice and a correlation split over two shards never. The merge deduplicates
+/// requests and hits across shards, then assembles once, as a single run does.
+package struct ShardContent: Sendable, Codable {
+    /// Every input every shard found, in discovery order: file indices point into it.
+    package var listing: [InputFile]
+    /// Paths found but not analyzable, the same in every shard.
+    package var skippedPaths: [SkippedPath]
+    /// The indices into ``listing`` this shard read.
+    package var assigned: [Int]
+    var readResults: [Int: InputReadResult]
+    var tallies: [TallyRecord]
+    var hits: [RuleHit]
+    var duplicateCopies: [EventCopy]
+    var totals: EventTotals
+    /// Per keyed dimension (``ActivityAccumulator/keyedDimensions``), the key texts the requests' ``DimensionKeys`` index.
+    var keyTexts: [[String]]
+    /// Stored apart, in binary (see ``RequestRecord``).
+    package var requests: [RequestRecord] = []
+    /// Gaps, clock anomalies and fields: counted over every event read, copies included, so shards' counts add up.
+    var completeness = CompletenessShare()
+
+    private enum CodingKeys: String, CodingKey {
+        case listing, skippedPaths, assigned, readResults, tallies, hits, duplicateCopies, totals, keyTexts, completeness
+    }
+}
+
+/// One distinct request as one shard saw it: enough to deduplicate it against the other shards'
+/// copies and count it into the statistics exactly as ``ActivityAccumulator`` would.
+package struct RequestRecord: Sendable, Equatable {
+    var request: Fingerprint
+    /// The receive time: the index slot, first/last seen and the hour it counts in.
+    var time: Timestamp?
+    /// The listing index of the file the shard read the request from first.
+    var file: Int
+    /// Indices into the shard's ``ShardContent/keyTexts``.
+    var keys: DimensionKeys
+    var level: AuditLevel?
+    /// The stages the shard saw (``AuditStage`` raw values, or-ed).
+    var stages: UInt8
+    /// The rank (``AuditStage/responseRank``) and code of the stage the response counts from.
+    var responseRank: UInt8
+    var code: Int?
+
+    var slot: Int64 { Deduplicator.slot(of: time) }
+}
+
+/// One worker's note of a request it counted first (shard mode).
+struct LoggedRequest: Sendable {
+    var request: Fingerprint
+    var time: Timestamp?
+    var file: Int
+    var keys: DimensionKeys
+    var level: AuditLevel?
+}
+
+/// A ``ChunkTally`` as the bundle stores it: its dictionaries and pairs as sorted lists.
+struct TallyRecord: Sendable, Codable {
+    struct Count<Reason: Codable & Sendable & Hashable>: Sendable, Codable {
+        var format: SourceFormat
+        var reason: Reason
+        var count: Int
+    }
+
+    struct Located<Value: Codable & Sendable>: Sendable, Codable {
+        var value: Value
+        var line: ChunkLine
+    }
+
+    var member: MemberKey
+    var sequence: Int
+    var lines: Int
+    var eventsRead: Int
+    var outsideWindow: Int
+    var withoutTime: Int
+    var firstEvent: Timestamp?
+    var lastEvent: Timestamp?
+    var eventsByFormat: [Int]
+    var skipped: [Count<SkipReason>]
+    var skipSamples: [Located<SkipReason>]
+    var passedOver: [Count<PassOverReason>]
+    var cloudOperations: [Located<CloudOperation>]
+
+    init(_ tally: ChunkTally, member: MemberKey) {
+        self.member = member
+        sequence = tally.sequence
+        lines = tally.lines
+        eventsRead = tally.eventsRead
+        outsideWindow = tally.outsideWindow
+        withoutTime = tally.withoutTime
+        firstEvent = tally.firstEvent
+        lastEvent = tally.lastEvent
+        eventsByFormat = tally.eventsByFormat
+        skipped = tally.skipped.map { Count(format: $0.key.format, reason: $0.key.reason, count: $0.value) }
+            .sorted { ($0.format, $0.reason) < ($1.format, $1.reason) }
+        skipSamples = tally.skipSamples.map { Located(value: $0.reason, line: $0.line) }
+        passedOver = tally.passedOver.map { Count(format: $0.key.format, reason: $0.key.reason, count: $0.value) }
+            .sorted { ($0.format, $0.reason) < ($1.format, $1.reason) }
+        cloudOperations = tally.cloudOperations.map { Located(value: $0.operation, line: $0.line) }
+    }
+
+    var tally: ChunkTally {
+        var tally = ChunkTally(member: member, sequence: sequence)
+        tally.lines = lines
+        tally.eventsRead = eventsRead
+        tally.outsideWindow = outsideWindow
+        tally.withoutTime = withoutTime
+        tally.firstEvent = firstEvent
+        tally.lastEvent = lastEvent
+        // A hand-edited bundle must not index out of range.
+        for (index, count) in eventsByFormat.enumerated() where index < tally.eventsByFormat.count {
+            tally.eventsByFormat[index] = count
+        }
+        for count in skipped { tally.skipped[FormatCount(format: count.format, reason: count.reason), default: 0] += count.count }
+        tally.skipSamples = skipSamples.map { ($0.value, $0.line) }
+        for count in passedOver {
+            tally.passedOver[FormatCount(format: count.format, reason: count.reason), default: 0] += count.count
+        }
+        tally.cloudOperations = cloudOperations.map { ($0.value, $0.line) }
+        return tally
+    }
+}
+
+extension Pipeline {
+    /// Reads the inputs `assigned` to this shard (indices into `inputs.files`) and keeps what the
+    /// merge needs, before assembly.
+    ///
+    /// - Parameter seeds: the same in every shard of a run (see ``ShardSeeds``), so that the
+    ///   shards' request fingerprints can be compared.
+    package static func shard(_ inputs: InputDiscoverer.Result, assigned: [Int], options: AnalysisOptions,
+                              seeds: HashSeeds, progress: ProgressCounters? = nil, logger: Logger) -> ShardContent
+    {
+        let files = assigned.map { inputs.files[$0] }
+        let pass = read(files, options: options, seeds: seeds, logsRequests: true, progress: progress, logger: logger)
+        func global(_ key: MemberKey) -> MemberKey { MemberKey(file: assigned[key.file], member: key.member) }
+        func global(_ location: HitLocation) -> HitLocation {
+            HitLocation(member: global(location.member), sequence: location.sequence, line: location.line)
+        }
+
+        // One key table for the shard: each worker interned its own.
+        let dimensions = ActivityAccumulator.keyedDimensions.count
+        var keyTexts = [[String]](repeating: [], count: dimensions)
+        var keyIndices = [[String: Int32]](repeating: [:], count: dimensions)
+        var requests: [RequestRecord] = []
+        var content = ShardContent(listing: inputs.files, skippedPaths: inputs.skipped, assigned: assigned,
+                                   readResults: [:], tallies: [], hits: [], duplicateCopies: [], totals: EventTotals(),
+                                   keyTexts: [])
+        for output in pass.workerOutputs {
+            let translation = (0..<dimensions).map { dimension in
+                output.keyTexts[dimension].map { text in
+                    if let index = keyIndices[dimension][text] { return index }
+                    let index = Int32(keyTexts[dimension].count)
+                    keyTexts[dimension].append(text)
+                    keyIndices[dimension][text] = index
+                    return index
+                }
+            }
+            for logged in output.requests {
+                var keys = logged.keys
+                for dimension in 0..<dimensions where keys[dimension] >= 0 {
+                    keys[dimension] = translation[dimension][Int(keys[dimension])]
+                }
+                let seen = pass.deduplicator.seen(request: logged.request, slot: Deduplicator.slot(of: logged.time))
+                requests.append(RequestRecord(request: logged.request, time: logged.time, file: assigned[logged.file],
+                                              keys: keys, level: logged.level, stages: seen.stages,
+                                              responseRank: seen.responseRank, code: seen.code))
+            }
+            content.tallies += output.tallies.map { TallyRecord($0, member: global($0.member)) }
+            content.hits += output.hits.map { hit in
+                var hit = hit
+                hit.location = global(hit.location)
+                return hit
+            }
+            content.duplicateCopies += output.duplicateCopies.map { copy in
+                var copy = copy
+                copy.location = global(copy.location)
+                return copy
+            }
+            content.totals.merge(output.totals)
+        }
+        for (local, result) in pass.readResults { content.readResults[assigned[local]] = result }
+        content.keyTexts = keyTexts
+        let clusters = ClusterIndex(files)
+        var completeness = CompletenessAccumulator(clusterOfFile: clusters.ofFile, clusterCount: clusters.names.count)
+        for output in pass.workerOutputs { completeness.merge(output.completeness) }
+        content.completeness = completeness.share(names: clusters.names, listingIndex: { assigned[$0] })
+        // In index order, not thread order: a rerun of the shard writes the same records.
+        content.requests = requests.sorted(by: RequestRecord.precedes)
+        return content
+    }
+}
+
+extension RequestRecord {
+    /// Index order (slot, fingerprint), then input order: the copies of one request end up side by
+    /// side, the first read first.
+    static func precedes(_ lhs: RequestRecord, _ rhs: RequestRecord) -> Bool {
+        (lhs.slot, lhs.request.high, lhs.request.low, lhs.file) < (rhs.slot, rhs.request.high, rhs.request.low, rhs.file)
+    }
+}
+
+extension ShardContent {
+    /// The clusters of the listing, in name order (`nil`: inputs without one).
+    package var clusters: [String?] {
+        Set(listing.map(\.cluster) + skippedPaths.map(\.cluster)).sorted { ($0 ?? "") < ($1 ?? "") }
+    }
+
+    /// The part of the shard that read `cluster`'s inputs, as if the listing held only them: a
+    /// merge of such parts is the report of that cluster alone.
+    ///
+    /// - Parameter bounded: whether the run had a time window (then events without a time were
+    ///   dropped before deduplication).
+    package func restricted(toCluster cluster: String?, bounded: Bool) -> ShardContent {
+        let kept = listing.indices.filter { listing[$0].cluster == cluster }
+        let position = Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1, $0) })
+        func moved(_ location: HitLocation) -> HitLocation? {
+            position[location.member.file].map {
+                HitLocation(member: MemberKey(file: $0, member: location.member.member), sequence: location.sequence,
+                            line: location.line)
+            }
+        }
+        var part = self
+        part.listing = kept.map { listing[$0] }
+        part.skippedPaths = skippedPaths.filter { $0.cluster == cluster }
+        part.assigned = assigned.compactMap { position[$0] }
+        part.readResults = Dictionary(uniqueKeysWithValues: readResults.compactMap { file, result in position[file].map { ($0, result) } })
+        part.tallies = tallies.compactMap { tally in
+            var tally = tally
+            guard let file = position[tally.member.file] else { return nil }
+            tally.member.file = file
+            return tally
+        }
+        part.hits = hits.compactMap { hit in
+            var hit = hit
+            guard let location = moved(hit.location) else { return nil }
+            hit.location = location
+            return hit
+        }
+        part.duplicateCopies = duplicateCopies.compactMap { copy in
+            var copy = copy
+            guard let location = moved(copy.location) else { return nil }
+            copy.location = location
+            return copy
+        }
+        part.completeness = completeness.restricted(toCluster: cluster, position: position)
+        part.requests = requests.compactMap { request in
+            var request = request
+            guard let file = position[request.file] else { return nil }
+            request.file = file
+            return request
+        }
+        // Only the sum of distinct and duplicate events is read before the merge counts them again.
+        part.totals = EventTotals()
+        for tally in part.tallies {
+            part.totals.eventsRead += tally.eventsRead
+            part.totals.outsideWindow += tally.outsideWindow
+            part.totals.withoutTime += tally.withoutTime
+        }
+        part.totals.distinctEvents = part.totals.eventsRead - part.totals.outsideWindow
+            - (bounded ? part.totals.withoutTime : 0)
+        return part
+    }
+}

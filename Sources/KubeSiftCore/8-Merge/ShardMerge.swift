@@ -1,0 +1,279 @@
+/// Puts shards' ``ShardContent`` together into the ``AnalysisResult`` one run over all their inputs
+/// gives: the same findings, statistics and totals, whichever shard read which file.
+///
+/// A request read by two shards (a live file and its rotated copy in different shards) is counted
+/// once, from the merged stages of its copies, as the single run's request index would; its rule
+/// hits are kept from one shard and the others become dropped copies, so the evidence names the
+/// first copy in input order. Assembly (stage merging, correlations in event time, report order)
+/// is the single run's own ``ResultAssembler``.
+package enum ShardMerge {
+    /// - Parameters:
+    ///   - shards: the shards present, in any order; at least one. They share one listing.
+    ///   - missingFiles: listing indices no present shard read (its bundle is missing): reported
+    ///     as inputs that could not be analyzed.
+    package static func result(of shards: [ShardContent], window: TimeWindow, rules: RuleSet,
+                               compliance: ComplianceConfiguration?, missingFiles: Set<Int> = []) -> AnalysisResult
+    {
+        let listing = shards.first?.listing ?? []
+        let (hits, copies) = deduplicatedHits(shards)
+        let hitRequests = Set(hits.joined().map(\.request))
+        let requests = mergedRequests(shards, keepingStagesOf: hitRequests)
+
+        var totals = EventTotals()
+        var outputs: [WorkerOutput] = []
+        var readResults: [Int: InputReadResult] = [:]
+        let clusters = ClusterIndex(listing)
+        let noCompleteness = CompletenessAccumulator(clusterOfFile: clusters.ofFile, clusterCount: clusters.names.count)
+        var completeness = noCompleteness
+        for (position, shard) in shards.enumerated() {
+            totals.merge(shard.totals)
+            readResults.merge(shard.readResults) { first, _ in first }
+            completeness.absorb(shard.completeness, names: clusters.names)
+            outputs.append(WorkerOutput(activity: ActivityStats(), tallies: shard.tallies.map(\.tally), hits: hits[position],
+                                        duplicateCopies: copies[position], totals: EventTotals(), completeness: noCompleteness))
+        }
+        let inWindow = totals.distinctEvents + totals.duplicates
+        totals.distinctEvents = requests.distinctEvents
+        totals.duplicates = inWindow - requests.distinctEvents
+        if !outputs.isEmpty {
+            outputs[0].activity = requests.activity
+            outputs[0].totals = totals
+            outputs[0].completeness = completeness
+        }
+
+        let stages = requests.stages
+        var result = ResultAssembler(files: listing, skippedPaths: shards.first?.skippedPaths ?? [], window: window,
+                                     rules: rules, stagesSeen: { request, time in
+                                         stages[SlotKey(request: request, slot: Deduplicator.slot(of: time))] ?? 0
+                                     })
+            .assemble(readResults: readResults, workerOutputs: outputs, distinctRequests: requests.count)
+        markUnread(missingFiles.map { listing[$0].path }, in: &result)
+        if let compliance { ComplianceEvaluator(configuration: compliance, rules: rules).evaluate(&result) }
+        return result
+    }
+
+    struct SlotKey: Hashable {
+        var request: Fingerprint
+        var slot: Int64
+    }
+
+    /// Every shard's requests, deduplicated across shards and counted.
+    struct MergedRequests {
+        var count = 0
+        var distinctEvents = 0
+        var activity = ActivityStats()
+        /// The stages seen, of the requests some rule matched.
+        var stages: [SlotKey: UInt8] = [:]
+    }
+
+    /// Merges the copies of each request and counts each request once, as ``ActivityAccumulator``
+    /// counts it: its keys, time and level from its first copy in input order, its response from
+    /// its most final stage. Each shard's records are sorted (``RequestRecord/precedes``), so the
+    /// copies of a request come out of a k-way merge side by side, without copying the records.
+    static func mergedRequests(_ shards: [ShardContent], keepingStagesOf matched: Set<Fingerprint>) -> MergedRequests {
+        var merged = MergedRequests()
+        var counter = StatisticsCounter(shards)
+        var records = RecordMerger(shards.map(\.requests))
+        var next = records.next()
+        while let (first, shard) = next {
+            var stages = first.stages
+            var rank = first.responseRank
+            var code = first.code
+            next = records.next()
+            while let (copy, _) = next, copy.request == first.request, copy.slot == first.slot {
+                stages |= copy.stages
+                if copy.responseRank > rank {
+                    rank = copy.responseRank
+                    code = copy.code
+                }
+                next = records.next()
+            }
+            merged.count += 1
+            merged.distinctEvents += stages.nonzeroBitCount
+            if matched.contains(first.request) { merged.stages[SlotKey(request: first.request, slot: first.slot)] = stages }
+            counter.count(first, shard: shard, code: rank > 0 ? code : nil)
+        }
+        merged.activity = counter.stats
+        return merged
+    }
+
+    /// Per shard, the rule hits to keep and the dropped copies: of an event matched in several
+    /// shards, the hits of the shard that read it first in input order stay, the others' become copies.
+    static func deduplicatedHits(_ shards: [ShardContent]) -> (hits: [[RuleHit]], copies: [[EventCopy]]) {
+        var keeper: [FindingAssembler.CopyKey: (shard: Int, file: Int)] = [:]
+        for (position, shard) in shards.enumerated() {
+            for hit in shard.hits {
+                let key = FindingAssembler.CopyKey(request: hit.request, stage: hit.stage)
+                // A file is read by one shard only: copies in two shards are in two files.
+                if let known = keeper[key], known.file <= hit.location.member.file { continue }
+                keeper[key] = (position, hit.location.member.file)
+            }
+        }
+        var hits: [[RuleHit]] = []
+        var copies: [[EventCopy]] = []
+        for (position, shard) in shards.enumerated() {
+            var kept: [RuleHit] = []
+            var dropped = shard.duplicateCopies
+            for hit in shard.hits {
+                if keeper[FindingAssembler.CopyKey(request: hit.request, stage: hit.stage)]?.shard == position {
+                    kept.append(hit)
+                } else {
+                    dropped.append(EventCopy(request: hit.request, stage: hit.stage, location: hit.location))
+                }
+            }
+            hits.append(kept)
+            copies.append(dropped)
+        }
+        return (hits, copies)
+    }
+
+    /// Inputs of a missing shard: listed, never read. They make the report partial.
+    private static func markUnread(_ paths: [String], in result: inout AnalysisResult) {
+        let unread = Set(paths)
+        for index in result.inputs.indices where unread.contains(result.inputs[index].path) {
+            result.inputs[index].container = "none"
+            result.inputs[index].problems = [InputProblem(
+                kind: .unreadable, message: "not analyzed: the bundle of the shard assigned this file is missing")]
+            result.totals.inputsWithDataLoss += 1
+        }
+    }
+}
+
+/// Counts requests into ``ActivityStats`` from their records, as ``ActivityAccumulator`` counts
+/// them from the bytes: a request once under each of its keys, denied when its final response was.
+///
+/// Keys are counted by an id per distinct text (each shard's key table is translated once), and
+/// turned into text-keyed statistics at the end: no string is hashed per request.
+private struct StatisticsCounter {
+    private static let dimensions = ActivityAccumulator.keyedDimensions
+    private static let resource = dimensions.firstIndex(of: .resource)!
+    private static let verb = dimensions.firstIndex(of: .verb)!
+
+    /// Per dimension: the id of each text, the texts by id, and the counts by id (the last id, one
+    /// past the texts, is `(other)`).
+    private var texts: [[String]]
+    private var counts: [[ActivityCount]] = []
+    private var levels: [LevelCounts] = []
+    /// By resource id << 32 | verb id, as ``ActivityAccumulator`` keys them.
+    private var verbLevels: [Int: LevelCounts] = [:]
+    /// Per shard and dimension, the id of each key of the shard's table.
+    private let translations: [[[Int]]]
+    private var codes: [Int: ActivityCount] = [:]
+    private var hourly: [Timestamp: HourlyCount] = [:]
+
+    init(_ shards: [ShardContent]) {
+        var ids = [[String: Int]](repeating: [:], count: Self.dimensions.count)
+        var texts = [[String]](repeating: [], count: Self.dimensions.count)
+        translations = shards.map { shard in
+            shard.keyTexts.enumerated().map { dimension, keys in
+                keys.map { text in
+                    if let id = ids[dimension][text] { return id }
+                    ids[dimension][text] = texts[dimension].count
+                    texts[dimension].append(text)
+                    return texts[dimension].count - 1
+                }
+            }
+        }
+        self.texts = texts
+        counts = texts.map { [ActivityCount](repeating: ActivityCount(), count: $0.count + 1) }
+        levels = [LevelCounts](repeating: LevelCounts(), count: texts[Self.resource].count + 1)
+    }
+
+    mutating func count(_ record: RequestRecord, shard: Int, code: Int?) {
+        let denied = ActivityAccumulator.isDenied(code) ? 1 : 0
+        for dimension in Self.dimensions.indices {
+            let key = record.keys[dimension]
+            guard key != DimensionKeys.none else { continue }
+            let id = key == DimensionKeys.overflow ? texts[dimension].count : translations[shard][dimension][Int(key)]
+            counts[dimension][id].add(denied: denied, at: record.time)
+            if dimension == Self.resource { levels[id].add(record.level) }
+        }
+        let resource = record.keys[Self.resource]
+        let verb = record.keys[Self.verb]
+        if resource >= 0, verb >= 0 {
+            let key = translations[shard][Self.resource][Int(resource)] << 32 | translations[shard][Self.verb][Int(verb)]
+            verbLevels[key, default: LevelCounts()].add(record.level)
+        }
+        if let code {
+            codes[code, default: ActivityCount()].requests += 1
+            codes[code, default: ActivityCount()].denied += denied
+        }
+        if let time = record.time {
+            hourly[time.hourStart, default: HourlyCount()].requests += 1
+            hourly[time.hourStart, default: HourlyCount()].denied += denied
+        }
+    }
+
+    var stats: ActivityStats {
+        var stats = ActivityStats()
+        for (position, dimension) in Self.dimensions.enumerated() {
+            var values: [String: ActivityCount] = [:]
+            for (id, count) in counts[position].enumerated() where count.requests > 0 {
+                let text = id == texts[position].count ? "(other)" : texts[position][id]
+                // Two keys masked alike are one, as ``ActivityAccumulator/stats()`` counts them.
+                values[text, default: ActivityCount()].merge(count)
+                if id == texts[position].count { stats.overflowed[dimension] = count.requests }
+                if position == Self.resource { stats.levels[text, default: LevelCounts()].merge(levels[id]) }
+            }
+            if !values.isEmpty { stats.dimensions[dimension] = values }
+        }
+        for (key, counts) in verbLevels {
+            stats.verbLevels[texts[Self.resource][key >> 32], default: [:]][texts[Self.verb][key & 0xFFFF_FFFF], default: LevelCounts()]
+                .merge(counts)
+        }
+        if !codes.isEmpty { stats.dimensions[.responseCode] = Dictionary(uniqueKeysWithValues: codes.map { (String($0.key), $0.value) }) }
+        stats.hourly = hourly
+        return stats
+    }
+}
+
+private extension ActivityCount {
+    mutating func add(denied: Int, at time: Timestamp?) {
+        requests += 1
+        self.denied += denied
+        see(time)
+    }
+}
+
+/// The records of sorted lists, in ``RequestRecord/precedes`` order: a binary heap of the lists' heads.
+private struct RecordMerger {
+    private let lists: [[RequestRecord]]
+    private var heads: [(list: Int, position: Int)]
+
+    init(_ lists: [[RequestRecord]]) {
+        self.lists = lists
+        heads = lists.indices.filter { !lists[$0].isEmpty }.map { ($0, 0) }
+        for index in stride(from: heads.count / 2 - 1, through: 0, by: -1) { siftDown(index) }
+    }
+
+    /// The next record and the list it came from; nil when every list is done.
+    mutating func next() -> (record: RequestRecord, list: Int)? {
+        guard let top = heads.first else { return nil }
+        let record = lists[top.list][top.position]
+        if top.position + 1 < lists[top.list].count {
+            heads[0].position += 1
+        } else {
+            heads[0] = heads[heads.count - 1]
+            heads.removeLast()
+        }
+        if !heads.isEmpty { siftDown(0) }
+        return (record, top.list)
+    }
+
+    private func precedes(_ lhs: Int, _ rhs: Int) -> Bool {
+        RequestRecord.precedes(lists[heads[lhs].list][heads[lhs].position], lists[heads[rhs].list][heads[rhs].position])
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var parent = start
+        while true {
+            var first = parent
+            let left = 2 * parent + 1
+            if left < heads.count && precedes(left, first) { first = left }
+            if left + 1 < heads.count && precedes(left + 1, first) { first = left + 1 }
+            if first == parent { return }
+            heads.swapAt(parent, first)
+            parent = first
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import KubeSiftCore
+import Logging
+
+/// One report per cluster, from one pass over every cluster's inputs.
+enum ClusterReports {
+    /// The directory a cluster's report goes into; inputs without a cluster go under `_unlabelled`.
+    static func directory(_ cluster: String?, in output: String) -> String {
+        output + "/clusters/" + (cluster ?? "_unlabelled")
+    }
+
+    /// The combined result and one per cluster, from shards' contents (one, for a single process).
+    static func results(_ contents: [ShardContent], window: TimeWindow, rules: RuleSet, compliance: ComplianceConfiguration?,
+                        missingFiles: Set<Int> = []) -> (combined: AnalysisResult, clusters: [(String?, AnalysisResult)])
+    {
+        let combined = ShardMerge.result(of: contents, window: window, rules: rules, compliance: compliance,
+                                         missingFiles: missingFiles)
+        let listing = contents.first?.listing ?? []
+        let clusters = (contents.first?.clusters ?? []).map { cluster in
+            let parts = contents.map { $0.restricted(toCluster: cluster, bounded: !window.isUnbounded) }
+            let kept = listing.indices.filter { listing[$0].cluster == cluster }
+            let missing = Set(kept.indices.filter { missingFiles.contains(kept[$0]) })
+            return (cluster, ShardMerge.result(of: parts, window: window, rules: rules, compliance: compliance, missingFiles: missing))
+        }
+        return (combined, clusters)
+    }
+
+    /// Writes each cluster's report; returns the directories written, relative to `output`.
+    static func write(_ clusters: [(String?, AnalysisResult)], parameters: ReportDocument.Parameters, generatedAt: Timestamp,
+                      rules: RuleSet, report: ReportOutput, into output: String) throws -> [String]
+    {
+        try clusters.map { cluster, result in
+            let directory = directory(cluster, in: output)
+            try ReportDirectory.prepare(directory)
+            _ = try report.write(ReportDocument(result: result, parameters: parameters, generatedAt: generatedAt, rules: rules),
+                                 to: directory)
+            return String(directory.dropFirst(output.count + 1)) + "/"
+        }
+    }
+}
+
+extension KubeSift.Analyze {
+    /// The analysis, and with `--per-cluster` one result per cluster too: read once, in the shard
+    /// form the merge takes, then merged whole and per cluster.
+    func analyzeByCluster(_ discovered: InputDiscoverer.Result, options: AnalysisOptions, progress: ProgressCounters,
+                          logger: Logger) -> (AnalysisResult, [(String?, AnalysisResult)])
+    {
+        guard clusterReports.perCluster else { return (Pipeline.run(discovered, options: options, progress: progress, logger: logger), []) }
+        let content = Pipeline.shard(discovered, assigned: Array(discovered.files.indices), options: options, seeds: .random(),
+                                     progress: progress, logger: logger)
+        return ClusterReports.results([content], window: options.window, rules: options.rules, compliance: options.compliance)
+    }
+}
