@@ -15,6 +15,8 @@ struct Settings {
     var zstFiles = 4
     var directory = FileManager.default.temporaryDirectory.appendingPathComponent("kubesift-bench").path
     var scale = false
+    /// Generate and compress the single-file corpus, print the `.gz` path, and stop (for scripts/bench-peers.sh).
+    var corpusOnly = false
     var row: String?
     var inputs: [String] = []
 
@@ -26,6 +28,7 @@ struct Settings {
             case "--zst-files": zstFiles = Int(iterator.next() ?? "") ?? zstFiles
             case "--dir": directory = iterator.next() ?? directory
             case "--scale": scale = true
+            case "--corpus-only": corpusOnly = true
             case "--row": row = iterator.next()
             default: inputs.append(argument)
             }
@@ -274,6 +277,10 @@ if let row = settings.row {
 try! FileManager.default.createDirectory(atPath: settings.directory, withIntermediateDirectories: true)
 FileHandle.standardError.write(Data("generating \(settings.sizeMB) MB of audit JSON (seed 42) in \(settings.directory)…\n".utf8))
 let single = generateCorpus(in: settings.directory, name: "audit", megabytes: settings.sizeMB, parts: 1, seed: 42)[0]
+if settings.corpusOnly {
+    print(compressed(single, "gzip"))
+    exit(0)
+}
 let parts = generateCorpus(in: settings.directory, name: "audit-part", megabytes: settings.sizeMB, parts: settings.zstFiles, seed: 43)
 FileHandle.standardError.write(Data("compressing (gzip -6, zstd -3)…\n".utf8))
 let gz = compressed(single, "gzip")
