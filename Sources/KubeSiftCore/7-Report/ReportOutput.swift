@@ -73,20 +73,41 @@ package struct ReportOutput: Sendable {
     }
 
     /// The files of the chosen formats, manifest excluded, by name.
+    ///
+    /// The formats are independent of one another, so they are rendered on every core at once (a
+    /// report of thousands of findings takes as long to render as to analyze), and put together in
+    /// one fixed order.
     package func render(_ document: ReportDocument) throws -> [(name: String, bytes: [UInt8])] {
-        var files: [(name: String, bytes: [UInt8])] = []
-        if formats.contains(.html) || formats.contains(.md) {
-            let model = ReportModel(document)
-            let renderer = try TemplateRenderer(templates: templates)
-            if formats.contains(.html) { files.append(("report.html", Array(try renderer.html(model).utf8))) }
-            if formats.contains(.md) { files.append(("report.md", Array(try renderer.markdown(model).utf8))) }
+        let usesModel = formats.contains(.html) || formats.contains(.md)
+        let model = usesModel ? ReportModel(document) : nil
+        let renderer = usesModel ? try TemplateRenderer(templates: templates) : nil
+        let parts = Part.allCases.filter { formats.contains($0.format) }
+        let rendered = concurrentMap(parts.count) { index in
+            Result { () throws -> [(name: String, bytes: [UInt8])] in
+                switch parts[index] {
+                case .html: [("report.html", Array(try renderer!.html(model!).utf8))]
+                case .markdown: [("report.md", Array(try renderer!.markdown(model!).utf8))]
+                case .csv: CSVReport.files(document)
+                case .findings: [(FindingsFile.name, try FindingsFile.encoded(document.detections.findings))]
+                case .json: [(Self.reportName, try document.encoded())]
+                }
+            }
         }
-        if formats.contains(.csv) { files += CSVReport.files(document) }
-        if formats.contains(.json) {
-            files.append((FindingsFile.name, try FindingsFile.encoded(document.detections.findings)))
-            files.append((Self.reportName, try document.encoded()))
+        return try rendered.flatMap { try $0.get() }
+    }
+
+    /// What is rendered apart, in the order the files are listed.
+    private enum Part: CaseIterable {
+        case html, markdown, csv, findings, json
+
+        var format: ReportFormat {
+            switch self {
+            case .html: .html
+            case .markdown: .md
+            case .csv: .csv
+            case .findings, .json: .json
+            }
         }
-        return files
     }
 
     /// Renders the report into `directory` (which exists): every file is written and flushed before

@@ -8,7 +8,7 @@ import Mustache
 /// dictionaries and arrays in which every string is already escaped for the output format
 /// (``ReportText``), and templates are rendered with escaping off. A template therefore cannot
 /// write a raw value, whatever tag it uses (`{{x}}`, `{{{x}}}`, `{{& x}}`, a transform).
-package struct TemplateRenderer {
+package struct TemplateRenderer: Sendable {
     let library: MustacheLibrary
 
     /// - Throws: ``TemplateError`` when a template does not parse.
