@@ -44,6 +44,7 @@ export KUBESIFT_FUZZ_TARGET=$target
 # No leak check: LeakSanitizer cannot follow the pointers Swift keeps in an enum's spare bits, so a
 # rule set kept for the whole run (the policy target's catalog) reads as leaked at exit. Memory
 # that grows per input still stops the run at -rss_limit_mb.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 exec "$binary" "$corpus" "$root/Fuzz/corpus/$target" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -detect_leaks=0 \
     -artifact_prefix="$crashes/" -print_final_stats=1
