@@ -9,7 +9,7 @@ import Testing
                                              environment: ["SOURCE_DATE_EPOCH": "1795000000"])
         #expect(outcome.exitCode == 0, "stderr: \(outcome.stderr)")
         #expect(outcome.stdout.isEmpty, "stdout carries data only; the summary goes to stderr")
-        #expect(outcome.stderr.contains("report:   \(scratch.path("out"))/report.html (and 17 more files; manifest.json lists them)"))
+        #expect(outcome.stderr.contains("report:   \(scratch.path("out"))/report.html (and 18 more files; manifest.json lists them)"))
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.path("out/report.json")))) as! [String: Any]
         let summary = report["summary"] as! [String: Any]
         // samples/.truth.json is written by the independent Python generator of the samples.
@@ -59,7 +59,7 @@ import Testing
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: scratch.path("a/out")).sorted()
         #expect(files == (try FileManager.default.contentsOfDirectory(atPath: scratch.path("b/out")).sorted()))
-        #expect(files.count == 19, "every format, the manifest and the marker: \(files)")
+        #expect(files.count == 20, "every format, the manifest and the marker: \(files)")
         for file in files {
             let first = try Data(contentsOf: URL(fileURLWithPath: scratch.path("a/out/" + file)))
             let second = try Data(contentsOf: URL(fileURLWithPath: scratch.path("b/out/" + file)))

@@ -65,7 +65,7 @@ import Testing
         #expect(first.exitCode == 0, "\(first.stderr)")
         let csv = ["findings.csv", "controls.csv", "inputs.csv", "activity-users.csv", "activity-service-accounts.csv",
                    "activity-source-ips.csv", "activity-namespaces.csv", "activity-resources.csv", "activity-verbs.csv",
-                   "activity-response-codes.csv", "activity-user-agents.csv", "activity-hourly.csv", "activity-audit-levels.csv"]
+                   "activity-response-codes.csv", "activity-user-agents.csv", "activity-hourly.csv", "activity-audit-levels.csv", "completeness.csv"]
         #expect(try Self.files(scratch.path("out")) == Set(["notes.txt", ".kubesift-output", "report.md", "manifest.json"] + csv))
 
         let second = try KubeSiftRunner.run(["analyze", scratch.path("audit.log"), "-o", scratch.path("out"), "--force",

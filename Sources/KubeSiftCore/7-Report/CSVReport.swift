@@ -28,8 +28,52 @@ package enum CSVReport {
             document.activity.auditLevels.map {
                 [.text($0.resource), .number($0.metadata), .number($0.request), .number($0.requestResponse), .number($0.unknown)]
             })))
+        files.append((completenessName, completeness(document.completeness)))
         if let ledger = document.ledger { files.append((ledgerName, self.ledger(ledger))) }
         return files
+    }
+
+    static let completenessName = "completeness.csv"
+
+    /// What each cluster's log says of its own completeness, one row per item: where logging starts
+    /// and stops, each gap, each kind of clock anomaly, each PCI DSS 10.2.2 element, the days covered.
+    static func completeness(_ result: CompletenessResult) -> [UInt8] {
+        func place(_ at: EventProvenance?) -> String {
+            at.map { "\($0.file)\($0.member.map { " › \($0)" } ?? ""):\($0.line)" } ?? ""
+        }
+        func seconds(_ microseconds: Int64) -> Int { Int(microseconds / 1_000_000) }
+        var rows: [[Field]] = []
+        for cluster in result.clusters {
+            let name = Field.text(cluster.cluster ?? "")
+            if let started = cluster.started {
+                rows.append([name, .text("logging-started"), .time(started.time), .time(nil), .text(""), .text(""), .text(""),
+                             .list([place(started.at)])])
+            }
+            if let stopped = cluster.stopped {
+                rows.append([name, .text("logging-stopped"), .time(stopped.time), .time(nil), .text(""), .text(""), .text(""),
+                             .list([place(stopped.at)])])
+            }
+            for gap in cluster.gaps {
+                rows.append([name, .text("gap"), .time(gap.from), .time(gap.to), .number(seconds(gap.microseconds)), .text(""),
+                             .text("threshold \(seconds(cluster.gapThreshold.microseconds)) s, \(cluster.gapThreshold.source)"),
+                             .list([place(gap.lastBefore), place(gap.firstAfter)])])
+            }
+            for (kind, anomaly) in [("stage-before-request", cluster.clock.stageBeforeRequest), ("out-of-order", cluster.clock.outOfOrder)]
+            where anomaly.count > 0 {
+                rows.append([name, .text(kind), .time(nil), .time(nil), .number(seconds(anomaly.largest)), .number(anomaly.count),
+                             .text("largest skew in seconds"), .list(anomaly.examples.map { place($0.at) })])
+            }
+            for field in cluster.fields {
+                rows.append([name, .text("field"), .time(nil), .time(nil), .text(""), .number(field.events),
+                             .text("\(field.element): \(field.events) of \(field.of) events (\(field.fields.joined(separator: ", ")))"),
+                             .list([])])
+            }
+            rows.append([name, .text("days-covered"), .time(nil), .time(cluster.retention.end), .text(""),
+                         .number(cluster.retention.daysCoveredOf365),
+                         .text("\(cluster.retention.daysCoveredOf365) of the last 365 days, \(cluster.retention.daysCoveredOf90) of the last 90"),
+                         .list([])])
+        }
+        return table(["cluster", "kind", "from", "to", "seconds", "count", "detail", "evidence"], rows)
     }
 
     static let ledgerName = "ledger.csv"
@@ -47,7 +91,7 @@ package enum CSVReport {
     /// The names ``files(_:)`` writes.
     package static var names: [String] {
         ["findings.csv", "controls.csv", "inputs.csv"] + ReportModel.statisticsTables.map(\.file)
-            + ["activity-hourly.csv", "activity-audit-levels.csv", ledgerName]
+            + ["activity-hourly.csv", "activity-audit-levels.csv", completenessName, ledgerName]
     }
 
     enum Field {

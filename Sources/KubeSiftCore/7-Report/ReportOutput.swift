@@ -67,6 +67,7 @@ package struct ReportOutput: Sendable {
             + [
                 ("activity-hourly.csv", "Requests and denied requests per UTC hour."),
                 ("activity-audit-levels.csv", "Requests per resource by the audit level they were logged at."),
+                (CSVReport.completenessName, "Completeness per cluster: where logging starts and stops, gaps, clock anomalies, PCI DSS 10.2.2 fields, days covered."),
                 (CSVReport.ledgerName, "The review ledger, one run per row (runs with --state only)."),
                 (manifestName, "The SHA-256 of every input and of every other file of the report."),
             ]

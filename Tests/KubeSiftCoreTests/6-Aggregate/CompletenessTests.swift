@@ -44,6 +44,22 @@ struct CompletenessTests {
         #expect(cluster.stopped?.at == EventProvenance(file: path, member: nil, line: lines.count))
     }
 
+    @Test func completenessCSVListsTheGapWithItsEvidence() throws {
+        let path = try directory.write("audit.log", lines: Self.plantedGap.map(\.json))
+        let result = Analysis.run([path])
+        let rows = try CSVRecords.parse(String(decoding: CSVReport.completeness(result.completeness), as: UTF8.self))
+        #expect(rows.first == ["cluster", "kind", "from", "to", "seconds", "count", "detail", "evidence"])
+        let gaps = rows.filter { $0.count > 1 && $0[1] == "gap" }
+        #expect(gaps.count == 1)
+        let gap = try #require(gaps.first)
+        #expect(gap[2] == Timestamp(microseconds: Self.base + 3990 * Self.second).description)
+        #expect(gap[3] == Timestamp(microseconds: Self.base + 5800 * Self.second).description)
+        #expect(gap[4] == "1810")
+        #expect(gap[7] == "\(path):400; \(path):401")
+        #expect(rows.map { $0.count > 1 ? $0[1] : "" }.filter { $0 == "field" }.count == 6, "one row per PCI DSS 10.2.2 element")
+        #expect(rows.contains { $0.count > 1 && $0[1] == "logging-started" && $0[7] == "\(path):1" })
+    }
+
     @Test func gapGivenOnTheCommandLineReplacesTheLearnedOne() throws {
         let path = try directory.write("audit.log", lines: Self.plantedGap.map(\.json))
         let wide = Analysis.run([path]) { $0.gapThreshold = 3600 * Self.second }
