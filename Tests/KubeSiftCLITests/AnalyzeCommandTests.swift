@@ -10,6 +10,9 @@ import Testing
         #expect(outcome.exitCode == 0, "stderr: \(outcome.stderr)")
         #expect(outcome.stdout.isEmpty, "stdout carries data only; the summary goes to stderr")
         #expect(outcome.stderr.contains("report:   \(scratch.path("out"))/report.html (and 18 more files; manifest.json lists them)"))
+        // The samples' planted clock step, and the quiet hours between their incidents, are said on stderr too.
+        #expect(outcome.stderr.contains("completeness: 11 gaps in the log (longest 10 h 51 min in shop-aks"))
+        #expect(outcome.stderr.contains("1 clock anomaly; see the report's Completeness section"))
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.path("out/report.json")))) as! [String: Any]
         let summary = report["summary"] as! [String: Any]
         // samples/.truth.json is written by the independent Python generator of the samples.

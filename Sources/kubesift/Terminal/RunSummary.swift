@@ -47,6 +47,20 @@ struct RunSummary {
             lines.append("  damaged:  \(damaged.count) input\(damaged.count == 1 ? "" : "s"): "
                 + damaged.prefix(3).map(\.path).joined(separator: ", ") + (damaged.count > 3 ? ", …" : ""))
         }
+        let clusters = result.completeness.clusters
+        let gaps = clusters.reduce(0) { $0 + $1.gapCount }
+        let anomalies = clusters.reduce(0) { $0 + $1.clock.stageBeforeRequest.count + $1.clock.outOfOrder.count }
+        if gaps > 0 || anomalies > 0 {
+            // Holes in the log and clock trouble are said here, not only in the report: a run can look complete without them.
+            var parts: [String] = []
+            if let longest = clusters.flatMap({ cluster in cluster.gaps.map { (cluster.cluster, $0) } })
+                .max(by: { $0.1.microseconds < $1.1.microseconds }) {
+                parts.append("\(gaps) gap\(gaps == 1 ? "" : "s") in the log (longest \(ReportFormatting.duration(microseconds: longest.1.microseconds))"
+                    + (longest.0.map { " in \(StandardError.printable($0))" } ?? "") + ", from \(longest.1.from))")
+            }
+            if anomalies > 0 { parts.append("\(anomalies) clock anomal\(anomalies == 1 ? "y" : "ies")") }
+            lines.append("  completeness: " + parts.joined(separator: ", ") + "; see the report's Completeness section")
+        }
         if result.indexSpills > 0 {
             lines.append("  index:    spilled \(result.indexSpills) time slots to disk to stay within --index-memory-mib")
         }

@@ -2,7 +2,7 @@ import Foundation
 
 /// How values read in a report for people: the same everywhere, and the same on every machine
 /// (no locale, no time zone: all times are UTC).
-enum ReportFormatting {
+package enum ReportFormatting {
     /// `3,005`.
     static func count(_ value: Int) -> String {
         let digits = String(value.magnitude)
@@ -29,7 +29,7 @@ enum ReportFormatting {
     }
 
     /// `1 d 20 h`, `6 min 12 s`, `0 s`: the two largest units.
-    static func duration(microseconds: Int64) -> String {
+    package static func duration(microseconds: Int64) -> String {
         var seconds = max(0, microseconds / 1_000_000)
         var parts: [String] = []
         for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("min", 60), ("s", 1)] {
