@@ -356,14 +356,7 @@ private struct Walk {
                 break reading
             }
         }
-        if let problem = expansion {
-            _ = sink.endMember(damaged: true)
-            members.append(MemberReadResult(name: name, compressions: compressions, decompressedBytes: decompressed))
-            problems.append(problem)
-            overExpanded = true
-            return false
-        }
-        if failure == nil { gzipCheck = check }
+        if failure == nil && expansion == nil { gzipCheck = check }
         var salvaged: Int64 = 0
         if failure != nil && salvageable {
             salvaged = StreamSalvager.salvage(path: path, compression: compressions[0], skipping: decompressed) {
@@ -372,10 +365,15 @@ private struct Walk {
             decompressed += salvaged
         }
         let warning = handle.takeDataWarning()
-        if let problem = sink.endMember(damaged: failure != nil || warning != nil) { problems.append(problem) }
+        if let problem = sink.endMember(damaged: failure != nil || warning != nil || expansion != nil) { problems.append(problem) }
         problems += avro?.laterProblems ?? []
         members.append(MemberReadResult(name: name, compressions: compressions + (avro.map { [$0.encoding] } ?? []),
                                         decompressedBytes: decompressed))
+        if let expansion {
+            problems.append(expansion)
+            overExpanded = true
+            return false
+        }
         if failure == nil { noteDataWarning(warning, member: name) }
         if let failure {
             problems.append(InputProblem(
