@@ -34,7 +34,6 @@ final class AvroRecordSink: MemberSink {
     private var stage = Stage.header
     private var layout: Layout?
     private var blocks = 0
-    private var records = 0
     private var problems: [InputProblem] = []
     private var lines: [UInt8] = []
 
@@ -233,7 +232,6 @@ final class AvroRecordSink: MemberSink {
             }
             lines += [UInt8](repeating: 0x0A, count: count - decodedCount)
         }
-        records += count
         lines.withUnsafeBytes { next.consume($0) }
     }
 

@@ -3,7 +3,7 @@
 indirect enum AvroSchema: Sendable, Equatable {
     case null, boolean, int, long, float, double, bytes, string
     case record(name: String, fields: [Field])
-    case enumeration(symbols: Int)
+    case enumeration
     case array(AvroSchema)
     case map(AvroSchema)
     case union([AvroSchema])
@@ -69,7 +69,7 @@ indirect enum AvroSchema: Sendable, Equatable {
                 register(record, as: name, in: &names)
                 return record
             case "enum":
-                let schema = AvroSchema.enumeration(symbols: json["symbols"]?.arrayValue?.count ?? 0)
+                let schema = AvroSchema.enumeration
                 register(schema, as: try fullName(), in: &names)
                 return schema
             case "fixed":
