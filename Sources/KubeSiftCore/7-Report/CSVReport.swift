@@ -38,9 +38,7 @@ package enum CSVReport {
     /// What each cluster's log says of its own completeness, one row per item: where logging starts
     /// and stops, each gap, each kind of clock anomaly, each PCI DSS 10.2.2 element, the days covered.
     static func completeness(_ result: CompletenessResult) -> [UInt8] {
-        func place(_ at: EventProvenance?) -> String {
-            at.map { "\($0.file)\($0.member.map { " › \($0)" } ?? ""):\($0.line)" } ?? ""
-        }
+        func place(_ at: EventProvenance?) -> String { at.map(ReportFormatting.location) ?? "" }
         func seconds(_ microseconds: Int64) -> Int { Int(microseconds / 1_000_000) }
         var rows: [[Field]] = []
         for cluster in result.clusters {
