@@ -325,9 +325,7 @@ package struct ReportDocument: Encodable, Sendable {
 
     /// The document as pretty-printed JSON with sorted keys, ending in a newline.
     package func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var bytes = [UInt8](try encoder.encode(self))
+        var bytes = try SortedJSONEncoder(prettyPrinted: true).encode(self)
         bytes.append(0x0A)
         return bytes
     }

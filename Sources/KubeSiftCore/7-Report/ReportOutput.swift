@@ -79,19 +79,33 @@ package struct ReportOutput: Sendable {
     /// report of thousands of findings takes as long to render as to analyze), and put together in
     /// one fixed order.
     package func render(_ document: ReportDocument) throws -> [(name: String, bytes: [UInt8])] {
+        try renderDigested(document).map { ($0.name, $0.bytes) }
+    }
+
+    /// A rendered file and its SHA-256 (for the manifest).
+    struct RenderedFile {
+        var name: String
+        var bytes: [UInt8]
+        var sha256: String
+    }
+
+    /// ``render(_:)``, each file hashed on the core that rendered it: hashing a report of thousands of
+    /// findings after the rendering took a tenth of the run.
+    private func renderDigested(_ document: ReportDocument) throws -> [RenderedFile] {
         let usesModel = formats.contains(.html) || formats.contains(.md)
         let model = usesModel ? ReportModel(document) : nil
         let renderer = usesModel ? try TemplateRenderer(templates: templates) : nil
         let parts = Part.allCases.filter { formats.contains($0.format) }
         let rendered = concurrentMap(parts.count) { index in
-            Result { () throws -> [(name: String, bytes: [UInt8])] in
-                switch parts[index] {
+            Result { () throws -> [RenderedFile] in
+                let files: [(name: String, bytes: [UInt8])] = switch parts[index] {
                 case .html: [("report.html", Array(try renderer!.html(model!).utf8))]
                 case .markdown: [("report.md", Array(try renderer!.markdown(model!).utf8))]
                 case .csv: CSVReport.files(document)
                 case .findings: [(FindingsFile.name, try FindingsFile.encoded(document.detections.findings))]
                 case .json: [(Self.reportName, try document.encoded())]
                 }
+                return files.map { RenderedFile(name: $0.name, bytes: $0.bytes, sha256: SHA256.hash(data: $0.bytes).lowercaseHex) }
             }
         }
         return try rendered.flatMap { try $0.get() }
@@ -118,9 +132,9 @@ package struct ReportOutput: Sendable {
     ///
     /// - Returns: the names written, manifest last.
     package func write(_ document: ReportDocument, to directory: String) throws -> [String] {
-        let files = try render(document)
-        let manifest = (name: Self.manifestName, bytes: try Manifest(document, outputs: files).encoded())
-        try AtomicFileWriter.write((files + [manifest]).map { ($0.bytes, directory + "/" + $0.name) })
+        let files = try renderDigested(document)
+        let manifest = try Manifest(document, outputs: files).encoded()
+        try AtomicFileWriter.write(files.map { ($0.bytes, directory + "/" + $0.name) } + [(manifest, directory + "/" + Self.manifestName)])
         let written = Set(files.map(\.name))
         for name in Self.descriptions.map(\.name) where !written.contains(name) && name != Self.manifestName {
             let path = directory + "/" + name
@@ -155,20 +169,18 @@ package struct ReportOutput: Sendable {
         var howToVerify = "sha256sum each file and compare. Input paths are relative to the directory the analysis ran in, "
             + "output paths to the report's directory. inputsSHA256 is `\(InputManifest.recomputeCommand)` over the inputs."
 
-        init(_ document: ReportDocument, outputs files: [(name: String, bytes: [UInt8])]) {
+        init(_ document: ReportDocument, outputs files: [RenderedFile]) {
             generatedAt = document.generatedAt
             reportID = document.reportID
             inputsSHA256 = document.inputsSHA256
             inputs = document.inputs.map { Entry(path: $0.path, size: $0.size, sha256: $0.sha256) }
             outputs = files.sorted { $0.name < $1.name }.map {
-                Entry(path: $0.name, size: Int64($0.bytes.count), sha256: SHA256.hash(data: $0.bytes).lowercaseHex)
+                Entry(path: $0.name, size: Int64($0.bytes.count), sha256: $0.sha256)
             }
         }
 
         func encoded() throws -> [UInt8] {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            return Array(try encoder.encode(self)) + [0x0A]
+            try SortedJSONEncoder(prettyPrinted: true).encode(self) + [0x0A]
         }
     }
 }
