@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Encodes `Encodable` values as JSON with sorted keys: the same bytes as Foundation's `JSONEncoder`
 /// with `[.sortedKeys, .withoutEscapingSlashes]` (and `.prettyPrinted` when asked), several times
 /// faster.
@@ -53,10 +61,11 @@ private final class JSONValueWriter: Encoder, SingleValueEncodingContainer {
     let pretty: Bool
     /// Nesting level of this value; its members are indented one level deeper.
     let depth: Int
-    var kind = Kind.none
+    // One encoding's state, on one thread: the runtime's exclusivity checks cost more than the writes.
+    @exclusivity(unchecked) var kind = Kind.none
     /// A single value's bytes, or the members' bytes back to back.
-    var bytes: [UInt8] = []
-    var members: [Member] = []
+    @exclusivity(unchecked) var bytes: [UInt8] = []
+    @exclusivity(unchecked) var members: [Member] = []
 
     init(pretty: Bool, depth: Int) {
         self.pretty = pretty
@@ -96,9 +105,44 @@ private final class JSONValueWriter: Encoder, SingleValueEncodingContainer {
     }
 
     func member<T: Encodable>(_ key: String, _ value: T) throws {
-        let child = JSONValueWriter(pretty: pretty, depth: depth + 1)
-        try value.encode(to: child)
-        try member(key) { child.finish(into: &$0) }
+        try member(key) { bytes in
+            guard !writeDirectly(value, depth: depth + 1, into: &bytes) else { return }
+            let child = JSONValueWriter(pretty: pretty, depth: depth + 1)
+            try value.encode(to: child)
+            child.finish(into: &bytes)
+        }
+    }
+
+    /// Writes strings, integers and lists of strings without a writer of their own: generic code
+    /// (an array's elements, an optional's value) reaches them through `encode<T>`, and a writer
+    /// and a container per string cost more than the string. False for any other type.
+    @inline(__always)
+    private func writeDirectly<T>(_ value: T, depth: Int, into output: inout [UInt8]) -> Bool {
+        if T.self == String.self {
+            Self.appendQuoted(unsafeBitCast(value, to: String.self), to: &output)
+        } else if T.self == Int.self {
+            Self.appendInteger(unsafeBitCast(value, to: Int.self), to: &output)
+        } else if T.self == [String].self {
+            let strings = unsafeBitCast(value, to: [String].self)
+            output.append(UInt8(ascii: "["))
+            for (position, string) in strings.enumerated() {
+                if position > 0 { output.append(UInt8(ascii: ",")) }
+                if pretty {
+                    output.append(0x0A)
+                    indent(depth + 1, into: &output)
+                }
+                Self.appendQuoted(string, to: &output)
+            }
+            if pretty {
+                output.append(0x0A)
+                if strings.isEmpty { output.append(0x0A) }
+                indent(depth, into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        } else {
+            return false
+        }
+        return true
     }
 
     /// A member written later, through the returned writer (a nested container, a super encoder).
@@ -162,20 +206,36 @@ private final class JSONValueWriter: Encoder, SingleValueEncodingContainer {
     private func sortedMembers() -> [Int] {
         var order = Array(members.indices)
         order.sort { lhs, rhs in
-            let left = members[lhs].key.utf8, right = members[rhs].key.utf8
-            if left.elementsEqual(right) { return lhs < rhs }
-            return left.lexicographicallyPrecedes(right)
+            let comparison = Self.compare(members[lhs].key, members[rhs].key)
+            return comparison == 0 ? lhs < rhs : comparison < 0
         }
         var unique: [Int] = []
         unique.reserveCapacity(order.count)
         for index in order {
-            if let last = unique.last, members[last].key.utf8.elementsEqual(members[index].key.utf8) {
+            if let last = unique.last, Self.compare(members[last].key, members[index].key) == 0 {
                 unique[unique.count - 1] = index
             } else {
                 unique.append(index)
             }
         }
         return unique
+    }
+
+    /// Orders two keys by their UTF-8 bytes (negative, zero, positive).
+    private static func compare(_ left: String, _ right: String) -> Int {
+        let ordered = left.utf8.withContiguousStorageIfAvailable { left in
+            right.utf8.withContiguousStorageIfAvailable { right -> Int in
+                let common = min(left.count, right.count)
+                if common > 0, let lhs = left.baseAddress, let rhs = right.baseAddress {
+                    let bytes = memcmp(lhs, rhs, common)
+                    if bytes != 0 { return Int(bytes) }
+                }
+                return left.count - right.count
+            }
+        }
+        if let ordered = ordered.flatMap({ $0 }) { return ordered }
+        if left.utf8.elementsEqual(right.utf8) { return 0 }
+        return left.utf8.lexicographicallyPrecedes(right.utf8) ? -1 : 1
     }
 
     private func indent(_ level: Int, into output: inout [UInt8]) {
@@ -251,9 +311,12 @@ private final class JSONValueWriter: Encoder, SingleValueEncodingContainer {
 
     func encode<T: Encodable>(_ value: T) throws {
         // The wrapped value stands in for this one, at the same depth.
-        let child = JSONValueWriter(pretty: pretty, depth: depth)
-        try value.encode(to: child)
-        single { child.finish(into: &$0) }
+        try single { bytes in
+            guard !writeDirectly(value, depth: depth, into: &bytes) else { return }
+            let child = JSONValueWriter(pretty: pretty, depth: depth)
+            try value.encode(to: child)
+            child.finish(into: &bytes)
+        }
     }
 }
 
