@@ -66,6 +66,14 @@ package struct ComplianceEvaluator {
             })
     }
 
+    /// The shown controls a rule maps to, in report order, by weight.
+    private struct RuleMapping {
+        var primary: [ControlReference]
+        var secondary: [ControlReference]
+        var primaryNames: [String]
+        var secondaryNames: [String]
+    }
+
     /// Tells each finding its controls, and sorts the findings by control: exceptions, related, out of scope.
     /// A finding a reviewer marked a false positive is related to its controls, not an exception.
     private func map(_ findings: inout [Finding], sources: [RuleSource], order: [ControlReference: (Int, Int)])
@@ -73,23 +81,37 @@ package struct ComplianceEvaluator {
     {
         let sourceByRule = Dictionary(sources.indices.map { (sources[$0].metadata.id, $0) }, uniquingKeysWith: { first, _ in first })
         let scopeOf = Dictionary(configuration.frameworks.map { ($0.id, $0.scope) }, uniquingKeysWith: { first, _ in first })
+        // Worked out once per rule: a rule can have thousands of findings.
+        var mappings: [String: RuleMapping] = [:]
+        func mapping(of rule: String) -> RuleMapping {
+            if let known = mappings[rule] { return known }
+            let shown = (sourceByRule[rule].map { sources[$0].controls } ?? [:]).filter { order[$0.key] != nil }
+            func sorted(_ weight: MappingWeight) -> [ControlReference] {
+                shown.filter { $0.value == weight }.keys.sorted { order[$0]! < order[$1]! }
+            }
+            let primary = sorted(.primary), secondary = sorted(.secondary)
+            let mapping = RuleMapping(primary: primary, secondary: secondary, primaryNames: primary.map(\.description),
+                                      secondaryNames: secondary.map(\.description))
+            mappings[rule] = mapping
+            return mapping
+        }
         var byControl = FindingsByControl()
         for index in findings.indices {
-            let finding = findings[index]
-            let shown = (sourceByRule[finding.rule.id].map { sources[$0].controls } ?? [:]).filter { order[$0.key] != nil }
-            func sorted(_ weight: MappingWeight) -> [String] {
-                shown.filter { $0.value == weight }.keys.sorted { order[$0]! < order[$1]! }.map(\.description)
-            }
-            findings[index].controls = sorted(.primary)
-            findings[index].relatedControls = sorted(.secondary)
-            for (reference, weight) in shown {
-                if !configuration.scopes.contains(namespace: finding.request.namespace, in: scopeOf[reference.catalog]!) {
-                    byControl.outOfScope[reference, default: []].append(finding.id)
-                } else if weight == .primary, finding.disposition?.kind != .falsePositive {
-                    byControl.exceptions[reference, default: []].append(finding.id)
-                    byControl.exceptionRules[reference, default: []].insert(finding.rule.name)
-                } else {
-                    byControl.related[reference, default: []].append(finding.id)
+            let mapping = mapping(of: findings[index].rule.id)
+            findings[index].controls = mapping.primaryNames
+            findings[index].relatedControls = mapping.secondaryNames
+            let id = findings[index].id, namespace = findings[index].request.namespace
+            let isException = findings[index].disposition?.kind != .falsePositive
+            for (weight, references) in [(MappingWeight.primary, mapping.primary), (.secondary, mapping.secondary)] {
+                for reference in references {
+                    if !configuration.scopes.contains(namespace: namespace, in: scopeOf[reference.catalog]!) {
+                        byControl.outOfScope[reference, default: []].append(id)
+                    } else if weight == .primary, isException {
+                        byControl.exceptions[reference, default: []].append(id)
+                        byControl.exceptionRules[reference, default: []].insert(findings[index].rule.name)
+                    } else {
+                        byControl.related[reference, default: []].append(id)
+                    }
                 }
             }
         }
