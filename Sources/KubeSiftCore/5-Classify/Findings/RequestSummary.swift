@@ -123,11 +123,7 @@ package enum SecretScrubber {
 
     /// Text with anything that looks like a credential masked, word by word.
     package static func scrub(_ text: String) -> String {
-        // Most text (a URI path, a user agent) has nothing to mask: say so without splitting it.
-        if !text.utf8.contains(UInt8(ascii: " ")), !text.utf8.contains(UInt8(ascii: "=")), !text.hasPrefix("eyJ"),
-           text.utf8.count < 32 || !text.utf8.contains(where: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
-            return text
-        }
+        if hasNothingToMask(text) { return text }
         var output: [Substring] = []
         var maskNext = false
         for bytes in text.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false) {
@@ -156,6 +152,24 @@ package enum SecretScrubber {
             output.append(looksLikeSecret(word) ? Substring(mask) : word)
         }
         return output.joined(separator: " ")
+    }
+
+    /// Most text (a name, a URI path, a user agent) has nothing to mask: no word break or `=`, no JWT
+    /// prefix, and short or without digits. Said in one pass over the bytes, without splitting it.
+    private static func hasNothingToMask(_ text: String) -> Bool {
+        let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            var digits = false
+            for byte in bytes {
+                if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "=") { return false }
+                if byte &- UInt8(ascii: "0") < 10 { digits = true }
+            }
+            if bytes.starts(with: "eyJ".utf8) { return false }
+            return bytes.count < 32 || !digits
+        }
+        if let plain { return plain }
+        var copy = text
+        copy.makeContiguousUTF8()
+        return hasNothingToMask(copy)
     }
 
     private static let optionsTakingSecrets: Set<String> = ["--token", "--password", "-p", "--client-secret", "--secret"]

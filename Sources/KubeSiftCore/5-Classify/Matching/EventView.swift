@@ -307,7 +307,8 @@ extension JSONTape {
             }
             if let member = member(index, first) { return walk(member, path.dropFirst(), body) }
             // A key holding dots spans several path components; the last such member counts, as for
-            // plain keys.
+            // plain keys. With one component left, none can.
+            guard path.count > 1 else { return false }
             var dotted: (value: Int, components: Int)?
             _ = anyChild(of: index) { key, value in
                 guard let key, keyStartsComponent(key, first) else { return false }

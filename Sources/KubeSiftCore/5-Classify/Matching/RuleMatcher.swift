@@ -158,7 +158,9 @@ final class RuleMatcher {
     // MARK: - Full evaluation
 
     static func test(_ condition: FieldCondition, _ view: EventView) -> Bool {
-        test(condition) { view.anyValue(of: condition.sources, $0) }
+        // The sources alone are captured: capturing the condition copies all of it, per test.
+        let sources = condition.sources
+        return test(condition) { view.anyValue(of: sources, $0) }
     }
 
     /// A field condition over any way of listing the field's values (`anyValue` stops at the
