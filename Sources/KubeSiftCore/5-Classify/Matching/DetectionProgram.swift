@@ -71,7 +71,7 @@ struct DetectionProgram {
     }
 
     /// Runs the program; `test` says whether a condition holds.
-    func evaluate(_ test: (FieldCondition) -> Bool) -> Bool {
+    func evaluate(_ test: (borrowing FieldCondition) -> Bool) -> Bool {
         steps.withUnsafeBufferPointer { steps in
             conditions.withUnsafeBufferPointer { conditions in
                 var result = false

@@ -157,8 +157,8 @@ final class RuleMatcher {
 
     // MARK: - Full evaluation
 
-    static func test(_ condition: FieldCondition, _ view: EventView) -> Bool {
-        // The sources alone are captured: capturing the condition copies all of it, per test.
+    static func test(_ condition: borrowing FieldCondition, _ view: EventView) -> Bool {
+        // Borrowed, and only its sources captured: a copy of the condition per test cost more than most tests.
         let sources = condition.sources
         return test(condition) { view.anyValue(of: sources, $0) }
     }
@@ -166,7 +166,7 @@ final class RuleMatcher {
     /// A field condition over any way of listing the field's values (`anyValue` stops at the
     /// first value its body accepts and says whether one did).
     @inline(__always)
-    static func test(_ condition: FieldCondition, anyValue: ((FieldValue) -> Bool) -> Bool) -> Bool {
+    static func test(_ condition: borrowing FieldCondition, anyValue: ((FieldValue) -> Bool) -> Bool) -> Bool {
         if let exists = condition.exists { return anyValue { _ in true } == exists }
         let patterns = condition.patterns
         if condition.requiresAll {
