@@ -162,7 +162,7 @@ func runRow(_ row: String, inputs: [String]) -> RowResult {
         }
         let set = try! ShardSet(bundles, expected: count)
         let rules = try! RuleCatalog.ruleSet(extraPaths: [], disabled: [], builtInExamples: false)
-        let result = ShardMerge.result(of: set.contents, window: .unbounded, rules: rules, compliance: nil)
+        let result = try! ShardMerge.result(of: set.contents, window: .unbounded, rules: rules, compliance: nil)
         events = result.totals.eventsRead
         findings = result.findings.count
     case "analyze", "analyze-rules":

@@ -59,7 +59,8 @@ package struct ShardManifest: Sendable, Codable, Equatable {
 }
 
 /// One shard's output directory, `shard-0003-of-0008/`: `manifest.json`, `shard.json` (the
-/// ``ShardContent`` but its requests) and `requests.bin` (see ``RequestRecordCodec``).
+/// ``ShardContent`` but its requests) and `requests.bin` (see ``RequestRecordCodec``), which a
+/// bundle read back does not hold but streams (see ``RequestFile``).
 package enum ShardBundle {
     static let contentName = "shard.json"
     static let requestsName = "requests.bin"
@@ -161,21 +162,19 @@ package enum ShardBundle {
         guard manifest.format == ShardManifest.formatName else {
             throw .malformed("\(directory)/manifest.json", "format \(manifest.format), not \(ShardManifest.formatName)")
         }
-        var loaded: [String: [UInt8]] = [:]
-        for name in [contentName, requestsName] {
-            let bytes = try load(name)
-            guard let expected = manifest.files[name], SHA256.hash(data: bytes).lowercaseHex == expected else {
-                throw .checksumMismatch(directory, name)
-            }
-            loaded[name] = bytes
+        let bytes = try load(contentName)
+        guard let expected = manifest.files[contentName], SHA256.hash(data: bytes).lowercaseHex == expected else {
+            throw .checksumMismatch(directory, contentName)
         }
         var content: ShardContent
         do {
-            content = try JSONDecoder().decode(ShardContent.self, from: Data(loaded[contentName]!))
+            content = try JSONDecoder().decode(ShardContent.self, from: Data(bytes))
         } catch {
             throw .malformed("\(directory)/\(contentName)", "\(error)")
         }
-        content.requests = try RequestRecordCodec.decode(loaded[requestsName]!, keyCounts: content.keyTexts.map(\.count))
+        // The bulk of the bundle: checked here, streamed by the merge.
+        content.requestFile = try RequestFile.open(directory + "/" + requestsName, directory: directory,
+                                                   sha256: manifest.files[requestsName], ownFiles: Set(content.assigned))
         return (manifest, content)
     }
 }

@@ -21,8 +21,10 @@ package struct ShardContent: Sendable, Codable {
     var totals: EventTotals
     /// Per keyed dimension (``ActivityAccumulator/keyedDimensions``), the key texts the requests' ``DimensionKeys`` index.
     var keyTexts: [[String]]
-    /// Stored apart, in binary (see ``RequestRecord``).
+    /// A shard's own, before its bundle is written; stored apart, in binary (see ``RequestRecordCodec``).
     package var requests: [RequestRecord] = []
+    /// A bundle read back: where its requests are, streamed by the merge instead of held (``requests`` is then empty).
+    package var requestFile: RequestFile?
     /// Gaps, clock anomalies and fields: counted over every event read, copies included, so shards' counts add up.
     var completeness = CompletenessShare()
 
@@ -254,6 +256,7 @@ extension ShardContent {
             request.file = file
             return request
         }
+        part.requestFile?.restrict(to: position, listingCount: listing.count)
         // Only the sum of distinct and duplicate events is read before the merge counts them again.
         part.totals = EventTotals()
         for tally in part.tallies {
