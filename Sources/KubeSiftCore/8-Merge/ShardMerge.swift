@@ -12,11 +12,15 @@ package enum ShardMerge {
     ///   - missingFiles: listing indices no present shard read (its bundle is missing): reported
     ///     as inputs that could not be analyzed.
     /// - Throws: ``ShardBundleError`` when a bundle's `requests.bin`, streamed here, turns out bad
-    ///   (cut, altered since it was checked, or holding a record no shard writes).
+    ///   (cut, altered since it was checked, or holding a record no shard writes), or a match names
+    ///   a rule or correlation `rules` lacks.
     package static func result(of shards: [ShardContent], window: TimeWindow, rules: RuleSet,
                                compliance: ComplianceConfiguration?, missingFiles: Set<Int> = []) throws(ShardBundleError)
         -> AnalysisResult
     {
+        for shard in shards {
+            if let problem = shard.mismatch(with: rules) { throw .malformed("\(shard.origin)/\(ShardBundle.matchesName)", problem) }
+        }
         let listing = shards.first?.listing ?? []
         let (hits, copies) = deduplicatedHits(shards)
         let hitRequests = Set(hits.joined().map(\.request))
@@ -148,6 +152,21 @@ package enum ShardMerge {
                 kind: .unreadable, message: "not analyzed: the bundle of the shard assigned this file is missing")]
             result.totals.inputsWithDataLoss += 1
         }
+    }
+}
+
+extension ShardContent {
+    /// The first match that names a rule, correlation or correlation slot `rules` lacks (which the
+    /// assembly would index with); nil when none does.
+    func mismatch(with rules: RuleSet) -> String? {
+        for (index, hit) in hits.enumerated() {
+            guard hit.rule < rules.detections.count else { return "match \(index) names rule \(hit.rule) of \(rules.detections.count)" }
+            for key in hit.keys where key.correlation >= rules.correlations.count
+                || key.slot >= rules.correlations[key.correlation].baseRules.count {
+                return "match \(index) names slot \(key.slot) of correlation \(key.correlation), which the rules lack"
+            }
+        }
+        return nil
     }
 }
 

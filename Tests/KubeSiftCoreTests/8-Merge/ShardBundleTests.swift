@@ -124,4 +124,101 @@ import Testing
             #expect(error.contains(path + "/requests.bin is malformed") && error.contains(expected), "\(error)")
         }
     }
+
+    /// The samples, read by one shard: matches of every kind of rule, and copies of events.
+    private func samplesContent() -> ShardContent {
+        var options = AnalysisOptions(paths: [Peers.samples], workers: 2)
+        options.rules = Self.rules
+        let inputs = Pipeline.discover(options)
+        return Pipeline.shard(inputs, assigned: Array(inputs.files.indices), options: options, seeds: .random(),
+                              logger: Analysis.quietLogger)
+    }
+
+    /// The matches as JSON, as bundles stored them before: the binary codec must keep all of it.
+    private func json(_ hits: [RuleHit], _ copies: [EventCopy]) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(hits)) + Array(try encoder.encode(copies))
+    }
+
+    @Test("matches.bin gives back every field of every match and copy, in order, in a fraction of the JSON")
+    func matchesRoundTrip() throws {
+        let content = samplesContent()
+        #expect(content.hits.count > 100 && content.duplicateCopies.count > 10)
+        #expect(content.hits.contains { !$0.keys.isEmpty } && content.hits.contains { $0.summary.groups == nil })
+        let bytes = MatchCodec.encode(hits: content.hits, copies: content.duplicateCopies)
+        let decoded = try MatchCodec.decode(bytes)
+        #expect(try json(decoded.hits, decoded.copies) == json(content.hits, content.duplicateCopies))
+        let jsonSize = try json(content.hits, content.duplicateCopies).count
+        #expect(bytes.count * 3 < jsonSize, "\(bytes.count) bytes against \(jsonSize) of JSON")
+        #expect(try MatchCodec.decode(MatchCodec.encode(hits: [], copies: [])).hits.isEmpty)
+    }
+
+    @Test("A cut or corrupted matches.bin gives a reason, never a crash or a made-up match")
+    func corruptMatches() throws {
+        let content = samplesContent()
+        let bytes = MatchCodec.encode(hits: Array(content.hits.prefix(6)), copies: Array(content.duplicateCopies.prefix(3)))
+        // Cut anywhere: always refused, with the offset inside what is left.
+        for length in 0..<bytes.count {
+            do {
+                _ = try MatchCodec.decode(Array(bytes.prefix(length)))
+                Issue.record("a file cut to \(length) of \(bytes.count) bytes was decoded")
+            } catch {
+                #expect(error.offset <= length)
+            }
+        }
+        // Each byte flipped three ways: refused, or decoded into values the codec can write (a flipped
+        // text or number is still a text or number); the rest of the merge checks what it indexes with.
+        var refused = 0
+        for offset in bytes.indices {
+            for mask: UInt8 in [0x01, 0x80, 0xFF] {
+                var flipped = bytes
+                flipped[offset] ^= mask
+                do {
+                    let decoded = try MatchCodec.decode(flipped)
+                    #expect(MatchCodec.encode(hits: decoded.hits, copies: decoded.copies).count <= bytes.count + 16)
+                } catch {
+                    refused += 1
+                    #expect(error.offset <= flipped.count)
+                }
+            }
+        }
+        #expect(refused > bytes.count, "most corruptions are caught by the format itself: \(refused) of \(bytes.count * 3)")
+        var otherVersion = bytes
+        otherVersion[7] = UInt8(ascii: "2")
+        #expect(throws: MatchCodecError(offset: 5, problem: "version 002, not 001")) { try MatchCodec.decode(otherVersion) }
+    }
+
+    @Test("A bundle of another format version, a matches.bin altered, or matches of other rules are refused")
+    func refusedMatches() throws {
+        let (inputs, options) = try inputs()
+        let (_, path) = try bundle(inputs, options)
+        try flipByte(in: path + "/matches.bin", at: { $0 / 2 })
+        #expect(throws: ShardBundleError.checksumMismatch(path, "matches.bin")) { try ShardBundle.read(path) }
+
+        let manifest = path + "/manifest.json"
+        _ = try bundle(inputs, options)
+        let text = try String(contentsOfFile: manifest, encoding: .utf8)
+        // JSONEncoder writes the slash escaped.
+        let version = ShardManifest.formatName.replacingOccurrences(of: "/", with: "\\/")
+        #expect(text.contains(version))
+        try text.replacingOccurrences(of: version, with: "kubesift.shard/v1").write(toFile: manifest, atomically: true, encoding: .utf8)
+        do {
+            _ = try ShardBundle.read(path)
+            Issue.record("a v1 bundle was read")
+        } catch {
+            #expect(error.description.contains("it is a kubesift.shard/v1 bundle, and this kubesift reads kubesift.shard/v2"),
+                    "\(error)")
+        }
+
+        let samples = samplesContent()
+        for (expected, alter) in [("names rule 100000 of", { (hit: inout RuleHit) in hit.rule = 100_000 }),
+                                  ("names slot 9 of correlation", { (hit: inout RuleHit) in hit.keys[0].slot = 9 })] {
+            var content = samples
+            let index = content.hits.firstIndex { !$0.keys.isEmpty }!
+            alter(&content.hits[index])
+            let error = mergeError([content])
+            #expect(error.contains("matches.bin is malformed: match \(index) \(expected)"), "\(error)")
+        }
+    }
 }
