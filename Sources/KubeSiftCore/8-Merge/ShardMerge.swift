@@ -128,10 +128,17 @@ package enum ShardMerge {
         var hits: [[RuleHit]] = []
         var copies: [[EventCopy]] = []
         for (position, shard) in shards.enumerated() {
+            let keeps = shard.hits.map { keeper[FindingAssembler.CopyKey(request: $0.request, stage: $0.stage)]?.shard == position }
+            // Nothing dropped, the usual case: the shard's own array, not a copy of every match.
+            guard keeps.contains(false) else {
+                hits.append(shard.hits)
+                copies.append(shard.duplicateCopies)
+                continue
+            }
             var kept: [RuleHit] = []
             var dropped = shard.duplicateCopies
-            for hit in shard.hits {
-                if keeper[FindingAssembler.CopyKey(request: hit.request, stage: hit.stage)]?.shard == position {
+            for (hit, keep) in zip(shard.hits, keeps) {
+                if keep {
                     kept.append(hit)
                 } else {
                     dropped.append(EventCopy(request: hit.request, stage: hit.stage, location: hit.location))
