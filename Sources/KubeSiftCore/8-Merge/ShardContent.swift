@@ -27,7 +27,7 @@ package struct ShardContent: Sendable, Codable {
     /// A bundle read back: where its requests are, streamed by the merge instead of held (``requests`` is then empty).
     package var requestFile: RequestFile?
     /// Where the content came from, for error messages: a bundle's directory.
-    package var origin = "a shard's own pass"
+    var origin = "a shard's own pass"
     /// Gaps, clock anomalies and fields: counted over every event read, copies included, so shards' counts add up.
     var completeness = CompletenessShare()
 
