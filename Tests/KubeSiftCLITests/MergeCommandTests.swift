@@ -116,6 +116,13 @@ import Testing
         let altered = try merge(2, in: directory)
         #expect(altered.exitCode == 78)
         #expect(altered.stderr.contains("does not match the SHA-256 in its manifest"), "\(altered.stderr)")
+        // The request rows, streamed by the merge, are checked as strictly: one row short is refused.
+        try runShards(2, in: directory)
+        let rowsFile = directory.appendingPathComponent("out/shard-0001-of-0002/requests.bin")
+        try Data(contentsOf: rowsFile).dropLast(64).write(to: rowsFile)
+        let cut = try merge(2, in: directory)
+        #expect(cut.exitCode == 78)
+        #expect(cut.stderr.contains("requests.bin does not match the SHA-256 in its manifest"), "\(cut.stderr)")
 
         let outOfRange = try KubeSiftRunner.run(["analyze", Self.samples, "-o", "out", "--shard-count", "2"],
                                                 environment: ["JOB_COMPLETION_INDEX": "2"], in: directory)

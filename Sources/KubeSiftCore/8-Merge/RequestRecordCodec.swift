@@ -35,50 +35,70 @@ package enum RequestRecordCodec {
         return bytes
     }
 
-    /// - Throws: ``ShardBundleError/malformed(_:_:)`` when the bytes are not such a file.
-    package static func decode(_ bytes: [UInt8], keyCounts: [Int]) throws(ShardBundleError) -> [RequestRecord] {
-        guard keyCounts.count == ActivityAccumulator.keyedDimensions.count else {
-            throw .malformed("shard.json", "it has \(keyCounts.count) key tables, not \(ActivityAccumulator.keyedDimensions.count)")
+    static let headerBytes = 16
+
+    /// The record count of a file that starts with `header` and is `fileSize` bytes long.
+    ///
+    /// - Throws: ``ShardBundleError/malformed(_:_:)`` when it is not such a file, or cut or padded.
+    static func recordCount(header: [UInt8], fileSize: Int, name: String) throws(ShardBundleError) -> Int {
+        guard header.count == headerBytes, Array(header[0..<8]) == magic else {
+            throw .malformed(name, "it does not start with \(String(decoding: magic, as: UTF8.self))")
         }
-        guard bytes.count >= 16, Array(bytes[0..<8]) == magic else {
-            throw .malformed("requests.bin", "it does not start with \(String(decoding: magic, as: UTF8.self))")
+        let count = header[8..<16].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        guard count <= UInt64((fileSize - headerBytes) / recordBytes), fileSize == headerBytes + Int(count) * recordBytes else {
+            throw .malformed(name, "its size, \(fileSize) bytes, does not match its record count \(count)")
         }
-        let count = Int(clamping: read(UInt64.self, bytes, at: 8))
-        guard count <= (bytes.count - 16) / recordBytes, bytes.count == 16 + count * recordBytes else {
-            throw .malformed("requests.bin", "its size does not match its record count \(count)")
-        }
+        return Int(count)
+    }
+
+    /// Decodes `rows` records from `bytes` (rows only, no header).
+    ///
+    /// - Parameters:
+    ///   - keyCounts: per keyed dimension, the size of the shard's key table: every key must be in it.
+    ///   - firstIndex: the index of the first row in the file, for error messages.
+    /// - Throws: ``ShardBundleError/malformed(_:_:)`` when a row holds a value no shard writes.
+    static func decode(_ bytes: [UInt8], rows: Int, keyCounts: [Int], firstIndex: Int, name: String)
+        throws(ShardBundleError) -> [RequestRecord]
+    {
+        precondition(bytes.count == rows * recordBytes)
+        let dimensions = ActivityAccumulator.keyedDimensions.count
         var records: [RequestRecord] = []
-        records.reserveCapacity(count)
-        for index in 0..<count {
-            let offset = 16 + index * recordBytes
-            let micros = Int64(bitPattern: read(UInt64.self, bytes, at: offset + 16))
-            let level = Int(bytes[offset + 34])
-            guard level < levels.count else { throw .malformed("requests.bin", "record \(index) has audit level \(level)") }
-            var keys = DimensionKeys()
-            for dimension in 0..<ActivityAccumulator.keyedDimensions.count {
-                let key = Int32(bitPattern: read(UInt32.self, bytes, at: offset + 36 + dimension * 4))
-                guard key >= DimensionKeys.overflow, key < keyCounts[dimension] else {
-                    throw .malformed("requests.bin", "record \(index) names key \(key) of a table of \(keyCounts[dimension])")
-                }
-                keys[dimension] = key
+        records.reserveCapacity(rows)
+        var problem: String?
+        bytes.withUnsafeBytes { raw in
+            func word<Word: FixedWidthInteger>(_: Word.Type, _ offset: Int) -> Word {
+                Word(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Word.self))
             }
-            records.append(RequestRecord(
-                request: Fingerprint(high: read(UInt64.self, bytes, at: offset), low: read(UInt64.self, bytes, at: offset + 8)),
-                time: micros == .min ? nil : Timestamp(microseconds: micros),
-                file: Int(read(UInt32.self, bytes, at: offset + 24)),
-                keys: keys, level: levels[level], stages: bytes[offset + 32], responseRank: bytes[offset + 33],
-                code: bytes[offset + 35] & 1 == 1 ? Int(Int32(bitPattern: read(UInt32.self, bytes, at: offset + 28))) : nil))
+            for row in 0..<rows {
+                let offset = row * recordBytes
+                let level = Int(raw[offset + 34])
+                guard level < levels.count else {
+                    problem = "record \(firstIndex + row) has audit level \(level)"
+                    return
+                }
+                var keys = DimensionKeys()
+                for dimension in 0..<dimensions {
+                    let key = Int32(bitPattern: word(UInt32.self, offset + 36 + dimension * 4))
+                    guard key >= DimensionKeys.overflow, key < keyCounts[dimension] else {
+                        problem = "record \(firstIndex + row) names key \(key) of a table of \(keyCounts[dimension])"
+                        return
+                    }
+                    keys[dimension] = key
+                }
+                let micros = Int64(bitPattern: word(UInt64.self, offset + 16))
+                records.append(RequestRecord(
+                    request: Fingerprint(high: word(UInt64.self, offset), low: word(UInt64.self, offset + 8)),
+                    time: micros == .min ? nil : Timestamp(microseconds: micros),
+                    file: Int(word(UInt32.self, offset + 24)),
+                    keys: keys, level: levels[level], stages: raw[offset + 32], responseRank: raw[offset + 33],
+                    code: raw[offset + 35] & 1 == 1 ? Int(Int32(bitPattern: word(UInt32.self, offset + 28))) : nil))
+            }
         }
+        if let problem { throw .malformed(name, problem) }
         return records
     }
 
     private static func append<Word: FixedWidthInteger>(_ value: Word, to bytes: inout [UInt8]) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    private static func read<Word: FixedWidthInteger>(_: Word.Type, _ bytes: [UInt8], at offset: Int) -> Word {
-        var value = Word.zero
-        for index in (0..<MemoryLayout<Word>.size).reversed() { value = value << 8 | Word(bytes[offset + index]) }
-        return value
     }
 }

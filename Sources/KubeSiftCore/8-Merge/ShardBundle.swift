@@ -4,7 +4,8 @@ import Foundation
 /// `manifest.json` of a shard bundle: what produced it, with which configuration, and the SHA-256
 /// of every other file in it. The merge refuses bundles that disagree on any of it.
 package struct ShardManifest: Sendable, Codable, Equatable {
-    package static let formatName = "kubesift.shard/v1"
+    /// v2: the matches moved from `shard.json` to `matches.bin`.
+    package static let formatName = "kubesift.shard/v2"
 
     package var format = formatName
     package var toolVersion = KubeSiftVersion.current
@@ -59,9 +60,12 @@ package struct ShardManifest: Sendable, Codable, Equatable {
 }
 
 /// One shard's output directory, `shard-0003-of-0008/`: `manifest.json`, `shard.json` (the
-/// ``ShardContent`` but its requests) and `requests.bin` (see ``RequestRecordCodec``).
+/// ``ShardContent`` but its requests and matches), `matches.bin` (see ``MatchCodec``) and
+/// `requests.bin` (see ``RequestRecordCodec``), which a bundle read back does not hold but streams
+/// (see ``RequestFile``).
 package enum ShardBundle {
     static let contentName = "shard.json"
+    static let matchesName = "matches.bin"
     static let requestsName = "requests.bin"
 
     package static func directoryName(index: Int, count: Int) -> String {
@@ -101,6 +105,7 @@ package enum ShardBundle {
         encoder.outputFormatting = [.sortedKeys]
         let files: [(String, [UInt8])] = [
             (contentName, Array(try encoder.encode(content))),
+            (matchesName, MatchCodec.encode(hits: content.hits, copies: content.duplicateCopies)),
             (requestsName, RequestRecordCodec.encode(content.requests)),
         ]
         var manifest = manifest
@@ -150,32 +155,46 @@ package enum ShardBundle {
             }
             return Array(data)
         }
+        struct Format: Decodable { var format: String }
         let manifest: ShardManifest
         do {
-            manifest = try JSONDecoder().decode(ShardManifest.self, from: Data(try load("manifest.json")))
+            let bytes = Data(try load("manifest.json"))
+            // The format first: another version's manifest may not even decode as this one.
+            let format = try JSONDecoder().decode(Format.self, from: bytes).format
+            guard format == ShardManifest.formatName else {
+                throw ShardBundleError.malformed("\(directory)/manifest.json", "it is a \(format) bundle, and this kubesift reads "
+                    + "\(ShardManifest.formatName): run the shards and the merge with the same version")
+            }
+            manifest = try JSONDecoder().decode(ShardManifest.self, from: bytes)
         } catch let error as ShardBundleError {
             throw error
         } catch {
             throw .malformed("\(directory)/manifest.json", "\(error)")
         }
-        guard manifest.format == ShardManifest.formatName else {
-            throw .malformed("\(directory)/manifest.json", "format \(manifest.format), not \(ShardManifest.formatName)")
-        }
-        var loaded: [String: [UInt8]] = [:]
-        for name in [contentName, requestsName] {
+        func checked(_ name: String) throws(ShardBundleError) -> [UInt8] {
             let bytes = try load(name)
             guard let expected = manifest.files[name], SHA256.hash(data: bytes).lowercaseHex == expected else {
                 throw .checksumMismatch(directory, name)
             }
-            loaded[name] = bytes
+            return bytes
         }
         var content: ShardContent
+        let contentBytes = try checked(contentName)
         do {
-            content = try JSONDecoder().decode(ShardContent.self, from: Data(loaded[contentName]!))
+            content = try JSONDecoder().decode(ShardContent.self, from: Data(contentBytes))
         } catch {
             throw .malformed("\(directory)/\(contentName)", "\(error)")
         }
-        content.requests = try RequestRecordCodec.decode(loaded[requestsName]!, keyCounts: content.keyTexts.map(\.count))
+        content.origin = directory
+        let matches = try checked(matchesName)
+        do {
+            (content.hits, content.duplicateCopies) = try MatchCodec.decode(matches)
+        } catch {
+            throw .malformed("\(directory)/\(matchesName)", error.description)
+        }
+        // The bulk of the bundle: checked here, streamed by the merge.
+        content.requestFile = try RequestFile.open(directory + "/" + requestsName, directory: directory,
+                                                   sha256: manifest.files[requestsName], ownFiles: Set(content.assigned))
         return (manifest, content)
     }
 }

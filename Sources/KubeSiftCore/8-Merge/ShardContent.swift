@@ -16,18 +16,23 @@ package struct ShardContent: Sendable, Codable {
     package var assigned: [Int]
     var readResults: [Int: InputReadResult]
     var tallies: [TallyRecord]
-    var hits: [RuleHit]
-    var duplicateCopies: [EventCopy]
+    /// Stored apart, in binary (see ``MatchCodec``), with ``duplicateCopies``.
+    var hits: [RuleHit] = []
+    var duplicateCopies: [EventCopy] = []
     var totals: EventTotals
     /// Per keyed dimension (``ActivityAccumulator/keyedDimensions``), the key texts the requests' ``DimensionKeys`` index.
     var keyTexts: [[String]]
-    /// Stored apart, in binary (see ``RequestRecord``).
+    /// A shard's own, before its bundle is written; stored apart, in binary (see ``RequestRecordCodec``).
     package var requests: [RequestRecord] = []
+    /// A bundle read back: where its requests are, streamed by the merge instead of held (``requests`` is then empty).
+    package var requestFile: RequestFile?
+    /// Where the content came from, for error messages: a bundle's directory.
+    var origin = "a shard's own pass"
     /// Gaps, clock anomalies and fields: counted over every event read, copies included, so shards' counts add up.
     var completeness = CompletenessShare()
 
     private enum CodingKeys: String, CodingKey {
-        case listing, skippedPaths, assigned, readResults, tallies, hits, duplicateCopies, totals, keyTexts, completeness
+        case listing, skippedPaths, assigned, readResults, tallies, totals, keyTexts, completeness
     }
 }
 
@@ -254,6 +259,7 @@ extension ShardContent {
             request.file = file
             return request
         }
+        part.requestFile?.restrict(to: position, listingCount: listing.count)
         // Only the sum of distinct and duplicate events is read before the merge counts them again.
         part.totals = EventTotals()
         for tally in part.tallies {

@@ -11,13 +11,20 @@ package enum ShardMerge {
     ///   - shards: the shards present, in any order; at least one. They share one listing.
     ///   - missingFiles: listing indices no present shard read (its bundle is missing): reported
     ///     as inputs that could not be analyzed.
+    /// - Throws: ``ShardBundleError`` when a bundle's `requests.bin`, streamed here, turns out bad
+    ///   (cut, altered since it was checked, or holding a record no shard writes), or a match names
+    ///   a rule or correlation `rules` lacks.
     package static func result(of shards: [ShardContent], window: TimeWindow, rules: RuleSet,
-                               compliance: ComplianceConfiguration?, missingFiles: Set<Int> = []) -> AnalysisResult
+                               compliance: ComplianceConfiguration?, missingFiles: Set<Int> = []) throws(ShardBundleError)
+        -> AnalysisResult
     {
+        for shard in shards {
+            if let problem = shard.mismatch(with: rules) { throw .malformed("\(shard.origin)/\(ShardBundle.matchesName)", problem) }
+        }
         let listing = shards.first?.listing ?? []
         let (hits, copies) = deduplicatedHits(shards)
         let hitRequests = Set(hits.joined().map(\.request))
-        let requests = mergedRequests(shards, keepingStagesOf: hitRequests)
+        let requests = try mergedRequests(shards, keepingStagesOf: hitRequests)
 
         var totals = EventTotals()
         var outputs: [WorkerOutput] = []
@@ -69,24 +76,33 @@ package enum ShardMerge {
     /// Merges the copies of each request and counts each request once, as ``ActivityAccumulator``
     /// counts it: its keys, time and level from its first copy in input order, its response from
     /// its most final stage. Each shard's records are sorted (``RequestRecord/precedes``), so the
-    /// copies of a request come out of a k-way merge side by side, without copying the records.
-    static func mergedRequests(_ shards: [ShardContent], keepingStagesOf matched: Set<Fingerprint>) -> MergedRequests {
+    /// copies of a request come out of a k-way merge side by side, read from the bundles a block at
+    /// a time: the memory this takes grows with the number of shards, not of requests.
+    ///
+    /// - Parameter blockRows: the rows of each bundle's file read at a time.
+    static func mergedRequests(_ shards: [ShardContent], keepingStagesOf matched: Set<Fingerprint>,
+                               blockRows: Int = RequestStream.defaultBlockRows) throws(ShardBundleError) -> MergedRequests
+    {
         var merged = MergedRequests()
         var counter = StatisticsCounter(shards)
-        var records = RecordMerger(shards.map(\.requests))
-        var next = records.next()
+        var streams: [RequestStream] = []
+        for (position, shard) in shards.enumerated() {
+            streams.append(try RequestStream(shard, label: "the requests of shard \(position)", blockRows: blockRows))
+        }
+        var records = try RecordMerger(streams)
+        var next = try records.next()
         while let (first, shard) = next {
             var stages = first.stages
             var rank = first.responseRank
             var code = first.code
-            next = records.next()
+            next = try records.next()
             while let (copy, _) = next, copy.request == first.request, copy.slot == first.slot {
                 stages |= copy.stages
                 if copy.responseRank > rank {
                     rank = copy.responseRank
                     code = copy.code
                 }
-                next = records.next()
+                next = try records.next()
             }
             merged.count += 1
             merged.distinctEvents += stages.nonzeroBitCount
@@ -112,10 +128,17 @@ package enum ShardMerge {
         var hits: [[RuleHit]] = []
         var copies: [[EventCopy]] = []
         for (position, shard) in shards.enumerated() {
+            let keeps = shard.hits.map { keeper[FindingAssembler.CopyKey(request: $0.request, stage: $0.stage)]?.shard == position }
+            // Nothing dropped, the usual case: the shard's own array, not a copy of every match.
+            guard keeps.contains(false) else {
+                hits.append(shard.hits)
+                copies.append(shard.duplicateCopies)
+                continue
+            }
             var kept: [RuleHit] = []
             var dropped = shard.duplicateCopies
-            for hit in shard.hits {
-                if keeper[FindingAssembler.CopyKey(request: hit.request, stage: hit.stage)]?.shard == position {
+            for (hit, keep) in zip(shard.hits, keeps) {
+                if keep {
                     kept.append(hit)
                 } else {
                     dropped.append(EventCopy(request: hit.request, stage: hit.stage, location: hit.location))
@@ -136,6 +159,21 @@ package enum ShardMerge {
                 kind: .unreadable, message: "not analyzed: the bundle of the shard assigned this file is missing")]
             result.totals.inputsWithDataLoss += 1
         }
+    }
+}
+
+extension ShardContent {
+    /// The first match that names a rule, correlation or correlation slot `rules` lacks (which the
+    /// assembly would index with); nil when none does.
+    func mismatch(with rules: RuleSet) -> String? {
+        for (index, hit) in hits.enumerated() {
+            guard hit.rule < rules.detections.count else { return "match \(index) names rule \(hit.rule) of \(rules.detections.count)" }
+            for key in hit.keys where key.correlation >= rules.correlations.count
+                || key.slot >= rules.correlations[key.correlation].baseRules.count {
+                return "match \(index) names slot \(key.slot) of correlation \(key.correlation), which the rules lack"
+            }
+        }
+        return nil
     }
 }
 
@@ -235,33 +273,48 @@ private extension ActivityCount {
     }
 }
 
-/// The records of sorted lists, in ``RequestRecord/precedes`` order: a binary heap of the lists' heads.
+/// The records of sorted streams, in ``RequestRecord/precedes`` order: a binary heap of the streams' heads.
 private struct RecordMerger {
-    private let lists: [[RequestRecord]]
-    private var heads: [(list: Int, position: Int)]
+    private struct Head {
+        var record: RequestRecord
+        var stream: Int
+        /// ``RequestRecord/slot``, computed once per record rather than per comparison.
+        var slot: Int64
 
-    init(_ lists: [[RequestRecord]]) {
-        self.lists = lists
-        heads = lists.indices.filter { !lists[$0].isEmpty }.map { ($0, 0) }
+        init(_ record: RequestRecord, stream: Int) {
+            self.record = record
+            self.stream = stream
+            slot = record.slot
+        }
+
+        func precedes(_ other: Head) -> Bool {
+            (slot, record.request.high, record.request.low, record.file)
+                < (other.slot, other.record.request.high, other.record.request.low, other.record.file)
+        }
+    }
+
+    private let streams: [RequestStream]
+    private var heads: [Head] = []
+
+    init(_ streams: [RequestStream]) throws(ShardBundleError) {
+        self.streams = streams
+        for (index, stream) in streams.enumerated() {
+            if let record = try stream.next() { heads.append(Head(record, stream: index)) }
+        }
         for index in stride(from: heads.count / 2 - 1, through: 0, by: -1) { siftDown(index) }
     }
 
-    /// The next record and the list it came from; nil when every list is done.
-    mutating func next() -> (record: RequestRecord, list: Int)? {
+    /// The next record and the stream it came from; nil when every stream is done.
+    mutating func next() throws(ShardBundleError) -> (record: RequestRecord, list: Int)? {
         guard let top = heads.first else { return nil }
-        let record = lists[top.list][top.position]
-        if top.position + 1 < lists[top.list].count {
-            heads[0].position += 1
+        if let record = try streams[top.stream].next() {
+            heads[0] = Head(record, stream: top.stream)
         } else {
             heads[0] = heads[heads.count - 1]
             heads.removeLast()
         }
         if !heads.isEmpty { siftDown(0) }
-        return (record, top.list)
-    }
-
-    private func precedes(_ lhs: Int, _ rhs: Int) -> Bool {
-        RequestRecord.precedes(lists[heads[lhs].list][heads[lhs].position], lists[heads[rhs].list][heads[rhs].position])
+        return (top.record, top.stream)
     }
 
     private mutating func siftDown(_ start: Int) {
@@ -269,8 +322,8 @@ private struct RecordMerger {
         while true {
             var first = parent
             let left = 2 * parent + 1
-            if left < heads.count && precedes(left, first) { first = left }
-            if left + 1 < heads.count && precedes(left + 1, first) { first = left + 1 }
+            if left < heads.count && heads[left].precedes(heads[first]) { first = left }
+            if left + 1 < heads.count && heads[left + 1].precedes(heads[first]) { first = left + 1 }
             if first == parent { return }
             heads.swapAt(parent, first)
             parent = first

@@ -75,7 +75,8 @@ package enum ShardSetError: Error, CustomStringConvertible, Sendable, Equatable 
 
 extension ShardContent {
     /// What in the bundle points outside it (an input it did not read, a chunk beyond the member's
-    /// count), which the merge must not follow; nil when nothing does.
+    /// count), which the merge must not follow; nil when nothing does. Requests are checked as the
+    /// merge streams them (``RequestStream``).
     var inconsistency: String? {
         let own = Set(assigned)
         var chunks: [MemberKey: Int] = [:]
@@ -88,11 +89,6 @@ extension ShardContent {
         }
         for location in hits.map(\.location) + duplicateCopies.map(\.location) where !own.contains(location.member.file) {
             return "a match in input \(location.member.file), not its own"
-        }
-        if let request = requests.first(where: { !own.contains($0.file) }) { return "a request in input \(request.file), not its own" }
-        // The merge joins copies of a request by walking every shard's records in order.
-        if zip(requests, requests.dropFirst()).contains(where: { RequestRecord.precedes($1, $0) }) {
-            return "its requests are not in index order"
         }
         if readResults.keys.contains(where: { !own.contains($0) }) { return "a read result for an input not its own" }
         return nil

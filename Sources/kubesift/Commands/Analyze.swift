@@ -88,7 +88,7 @@ extension KubeSift {
                 ? nil
                 : ProgressReporter(counters: counters, live: StandardError.isTerminal || output.progress == .always)
             reporter?.start()
-            let (result, clusters) = analyzeByCluster(discovered, options: options, progress: counters, logger: logger)
+            let (result, clusters) = try analyzeByCluster(discovered, options: options, progress: counters, logger: logger)
             reporter?.stop()
             let seconds = Date().timeIntervalSince(started)
 

@@ -11,16 +11,17 @@ enum ClusterReports {
 
     /// The combined result and one per cluster, from shards' contents (one, for a single process).
     static func results(_ contents: [ShardContent], window: TimeWindow, rules: RuleSet, compliance: ComplianceConfiguration?,
-                        missingFiles: Set<Int> = []) -> (combined: AnalysisResult, clusters: [(String?, AnalysisResult)])
+                        missingFiles: Set<Int> = []) throws(ShardBundleError)
+        -> (combined: AnalysisResult, clusters: [(String?, AnalysisResult)])
     {
-        let combined = ShardMerge.result(of: contents, window: window, rules: rules, compliance: compliance,
-                                         missingFiles: missingFiles)
+        let combined = try ShardMerge.result(of: contents, window: window, rules: rules, compliance: compliance,
+                                             missingFiles: missingFiles)
         let listing = contents.first?.listing ?? []
-        let clusters = (contents.first?.clusters ?? []).map { cluster in
+        let clusters = try (contents.first?.clusters ?? []).map { cluster throws(ShardBundleError) in
             let parts = contents.map { $0.restricted(toCluster: cluster, bounded: !window.isUnbounded) }
             let kept = listing.indices.filter { listing[$0].cluster == cluster }
             let missing = Set(kept.indices.filter { missingFiles.contains(kept[$0]) })
-            return (cluster, ShardMerge.result(of: parts, window: window, rules: rules, compliance: compliance, missingFiles: missing))
+            return (cluster, try ShardMerge.result(of: parts, window: window, rules: rules, compliance: compliance, missingFiles: missing))
         }
         return (combined, clusters)
     }
@@ -43,11 +44,17 @@ extension KubeSift.Analyze {
     /// The analysis, and with `--per-cluster` one result per cluster too: read once, in the shard
     /// form the merge takes, then merged whole and per cluster.
     func analyzeByCluster(_ discovered: InputDiscoverer.Result, options: AnalysisOptions, progress: ProgressCounters,
-                          logger: Logger) -> (AnalysisResult, [(String?, AnalysisResult)])
+                          logger: Logger) throws -> (AnalysisResult, [(String?, AnalysisResult)])
     {
         guard clusterReports.perCluster else { return (Pipeline.run(discovered, options: options, progress: progress, logger: logger), []) }
         let content = Pipeline.shard(discovered, assigned: Array(discovered.files.indices), options: options, seeds: .random(),
                                      progress: progress, logger: logger)
-        return ClusterReports.results([content], window: options.window, rules: options.rules, compliance: options.compliance)
+        do {
+            return try ClusterReports.results([content], window: options.window, rules: options.rules, compliance: options.compliance)
+        } catch {
+            // The requests are this process's own, in memory: a refusal is a bug, not bad input.
+            logger.error("internal error: \(error)")
+            throw KubeSiftExitCode.internalError.exitCode
+        }
     }
 }

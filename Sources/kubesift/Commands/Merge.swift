@@ -94,11 +94,17 @@ extension KubeSift {
             }) {
                 throw fail("\(output.outputDir) already holds a report (\(existing)); pass --force to replace it", .outputExists)
             }
-            let (result, clusters) = clusterReports.perCluster
-                ? ClusterReports.results(set.contents, window: reference.window, rules: rules, compliance: compliance,
-                                         missingFiles: set.missingFiles)
-                : (ShardMerge.result(of: set.contents, window: reference.window, rules: rules, compliance: compliance,
-                                     missingFiles: set.missingFiles), [])
+            let result: AnalysisResult
+            let clusters: [(String?, AnalysisResult)]
+            do {
+                (result, clusters) = clusterReports.perCluster
+                    ? try ClusterReports.results(set.contents, window: reference.window, rules: rules, compliance: compliance,
+                                                 missingFiles: set.missingFiles)
+                    : (try ShardMerge.result(of: set.contents, window: reference.window, rules: rules, compliance: compliance,
+                                             missingFiles: set.missingFiles), [])
+            } catch {
+                throw fail("\(error)", .configuration)
+            }
             let clock = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
             let generatedAt = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int64.init)
                 .map { Timestamp(unixSeconds: $0) } ?? clock

@@ -59,7 +59,7 @@ import Testing
         -> AnalysisResult
     {
         let set = try shards(options(paths), count: count, assignment: assignment, generator: &generator)
-        return ShardMerge.result(of: set.contents, window: .unbounded, rules: Self.rules, compliance: Self.compliance)
+        return try ShardMerge.result(of: set.contents, window: .unbounded, rules: Self.rules, compliance: Self.compliance)
     }
 
     /// For M in 1…8 and `rounds` random assignments each: the merged report is the single run's.
@@ -177,7 +177,7 @@ import Testing
             let path = Peers.samples + "/" + cluster
             let alone = Pipeline.run(options([path], cluster: cluster), logger: Analysis.quietLogger)
             let parts = set.contents.map { $0.restricted(toCluster: cluster, bounded: false) }
-            let result = ShardMerge.result(of: parts, window: .unbounded, rules: Self.rules, compliance: Self.compliance)
+            let result = try ShardMerge.result(of: parts, window: .unbounded, rules: Self.rules, compliance: Self.compliance)
             #expect(result.totals == alone.totals, "\(cluster)")
             #expect(!result.findings.isEmpty, "\(cluster): the samples hold incidents in every cluster")
             let expected = try report(alone, paths: [path])

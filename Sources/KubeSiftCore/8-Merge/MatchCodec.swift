@@ -1,0 +1,323 @@
+/// `matches.bin`: a shard's rule matches (``RuleHit``) and dropped copies of events (``EventCopy``).
+///
+/// Binary for the same reason as `requests.bin`: after the requests they are the bulk of a bundle,
+/// and JSON made them the shard's costliest output and the merge's costliest input. Every text is
+/// stored once, in a table the records point into (a user, a namespace, an audit id matched by
+/// several rules recur many times), and the merge's copies of it share one string.
+///
+/// Layout: the magic `KSMAT001` (the last three digits are the version), then three sections, each
+/// an element count and a byte length (unsigned LEB128 varints) and its bytes: the texts (each a
+/// length and UTF-8), the hits, the copies. Integers are varints (signed ones zigzag-encoded),
+/// fingerprints two little-endian 64-bit words, an optional text a varint (0 for none, else its
+/// index + 1). Everything is bounds-checked on decoding: a bundle is input too.
+package enum MatchCodec {
+    static let magic = Array("KSMAT001".utf8)
+
+    static func encode(hits: [RuleHit], copies: [EventCopy]) -> [UInt8] {
+        var texts = TextTable()
+        var hitBytes = MatchWriter()
+        for hit in hits { hitBytes.write(hit, texts: &texts) }
+        var copyBytes = MatchWriter()
+        for copy in copies { copyBytes.write(copy) }
+        var textBytes = MatchWriter()
+        for text in texts.texts {
+            textBytes.varint(UInt64(text.utf8.count))
+            textBytes.bytes += text.utf8
+        }
+        var file = MatchWriter()
+        file.bytes = magic
+        for (count, section) in [(texts.texts.count, textBytes), (hits.count, hitBytes), (copies.count, copyBytes)] {
+            file.varint(UInt64(count))
+            file.varint(UInt64(section.bytes.count))
+            file.bytes += section.bytes
+        }
+        return file.bytes
+    }
+
+    /// - Throws: ``MatchCodecError`` when the bytes are not such a file: cut, padded, or holding a
+    ///   value no shard writes.
+    static func decode(_ bytes: [UInt8]) throws(MatchCodecError) -> (hits: [RuleHit], copies: [EventCopy]) {
+        guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
+            if bytes.starts(with: magic.prefix(5)) {
+                throw MatchCodecError(offset: 5, problem: "version \(String(decoding: bytes.prefix(8).dropFirst(5), as: UTF8.self)), not 001")
+            }
+            throw MatchCodecError(offset: 0, problem: "it does not start with \(String(decoding: magic, as: UTF8.self))")
+        }
+        var file = MatchReader(bytes, from: magic.count, to: bytes.count)
+        var textReader = try file.section()
+        var texts: [String] = []
+        texts.reserveCapacity(textReader.count)
+        for _ in 0..<textReader.count { texts.append(try textReader.reader.text()) }
+        try textReader.reader.finish("the text table")
+        var hitReader = try file.section()
+        var hits: [RuleHit] = []
+        hits.reserveCapacity(hitReader.count)
+        for _ in 0..<hitReader.count { hits.append(try hitReader.reader.hit(texts)) }
+        try hitReader.reader.finish("the matches")
+        var copyReader = try file.section()
+        var copies: [EventCopy] = []
+        copies.reserveCapacity(copyReader.count)
+        for _ in 0..<copyReader.count { copies.append(try copyReader.reader.copy()) }
+        try copyReader.reader.finish("the copies")
+        try file.finish("the file")
+        return (hits, copies)
+    }
+}
+
+/// Why `matches.bin` could not be read, and where.
+package struct MatchCodecError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The byte offset in the file the problem was found at.
+    package var offset: Int
+    package var problem: String
+
+    package var description: String { "at byte \(offset): \(problem)" }
+}
+
+/// Each distinct text once, in first-use order.
+private struct TextTable {
+    private(set) var texts: [String] = []
+    private var indices: [String: Int] = [:]
+
+    mutating func index(of text: String) -> Int {
+        if let index = indices[text] { return index }
+        indices[text] = texts.count
+        texts.append(text)
+        return texts.count - 1
+    }
+}
+
+private struct MatchWriter {
+    var bytes: [UInt8] = []
+
+    mutating func varint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    mutating func count(_ value: Int) { varint(UInt64(value)) }
+
+    mutating func signed(_ value: Int64) { varint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
+
+    mutating func optionalSigned(_ value: Int64?) {
+        guard let value else { return bytes.append(0) }
+        bytes.append(1)
+        signed(value)
+    }
+
+    mutating func text(_ text: String, _ texts: inout TextTable) { count(texts.index(of: text)) }
+
+    mutating func optionalText(_ text: String?, _ texts: inout TextTable) { count(text.map { texts.index(of: $0) + 1 } ?? 0) }
+
+    mutating func fingerprint(_ fingerprint: Fingerprint) {
+        for word in [fingerprint.high, fingerprint.low] { withUnsafeBytes(of: word.littleEndian) { bytes += $0 } }
+    }
+
+    mutating func location(_ location: HitLocation) {
+        count(location.member.file)
+        count(location.member.member)
+        count(location.sequence)
+        switch location.line {
+        case let .local(line): bytes.append(0); signed(Int64(line))
+        case let .absolute(line): bytes.append(1); signed(Int64(line))
+        }
+    }
+
+    mutating func write(_ copy: EventCopy) {
+        fingerprint(copy.request)
+        bytes.append(copy.stage.rawValue)
+        location(copy.location)
+    }
+
+    mutating func write(_ hit: RuleHit, texts: inout TextTable) {
+        count(hit.rule)
+        fingerprint(hit.request)
+        bytes.append(hit.stage.rawValue)
+        location(hit.location)
+        let summary = hit.summary
+        text(summary.auditID, &texts)
+        optionalSigned(summary.time?.microseconds)
+        for field in [summary.verb, summary.username] { optionalText(field, &texts) }
+        count(summary.groups.map { $0.count + 1 } ?? 0)
+        for group in summary.groups ?? [] { text(group, &texts) }
+        optionalText(summary.impersonatedUser, &texts)
+        count(summary.sourceIPs.count)
+        for address in summary.sourceIPs { text(address, &texts) }
+        for field in [summary.userAgent, summary.apiGroup, summary.namespace, summary.resource, summary.name, summary.subresource,
+                      summary.requestURI, summary.command, summary.decision] {
+            optionalText(field, &texts)
+        }
+        optionalSigned(summary.responseCode.map(Int64.init))
+        optionalText(summary.level, &texts)
+        count(hit.keys.count)
+        for key in hit.keys {
+            count(key.correlation)
+            count(key.slot)
+            count(key.group.count)
+            for group in key.group { text(group, &texts) }
+            optionalText(key.value, &texts)
+        }
+    }
+}
+
+/// Reads `bytes[position..<end]`; every read checks it stays inside.
+private struct MatchReader {
+    private let bytes: [UInt8]
+    private var position: Int
+    private let end: Int
+
+    init(_ bytes: [UInt8], from start: Int, to end: Int) {
+        self.bytes = bytes
+        position = start
+        self.end = end
+    }
+
+    private func failure(_ problem: String) -> MatchCodecError { MatchCodecError(offset: position, problem: problem) }
+
+    /// A section's element count and a reader of its bytes alone.
+    mutating func section() throws(MatchCodecError) -> (count: Int, reader: MatchReader) {
+        let elements = try count()
+        let length = try count()
+        guard length <= end - position else { throw failure("a section of \(length) bytes runs past the end of the file") }
+        // Every element takes at least a byte: a count beyond that is a lie, not an allocation to make.
+        guard elements <= length else { throw failure("a section of \(length) bytes claims \(elements) elements") }
+        let section = MatchReader(bytes, from: position, to: position + length)
+        position += length
+        return (elements, section)
+    }
+
+    func finish(_ what: String) throws(MatchCodecError) {
+        guard position == end else { throw failure("\(end - position) bytes after the end of \(what)") }
+    }
+
+    mutating func byte() throws(MatchCodecError) -> UInt8 {
+        guard position < end else { throw failure("the data ends in the middle of a record") }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    mutating func varint() throws(MatchCodecError) -> UInt64 {
+        var value: UInt64 = 0
+        for shift in stride(from: 0, to: 64, by: 7) {
+            let byte = try byte()
+            let bits = UInt64(byte & 0x7F)
+            guard shift < 63 || bits <= 1 else { throw failure("a number overflows 64 bits") }
+            value |= bits << UInt64(shift)
+            if byte & 0x80 == 0 { return value }
+        }
+        throw failure("a number overflows 64 bits")
+    }
+
+    /// A count or index: at most `Int32.max`, far beyond any real bundle, so arithmetic on it cannot overflow.
+    mutating func count() throws(MatchCodecError) -> Int {
+        let value = try varint()
+        guard value <= UInt64(Int32.max) else { throw failure("a count or index of \(value)") }
+        return Int(value)
+    }
+
+    mutating func signed() throws(MatchCodecError) -> Int64 {
+        let value = try varint()
+        return Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1)
+    }
+
+    mutating func optionalSigned() throws(MatchCodecError) -> Int64? {
+        switch try byte() {
+        case 0: return nil
+        case 1: return try signed()
+        case let tag: throw failure("an optional number tagged \(tag)")
+        }
+    }
+
+    mutating func text() throws(MatchCodecError) -> String {
+        let length = try count()
+        guard length <= end - position else { throw failure("a text of \(length) bytes runs past its section") }
+        guard let text = String(validating: bytes[position..<position + length], as: UTF8.self) else {
+            throw failure("a text that is not UTF-8")
+        }
+        position += length
+        return text
+    }
+
+    mutating func text(_ texts: [String]) throws(MatchCodecError) -> String {
+        let index = try count()
+        guard index < texts.count else { throw failure("text \(index) of a table of \(texts.count)") }
+        return texts[index]
+    }
+
+    mutating func optionalText(_ texts: [String]) throws(MatchCodecError) -> String? {
+        let reference = try count()
+        guard reference > 0 else { return nil }
+        guard reference <= texts.count else { throw failure("text \(reference - 1) of a table of \(texts.count)") }
+        return texts[reference - 1]
+    }
+
+    mutating func list<Element>(_ count: Int, _ element: (inout MatchReader) throws(MatchCodecError) -> Element)
+        throws(MatchCodecError) -> [Element]
+    {
+        guard count <= end - position else { throw failure("a list of \(count) runs past its section") }
+        var elements: [Element] = []
+        elements.reserveCapacity(count)
+        for _ in 0..<count { elements.append(try element(&self)) }
+        return elements
+    }
+
+    mutating func fingerprint() throws(MatchCodecError) -> Fingerprint {
+        guard end - position >= 16 else { throw failure("the data ends in the middle of a fingerprint") }
+        func word(_ at: Int) -> UInt64 { bytes[at..<at + 8].reversed().reduce(0) { $0 << 8 | UInt64($1) } }
+        defer { position += 16 }
+        return Fingerprint(high: word(position), low: word(position + 8))
+    }
+
+    mutating func stage() throws(MatchCodecError) -> AuditStage {
+        let raw = try byte()
+        guard let stage = AuditStage(rawValue: raw) else { throw failure("stage \(raw)") }
+        return stage
+    }
+
+    mutating func location() throws(MatchCodecError) -> HitLocation {
+        let member = MemberKey(file: try count(), member: try count())
+        let sequence = try count()
+        let kind = try byte()
+        let line = try signed()
+        guard let line = Int(exactly: line), kind <= 1 else { throw failure("line \(line) of kind \(kind)") }
+        return HitLocation(member: member, sequence: sequence, line: kind == 0 ? .local(line) : .absolute(line))
+    }
+
+    mutating func copy() throws(MatchCodecError) -> EventCopy {
+        EventCopy(request: try fingerprint(), stage: try stage(), location: try location())
+    }
+
+    mutating func hit(_ texts: [String]) throws(MatchCodecError) -> RuleHit {
+        let rule = try count()
+        let request = try fingerprint()
+        let stage = try stage()
+        let location = try location()
+        let auditID = try text(texts)
+        let time = try optionalSigned().map(Timestamp.init(microseconds:))
+        let verb = try optionalText(texts)
+        let username = try optionalText(texts)
+        let groupCount = try count()
+        let groups = try groupCount == 0 ? nil : list(groupCount - 1) { reader throws(MatchCodecError) in try reader.text(texts) }
+        let impersonatedUser = try optionalText(texts)
+        let sourceIPs = try list(try count()) { reader throws(MatchCodecError) in try reader.text(texts) }
+        var optional: [String?] = []
+        for _ in 0..<9 { optional.append(try optionalText(texts)) }
+        let code = try optionalSigned()
+        guard code.map({ Int32(exactly: $0) != nil }) ?? true else { throw failure("response code \(code!)") }
+        let level = try optionalText(texts)
+        let summary = RequestSummary(
+            auditID: auditID, time: time, verb: verb, username: username, groups: groups, impersonatedUser: impersonatedUser,
+            sourceIPs: sourceIPs, userAgent: optional[0], apiGroup: optional[1], namespace: optional[2], resource: optional[3],
+            name: optional[4], subresource: optional[5], requestURI: optional[6], command: optional[7], decision: optional[8],
+            responseCode: code.map { Int($0) }, level: level)
+        let keys = try list(try count()) { reader throws(MatchCodecError) in
+            CorrelationKey(correlation: try reader.count(), slot: try reader.count(),
+                           group: try reader.list(try reader.count()) { reader throws(MatchCodecError) in try reader.text(texts) },
+                           value: try reader.optionalText(texts))
+        }
+        return RuleHit(rule: rule, request: request, stage: stage, location: location, summary: summary, keys: keys)
+    }
+}
