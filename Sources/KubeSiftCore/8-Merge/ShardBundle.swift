@@ -101,10 +101,9 @@ package enum ShardBundle {
         } catch {
             throw OutputError(path: temporary, code: EACCES)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        let encoder = SortedJSONEncoder()
         let files: [(String, [UInt8])] = [
-            (contentName, Array(try encoder.encode(content))),
+            (contentName, try encoder.encode(content)),
             (matchesName, MatchCodec.encode(hits: content.hits, copies: content.duplicateCopies)),
             (requestsName, RequestRecordCodec.encode(content.requests)),
         ]
@@ -113,8 +112,8 @@ package enum ShardBundle {
             try AtomicFileWriter.write(bytes, to: temporary + "/" + fileName)
             manifest.files[fileName] = SHA256.hash(data: bytes).lowercaseHex
         }
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try AtomicFileWriter.write(Array(try encoder.encode(manifest)) + [0x0A], to: temporary + "/manifest.json")
+        try AtomicFileWriter.write(try SortedJSONEncoder(prettyPrinted: true).encode(manifest) + [0x0A],
+                                   to: temporary + "/manifest.json")
         try replace(target, with: temporary)
         return target
     }

@@ -166,8 +166,7 @@ package final class StateStore {
                                      input.position?.events, run])
             }
             try db.execute(sql: "DELETE FROM open_requests")
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
+            let encoder = SortedJSONEncoder()
             for (position, request) in record.openRequests.enumerated() {
                 let text = String(decoding: try encoder.encode(request), as: UTF8.self)
                 try db.execute(sql: "INSERT INTO open_requests (position, request) VALUES (?, ?)", arguments: [position, text])

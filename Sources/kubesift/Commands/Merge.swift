@@ -184,8 +184,6 @@ struct MergeManifest: Encodable {
     }
 
     func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return Array(try encoder.encode(self)) + [0x0A]
+        try SortedJSONEncoder(prettyPrinted: true).encode(self) + [0x0A]
     }
 }

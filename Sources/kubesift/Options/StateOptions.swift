@@ -112,9 +112,7 @@ extension StateOptions {
         let main = ["report.html", "report.md", "report.json"].first(where: files.contains) ?? files.first ?? ""
         let summary = RunNotification(result: result, exitCode: exitCode.rawValue, status: exitCode.meaning,
                                       report: (report as NSString).appendingPathComponent(main))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let body = try? encoder.encode(summary) else { return }
-        Notifier(url: url, timeout: notifyTimeout).post(Array(body), logger: logger)
+        guard let body = try? SortedJSONEncoder().encode(summary) else { return }
+        Notifier(url: url, timeout: notifyTimeout).post(body, logger: logger)
     }
 }

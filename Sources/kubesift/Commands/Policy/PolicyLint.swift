@@ -39,9 +39,7 @@ extension KubeSift.Policy {
             }
             let result = AuditPolicyLint.lint(parsed, file: policy, ruleSet: try rules.ruleSet(builtInExamples: false))
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                FileHandle.standardOutput.write(try encoder.encode(result) + Data("\n".utf8))
+                FileHandle.standardOutput.write(Data(try SortedJSONEncoder(prettyPrinted: true).encode(result) + [0x0A]))
             } else {
                 print(Self.text(result), terminator: "")
             }
