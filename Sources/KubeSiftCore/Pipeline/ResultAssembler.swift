@@ -166,8 +166,10 @@ struct ResultAssembler {
             }
             return (files[member.file].path, name, line, input?.sha256)
         }
-        let (findings, correlated) = FindingAssembler(ruleSet: rules, locate: { locate($0.member, $0.sequence, $0.line) },
-                                                      stagesSeen: stagesSeen).assemble(hits, duplicates: duplicates, carried: carried)
+        let findingAssembler = FindingAssembler(ruleSet: rules, locate: { locate($0.member, $0.sequence, $0.line) },
+                                                stagesSeen: stagesSeen)
+        let (findings, correlated) = findingAssembler.assemble(hits, duplicates: duplicates, carried: carried,
+                                                               keepsCorrelated: keepsOpenWindows)
         var result = AnalysisResult(window: window, inputs: inputs, totals: totals, skipped: skipped, passedOver: passedOver,
                                     cloudOperations: Array(operations.prefix(AnalysisResult.cloudOperationsListed)),
                                     activity: activity, findings: findings)

@@ -26,11 +26,14 @@ struct FindingAssembler: Sendable {
         assemble(hits, duplicates: duplicates, carried: []).findings
     }
 
-    /// - Parameter carried: requests an earlier run matched that correlations still count (their
-    ///   windows were open when it ended); they make no finding of their own.
+    /// - Parameters:
+    ///   - carried: requests an earlier run matched that correlations still count (their windows
+    ///     were open when it ended); they make no finding of their own.
+    ///   - keepsCorrelated: whether to return the correlated requests (only a run that keeps a
+    ///     state carries them on; the copy is the largest thing assembly holds).
     /// - Returns: the findings, and every request correlations count (carried ones included), for
-    ///   the caller to keep those whose windows are still open.
-    func assemble(_ hits: [[RuleHit]], duplicates: [[EventCopy]], carried: [MatchedRequest])
+    ///   the caller to keep those whose windows are still open; none unless `keepsCorrelated`.
+    func assemble(_ hits: [[RuleHit]], duplicates: [[EventCopy]], carried: [MatchedRequest], keepsCorrelated: Bool = true)
         -> (findings: [Finding], correlated: [MatchedRequest])
     {
         let firstCopies = firstCopies(duplicates)
@@ -68,7 +71,7 @@ struct FindingAssembler: Sendable {
             Correlator(correlation: ruleSet.correlations[index], index: index)
                 .findings(in: requests, positions: perCorrelation[index])
         }.joined()
-        return (Finding.identified(Finding.inReportOrder(findings)), requests.filter { !$0.keys.isEmpty })
+        return (Finding.identified(Finding.inReportOrder(findings)), keepsCorrelated ? requests.filter { !$0.keys.isEmpty } : [])
     }
 
     /// Where one stage of one request was read.
