@@ -2,13 +2,20 @@
 package enum FindingsFile {
     package static let name = "findings.jsonl"
 
+    /// The file's bytes, its lines encoded on every core.
     package static func encoded(_ findings: [Finding]) throws -> [UInt8] {
         let encoder = SortedJSONEncoder()
-        var bytes: [UInt8] = []
-        for finding in findings {
-            try encoder.encode(finding, into: &bytes)
-            bytes.append(0x0A)
+        let parts = min(findings.count, 16)
+        let encoded = concurrentMap(parts) { part in
+            Result { () throws -> [UInt8] in
+                var bytes: [UInt8] = []
+                for finding in findings[(findings.count * part / parts)..<(findings.count * (part + 1) / parts)] {
+                    try encoder.encode(finding, into: &bytes)
+                    bytes.append(0x0A)
+                }
+                return bytes
+            }
         }
-        return bytes
+        return try encoded.flatMap { try $0.get() }
     }
 }

@@ -197,6 +197,26 @@ package struct ReportDocument: Encodable, Sendable {
         var findingsBySeverity: [String: Int]
         var findingsByCategory: [String: Int]
         var findings: [Finding]
+        /// `findings` as `findings.jsonl` already holds them, when it was written first: written
+        /// as they are instead of encoding every finding twice.
+        var encodedFindings: [EncodedJSON]?
+
+        private enum CodingKeys: String, CodingKey {
+            case rules, ruleSetSHA256, findingsBySeverity, findingsByCategory, findings
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(rules, forKey: .rules)
+            try container.encode(ruleSetSHA256, forKey: .ruleSetSHA256)
+            try container.encode(findingsBySeverity, forKey: .findingsBySeverity)
+            try container.encode(findingsByCategory, forKey: .findingsByCategory)
+            if let encodedFindings {
+                try container.encode(encodedFindings, forKey: .findings)
+            } else {
+                try container.encode(findings, forKey: .findings)
+            }
+        }
     }
 
     var schema = ReportDocument.schema
@@ -324,8 +344,17 @@ package struct ReportDocument: Encodable, Sendable {
     }
 
     /// The document as pretty-printed JSON with sorted keys, ending in a newline.
-    package func encoded() throws -> [UInt8] {
-        var bytes = try SortedJSONEncoder(prettyPrinted: true).encode(self)
+    ///
+    /// - Parameter findingsFile: `findings.jsonl` as ``FindingsFile/encoded(_:)`` wrote it for this
+    ///   document's findings, to write them from instead of encoding them again.
+    package func encoded(findingsFile: [UInt8]? = nil) throws -> [UInt8] {
+        var document = self
+        if let findingsFile {
+            let lines = findingsFile.split(separator: 0x0A, omittingEmptySubsequences: true).map(EncodedJSON.init(compact:))
+            precondition(lines.count == detections.findings.count, "findings.jsonl of other findings")
+            document.detections.encodedFindings = lines
+        }
+        var bytes = try SortedJSONEncoder(prettyPrinted: true).encode(document)
         bytes.append(0x0A)
         return bytes
     }

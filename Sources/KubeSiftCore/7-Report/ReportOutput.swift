@@ -95,6 +95,8 @@ package struct ReportOutput: Sendable {
         let usesModel = formats.contains(.html) || formats.contains(.md)
         let model = usesModel ? ReportModel(document) : nil
         let renderer = usesModel ? try TemplateRenderer(templates: templates) : nil
+        // report.json writes its findings from findings.jsonl's lines, so those are encoded first.
+        let findingsFile = formats.contains(.json) ? try FindingsFile.encoded(document.detections.findings) : nil
         let parts = Part.allCases.filter { formats.contains($0.format) }
         let rendered = concurrentMap(parts.count) { index in
             Result { () throws -> [RenderedFile] in
@@ -102,8 +104,8 @@ package struct ReportOutput: Sendable {
                 case .html: [("report.html", Array(try renderer!.html(model!).utf8))]
                 case .markdown: [("report.md", Array(try renderer!.markdown(model!).utf8))]
                 case .csv: CSVReport.files(document)
-                case .findings: [(FindingsFile.name, try FindingsFile.encoded(document.detections.findings))]
-                case .json: [(Self.reportName, try document.encoded())]
+                case .findings: [(FindingsFile.name, findingsFile!)]
+                case .json: [(Self.reportName, try document.encoded(findingsFile: findingsFile))]
                 }
                 return files.map { RenderedFile(name: $0.name, bytes: $0.bytes, sha256: SHA256.hash(data: $0.bytes).lowercaseHex) }
             }

@@ -42,6 +42,74 @@ package struct SortedJSONEncoder: Sendable {
     }
 }
 
+/// A value already encoded by a compact ``SortedJSONEncoder``, written as it is (re-indented when
+/// the document is pretty-printed): what two documents share (a finding in `findings.jsonl` and in
+/// `report.json`) is encoded once. Only ``SortedJSONEncoder`` can write one.
+package struct EncodedJSON: Encodable, Sendable {
+    package var compact: ArraySlice<UInt8>
+
+    package init(compact: ArraySlice<UInt8>) {
+        self.compact = compact
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        throw EncodingError.invalidValue(self, .init(codingPath: encoder.codingPath,
+                                                     debugDescription: "pre-encoded JSON is written by SortedJSONEncoder only"))
+    }
+
+    /// Appends `compact` in the pretty form of a value at `depth`: the bytes a pretty encoder writes.
+    func appendPretty(depth: Int, to output: inout [UInt8]) {
+        var level = depth
+        var inString = false
+        var escaped = false
+        var index = compact.startIndex
+        func newline(_ level: Int) {
+            output.append(0x0A)
+            output.append(contentsOf: repeatElement(0x20, count: 2 * level))
+        }
+        while index < compact.endIndex {
+            let byte = compact[index]
+            index += 1
+            if inString {
+                output.append(byte)
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""):
+                inString = true
+                output.append(byte)
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                output.append(byte)
+                level += 1
+                if index < compact.endIndex, compact[index] == UInt8(ascii: "}") || compact[index] == UInt8(ascii: "]") {
+                    // An empty container: a blank line, then its close.
+                    output.append(0x0A)
+                } else {
+                    newline(level)
+                }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                level -= 1
+                newline(level)
+                output.append(byte)
+            case UInt8(ascii: ","):
+                output.append(byte)
+                newline(level)
+            case UInt8(ascii: ":"):
+                output.append(contentsOf: [0x20, UInt8(ascii: ":"), 0x20])
+            default:
+                output.append(byte)
+            }
+        }
+    }
+}
+
 /// The writer of one JSON value: a single value, or an object or array whose members it collects
 /// until ``finish(into:)``.
 private final class JSONValueWriter: Encoder, SingleValueEncodingContainer {
@@ -120,6 +188,13 @@ private final class JSONValueWriter: Encoder, SingleValueEncodingContainer {
     private func writeDirectly<T>(_ value: T, depth: Int, into output: inout [UInt8]) -> Bool {
         if T.self == String.self {
             Self.appendQuoted(unsafeBitCast(value, to: String.self), to: &output)
+        } else if T.self == EncodedJSON.self {
+            let encoded = unsafeBitCast(value, to: EncodedJSON.self)
+            if pretty {
+                encoded.appendPretty(depth: depth, to: &output)
+            } else {
+                output.append(contentsOf: encoded.compact)
+            }
         } else if T.self == Int.self {
             Self.appendInteger(unsafeBitCast(value, to: Int.self), to: &output)
         } else if T.self == [String].self {

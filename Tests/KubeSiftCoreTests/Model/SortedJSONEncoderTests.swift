@@ -85,6 +85,7 @@ import Testing
         let tree = Tree(leaf: Self.leaf, leaves: [Self.leaf, other], nested: [[], ["x"]], emptyMap: [:], absent: nil,
                         tag: .Beta, byTag: [.alpha: 1, .Beta: 2, ._gamma: 3])
         try Self.expectSame(tree)
+        try Self.expectReindented(tree)
         try Self.expectSame(Handwritten())
         try Self.expectSame([Nothing()])
         try Self.expectSame("top")
@@ -118,7 +119,16 @@ import Testing
                 document[word()] = inner
             }
             try Self.expectSame(document)
+            try Self.expectReindented(document)
         }
+    }
+
+    /// A compact encoding, re-indented as ``EncodedJSON`` does, is the pretty encoding.
+    static func expectReindented<T: Encodable>(_ value: T, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        var reindented: [UInt8] = []
+        EncodedJSON(compact: try SortedJSONEncoder().encode(value)[...]).appendPretty(depth: 0, to: &reindented)
+        let pretty = try SortedJSONEncoder(prettyPrinted: true).encode(value)
+        #expect(String(decoding: reindented, as: UTF8.self) == String(decoding: pretty, as: UTF8.self), sourceLocation: sourceLocation)
     }
 
     @Test("The samples' report and findings, encoded both ways, are the same bytes")
@@ -136,6 +146,10 @@ import Testing
         let document = ReportDocument(result: result, parameters: parameters, generatedAt: Timestamp(unixSeconds: 0), rules: rules)
         try Self.expectSame(document)
         try Self.expectSame(result.findings)
+        try Self.expectReindented(result.findings)
+        // report.json written from findings.jsonl's lines is report.json encoded whole.
+        #expect(try document.encoded(findingsFile: FindingsFile.encoded(result.findings)) == document.encoded())
+        #expect(try FindingsFile.encoded(result.findings) == result.findings.flatMap { try SortedJSONEncoder().encode($0) + [0x0A] })
     }
 
     @Test("What JSON cannot hold is refused, as Foundation refuses it")
