@@ -152,11 +152,15 @@ struct ResultAssembler {
         }
         let inputsByPath = Dictionary(inputs.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let lineOffsets = chunkOffsets
-        let inputOfFile = files.map { inputsByPath[$0.path] }
+        // Per file, what evidence names: looked up for every rule match, so not the whole summary.
+        let evidenceOfFile = files.map { file in
+            let input = inputsByPath[file.path]
+            return (sha256: input?.sha256, memberNames: input?.members.map(\.name) ?? [])
+        }
         // Where an event was read: file, member and final line.
         let locate = { @Sendable (member: MemberKey, sequence: Int, chunkLine: ChunkLine) -> (String, String?, Int, String?) in
-            let input = inputOfFile[member.file]
-            let name = input.flatMap { member.member < $0.members.count ? $0.members[member.member].name : nil }
+            let names = evidenceOfFile[member.file].memberNames
+            let name = member.member < names.count ? names[member.member] : nil
             let line: Int
             switch chunkLine {
             case let .local(local):
@@ -164,7 +168,7 @@ struct ResultAssembler {
                 line = (sequence < offsets.count ? offsets[sequence] : 0) + local
             case let .absolute(absolute): line = absolute
             }
-            return (files[member.file].path, name, line, input?.sha256)
+            return (files[member.file].path, name, line, evidenceOfFile[member.file].sha256)
         }
         let findingAssembler = FindingAssembler(ruleSet: rules, locate: { locate($0.member, $0.sequence, $0.line) },
                                                 stagesSeen: stagesSeen)
