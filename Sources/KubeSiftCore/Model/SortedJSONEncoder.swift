@@ -58,54 +58,62 @@ package struct EncodedJSON: Encodable, Sendable {
     }
 
     /// Appends `compact` in the pretty form of a value at `depth`: the bytes a pretty encoder writes.
+    /// Runs between structural bytes (strings above all) are copied whole.
     func appendPretty(depth: Int, to output: inout [UInt8]) {
-        var level = depth
-        var inString = false
-        var escaped = false
-        var index = compact.startIndex
-        func newline(_ level: Int) {
-            output.append(0x0A)
-            output.append(contentsOf: repeatElement(0x20, count: 2 * level))
-        }
-        while index < compact.endIndex {
-            let byte = compact[index]
-            index += 1
-            if inString {
-                output.append(byte)
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                }
-                continue
+        compact.withUnsafeBufferPointer { bytes in
+            let count = bytes.count
+            output.reserveCapacity(output.count + count + count / 2)
+            var level = depth
+            var runStart = 0
+            var index = 0
+            func flush(_ end: Int) {
+                if end > runStart { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<end])) }
             }
-            switch byte {
-            case UInt8(ascii: "\""):
-                inString = true
-                output.append(byte)
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                output.append(byte)
-                level += 1
-                if index < compact.endIndex, compact[index] == UInt8(ascii: "}") || compact[index] == UInt8(ascii: "]") {
-                    // An empty container: a blank line, then its close.
-                    output.append(0x0A)
-                } else {
+            func newline(_ level: Int) {
+                output.append(0x0A)
+                output.append(contentsOf: repeatElement(0x20, count: 2 * level))
+            }
+            while index < count {
+                let byte = bytes[index]
+                index += 1
+                switch byte {
+                case UInt8(ascii: "\""):
+                    // To the closing quote, over escapes; the string stays in the run.
+                    while index < count {
+                        let inside = bytes[index]
+                        index += inside == UInt8(ascii: "\\") ? 2 : 1
+                        if inside == UInt8(ascii: "\"") { break }
+                    }
+                    index = min(index, count)
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    flush(index)
+                    level += 1
+                    if index < count, bytes[index] == UInt8(ascii: "}") || bytes[index] == UInt8(ascii: "]") {
+                        // An empty container: a blank line, then its close.
+                        output.append(0x0A)
+                    } else {
+                        newline(level)
+                    }
+                    runStart = index
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    flush(index - 1)
+                    level -= 1
                     newline(level)
+                    output.append(byte)
+                    runStart = index
+                case UInt8(ascii: ","):
+                    flush(index)
+                    newline(level)
+                    runStart = index
+                case UInt8(ascii: ":"):
+                    flush(index - 1)
+                    output.append(contentsOf: [0x20, UInt8(ascii: ":"), 0x20])
+                    runStart = index
+                default:
+                    break
                 }
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                level -= 1
-                newline(level)
-                output.append(byte)
-            case UInt8(ascii: ","):
-                output.append(byte)
-                newline(level)
-            case UInt8(ascii: ":"):
-                output.append(contentsOf: [0x20, UInt8(ascii: ":"), 0x20])
-            default:
-                output.append(byte)
             }
+            flush(count)
         }
     }
 }
