@@ -356,14 +356,22 @@ struct DocumentSplitter {
     mutating func split(_ bytes: UnsafeRawBufferPointer, from offset: Int, into output: inout [UInt8],
                         maximumRecordBytes: Int, stopAfter: Int) -> Int
     {
+        guard let base = bytes.baseAddress else { return offset }
         var index = offset
         while index < bytes.count {
-            if inString && !escaped && inRecord && !recordIsOverLong && keyStart < 0
-                && recordLength + bytes.count - index <= maximumRecordBytes
-            {
-                // Most of a record is string content (an event sent as a string, above all):
-                // copied in one run up to the closing quote, a newline, or the end of the block.
-                let run = Self.stringRun(bytes, from: index)
+            if inRecord && !recordIsOverLong && depth > max(recordLevel, 1) && !(inString && escaped) {
+                // Inside a record, below the level whose keys are watched: the bulk of every record.
+                let next = copyNested(bytes, from: index, into: &output, maximumRecordBytes: maximumRecordBytes)
+                if next > index {
+                    index = next
+                    continue
+                }
+            }
+            if inString && !escaped && inRecord && !recordIsOverLong && keyStart < 0 {
+                // A string value at a record's top level: copied in one run up to the closing quote,
+                // a newline, the end of the block, or the record limit.
+                let limit = min(bytes.count, index + maximumRecordBytes - recordLength)
+                let run = StringRunScanner.run(base, from: index, to: limit)
                 if run.end > index {
                     output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<run.end]))
                     recordLength += run.end - index
@@ -470,45 +478,66 @@ struct DocumentSplitter {
         return index
     }
 
-    /// Where the string content starting at `start` stops: at its closing quote or a newline (for
-    /// the byte loop to handle), or at the end of the block, with an escape whose second byte is in
-    /// the next block.
-    private static func stringRun(_ bytes: UnsafeRawBufferPointer, from start: Int) -> (end: Int, escapePending: Bool) {
-        guard let base = bytes.baseAddress else { return (start, false) }
-        let count = bytes.count
+    /// Copies a record below its top level (and below the top level of a top-level object, whose
+    /// keys are watched for `items`: `itemsKeyProgress` is idle down here): strings in runs (see
+    /// ``StringRunScanner``), tokens without the whitespace between them. Returns where it stopped,
+    /// for the byte loop to go on: before a byte that returns to the top level, a newline in a
+    /// string, or an escape whose second byte it has to see; at the record limit; or at the end.
+    private mutating func copyNested(_ bytes: UnsafeRawBufferPointer, from start: Int, into output: inout [UInt8],
+                                     maximumRecordBytes: Int) -> Int
+    {
+        let floor = max(recordLevel, 1)
+        let limit = min(bytes.count, start + maximumRecordBytes - recordLength)
         var index = start
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        // High bit of each byte equal to `byte`; exact for the lowest such byte, which is all that is read.
-        @inline(__always) func equal(_ word: UInt64, _ byte: UInt64) -> UInt64 {
-            let x = word ^ (ones &* byte)
-            return (x &- ones) & ~x
-        }
-        while true {
-            // Eight bytes at a time; an escape (`\"` above all) is stepped over without leaving the loop.
-            while index + 9 <= count {
-                let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                let special = (equal(word, 0x22) | equal(word, 0x5C) | equal(word, 0x0A)) & (ones &* 0x80)
-                if special == 0 {
-                    index += 8
-                    continue
+        var newlines = 0
+        var lastNewline = -1
+        scan: while index < limit {
+            if inString {
+                let run = StringRunScanner.run(bytes.baseAddress!, from: index, to: limit)
+                if run.end > index {
+                    output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<run.end]))
+                    index = run.end
                 }
-                index += special.trailingZeroBitCount >> 3
-                guard base.load(fromByteOffset: index, as: UInt8.self) == UInt8(ascii: "\\"),
-                      base.load(fromByteOffset: index + 1, as: UInt8.self) != 0x0A else { break }
-                index += 2
-            }
-            while index < count {
-                let byte = base.load(fromByteOffset: index, as: UInt8.self)
-                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") || byte == 0x0A { break }
+                guard !run.escapePending, index < limit, bytes[index] == UInt8(ascii: "\"") else {
+                    escaped = run.escapePending
+                    break scan
+                }
+                output.append(UInt8(ascii: "\""))
+                inString = false
                 index += 1
+                continue
             }
-            guard index < count else { return (count, false) }
-            guard base.load(fromByteOffset: index, as: UInt8.self) == UInt8(ascii: "\\") else { return (index, false) }
-            // An escape: both bytes are content (a newline after a backslash is the byte loop's).
-            if index + 1 >= count { return (count, true) }
-            if base.load(fromByteOffset: index + 1, as: UInt8.self) == 0x0A { return (index + 1, true) }
-            index += 2
+            let byte = bytes[index]
+            switch byte {
+            case 0x20:
+                // Indentation: eight spaces at a time.
+                while index + 9 <= limit, bytes.loadUnaligned(fromByteOffset: index + 1, as: UInt64.self) == 0x2020_2020_2020_2020 {
+                    index += 8
+                }
+            case 0x09, 0x0D:
+                break
+            case 0x0A:
+                newlines += 1
+                lastNewline = index
+            case UInt8(ascii: "\""):
+                output.append(byte)
+                inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                output.append(byte)
+                depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard depth - 1 > floor else { break scan }
+                output.append(byte)
+                depth -= 1
+            default:
+                output.append(byte)
+            }
+            index += 1
         }
+        recordLength += index - start
+        line += newlines
+        if index > start { lastByteWasNewline = lastNewline == index - 1 }
+        return index
     }
 
     /// The keys of top-level lists whose elements are records (none of them is a field of an event).

@@ -785,11 +785,17 @@ final class RecordDecoder {
     /// (`kube-apiserver-…`, `authenticator-…`, `kube-controller-manager-…`, `kube-scheduler-…`,
     /// `cloud-controller-manager-…`) hold logs. Any other name (a group of one's own) is read.
     private static func isAuditStream(_ span: StringSpan, _ base: UnsafePointer<UInt8>) -> Bool {
-        let name = UnsafeBufferPointer(start: base + span.start, count: span.count)
-        if name.starts(with: "kube-apiserver-audit".utf8) { return true }
-        let others = ["kube-apiserver-", "authenticator-", "kube-controller-manager-", "kube-scheduler-",
-                      "cloud-controller-manager-"]
-        return !others.contains { name.starts(with: $0.utf8) }
+        // Compared as bytes: a generic `starts(with:)` over a `String.UTF8View` cost 1 % of an `aws logs` run.
+        func starts(with prefix: StaticString) -> Bool {
+            guard span.count >= prefix.utf8CodeUnitCount else { return false }
+            for offset in 0..<prefix.utf8CodeUnitCount where base[span.start + offset] != prefix.utf8Start[offset] {
+                return false
+            }
+            return true
+        }
+        if starts(with: "kube-apiserver-audit") { return true }
+        return !(starts(with: "kube-apiserver-") || starts(with: "authenticator-") || starts(with: "kube-controller-manager-")
+            || starts(with: "kube-scheduler-") || starts(with: "cloud-controller-manager-"))
     }
 
     private static func startsJSON(_ text: ByteScratch) -> Bool {

@@ -237,6 +237,100 @@ private func prettyPrinted(_ compact: String) throws -> String {
         #expect(result.skippedLines(.overLong) == [2 + countLines(Array((first + "\n").utf8))])
     }
 
+    /// An `aws logs filter-log-events` document as the CLI indents it, and the one-line record the
+    /// splitter must make of each event (the same members without the indentation). Messages are
+    /// escape-heavy at every alignment: `\"` around every key, `\\\"` inside values, runs of backslashes,
+    /// `\u` escapes; one event carries a nested object over several lines.
+    private func awsLogsDocument(events: Int, seed: UInt64) -> (document: String, records: [String], startLines: [Int]) {
+        var generator = SeededGenerator(seed: seed)
+        var document = "{\n    \"events\": [\n"
+        var records: [String] = []
+        var startLines: [Int] = []
+        var line = 3
+        for number in 1...events {
+            let padding = String(repeating: "p", count: Int.random(in: 0...70, using: &generator))
+            let slashes = String(repeating: #"\\"#, count: Int.random(in: 0...40, using: &generator))
+            let message = #"{\"kind\":\"Event\",\"auditID\":\"id-\#(number)\#(padding)\",\"annotations\":{\"reason\":\"allowed by \\\"view\\\" \#(slashes) \u00e9\"}}"#
+            var members = [
+                (#""logStreamName""#, #""kube-apiserver-audit-5f2b3c4d9e8a7b6c""#),
+                (#""timestamp""#, "\(1_795_000_000_000 + number)"),
+                (#""message""#, "\"" + message + "\""),
+                (#""ingestionTime""#, "\(1_795_000_000_850 + number)"),
+                (#""eventId""#, "\"\(37_000_000_000 + number)\""),
+            ]
+            var pretty = members.map { "            \($0.0): \($0.1)" }
+            if number % 7 == 0 {
+                members.append((#""extra""#, #"{"a":[1,{"b":"}"}],"c":"]"}"#))
+                pretty.append("            \"extra\": {\n                \"a\": [\n                    1,\n                    {\n"
+                              + "                        \"b\": \"}\"\n                    }\n                ],\n                \"c\": \"]\"\n            }")
+            }
+            startLines.append(line)
+            let item = "        {\n" + pretty.joined(separator: ",\n") + "\n        }"
+            document += item + (number == events ? "\n" : ",\n")
+            line += countLines(Array((item + "\n").utf8))
+            records.append("{" + members.map { "\($0.0):\($0.1)" }.joined(separator: ",") + "}")
+        }
+        document += "    ],\n    \"searchedLogStreams\": []\n}\n"
+        return (document, records, startLines)
+    }
+
+    @Test(arguments: [1, 2, 3, 5, 16, 17, 31, 32, 33, 63, 64, 65, 127, 4_096, 1 << 20])
+    func awsLogsEventsAreTheirMembersOnOneLineWhateverTheBlockSize(blockSize: Int) {
+        let (document, records, startLines) = awsLogsDocument(events: 60, seed: 5)
+        let (outputs, format) = chunk(Array(document.utf8), blockSize: blockSize, targetBytes: 3_000)
+        #expect(format == .document)
+        #expect(outputs.count > 5, "the events span many chunks")
+        let lines = outputs.flatMap(\.bytes).split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
+        #expect(lines == records)
+        #expect(recordStartLines(outputs) == startLines)
+        #expect(outputs.allSatisfy { $0.skips.isEmpty })
+        let spanned = outputs.reduce(0) { total, output in
+            if case let .records(_, spannedLines) = output.layout { return total + spannedLines }
+            return total
+        }
+        #expect(spanned == countLines(Array(document.utf8)))
+    }
+
+    @Test(arguments: [1, 7, 64, 65, 1 << 20])
+    func aNewlineInsideAStringBecomesASpaceAndIsCounted(blockSize: Int) {
+        // Invalid JSON either way; what the splitter owes is that lines still add up.
+        let document = "{\n  \"events\": [\n    {\n      \"message\": \"a\nb\\\nc\",\n      \"eventId\": \"1\"\n    },\n"
+            + "    {\n      \"message\": \"\(String(repeating: #"\""#, count: 40))\"\n    }\n  ]\n}\n"
+        let (outputs, _) = chunk(Array(document.utf8), blockSize: blockSize)
+        let lines = outputs.flatMap(\.bytes).split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
+        #expect(lines == [#"{"message":"a b\ c","eventId":"1"}"#, #"{"message":"\#(String(repeating: #"\""#, count: 40))"}"#])
+        #expect(recordStartLines(outputs) == [3, 9])
+    }
+
+    @Test func anOverLongAwsLogsEventIsSkippedAtItsLineWhereverTheLimitAndTheBlocksFall() {
+        let (document, records, startLines) = awsLogsDocument(events: 20, seed: 11)
+        // About half the events are over this limit (it counts a record's indentation too).
+        let limit = records.map(\.utf8.count).sorted()[10] + 200
+        var results: [[String]] = []
+        for blockSize in [1, 3, 64, 65, 1 << 20] {
+            var chunker = LineChunker(targetBytes: 2_000, maximumRecordBytes: limit, makeBuffer: { [] })
+            var outputs: [LineChunker.Output] = []
+            let bytes = Array(document.utf8)
+            var offset = 0
+            while offset < bytes.count {
+                let end = min(offset + blockSize, bytes.count)
+                bytes[offset..<end].withUnsafeBytes { chunker.consume($0) { outputs.append($0) } }
+                offset = end
+            }
+            _ = chunker.finish { outputs.append($0) }
+            let lines = outputs.flatMap(\.bytes).split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
+            let skipped = outputs.flatMap(\.skips).compactMap { skip -> Int? in
+                guard skip.reason == .overLong, case let .absolute(line) = skip.line else { return nil }
+                return line
+            }
+            #expect(!lines.isEmpty && !skipped.isEmpty && lines.count + skipped.count == records.count)
+            #expect(Set(lines).isSubset(of: Set(records)), "a record kept is kept whole")
+            #expect((recordStartLines(outputs) + skipped).sorted() == startLines, "a record skipped is counted at its line")
+            results.append(lines + skipped.map(String.init))
+        }
+        #expect(Set(results).count == 1, "the same records kept and skipped whatever the block size")
+    }
+
     // MARK: - Sniffing
 
     @Test func sniffsJSONLinesAndDocuments() {
