@@ -36,6 +36,21 @@ import Testing
         #expect(outcome.stderr.contains("formats:"))
     }
 
+    @Test("--verbose says how long each stage took; without it, nothing is said of time")
+    func verboseTimesTheStages() throws {
+        let scratch = try ScratchDirectory()
+        let aks = KubeSiftRunner.repositoryRoot.appendingPathComponent("samples/shop-aks/insights-logs-kube-audit.tar.gz").path
+        let verbose = try KubeSiftRunner.run(["analyze", aks, "--verbose", "-o", scratch.path("verbose")])
+        #expect(verbose.exitCode == 0, "\(verbose.stderr)")
+        let stages = verbose.stderr.split(separator: "\n").filter { $0.contains("time: ") }
+        #expect(stages.count == 3, "\(verbose.stderr)")
+        for stage in ["rules and control catalogs", "read pass", "assembly", "compliance", "report"] {
+            #expect(stages.contains { $0.range(of: stage + #" \d+\.\d{3} s"#, options: .regularExpression) != nil }, "\(stage)")
+        }
+        let plain = try KubeSiftRunner.run(["analyze", aks, "-o", scratch.path("plain")])
+        #expect(!plain.stderr.contains("time: "))
+    }
+
     @Test func aGivenFormatIsTheOnlyOneReadAndAnUnknownOneIsAUsageError() throws {
         let scratch = try ScratchDirectory()
         let aks = KubeSiftRunner.repositoryRoot.appendingPathComponent("samples/shop-aks/insights-logs-kube-audit.tar.gz").path

@@ -29,7 +29,10 @@ package enum Pipeline {
                             progress: ProgressCounters? = nil, logger: Logger) -> AnalysisResult
     {
         let files = inputs.files
+        let clock = ContinuousClock()
+        let started = clock.now
         let pass = read(files, options: options, seeds: .random(), progress: progress, logger: logger)
+        let read = clock.now
         for skipped in inputs.skipped { log(skipped.problem, path: skipped.path, logger: logger) }
         let deduplicator = pass.deduplicator
         var assembler = ResultAssembler(files: files, skippedPaths: inputs.skipped, window: options.window,
@@ -45,10 +48,19 @@ package enum Pipeline {
                                         distinctRequests: deduplicator.distinctRequests)
         result.indexSpills = deduplicator.spillCount
         if let history = options.history { result.apply(history) }
+        let assembled = clock.now
         if let compliance = options.compliance {
             ComplianceEvaluator(configuration: compliance, rules: options.rules).evaluate(&result)
         }
+        logger.notice("time: read pass \(Self.seconds(read - started)), assembly \(Self.seconds(assembled - read)), compliance \(Self.seconds(clock.now - assembled))")
         return result
+    }
+
+    /// A duration for people: `0.123 s`.
+    package static func seconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return "\(milliseconds / 1000).\(String(repeating: "0", count: 3 - String(milliseconds % 1000).count))\(milliseconds % 1000) s"
     }
 
     /// What the read pass leaves for assembly: per file what reading it found, per worker what it

@@ -48,6 +48,8 @@ extension KubeSift {
             LoggingSystem.bootstrap { _ in StandardErrorLogHandler(logLevel: level) }
             let logger = Logger(label: "kubesift")
 
+            let stopwatch = ContinuousClock()
+            let began = stopwatch.now
             let clock = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
             let now = try window.resolvedNow(clock: clock)
             var options = AnalysisOptions(paths: inputs.paths, workers: inputs.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
@@ -63,6 +65,7 @@ extension KubeSift {
             options.compliance = try compliance.configuration(rules: options.rules)
             options.gapThreshold = completeness.gapThreshold
             let report = try output.reportOutput()
+            logger.notice("time: rules and control catalogs \(Pipeline.seconds(stopwatch.now - began))")
             if let plan = try shards.plan() { return try writeShard(plan, options: options, now: now, logger: logger) }
 
             if !output.force, let existing = ReportOutput.existingReport(in: output.outputDir) {
@@ -100,6 +103,7 @@ extension KubeSift {
                                 logger: logger)
             let ledger = session?.ledgerEntry(for: result, startedAt: now, seconds: seconds, exitCode: code.rawValue)
             let written: [String]
+            let rendering = stopwatch.now
             do {
                 var document = ReportDocument(result: result, parameters: parameters, generatedAt: generatedAt,
                                               rules: options.rules)
@@ -112,6 +116,7 @@ extension KubeSift {
                 nightly.recordFailure(session, result: result, startedAt: now, seconds: seconds, logger: logger)
                 throw KubeSiftExitCode.outputError.exitCode
             }
+            logger.notice("time: report \(Pipeline.seconds(stopwatch.now - rendering))")
             if !output.quiet {
                 StandardError.write(RunSummary(result: result, directory: output.outputDir, files: written, seconds: seconds).text)
             }
