@@ -40,6 +40,7 @@ final class Classifier {
     // One thread's state, never accessed re-entrantly: the runtime's exclusivity checks are skipped.
     @exclusivity(unchecked) private var matched: [Int] = []
     @exclusivity(unchecked) private(set) var hits: [RuleHit] = []
+    @exclusivity(unchecked) private var texts = TextInterner()
 
     init(ruleSet: RuleSet) {
         self.ruleSet = ruleSet
@@ -54,14 +55,15 @@ final class Classifier {
         matcher.matches(view, into: &matched)
         guard !matched.isEmpty else { return }
         let complete = matched.contains { ruleSet.generatesFindings[$0] }
-        let summary = RequestSummary(view, time: time, complete: complete)
+        let summary = RequestSummary(view, time: time, complete: complete, texts: &texts)
         for rule in matched {
             let keys = ruleSet.uses[rule].map { use in
                 let correlation = ruleSet.correlations[use.correlation]
                 return CorrelationKey(
                     correlation: use.correlation, slot: use.slot,
-                    group: correlation.groupSources[use.slot].map { view.firstText(of: $0) ?? "" },
-                    value: correlation.rule.valueField == nil ? nil : view.firstText(of: correlation.valueSources[use.slot]))
+                    group: correlation.groupSources[use.slot].map { texts.text(view.firstText(of: $0) ?? "", .plain) },
+                    value: correlation.rule.valueField == nil
+                        ? nil : view.firstText(of: correlation.valueSources[use.slot]).map { texts.text($0, .plain) })
             }
             hits.append(RuleHit(rule: rule, request: request, stage: stage, location: location, summary: summary,
                                 keys: keys))

@@ -26,20 +26,23 @@ package struct RequestSummary: Sendable, Equatable, Codable {
 }
 
 extension RequestSummary {
-    /// - Parameter complete: false for a request that only feeds correlations: it keeps who, from
-    ///   where, what and the outcome, and skips what costs most (the URI, user agent and groups).
-    init(_ view: EventView, time: Timestamp?, complete: Bool = true) {
-        func text(_ field: ScannedField) -> String? { view.value(of: field)?.text }
+    /// - Parameters:
+    ///   - complete: false for a request that only feeds correlations: it keeps who, from where,
+    ///     what and the outcome, and skips what costs most (the URI, user agent and groups).
+    ///   - texts: the worker's texts, which the summary's repeated values are taken from.
+    init(_ view: EventView, time: Timestamp?, complete: Bool = true, texts: inout TextInterner) {
+        func text(_ field: ScannedField) -> String? { texts.text(of: view.value(of: field), .plain) }
         // Any of these can be whatever a client sent (a rejected request logs the name or user it
         // tried), so a credential pasted into one is masked like one in a URI.
-        func scrubbed(_ field: ScannedField) -> String? { text(field).map(SecretScrubber.scrub) }
-        auditID = text(.auditID) ?? ""
+        func scrubbed(_ field: ScannedField) -> String? { texts.text(of: view.value(of: field), .scrubbed) }
+        // Unique per request: nothing to share.
+        auditID = view.value(of: .auditID)?.text ?? ""
         self.time = time
         verb = text(.verb)
         username = scrubbed(.username)
-        groups = complete ? view.strings(of: .userGroups).map(SecretScrubber.scrub) : nil
+        groups = complete ? view.strings(of: .userGroups).map { texts.text($0, .scrubbed) } : nil
         impersonatedUser = scrubbed(.impersonatedUsername)
-        sourceIPs = view.strings(of: .sourceIPs)
+        sourceIPs = view.strings(of: .sourceIPs).map { texts.text($0, .plain) }
         userAgent = complete ? scrubbed(.userAgent) : nil
         command = nil
         apiGroup = scrubbed(.apiGroup)
@@ -49,7 +52,7 @@ extension RequestSummary {
         name = scrubbed(.name)
         if name == nil, complete {
             name = (view.string(in: .responseObject, at: ["metadata", "name"])
-                ?? view.string(in: .requestObject, at: ["metadata", "name"])).map(SecretScrubber.scrub)
+                ?? view.string(in: .requestObject, at: ["metadata", "name"])).map { texts.text($0, .scrubbed) }
         }
         let uri = complete ? text(.requestURI) : nil
         requestURI = uri.map(SecretScrubber.scrubURI)
@@ -57,7 +60,7 @@ extension RequestSummary {
             // The same command rules read: from the URI, or the body's PodExecOptions.
             command = view.firstText(of: [.derived(.execCommand)]).map(SecretScrubber.scrub)
         }
-        decision = complete ? view.string(in: .annotations, at: ["authorization.k8s.io/decision"]).map(SecretScrubber.scrub) : nil
+        decision = complete ? view.string(in: .annotations, at: ["authorization.k8s.io/decision"]).map { texts.text($0, .scrubbed) } : nil
         responseCode = view.event.responseCode
         level = text(.level)
     }
@@ -73,6 +76,51 @@ extension RequestSummary {
         fill(\.name)
         fill(\.level)
         if time == nil { time = other.time }
+    }
+}
+
+/// One `String` per distinct text of one worker's summaries, masked once: thousands of matches by
+/// one user share one copy of its name (a worker keeps every match until the pass ends), and a
+/// repeated value is scrubbed once, not once per match. Past its limit it stops sharing, not working.
+struct TextInterner {
+    /// What is done to a text before it is shared; the same bytes treated two ways are two texts.
+    enum Treatment: UInt8 {
+        case plain, scrubbed
+    }
+
+    private var table = SpanTable(seed: UInt64.random(in: .min ... .max), limit: 1 << 16)
+    private var texts: [String] = []
+    private var key: [UInt8] = []
+
+    /// The text of `value`, nil when it has none.
+    mutating func text(of value: FieldValue?, _ treatment: Treatment) -> String? {
+        guard let value else { return nil }
+        guard case let .raw(bytes) = value else { return value.text.map { text($0, treatment) } }
+        key.removeAll(keepingCapacity: true)
+        key.append(treatment.rawValue)
+        key.append(contentsOf: bytes)
+        return shared(treatment) { String(decoding: bytes, as: UTF8.self) }
+    }
+
+    mutating func text(_ text: String, _ treatment: Treatment) -> String {
+        key.removeAll(keepingCapacity: true)
+        key.append(treatment.rawValue)
+        key.append(contentsOf: text.utf8)
+        return shared(treatment) { text }
+    }
+
+    private mutating func shared(_ treatment: Treatment, _ make: () -> String) -> String {
+        let index = key.withUnsafeBytes { table.index(of: $0.baseAddress!, count: $0.count) }
+        guard index != SpanTable.overflow else { return Self.treat(make(), treatment) }
+        if index == texts.count { texts.append(Self.treat(make(), treatment)) }
+        return texts[index]
+    }
+
+    private static func treat(_ text: String, _ treatment: Treatment) -> String {
+        switch treatment {
+        case .plain: text
+        case .scrubbed: SecretScrubber.scrub(text)
+        }
     }
 }
 

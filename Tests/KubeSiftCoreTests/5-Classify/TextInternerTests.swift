@@ -1,0 +1,42 @@
+import Testing
+@testable import KubeSiftCore
+
+/// The texts a worker's summaries hold: shared, masked once, and still right past the table's limit.
+@Suite struct TextInternerTests {
+    /// Where a long string's bytes live: two strings sharing storage have one.
+    static func storage(_ text: String) -> UnsafeRawPointer? {
+        text.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
+    }
+
+    @Test("The same bytes give one shared string, however they arrive")
+    func sharesStorage() {
+        var texts = TextInterner()
+        let name = "system:serviceaccount:kube-system:replicaset-controller"
+        let bytes = Array(name.utf8)
+        let first = bytes.withUnsafeBufferPointer { texts.text(of: .raw($0), .plain) }
+        let second = texts.text(String(decoding: bytes, as: UTF8.self), .plain)
+        #expect(first == name && second == name)
+        #expect(Self.storage(first!) != nil && Self.storage(first!) == Self.storage(second))
+        #expect(texts.text(of: nil, .plain) == nil)
+        #expect(texts.text(of: .integer(403), .plain) == "403")
+    }
+
+    @Test("A scrubbed text is masked, and the same bytes kept plain are another text")
+    func treatmentsAreApart() {
+        var texts = TextInterner()
+        let token = "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEyMyJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlc2lnbmF0dXJl"
+        #expect(texts.text(token, .scrubbed) == SecretScrubber.mask)
+        #expect(texts.text(token, .plain) == token)
+        #expect(texts.text(token, .scrubbed) == SecretScrubber.mask)
+    }
+
+    @Test("Past its limit it keeps giving the right text, masked when asked")
+    func pastTheLimit() {
+        var texts = TextInterner()
+        for number in 0..<(1 << 16) + 10 {
+            let text = "pod-\(number)-abcdefghijklmnop"
+            #expect(texts.text(text, .plain) == text)
+        }
+        #expect(texts.text("password=hunter2-and-more-text", .scrubbed) == "password=[REDACTED]")
+    }
+}
