@@ -12,14 +12,11 @@ package enum AtomicFileWriter {
     /// over their targets, in order. A full disk or any other failure while writing leaves every
     /// previous file as it was, so a report directory never mixes an old report with half a new one.
     package static func write(_ files: [(bytes: [UInt8], path: String)]) throws {
-        var staged: [String] = []
+        var staged = files.map { temporaryPath(for: $0.path) }
         defer { for temporary in staged { unlink(temporary) } }
-        for file in files {
-            let temporary = temporaryPath(for: file.path)
-            staged.append(temporary)
-            let status = writeFlushed(file.bytes, to: temporary)
-            guard status == 0 else { throw OutputError(path: file.path, code: status) }
-        }
+        // Written and flushed side by side: a report's files are flushed in the time of its largest.
+        let statuses = concurrentMap(files.count) { [staged] index in writeFlushed(files[index].bytes, to: staged[index]) }
+        if let failed = statuses.firstIndex(where: { $0 != 0 }) { throw OutputError(path: files[failed].path, code: statuses[failed]) }
         for (index, file) in files.enumerated() {
             guard rename(staged[index], file.path) == 0 else { throw OutputError(path: file.path, code: errno) }
         }
