@@ -203,6 +203,8 @@ private final class JSONValueWriter: Encoder, SingleValueEncodingContainer {
             } else {
                 output.append(contentsOf: encoded.compact)
             }
+        } else if T.self == [EncodedJSON].self, pretty {
+            appendPretty(unsafeBitCast(value, to: [EncodedJSON].self), depth: depth, into: &output)
         } else if T.self == Int.self {
             Self.appendInteger(unsafeBitCast(value, to: Int.self), to: &output)
         } else if T.self == [String].self {
@@ -302,6 +304,32 @@ private final class JSONValueWriter: Encoder, SingleValueEncodingContainer {
             }
         }
         return unique
+    }
+
+    /// A list of pre-encoded values (a report's findings), re-indented on every core.
+    private func appendPretty(_ elements: [EncodedJSON], depth: Int, into output: inout [UInt8]) {
+        guard !elements.isEmpty else {
+            output.append(contentsOf: [UInt8(ascii: "["), 0x0A, 0x0A])
+            indent(depth, into: &output)
+            output.append(UInt8(ascii: "]"))
+            return
+        }
+        let parts = min(elements.count, 16)
+        let indented = concurrentMap(parts) { [depth] part in
+            var bytes: [UInt8] = []
+            for index in (elements.count * part / parts)..<(elements.count * (part + 1) / parts) {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                bytes.append(0x0A)
+                bytes.append(contentsOf: repeatElement(0x20, count: 2 * (depth + 1)))
+                elements[index].appendPretty(depth: depth + 1, to: &bytes)
+            }
+            return bytes
+        }
+        output.append(UInt8(ascii: "["))
+        for part in indented { output.append(contentsOf: part) }
+        output.append(0x0A)
+        indent(depth, into: &output)
+        output.append(UInt8(ascii: "]"))
     }
 
     /// Orders two keys by their UTF-8 bytes (negative, zero, positive).

@@ -149,6 +149,9 @@ import Testing
         try Self.expectReindented(result.findings)
         // report.json written from findings.jsonl's lines is report.json encoded whole.
         #expect(try document.encoded(findingsFile: FindingsFile.encoded(result.findings)) == document.encoded())
+        var quiet = document
+        quiet.detections.findings = []
+        #expect(try quiet.encoded(findingsFile: []) == quiet.encoded(), "no findings: an empty list either way")
         #expect(try FindingsFile.encoded(result.findings) == result.findings.flatMap { try SortedJSONEncoder().encode($0) + [0x0A] })
     }
 
