@@ -34,8 +34,11 @@ done
 mkdir -p "$dir"
 
 echo "building kubesift and kubesift-bench (release)…" >&2
-(cd "$root" && swift build -c release --product kubesift > /dev/null && swift build -c release --product kubesift-bench > /dev/null)
-bin=$(cd "$root" && swift build -c release --show-bin-path)
+# SWIFT_SCRATCH_PATH picks the build directory (the default is SwiftPM's own .build).
+scratch=(--scratch-path "${SWIFT_SCRATCH_PATH:-$root/.build}")
+(cd "$root" && swift build -c release "${scratch[@]}" --product kubesift > /dev/null \
+    && swift build -c release "${scratch[@]}" --product kubesift-bench > /dev/null)
+bin=$(cd "$root" && swift build -c release "${scratch[@]}" --show-bin-path)
 gz=$("$bin/kubesift-bench" --corpus-only --size-mb "$size_mb" --dir "$dir")
 uncompressed=$(stat -c %s "${gz%.gz}")
 events=$(wc -l < "${gz%.gz}")

@@ -48,44 +48,11 @@ package struct TemplateRenderer: Sendable {
         return text
     }
 
-    static func root(_ model: ReportModel, escape: (String) -> String) -> [String: Any] {
-        tree(model, escape: escape) as? [String: Any] ?? [:]
+    static func root(_ model: ReportModel, escape: @escaping (String) -> String) -> [String: Any] {
+        MustacheTree.of(model, escape: escape) as? [String: Any] ?? [:]
     }
 
-    /// A model value as swift-mustache renders it: a struct becomes a dictionary of its stored
-    /// properties, an array an array, a string escaped text; numbers and flags stay numbers and
-    /// flags. Empty text and zero are false in a section, like empty lists.
-    static func tree(_ value: Any, escape: (String) -> String) -> Any? {
-        switch value {
-        case let text as String: return Self.text(text, escape: escape)
-        case let flag as Bool: return flag
-        case let number as Int: return Rendered(renderText: String(number), isNull: number == 0)
-        default: break
-        }
-        let mirror = Mirror(reflecting: value)
-        switch mirror.displayStyle {
-        case .optional:
-            return mirror.children.first.flatMap { tree($0.value, escape: escape) }
-        case .collection:
-            return mirror.children.compactMap { tree($0.value, escape: escape) }
-        case .struct:
-            var dictionary: [String: Any] = [:]
-            for child in mirror.children {
-                if let label = child.label, let node = tree(child.value, escape: escape) { dictionary[label] = node }
-            }
-            return dictionary
-        default:
-            return Self.text(String(describing: value), escape: escape)
-        }
-    }
-
-    static func text(_ text: String, escape: (String) -> String) -> Rendered {
-        Rendered(renderText: escape(text), isNull: text.isEmpty)
-    }
-
-    /// A value already escaped for the output: swift-mustache writes its text as it is.
-    struct Rendered: MustacheCustomRenderable {
-        let renderText: String
-        let isNull: Bool
+    static func text(_ text: String, escape: (String) -> String) -> MustacheTree.Rendered {
+        MustacheTree.text(text, escape: escape)
     }
 }

@@ -60,7 +60,7 @@ extension ReportModel.Activity {
 
 extension ReportModel {
     /// The report's charts as geometry: inline SVG drawn by the HTML template from these numbers.
-    package struct Charts: Sendable {
+    package struct Charts: Sendable, Encodable {
         package var activity: TimeChart
         package var severities: BarChart
         package var categories: BarChart
@@ -74,7 +74,7 @@ extension ReportModel {
 
     /// Requests over time, one bar per hour (per day past ten days), denied requests in front.
     /// Coordinates are in a 960 × 240 view box, as decimal text with one digit.
-    package struct TimeChart: Sendable {
+    package struct TimeChart: Sendable, Encodable {
         package var empty: Bool
         package var bucket: String
         package var bars: [Bar]
@@ -83,7 +83,7 @@ extension ReportModel {
         package var end: String
         package var description: String
 
-        package struct Bar: Sendable {
+        package struct Bar: Sendable, Encodable {
             package var x: String
             package var width: String
             package var y: String
@@ -93,7 +93,7 @@ extension ReportModel {
             package var label: String
         }
 
-        package struct Gridline: Sendable {
+        package struct Gridline: Sendable, Encodable {
             package var y: String
             package var label: String
         }
@@ -160,12 +160,12 @@ extension ReportModel {
     }
 
     /// Counts as horizontal bars, in a 600-wide view box (the charts sit side by side).
-    package struct BarChart: Sendable {
+    package struct BarChart: Sendable, Encodable {
         package var empty: Bool
         package var height: Int
         package var rows: [Row]
 
-        package struct Row: Sendable {
+        package struct Row: Sendable, Encodable {
             package var key: String
             package var label: String
             package var count: String

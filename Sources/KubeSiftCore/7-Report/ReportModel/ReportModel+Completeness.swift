@@ -1,6 +1,6 @@
 extension ReportModel.Completeness {
     /// One cluster's gaps, clock anomalies, PCI DSS 10.2.2 fields and days covered.
-    package struct Cluster: Sendable {
+    package struct Cluster: Sendable, Encodable {
         package var name: String
         package var facts: [ReportModel.Fact]
         package var gapNote: String
@@ -8,7 +8,7 @@ extension ReportModel.Completeness {
         package var clock: [Clock]
         package var fields: [Field]
 
-        package struct Gap: Sendable {
+        package struct Gap: Sendable, Encodable {
             package var from: String
             package var to: String
             package var duration: String
@@ -16,14 +16,14 @@ extension ReportModel.Completeness {
             package var firstAfter: String
         }
 
-        package struct Clock: Sendable {
+        package struct Clock: Sendable, Encodable {
             package var anomaly: String
             package var events: String
             package var largest: String
             package var examples: String
         }
 
-        package struct Field: Sendable {
+        package struct Field: Sendable, Encodable {
             package var element: String
             package var fields: String
             package var share: String

@@ -1,7 +1,7 @@
 extension ReportModel {
     /// The review ledger of a run with a state: one row per run over the period, the days without a
     /// successful review, and the dispositions reviewers recorded (shown under the sign-off).
-    package struct LedgerSection: Sendable {
+    package struct LedgerSection: Sendable, Encodable {
         package var period: String
         package var note: String
         package var rows: [Row]
@@ -9,7 +9,7 @@ extension ReportModel {
         package var daysWithoutReview: String
         package var dispositions: [DispositionRow]
 
-        package struct Row: Sendable {
+        package struct Row: Sendable, Encodable {
             package var run: Int
             package var date: String
             package var window: String
@@ -21,7 +21,7 @@ extension ReportModel {
             package var failed: Bool
         }
 
-        package struct DispositionRow: Sendable {
+        package struct DispositionRow: Sendable, Encodable {
             package var finding: String
             package var title: String
             package var disposition: String

@@ -6,7 +6,7 @@
 /// already formatted for people (`3,005`, `2026-11-20 14:57:07 UTC`) but not escaped: the
 /// renderers escape every string for their format (``ReportText``), so templates cannot forget to.
 /// Property names are what templates use; `templates/README.md` lists them.
-package struct ReportModel: Sendable {
+package struct ReportModel: Sendable, Encodable {
     package var cover: Cover
     package var summary: ExecutiveSummary
     package var charts: Charts
@@ -59,14 +59,14 @@ package struct ReportModel: Sendable {
 extension ReportModel {
     /// One labelled value of a definition list; `code` marks values set in a fixed-width font
     /// (hashes, ids, command lines).
-    package struct Fact: Sendable {
+    package struct Fact: Sendable, Encodable {
         package var label: String
         package var value: String
         package var code = false
     }
 
     /// A count with a label and the key its style and anchor use (`high`, `secret-access`).
-    package struct Count: Sendable {
+    package struct Count: Sendable, Encodable {
         package var key: String
         package var label: String
         package var count: Int
@@ -74,13 +74,13 @@ extension ReportModel {
     }
 
     /// A link to an entry elsewhere in the report: a finding, a control.
-    package struct Link: Sendable {
+    package struct Link: Sendable, Encodable {
         package var text: String
         package var anchor: String
     }
 
     /// One value of a statistics dimension: a user, an address, a verb.
-    package struct ActivityRow: Sendable {
+    package struct ActivityRow: Sendable, Encodable {
         package var name: String
         package var requests: Int
         package var requestsText: String
@@ -91,7 +91,7 @@ extension ReportModel {
     }
 
     /// A request a rule flagged, as a register lists it.
-    package struct FlaggedRequest: Sendable {
+    package struct FlaggedRequest: Sendable, Encodable {
         package var time: String
         package var identity: String
         package var action: String
@@ -104,7 +104,7 @@ extension ReportModel {
     }
 
     /// Requests to one resource, of any verb, from the statistics.
-    package struct ResourceTotal: Sendable {
+    package struct ResourceTotal: Sendable, Encodable {
         package var resource: String
         package var requests: String
         package var denied: String
@@ -114,7 +114,7 @@ extension ReportModel {
 
     /// A register or ledger: the requests the rules flagged, the totals the statistics hold, and
     /// what it cannot show.
-    package struct Register: Sendable {
+    package struct Register: Sendable, Encodable {
         /// Names its tables in the page (`sensitive-access`).
         package var key: String
         package var note: String
@@ -128,7 +128,7 @@ extension ReportModel {
 
 extension ReportModel {
     /// 1 · Cover and scope.
-    package struct Cover: Sendable {
+    package struct Cover: Sendable, Encodable {
         package var title: String
         package var subtitle: String
         package var statement: String
@@ -143,7 +143,7 @@ extension ReportModel {
         package var partial: Bool
         package var partialNote: String
 
-        package struct ClusterPeriod: Sendable {
+        package struct ClusterPeriod: Sendable, Encodable {
             package var name: String
             package var inputs: Int
             package var events: String
@@ -151,7 +151,7 @@ extension ReportModel {
             package var lastEvent: String
         }
 
-        package struct Framework: Sendable {
+        package struct Framework: Sendable, Encodable {
             package var title: String
             package var version: String
             package var id: String
@@ -162,7 +162,7 @@ extension ReportModel {
     }
 
     /// 2 · Executive summary.
-    package struct ExecutiveSummary: Sendable {
+    package struct ExecutiveSummary: Sendable, Encodable {
         /// The figures a reader looks at first, large.
         package var tiles: [Fact]
         package var headlines: [String]
@@ -172,7 +172,7 @@ extension ReportModel {
         package var topRules: [RuleCount]
         package var topActors: [Actor]
 
-        package struct FrameworkCounts: Sendable {
+        package struct FrameworkCounts: Sendable, Encodable {
             package var title: String
             package var anchor: String
             package var controls: Int
@@ -183,7 +183,7 @@ extension ReportModel {
             package var notAssessable: Int
         }
 
-        package struct RuleCount: Sendable {
+        package struct RuleCount: Sendable, Encodable {
             package var severity: String
             package var title: String
             package var name: String
@@ -192,7 +192,7 @@ extension ReportModel {
             package var first: Link
         }
 
-        package struct Actor: Sendable {
+        package struct Actor: Sendable, Encodable {
             package var name: String
             package var findings: Int
             package var highest: String
@@ -202,14 +202,14 @@ extension ReportModel {
     }
 
     /// 3 · Evidence inventory and integrity.
-    package struct Inventory: Sendable {
+    package struct Inventory: Sendable, Encodable {
         package var inputs: [Input]
         package var total: String
         package var inputsSHA256: String
         package var recomputeCommand: String
         package var recomputeNote: String
 
-        package struct Input: Sendable {
+        package struct Input: Sendable, Encodable {
             package var path: String
             package var cluster: String
             package var size: String
@@ -226,7 +226,7 @@ extension ReportModel {
             package var members: [Member]
         }
 
-        package struct Member: Sendable {
+        package struct Member: Sendable, Encodable {
             package var name: String
             package var compression: String
             package var lines: String
@@ -237,7 +237,7 @@ extension ReportModel {
     }
 
     /// 4 · Method and parameters: enough to run the analysis again.
-    package struct Method: Sendable {
+    package struct Method: Sendable, Encodable {
         package var commandLine: String
         package var facts: [Fact]
         /// The control catalogs used, exactly: where each came from and its SHA-256.
@@ -246,7 +246,7 @@ extension ReportModel {
         package var rules: [Rule]
         package var ruleSetSHA256: String
 
-        package struct Catalog: Sendable {
+        package struct Catalog: Sendable, Encodable {
             package var id: String
             package var title: String
             package var version: String
@@ -254,7 +254,7 @@ extension ReportModel {
             package var sha256: String
         }
 
-        package struct Rule: Sendable {
+        package struct Rule: Sendable, Encodable {
             package var name: String
             package var title: String
             package var version: Int
@@ -270,7 +270,7 @@ extension ReportModel {
 
     /// 5 · Completeness: where every event went, what was damaged or skipped, what the audit
     /// policy let the rules see.
-    package struct Completeness: Sendable {
+    package struct Completeness: Sendable, Encodable {
         package var facts: [Fact]
         package var reconciliation: String
         package var skipped: [Skip]
@@ -291,14 +291,14 @@ extension ReportModel {
         package var limits: [String]
         package var note: String
 
-        package struct Skip: Sendable {
+        package struct Skip: Sendable, Encodable {
             package var reason: String
             package var meaning: String
             package var count: String
             package var locations: String
         }
 
-        package struct CloudOperation: Sendable {
+        package struct CloudOperation: Sendable, Encodable {
             package var time: String
             package var method: String
             package var resource: String
@@ -308,7 +308,7 @@ extension ReportModel {
             package var location: String
         }
 
-        package struct Problem: Sendable {
+        package struct Problem: Sendable, Encodable {
             package var file: String
             package var member: String
             package var kind: String
@@ -316,7 +316,7 @@ extension ReportModel {
             package var dataLoss: String
         }
 
-        package struct Level: Sendable {
+        package struct Level: Sendable, Encodable {
             package var resource: String
             package var metadata: String
             package var request: String
@@ -327,7 +327,7 @@ extension ReportModel {
             package var byVerb: String
         }
 
-        package struct BlindRule: Sendable {
+        package struct BlindRule: Sendable, Encodable {
             package var name: String
             package var auditLevel: String
             package var reason: String
@@ -337,7 +337,7 @@ extension ReportModel {
     }
 
     /// 7 · Findings.
-    package struct FindingsSection: Sendable {
+    package struct FindingsSection: Sendable, Encodable {
         package var total: String
         package var rows: [Row]
         package var detailed: [Row]
@@ -345,7 +345,7 @@ extension ReportModel {
         package var byRule: [RuleFindings]
 
         /// One finding: a row of the findings table, and a detailed entry.
-        package struct Row: Sendable {
+        package struct Row: Sendable, Encodable {
             package var id: String
             package var anchor: String
             package var severity: String
@@ -384,7 +384,7 @@ extension ReportModel {
             package var continues = ""
         }
 
-        package struct Evidence: Sendable {
+        package struct Evidence: Sendable, Encodable {
             package var file: String
             package var member: String
             package var line: Int
@@ -392,7 +392,7 @@ extension ReportModel {
             package var auditID: String
         }
 
-        package struct RuleFindings: Sendable {
+        package struct RuleFindings: Sendable, Encodable {
             package var severity: String
             package var title: String
             package var rule: String
@@ -405,19 +405,19 @@ extension ReportModel {
     }
 
     /// 8 · Control matrix per framework.
-    package struct ControlsSection: Sendable {
+    package struct ControlsSection: Sendable, Encodable {
         package var present: Bool
         package var statement: String
         package var statuses: [Status]
         package var frameworks: [Framework]
 
-        package struct Status: Sendable {
+        package struct Status: Sendable, Encodable {
             package var key: String
             package var label: String
             package var meaning: String
         }
 
-        package struct Framework: Sendable {
+        package struct Framework: Sendable, Encodable {
             package var id: String
             package var anchor: String
             package var title: String
@@ -430,14 +430,14 @@ extension ReportModel {
             package var families: [Family]
         }
 
-        package struct Family: Sendable {
+        package struct Family: Sendable, Encodable {
             package var id: String
             package var title: String
             package var counts: String
             package var controls: [Control]
         }
 
-        package struct Control: Sendable {
+        package struct Control: Sendable, Encodable {
             package var id: String
             package var anchor: String
             package var title: String
@@ -455,11 +455,11 @@ extension ReportModel {
     }
 
     /// 9 · Privileged-activity register: by identity and day.
-    package struct PrivilegedRegister: Sendable {
+    package struct PrivilegedRegister: Sendable, Encodable {
         package var note: String
         package var rows: [Row]
 
-        package struct Row: Sendable {
+        package struct Row: Sendable, Encodable {
             package var identity: String
             package var day: String
             package var findings: Int
@@ -472,7 +472,7 @@ extension ReportModel {
 
     /// 12 · Authentication and authorization failures: complete from the statistics, with the
     /// findings the rules made of them.
-    package struct AuthFailures: Sendable {
+    package struct AuthFailures: Sendable, Encodable {
         package var key: String
         package var note: String
         /// By response code, by identity, by source address.
@@ -481,12 +481,12 @@ extension ReportModel {
     }
 
     /// 14 · Activity statistics.
-    package struct Activity: Sendable {
+    package struct Activity: Sendable, Encodable {
         package var tables: [Table]
         package var newIdentities: [ActivityRow]
         package var newIdentitiesNote: String
 
-        package struct Table: Sendable {
+        package struct Table: Sendable, Encodable {
             package var key: String
             package var title: String
             package var csv: String
@@ -497,7 +497,7 @@ extension ReportModel {
     }
 
     /// Glossary, licence notices and the files of the report.
-    package struct Appendix: Sendable {
+    package struct Appendix: Sendable, Encodable {
         package var glossary: [Fact]
         package var notices: [Fact]
         package var files: [Fact]
