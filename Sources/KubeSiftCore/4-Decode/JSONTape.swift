@@ -111,16 +111,6 @@ package struct JSONTape {
         }
     }
 
-    /// Whether the key node at `index` is `key`.
-    func keyEquals(_ index: Int, _ key: String) -> Bool {
-        let node = nodes[index]
-        if node.flag { return text(index) == key }
-        var key = key
-        return key.withUTF8 { bytes in
-            bytes.count == node.end - node.start && (bytes.isEmpty || memcmp(base + node.start, bytes.baseAddress!, bytes.count) == 0)
-        }
-    }
-
     /// Whether the key node at `index` is `component` followed by a dot and more (`a.b` for `a`).
     func keyStartsComponent(_ index: Int, _ component: String) -> Bool {
         let node = nodes[index]
@@ -136,13 +126,27 @@ package struct JSONTape {
     /// decoder reads it), or nil.
     func member(_ index: Int, _ key: String) -> Int? {
         guard nodes[index].kind == .object else { return nil }
-        var found: Int?
-        var position = index + 1
-        while position < nodes[index].next {
-            if keyEquals(position, key) { found = position + 1 }
-            position = nodes[position + 1].next
+        var bytesOfKey = key
+        // The key's bytes are taken once, and most keys differ from it in length: a rule that asks
+        // for fifty keys of a ConfigMap's data compares lengths, not texts.
+        return bytesOfKey.withUTF8 { bytes in
+            nodes.withUnsafeBufferPointer { nodes in
+                var found: Int?
+                var position = index + 1
+                let end = nodes[index].next
+                while position < end {
+                    let node = nodes[position]
+                    if node.flag {
+                        if text(position) == key { found = position + 1 }
+                    } else if node.end - node.start == bytes.count,
+                              bytes.isEmpty || memcmp(base + node.start, bytes.baseAddress!, bytes.count) == 0 {
+                        found = position + 1
+                    }
+                    position = nodes[position + 1].next
+                }
+                return found
+            }
         }
-        return found
     }
 
     /// The value at `path` of keys from the root, or nil where a key is missing.
