@@ -116,16 +116,6 @@ private struct KeyedTreeBuilder<Key: CodingKey>: KeyedEncodingContainerProtocol 
     mutating func encode(_ value: String, forKey key: Key) throws { set(builder.child(value), key) }
     mutating func encode(_ value: Int, forKey key: Key) throws { set(builder.child(value), key) }
     mutating func encode(_ value: Double, forKey key: Key) throws { set(builder.plain(value), key) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { set(builder.plain(value), key) }
-    mutating func encode(_ value: Int8, forKey key: Key) throws { set(builder.plain(value), key) }
-    mutating func encode(_ value: Int16, forKey key: Key) throws { set(builder.plain(value), key) }
-    mutating func encode(_ value: Int32, forKey key: Key) throws { set(builder.plain(value), key) }
-    mutating func encode(_ value: Int64, forKey key: Key) throws { set(builder.plain(value), key) }
-    mutating func encode(_ value: UInt, forKey key: Key) throws { set(builder.plain(value), key) }
-    mutating func encode(_ value: UInt8, forKey key: Key) throws { set(builder.plain(value), key) }
-    mutating func encode(_ value: UInt16, forKey key: Key) throws { set(builder.plain(value), key) }
-    mutating func encode(_ value: UInt32, forKey key: Key) throws { set(builder.plain(value), key) }
-    mutating func encode(_ value: UInt64, forKey key: Key) throws { set(builder.plain(value), key) }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { set(builder.child(value), key) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
@@ -162,16 +152,6 @@ private struct UnkeyedTreeBuilder: UnkeyedEncodingContainer {
     mutating func encode(_ value: String) throws { append(builder.child(value)) }
     mutating func encode(_ value: Int) throws { append(builder.child(value)) }
     mutating func encode(_ value: Double) throws { append(builder.plain(value)) }
-    mutating func encode(_ value: Float) throws { append(builder.plain(value)) }
-    mutating func encode(_ value: Int8) throws { append(builder.plain(value)) }
-    mutating func encode(_ value: Int16) throws { append(builder.plain(value)) }
-    mutating func encode(_ value: Int32) throws { append(builder.plain(value)) }
-    mutating func encode(_ value: Int64) throws { append(builder.plain(value)) }
-    mutating func encode(_ value: UInt) throws { append(builder.plain(value)) }
-    mutating func encode(_ value: UInt8) throws { append(builder.plain(value)) }
-    mutating func encode(_ value: UInt16) throws { append(builder.plain(value)) }
-    mutating func encode(_ value: UInt32) throws { append(builder.plain(value)) }
-    mutating func encode(_ value: UInt64) throws { append(builder.plain(value)) }
     mutating func encode<T: Encodable>(_ value: T) throws { append(builder.child(value)) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {

@@ -445,21 +445,8 @@ private struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: Double, forKey key: Key) throws {
         try writer.member(key.stringValue) { try JSONValueWriter.appendFloat(value, to: &$0) }
     }
-    mutating func encode(_ value: Float, forKey key: Key) throws {
-        try writer.member(key.stringValue) { try JSONValueWriter.appendFloat(value, to: &$0) }
-    }
-    mutating func encode(_ value: Int, forKey key: Key) throws { integer(value, key) }
-    mutating func encode(_ value: Int8, forKey key: Key) throws { integer(value, key) }
-    mutating func encode(_ value: Int16, forKey key: Key) throws { integer(value, key) }
-    mutating func encode(_ value: Int32, forKey key: Key) throws { integer(value, key) }
-    mutating func encode(_ value: Int64, forKey key: Key) throws { integer(value, key) }
-    mutating func encode(_ value: UInt, forKey key: Key) throws { integer(value, key) }
-    mutating func encode(_ value: UInt8, forKey key: Key) throws { integer(value, key) }
-    mutating func encode(_ value: UInt16, forKey key: Key) throws { integer(value, key) }
-    mutating func encode(_ value: UInt32, forKey key: Key) throws { integer(value, key) }
-    mutating func encode(_ value: UInt64, forKey key: Key) throws { integer(value, key) }
-
-    private func integer<T: BinaryInteger>(_ value: T, _ key: Key) {
+    // The other fixed-width numbers reach `encode<T>`, and through it the single-value container.
+    mutating func encode(_ value: Int, forKey key: Key) throws {
         writer.member(key.stringValue) { JSONValueWriter.appendInteger(value, to: &$0) }
     }
 
@@ -490,21 +477,7 @@ private struct UnkeyedWriter: UnkeyedEncodingContainer {
     mutating func encode(_ value: Bool) throws { writer.member("") { $0.append(contentsOf: (value ? "true" : "false").utf8) } }
     mutating func encode(_ value: String) throws { writer.member("") { JSONValueWriter.appendQuoted(value, to: &$0) } }
     mutating func encode(_ value: Double) throws { try writer.member("") { try JSONValueWriter.appendFloat(value, to: &$0) } }
-    mutating func encode(_ value: Float) throws { try writer.member("") { try JSONValueWriter.appendFloat(value, to: &$0) } }
-    mutating func encode(_ value: Int) throws { integer(value) }
-    mutating func encode(_ value: Int8) throws { integer(value) }
-    mutating func encode(_ value: Int16) throws { integer(value) }
-    mutating func encode(_ value: Int32) throws { integer(value) }
-    mutating func encode(_ value: Int64) throws { integer(value) }
-    mutating func encode(_ value: UInt) throws { integer(value) }
-    mutating func encode(_ value: UInt8) throws { integer(value) }
-    mutating func encode(_ value: UInt16) throws { integer(value) }
-    mutating func encode(_ value: UInt32) throws { integer(value) }
-    mutating func encode(_ value: UInt64) throws { integer(value) }
-
-    private func integer<T: BinaryInteger>(_ value: T) {
-        writer.member("") { JSONValueWriter.appendInteger(value, to: &$0) }
-    }
+    mutating func encode(_ value: Int) throws { writer.member("") { JSONValueWriter.appendInteger(value, to: &$0) } }
 
     mutating func encode<T: Encodable>(_ value: T) throws { try writer.member("", value) }
 
