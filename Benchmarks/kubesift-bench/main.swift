@@ -35,7 +35,16 @@ struct Settings {
             case "--scale-out": scaleOutOnly = true
             case "--corpus-only": corpusOnly = true
             case "--row": row = iterator.next()
-            default: inputs.append(argument)
+            case "--help", "-h":
+                print("usage: kubesift-bench [--size-mb 1100] [--zst-files 4] [--dir DIR] [--scale] [--scale-out] [--corpus-only]")
+                exit(0)
+            default:
+                // Only the parent's own `--row NAME FILE...` call passes files; anything else is a mistake.
+                guard row != nil, !argument.hasPrefix("-") else {
+                    FileHandle.standardError.write(Data("kubesift-bench: unknown argument \(argument) (see --help)\n".utf8))
+                    exit(64)
+                }
+                inputs.append(argument)
             }
         }
     }
