@@ -41,13 +41,16 @@ struct FindingAssembler: Sendable {
         // shares are even) is merged on its own thread, and the shares are put together in share
         // order, whichever finishes first.
         let shares = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        let read = concurrentMap(shares) { share in
+        // One array, appended to in place: a request is a large value to copy, and there are many.
+        var requests = concurrentMap(shares) { share in
             matchedRequests(hits, firstCopies: firstCopies) { $0.low % UInt64(shares) == UInt64(share) }
         }.flatMap { $0 }
-        let newRequests = read.count
-        // A request read again (a full re-run) is counted once.
-        let readKeys = carried.isEmpty ? [] : Set(read.map { "\($0.rule) \($0.summary.auditID)" })
-        let requests = read + carried.filter { !readKeys.contains("\($0.rule) \($0.summary.auditID)") }
+        let newRequests = requests.count
+        if !carried.isEmpty {
+            // A request read again (a full re-run) is counted once.
+            let readKeys = Set(requests.map { "\($0.rule) \($0.summary.auditID)" })
+            requests += carried.filter { !readKeys.contains("\($0.rule) \($0.summary.auditID)") }
+        }
         var findings: [Finding] = []
         for position in 0..<newRequests where ruleSet.generatesFindings[requests[position].rule] {
             let request = requests[position]
@@ -67,7 +70,7 @@ struct FindingAssembler: Sendable {
                 lists[key.correlation].append(position)
             }
         }
-        findings += concurrentMap(ruleSet.correlations.count) { index in
+        findings += concurrentMap(ruleSet.correlations.count) { [requests] index in
             Correlator(correlation: ruleSet.correlations[index], index: index)
                 .findings(in: requests, positions: perCorrelation[index])
         }.joined()
@@ -161,6 +164,7 @@ struct FindingAssembler: Sendable {
         }
         // In arrival order, which depends on thread timing: everything downstream sorts what it
         // reports by content (findings in report order, correlation items by time and request).
+        if kept.count == merged.count { return merged }
         return kept.map { merged[$0] }
     }
 }
