@@ -210,7 +210,7 @@ func generateCorpus(in directory: String, name: String, megabytes: Int, parts: I
     var log = SyntheticAuditLog(seed: seed)
     let perPart = megabytes * 1_000_000 / parts
     for path in paths {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         let handle = FileHandle(forWritingAtPath: path)!
         var written = 0
         var buffer: [UInt8] = []

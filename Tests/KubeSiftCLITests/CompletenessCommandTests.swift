@@ -70,7 +70,7 @@ import Testing
 
     @Test func aGapMakesTheControlsWithoutExceptionsPartiallyAssessable() throws {
         let scratch = try ScratchDirectory()
-        try plantedLog(scratch)
+        _ = try plantedLog(scratch)
         let arguments = ["analyze", scratch.path("logs"), "--progress", "never", "--format", "json"]
         let whole = try KubeSiftRunner.run(arguments + ["-o", scratch.path("whole"), "--gap", "2h"])
         let gapped = try KubeSiftRunner.run(arguments + ["-o", scratch.path("gapped"), "--gap", "10m"])
@@ -116,7 +116,7 @@ import Testing
 
     @Test func aGapUnderAMinuteOrNotADurationIsAUsageError() throws {
         let scratch = try ScratchDirectory()
-        try plantedLog(scratch)
+        _ = try plantedLog(scratch)
         for value in ["30s", "soon"] {
             let outcome = try KubeSiftRunner.run(["analyze", scratch.path("logs"), "-o", scratch.path("out"), "--gap", value])
             #expect(outcome.exitCode == 64, "\(value): \(outcome.stderr)")
