@@ -22,7 +22,7 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Print only warnings and errors.")
     var quiet = false
 
-    @Flag(name: .shortAndLong, help: "Also print notices (inputs skipped as not audit data, …).")
+    @Flag(name: .shortAndLong, help: "Also print notices (inputs skipped as not audit data, how long each stage took, …).")
     var verbose = false
 
     @Option(help: ArgumentHelp("Progress on stderr: auto (a live line on a terminal, periodic lines otherwise), always, never.",
