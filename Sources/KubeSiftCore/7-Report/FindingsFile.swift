@@ -5,11 +5,10 @@ package enum FindingsFile {
     /// The file's bytes, its lines encoded on every core.
     package static func encoded(_ findings: [Finding]) throws -> [UInt8] {
         let encoder = SortedJSONEncoder()
-        let parts = min(findings.count, 16)
-        let encoded = concurrentMap(parts) { part in
+        let encoded = concurrentMap(ranges: findings.count) { range in
             Result { () throws -> [UInt8] in
                 var bytes: [UInt8] = []
-                for finding in findings[(findings.count * part / parts)..<(findings.count * (part + 1) / parts)] {
+                for finding in findings[range] {
                     try encoder.encode(finding, into: &bytes)
                     bytes.append(0x0A)
                 }

@@ -28,7 +28,7 @@ package struct TemplateRenderer: Sendable {
         }
         let policy = "default-src 'none'; style-src \(try hash(Self.stylesheet)); script-src \(try hash(Self.script)); "
             + "img-src data:; base-uri 'none'; form-action 'none'"
-        tree["page"] = ["contentSecurityPolicy": Self.text(policy, escape: ReportText.html)]
+        tree["page"] = ["contentSecurityPolicy": MustacheTree.text(policy, escape: ReportText.html)]
         return try render(tree, template: "report.html")
     }
 
@@ -50,9 +50,5 @@ package struct TemplateRenderer: Sendable {
 
     static func root(_ model: ReportModel, escape: @escaping (String) -> String) -> [String: Any] {
         MustacheTree.of(model, escape: escape) as? [String: Any] ?? [:]
-    }
-
-    static func text(_ text: String, escape: (String) -> String) -> MustacheTree.Rendered {
-        MustacheTree.text(text, escape: escape)
     }
 }

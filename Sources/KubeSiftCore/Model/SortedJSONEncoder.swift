@@ -314,10 +314,9 @@ private final class JSONValueWriter: Encoder, SingleValueEncodingContainer {
             output.append(UInt8(ascii: "]"))
             return
         }
-        let parts = min(elements.count, 16)
-        let indented = concurrentMap(parts) { [depth] part in
+        let indented = concurrentMap(ranges: elements.count) { [depth] range in
             var bytes: [UInt8] = []
-            for index in (elements.count * part / parts)..<(elements.count * (part + 1) / parts) {
+            for index in range {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
                 bytes.append(0x0A)
                 bytes.append(contentsOf: repeatElement(0x20, count: 2 * (depth + 1)))

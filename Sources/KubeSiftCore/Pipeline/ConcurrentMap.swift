@@ -9,3 +9,10 @@ func concurrentMap<T: Sendable>(_ count: Int, _ transform: @Sendable (Int) -> T)
     }
     return results.withLock { $0 }.map { $0! }
 }
+
+/// `transform` of `0..<count` cut into at most `parts` ranges of even size, run on every core, in
+/// range order: work on many small items (findings, say) without a task per item.
+func concurrentMap<T: Sendable>(ranges count: Int, parts: Int = 16, _ transform: @Sendable (Range<Int>) -> T) -> [T] {
+    let parts = min(count, parts)
+    return concurrentMap(parts) { part in transform((count * part / parts)..<(count * (part + 1) / parts)) }
+}

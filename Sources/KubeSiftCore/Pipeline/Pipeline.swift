@@ -59,8 +59,7 @@ package enum Pipeline {
     /// A duration for people: `0.123 s`.
     package static func seconds(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
-        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        return "\(milliseconds / 1000).\(String(repeating: "0", count: 3 - String(milliseconds % 1000).count))\(milliseconds % 1000) s"
+        return String(format: "%.3f s", Double(seconds) + Double(attoseconds) / 1e18)
     }
 
     /// What the read pass leaves for assembly: per file what reading it found, per worker what it
