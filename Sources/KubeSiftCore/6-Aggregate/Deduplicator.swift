@@ -128,6 +128,23 @@ package final class Deduplicator: Sendable {
         return (entry.stages, entry.countedRank, entry.countedCode)
     }
 
+    /// ``stagesSeen(request:slot:)`` of many requests at once: each slot is looked up and locked
+    /// once, not once per request (assembly asks for every matched request).
+    package func stagesSeen(_ queries: [(request: Fingerprint, slot: Int64)]) -> [UInt8] {
+        var answers = [UInt8](repeating: 0, count: queries.count)
+        let bySlot = Dictionary(grouping: queries.indices, by: { queries[$0].slot })
+        let slots = buckets.withLock { buckets in bySlot.keys.compactMap { slot in buckets[slot].map { (slot, $0) } } }
+        for (slot, bucket) in slots {
+            bucket.state.withLock { state in
+                if state.spilled { reload(&state, slot: slot, into: bucket) }
+                for position in bySlot[slot]! {
+                    answers[position] = IndexEntry(state.entries[queries[position].request] ?? 0).stages
+                }
+            }
+        }
+        return answers
+    }
+
     package var distinctRequests: Int {
         buckets.withLock { Array($0.values) }.reduce(0) { $0 + $1.state.withLock { $0.count } }
     }

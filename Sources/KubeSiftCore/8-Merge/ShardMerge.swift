@@ -50,8 +50,8 @@ package enum ShardMerge {
 
         let stages = requests.stages
         var result = ResultAssembler(files: listing, skippedPaths: shards.first?.skippedPaths ?? [], window: window,
-                                     rules: rules, stagesSeen: { request, time in
-                                         stages[SlotKey(request: request, slot: Deduplicator.slot(of: time))] ?? 0
+                                     rules: rules, stagesSeen: { requests in
+                                         requests.map { stages[SlotKey(request: $0.request, slot: Deduplicator.slot(of: $0.time))] ?? 0 }
                                      })
             .assemble(readResults: readResults, workerOutputs: outputs, distinctRequests: requests.count)
         markUnread(missingFiles.map { listing[$0].path }, in: &result)

@@ -62,7 +62,8 @@ package struct EncodedJSON: Encodable, Sendable {
     func appendPretty(depth: Int, to output: inout [UInt8]) {
         compact.withUnsafeBufferPointer { bytes in
             let count = bytes.count
-            output.reserveCapacity(output.count + count + count / 2)
+            // Reserving here would size the buffer exactly, so a list of values appended one by one
+            // would be copied whole for each: the caller reserves, growth stays geometric.
             var level = depth
             var runStart = 0
             var index = 0
@@ -316,6 +317,8 @@ private final class JSONValueWriter: Encoder, SingleValueEncodingContainer {
         }
         let indented = concurrentMap(ranges: elements.count) { [depth] range in
             var bytes: [UInt8] = []
+            // Indentation adds about half again to compact JSON.
+            bytes.reserveCapacity(range.reduce(0) { $0 + elements[$1].compact.count } * 3 / 2)
             for index in range {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
                 bytes.append(0x0A)

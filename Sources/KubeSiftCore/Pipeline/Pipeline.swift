@@ -37,8 +37,8 @@ package enum Pipeline {
         let deduplicator = pass.deduplicator
         var assembler = ResultAssembler(files: files, skippedPaths: inputs.skipped, window: options.window,
                                         rules: options.rules, gapThreshold: options.gapThreshold,
-                                        stagesSeen: { request, time in
-                                            deduplicator.stagesSeen(request: request, slot: Deduplicator.slot(of: time))
+                                        stagesSeen: { requests in
+                                            deduplicator.stagesSeen(requests.map { ($0.request, Deduplicator.slot(of: $0.time)) })
                                         })
         if let history = options.history {
             assembler.carried = history.carried.compactMap { $0.resolved(in: options.rules) }

@@ -7,7 +7,7 @@ struct ResultAssembler {
     var rules = RuleSet.empty
     var gapThreshold: Int64?
     /// The stages seen of a request, from the request index.
-    var stagesSeen: @Sendable (Fingerprint, Timestamp?) -> UInt8 = { _, _ in 0 }
+    var stagesSeen: @Sendable ([(request: Fingerprint, time: Timestamp?)]) -> [UInt8] = { Array(repeating: 0, count: $0.count) }
     /// Requests an earlier run's correlations counted whose windows were still open.
     var carried: [MatchedRequest] = []
     /// Whether to hand on the requests whose correlation windows are still open at the end (a state is kept).

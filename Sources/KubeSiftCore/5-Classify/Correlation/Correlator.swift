@@ -19,7 +19,7 @@ struct Correlator {
     }
 
     /// - Parameter positions: the indices in `requests` of the requests this correlation counts.
-    func findings(in requests: [MatchedRequest], positions: [Int]) -> [Finding] {
+    func findings(in requests: JoinedArrays<MatchedRequest>, positions: [Int]) -> [Finding] {
         var groups: [[String]: [Item]] = [:]
         for position in positions {
             guard let time = requests[position].summary.time?.microseconds else { continue }
@@ -136,7 +136,7 @@ struct Correlator {
         }
     }
 
-    private func finding(group: [String], items: ArraySlice<Item>, requests: [MatchedRequest]) -> Finding {
+    private func finding(group: [String], items: ArraySlice<Item>, requests: JoinedArrays<MatchedRequest>) -> Finding {
         let rule = correlation.rule
         var groupValues: [String: String] = [:]
         // Grouped on the raw values; written scrubbed, like every other log text in a finding.

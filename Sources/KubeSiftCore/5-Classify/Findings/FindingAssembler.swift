@@ -16,8 +16,9 @@ struct FindingAssembler: Sendable {
     let ruleSet: RuleSet
     /// Resolves where a hit was read to file, member and line.
     let locate: @Sendable (HitLocation) -> (file: String, member: String?, line: Int, sha256: String?)
-    /// The stages seen of a request (``AuditStage`` raw values, or-ed), matched or not.
-    let stagesSeen: @Sendable (Fingerprint, Timestamp?) -> UInt8
+    /// The stages seen of each request (``AuditStage`` raw values, or-ed), matched or not; asked
+    /// once for all of a share's requests.
+    let stagesSeen: @Sendable ([(request: Fingerprint, time: Timestamp?)]) -> [UInt8]
 
     /// - Parameters:
     ///   - hits: every worker's hits, a list per worker.
@@ -41,15 +42,15 @@ struct FindingAssembler: Sendable {
         // shares are even) is merged on its own thread, and the shares are put together in share
         // order, whichever finishes first.
         let shares = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        // One array, appended to in place: a request is a large value to copy, and there are many.
-        var requests = concurrentMap(shares) { share in
+        // The shares stay where they were merged: a request is a large value to copy, and there are many.
+        var requests = JoinedArrays(concurrentMap(shares) { share in
             matchedRequests(hits, firstCopies: firstCopies) { $0.low % UInt64(shares) == UInt64(share) }
-        }.flatMap { $0 }
+        })
         let newRequests = requests.count
         if !carried.isEmpty {
             // A request read again (a full re-run) is counted once.
             let readKeys = Set(requests.map { "\($0.rule) \($0.summary.auditID)" })
-            requests += carried.filter { !readKeys.contains("\($0.rule) \($0.summary.auditID)") }
+            requests.append(carried.filter { !readKeys.contains("\($0.rule) \($0.summary.auditID)") })
         }
         var findings: [Finding] = []
         for position in 0..<newRequests where ruleSet.generatesFindings[requests[position].rule] {
@@ -74,7 +75,8 @@ struct FindingAssembler: Sendable {
             Correlator(correlation: ruleSet.correlations[index], index: index)
                 .findings(in: requests, positions: perCorrelation[index])
         }.joined()
-        return (Finding.identified(Finding.inReportOrder(findings)), keepsCorrelated ? requests.filter { !$0.keys.isEmpty } : [])
+        return (Finding.identified(Finding.inReportOrder(findings)),
+                keepsCorrelated ? requests.filter { !$0.keys.isEmpty } : [])
     }
 
     /// Where one stage of one request was read.
@@ -150,22 +152,18 @@ struct FindingAssembler: Sendable {
         // The request's most final stage decides: when a later stage was logged and the rule did not
         // match it (a denied exec, whose RequestReceived carries no response yet), the earlier match
         // is withdrawn. Rules that name the stage they want are taken at their word.
-        var kept: [Int] = []
-        kept.reserveCapacity(merged.count)
-        for index in merged.indices {
-            let match = merged[index]
-            if ruleSet.judgedOnFinalStage[match.rule] {
-                let seen = stagesSeen(fingerprints[index], match.summary.time)
-                if AuditStage.allCases.contains(where: { seen & $0.rawValue != 0 && $0.order > match.latestStage.order }) {
-                    continue
-                }
-            }
-            kept.append(index)
+        let judged = merged.indices.filter { ruleSet.judgedOnFinalStage[merged[$0].rule] }
+        let seen = stagesSeen(judged.map { (fingerprints[$0], merged[$0].summary.time) })
+        var withdrawn = Set<Int>()
+        for (index, stages) in zip(judged, seen)
+            where AuditStage.allCases.contains(where: { stages & $0.rawValue != 0 && $0.order > merged[index].latestStage.order })
+        {
+            withdrawn.insert(index)
         }
         // In arrival order, which depends on thread timing: everything downstream sorts what it
         // reports by content (findings in report order, correlation items by time and request).
-        if kept.count == merged.count { return merged }
-        return kept.map { merged[$0] }
+        if withdrawn.isEmpty { return merged }
+        return merged.indices.filter { !withdrawn.contains($0) }.map { merged[$0] }
     }
 }
 

@@ -3,26 +3,71 @@
 /// Deliberately without bodies: a request or response body can hold a Secret's data, a token or a
 /// password, and nothing in it is needed to say what happened. Text that can carry a credential
 /// (the URI, an exec command) is passed through ``SecretScrubber``.
+///
+/// The fields live in one shared, immutable box: a summary is copied into every rule hit, matched
+/// request and finding of its request, and a copy is then one reference count, not one per text.
+@dynamicMemberLookup
 package struct RequestSummary: Sendable, Equatable, Codable {
-    package var auditID: String
-    package var time: Timestamp?
-    package var verb: String?
-    package var username: String?
-    /// Absent (like the URI and user agent) for a request recorded only to feed a correlation.
-    package var groups: [String]?
-    package var impersonatedUser: String?
-    package var sourceIPs: [String]
-    package var userAgent: String?
-    package var apiGroup: String?
-    package var namespace: String?
-    package var resource: String?
-    package var name: String?
-    package var subresource: String?
-    package var requestURI: String?
-    package var command: String?
-    package var decision: String?
-    package var responseCode: Int?
-    package var level: String?
+    package struct Fields: Sendable, Equatable, Codable {
+        package var auditID: String
+        package var time: Timestamp?
+        package var verb: String?
+        package var username: String?
+        /// Absent (like the URI and user agent) for a request recorded only to feed a correlation.
+        package var groups: [String]?
+        package var impersonatedUser: String?
+        package var sourceIPs: [String]
+        package var userAgent: String?
+        package var apiGroup: String?
+        package var namespace: String?
+        package var resource: String?
+        package var name: String?
+        package var subresource: String?
+        package var requestURI: String?
+        package var command: String?
+        package var decision: String?
+        package var responseCode: Int?
+        package var level: String?
+    }
+
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
+
+    package init(_ fields: Fields) { box = Box(fields) }
+
+    package init(auditID: String, time: Timestamp?, verb: String?, username: String?, groups: [String]?,
+                 impersonatedUser: String?, sourceIPs: [String], userAgent: String?, apiGroup: String?,
+                 namespace: String?, resource: String?, name: String?, subresource: String?, requestURI: String?,
+                 command: String?, decision: String?, responseCode: Int?, level: String?)
+    {
+        self.init(Fields(auditID: auditID, time: time, verb: verb, username: username, groups: groups,
+                         impersonatedUser: impersonatedUser, sourceIPs: sourceIPs, userAgent: userAgent,
+                         apiGroup: apiGroup, namespace: namespace, resource: resource, name: name,
+                         subresource: subresource, requestURI: requestURI, command: command, decision: decision,
+                         responseCode: responseCode, level: level))
+    }
+
+    package var fields: Fields { box.fields }
+
+    /// A field; setting one gives this summary a box of its own (others that shared it keep theirs).
+    package subscript<Value>(dynamicMember keyPath: WritableKeyPath<Fields, Value>) -> Value {
+        get { box.fields[keyPath: keyPath] }
+        set {
+            var fields = box.fields
+            fields[keyPath: keyPath] = newValue
+            box = Box(fields)
+        }
+    }
+
+    package static func == (lhs: Self, rhs: Self) -> Bool { lhs.box === rhs.box || lhs.box.fields == rhs.box.fields }
+
+    package init(from decoder: any Decoder) throws { self.init(try Fields(from: decoder)) }
+
+    package func encode(to encoder: any Encoder) throws { try box.fields.encode(to: encoder) }
 }
 
 extension RequestSummary {
@@ -35,47 +80,56 @@ extension RequestSummary {
         // Any of these can be whatever a client sent (a rejected request logs the name or user it
         // tried), so a credential pasted into one is masked like one in a URI.
         func scrubbed(_ field: ScannedField) -> String? { texts.text(of: view.value(of: field), .scrubbed) }
-        // Unique per request: nothing to share.
-        auditID = view.value(of: .auditID)?.text ?? ""
-        self.time = time
-        verb = text(.verb)
-        username = scrubbed(.username)
-        groups = complete ? view.strings(of: .userGroups).map { texts.text($0, .scrubbed) } : nil
-        impersonatedUser = scrubbed(.impersonatedUsername)
-        sourceIPs = view.strings(of: .sourceIPs).map { texts.text($0, .plain) }
-        userAgent = complete ? scrubbed(.userAgent) : nil
-        command = nil
-        apiGroup = scrubbed(.apiGroup)
-        namespace = scrubbed(.namespace)
-        resource = scrubbed(.resource)
-        subresource = scrubbed(.subresource)
-        name = scrubbed(.name)
+        let subresource = scrubbed(.subresource)
+        var name = scrubbed(.name)
         if name == nil, complete {
             name = (view.string(in: .responseObject, at: ["metadata", "name"])
                 ?? view.string(in: .requestObject, at: ["metadata", "name"])).map { texts.text($0, .scrubbed) }
         }
-        let uri = complete ? text(.requestURI) : nil
-        requestURI = uri.map(SecretScrubber.scrubURI)
-        if complete, let subresource = subresource, subresource == "exec" || subresource == "attach" {
+        var command: String?
+        if complete, let subresource, subresource == "exec" || subresource == "attach" {
             // The same command rules read: from the URI, or the body's PodExecOptions.
             command = view.firstText(of: [.derived(.execCommand)]).map(SecretScrubber.scrub)
         }
-        decision = complete ? view.string(in: .annotations, at: ["authorization.k8s.io/decision"]).map { texts.text($0, .scrubbed) } : nil
-        responseCode = view.event.responseCode
-        level = text(.level)
+        self.init(Fields(
+            // Unique per request: nothing to share.
+            auditID: view.value(of: .auditID)?.text ?? "",
+            time: time,
+            verb: text(.verb),
+            username: scrubbed(.username),
+            groups: complete ? view.strings(of: .userGroups).map { texts.text($0, .scrubbed) } : nil,
+            impersonatedUser: scrubbed(.impersonatedUsername),
+            sourceIPs: view.strings(of: .sourceIPs).map { texts.text($0, .plain) },
+            userAgent: complete ? scrubbed(.userAgent) : nil,
+            apiGroup: scrubbed(.apiGroup),
+            namespace: scrubbed(.namespace),
+            resource: scrubbed(.resource),
+            name: name,
+            subresource: subresource,
+            requestURI: complete ? text(.requestURI).map(SecretScrubber.scrubURI) : nil,
+            command: command,
+            decision: complete
+                ? view.string(in: .annotations, at: ["authorization.k8s.io/decision"]).map { texts.text($0, .scrubbed) } : nil,
+            responseCode: view.event.responseCode,
+            level: text(.level)))
     }
 
     /// Fills in what only an earlier stage of the same request recorded; this (later) stage's own
     /// values win.
     mutating func absorb(_ other: RequestSummary) {
-        func fill<T>(_ keyPath: WritableKeyPath<RequestSummary, T?>) {
-            if self[keyPath: keyPath] == nil { self[keyPath: keyPath] = other[keyPath: keyPath] }
+        var fields = box.fields
+        var filled = false
+        func fill<T>(_ keyPath: WritableKeyPath<Fields, T?>) {
+            guard fields[keyPath: keyPath] == nil, let value = other.box.fields[keyPath: keyPath] else { return }
+            fields[keyPath: keyPath] = value
+            filled = true
         }
         fill(\.responseCode)
         fill(\.decision)
         fill(\.name)
         fill(\.level)
-        if time == nil { time = other.time }
+        fill(\.time)
+        if filled { box = Box(fields) }
     }
 }
 

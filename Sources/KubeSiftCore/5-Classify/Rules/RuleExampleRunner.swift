@@ -97,7 +97,7 @@ package enum RuleExampleRunner {
         let seen = stages
         let assembler = FindingAssembler(
             ruleSet: ruleSet, locate: { location in ("example", nil, location.sequence + 1, nil) },
-            stagesSeen: { request, _ in seen[request] ?? 0 })
+            stagesSeen: { requests in requests.map { seen[$0.request] ?? 0 } })
         return Classified(hits: classifier.hits, assembler: assembler)
     }
 }
