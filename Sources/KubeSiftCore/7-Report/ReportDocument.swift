@@ -350,7 +350,21 @@ package struct ReportDocument: Encodable, Sendable {
     package func encoded(findingsFile: [UInt8]? = nil) throws -> [UInt8] {
         var document = self
         if let findingsFile {
-            let lines = findingsFile.split(separator: 0x0A, omittingEmptySubsequences: true).map(EncodedJSON.init(compact:))
+            // memchr, not `split`: the generic split looks at each of the file's bytes through a closure.
+            var lines: [EncodedJSON] = []
+            lines.reserveCapacity(detections.findings.count)
+            findingsFile.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) in
+                guard let base = bytes.baseAddress else { return }
+                var start = 0
+                while start < bytes.count {
+                    var end = bytes.count
+                    if let newline = memchr(base + start, 0x0A, bytes.count - start) {
+                        end = UnsafeRawPointer(newline) - UnsafeRawPointer(base)
+                    }
+                    if end > start { lines.append(EncodedJSON(compact: findingsFile[start..<end])) }
+                    start = end + 1
+                }
+            }
             precondition(lines.count == detections.findings.count, "findings.jsonl of other findings")
             document.detections.encodedFindings = lines
         }

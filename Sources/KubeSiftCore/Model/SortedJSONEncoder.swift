@@ -257,6 +257,13 @@ private final class JSONValueWriter: Encoder, SingleValueEncodingContainer {
             }
             let isObject = kind == .object
             let order = isObject ? sortedMembers() : Array(members.indices)
+            // Sized once: a value of many megabytes (a report's findings) is copied into each
+            // enclosing value, and growing the buffer step by step would copy it several times more.
+            let framing = 4 + (pretty ? 2 * depth + 1 : 0)
+            let perMember = 4 + (pretty ? 2 * depth + 5 : 0)
+            let needed = output.count + bytes.count + framing
+                + order.reduce(0) { $0 + perMember + (isObject ? members[$1].key.utf8.count : 0) }
+            if output.capacity < needed { output.reserveCapacity(max(needed, 2 * output.capacity)) }
             output.append(isObject ? UInt8(ascii: "{") : UInt8(ascii: "["))
             if order.isEmpty, pretty {
                 output.append(0x0A)
