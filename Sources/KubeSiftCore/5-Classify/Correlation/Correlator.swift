@@ -8,6 +8,8 @@
 struct Correlator {
     let correlation: RuleSet.ResolvedCorrelation
     let index: Int
+    /// Names where a request's stages were read.
+    let evidence: MatchedRequest.Namer
 
     /// One base-rule match as the correlation counts it; `request` indexes the matched requests.
     private struct Item {
@@ -35,7 +37,7 @@ struct Correlator {
                     return (lhs.time, lhs.auditID, lhs.slot) < (rhs.time, rhs.auditID, rhs.slot)
                 }
                 // Two requests with one audit ID at one instant: where they were read decides.
-                return requests[lhs.request].evidence.min()! < requests[rhs.request].evidence.min()!
+                return requests[lhs.request].allEvidence(evidence).min()! < requests[rhs.request].allEvidence(evidence).min()!
             }
             for episode in episodes(items) {
                 findings.append(finding(group: group, items: items[episode], requests: requests))
@@ -150,8 +152,8 @@ struct Correlator {
         for item in items where seen.insert(item.auditID).inserted {
             let request = requests[item.request]
             auditIDs.append(item.auditID)
-            if evidence.count < Finding.evidenceLimit { evidence += request.evidence.sorted() }
-            evidenceTotal += request.evidence.count
+            if evidence.count < Finding.evidenceLimit { evidence += request.allEvidence(self.evidence).sorted() }
+            evidenceTotal += request.evidenceCount
             if let user = request.summary.username { users.insert(user) }
             sourceIPs.formUnion(request.summary.sourceIPs)
         }

@@ -4,9 +4,84 @@ import Foundation
 struct MatchedRequest: Sendable, Codable {
     var rule: Int
     var summary: RequestSummary
+    /// Where this run read the matched stages: named as evidence only for what a finding shows
+    /// (most matches only feed correlations, and a location is a fraction of an evidence entry).
+    var locations: Locations
+    /// Evidence an earlier run named (a carried request).
     var evidence: [Finding.Evidence]
     var keys: [CorrelationKey]
     var latestStage: AuditStage
+
+    /// Names where one stage of a request (by audit ID) was read.
+    typealias Namer = (HitLocation, AuditStage, String) -> Finding.Evidence
+
+    /// Where one matched stage was read.
+    struct StageLocation: Sendable {
+        var location: HitLocation
+        var stage: AuditStage
+    }
+
+    /// A request's stages where this run read them: nearly always one, kept without an array.
+    struct Locations: Sendable {
+        var first: StageLocation?
+        var more: [StageLocation] = []
+
+        var count: Int { (first == nil ? 0 : 1) + more.count }
+        var all: [StageLocation] { (first.map { [$0] } ?? []) + more }
+
+        mutating func append(_ location: StageLocation) {
+            if first == nil { first = location } else { more.append(location) }
+        }
+    }
+
+    /// Its evidence: what an earlier run named, and this run's locations.
+    func allEvidence(_ name: Namer) -> [Finding.Evidence] {
+        evidence + locations.all.map { name($0.location, $0.stage, summary.auditID) }
+    }
+
+    var evidenceCount: Int { evidence.count + locations.count }
+
+    /// The same request with its locations named: what a later run can still read.
+    func named(_ name: Namer) -> MatchedRequest {
+        var named = self
+        named.evidence = allEvidence(name)
+        named.locations = Locations()
+        return named
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case rule, summary, evidence, keys, latestStage
+    }
+
+    init(rule: Int, summary: RequestSummary, location: HitLocation, keys: [CorrelationKey], latestStage: AuditStage) {
+        self.rule = rule
+        self.summary = summary
+        locations = Locations(first: StageLocation(location: location, stage: latestStage))
+        evidence = []
+        self.keys = keys
+        self.latestStage = latestStage
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        rule = try container.decode(Int.self, forKey: .rule)
+        summary = try container.decode(RequestSummary.self, forKey: .summary)
+        locations = Locations()
+        evidence = try container.decode([Finding.Evidence].self, forKey: .evidence)
+        keys = try container.decode([CorrelationKey].self, forKey: .keys)
+        latestStage = try container.decode(AuditStage.self, forKey: .latestStage)
+    }
+
+    /// Only named evidence is written: a location means nothing outside the run that read it.
+    func encode(to encoder: any Encoder) throws {
+        precondition(locations.count == 0, "a matched request is written with its evidence named")
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(rule, forKey: .rule)
+        try container.encode(summary, forKey: .summary)
+        try container.encode(evidence, forKey: .evidence)
+        try container.encode(keys, forKey: .keys)
+        try container.encode(latestStage, forKey: .latestStage)
+    }
 }
 
 /// Turns every worker's rule hits into findings, after the pass: stages of one request become one
@@ -56,7 +131,7 @@ struct FindingAssembler: Sendable {
         for position in 0..<newRequests where ruleSet.generatesFindings[requests[position].rule] {
             let request = requests[position]
             let metadata = ruleSet.detections[request.rule].metadata
-            var evidence = request.evidence.sorted()
+            var evidence = request.allEvidence(evidence(of:stage:auditID:)).sorted()
             let omitted = max(0, evidence.count - Finding.evidenceLimit)
             evidence = Array(evidence.prefix(Finding.evidenceLimit))
             findings.append(Finding(
@@ -72,11 +147,18 @@ struct FindingAssembler: Sendable {
             }
         }
         findings += concurrentMap(ruleSet.correlations.count) { [requests] index in
-            Correlator(correlation: ruleSet.correlations[index], index: index)
+            Correlator(correlation: ruleSet.correlations[index], index: index, evidence: evidence(of:stage:auditID:))
                 .findings(in: requests, positions: perCorrelation[index])
         }.joined()
         return (Finding.identified(Finding.inReportOrder(findings)),
-                keepsCorrelated ? requests.filter { !$0.keys.isEmpty } : [])
+                keepsCorrelated ? requests.filter { !$0.keys.isEmpty }.map { $0.named(evidence(of:stage:auditID:)) } : [])
+    }
+
+    /// A location as evidence: file, member, line and the file's digest.
+    @Sendable func evidence(of location: HitLocation, stage: AuditStage, auditID: String) -> Finding.Evidence {
+        let place = locate(location)
+        return Finding.Evidence(file: place.file, member: place.member, line: place.line, sha256: place.sha256,
+                                auditID: auditID, stage: stage.name)
     }
 
     /// Where one stage of one request was read.
@@ -121,13 +203,10 @@ struct FindingAssembler: Sendable {
             if let copy = firstCopies[CopyKey(request: hit.request, stage: hit.stage)], precedes(copy, location) {
                 location = copy
             }
-            let place = locate(location)
-            let evidence = Finding.Evidence(file: place.file, member: place.member, line: place.line, sha256: place.sha256,
-                                            auditID: hit.summary.auditID, stage: hit.stage.name)
             let key = Key(rule: hit.rule, request: hit.request)
             guard let index = indices[key] else {
                 indices[key] = merged.count
-                merged.append(MatchedRequest(rule: hit.rule, summary: hit.summary, evidence: [evidence], keys: hit.keys,
+                merged.append(MatchedRequest(rule: hit.rule, summary: hit.summary, location: location, keys: hit.keys,
                                              latestStage: hit.stage))
                 fingerprints.append(hit.request)
                 return
@@ -141,7 +220,7 @@ struct FindingAssembler: Sendable {
             } else {
                 merged[index].summary.absorb(hit.summary)
             }
-            merged[index].evidence.append(evidence)
+            merged[index].locations.append(.init(location: location, stage: hit.stage))
         }
         // By index: a hit of another share is skipped without copying it.
         for hits in hitLists {
