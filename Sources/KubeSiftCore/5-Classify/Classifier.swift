@@ -13,7 +13,7 @@ struct EventCopy: Sendable, Codable {
 }
 
 /// The values a correlation groups and counts a matched event by.
-struct CorrelationKey: Sendable, Equatable, Codable {
+struct CorrelationKey: Sendable, Hashable, Codable {
     var correlation: Int
     var slot: Int
     var group: [String]
@@ -57,14 +57,14 @@ final class Classifier {
         let complete = matched.contains { ruleSet.generatesFindings[$0] }
         let summary = RequestSummary(view, time: time, complete: complete, texts: &texts)
         for rule in matched {
-            let keys = ruleSet.uses[rule].map { use in
+            let keys = texts.keys(ruleSet.uses[rule].map { use in
                 let correlation = ruleSet.correlations[use.correlation]
                 return CorrelationKey(
                     correlation: use.correlation, slot: use.slot,
-                    group: correlation.groupSources[use.slot].map { texts.text(view.firstText(of: $0) ?? "", .plain) },
+                    group: texts.list(correlation.groupSources[use.slot].map { texts.text(view.firstText(of: $0) ?? "", .plain) }),
                     value: correlation.rule.valueField == nil
                         ? nil : view.firstText(of: correlation.valueSources[use.slot]).map { texts.text($0, .plain) })
-            }
+            })
             hits.append(RuleHit(rule: rule, request: request, stage: stage, location: location, summary: summary,
                                 keys: keys))
         }

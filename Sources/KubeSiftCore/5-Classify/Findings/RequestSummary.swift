@@ -99,7 +99,7 @@ extension RequestSummary {
             username: scrubbed(.username),
             groups: complete ? view.strings(of: .userGroups).map { texts.text($0, .scrubbed) } : nil,
             impersonatedUser: scrubbed(.impersonatedUsername),
-            sourceIPs: view.strings(of: .sourceIPs).map { texts.text($0, .plain) },
+            sourceIPs: texts.list(view.strings(of: .sourceIPs).map { texts.text($0, .plain) }),
             userAgent: complete ? scrubbed(.userAgent) : nil,
             apiGroup: scrubbed(.apiGroup),
             namespace: scrubbed(.namespace),
@@ -145,6 +145,28 @@ struct TextInterner {
     private var table = SpanTable(seed: UInt64.random(in: .min ... .max), limit: 1 << 16)
     private var texts: [String] = []
     private var key: [UInt8] = []
+    /// Lists of shared texts (source IPs, correlation keys), shared in turn: an array is an
+    /// allocation per match otherwise, and most matches repeat a list seen before.
+    private var lists: [[String]: [String]] = [:]
+    private var keyLists: [[CorrelationKey]: [CorrelationKey]] = [:]
+    private static let listLimit = 1 << 16
+
+    /// The shared copy of `list` (of texts this interner returned).
+    mutating func list(_ list: [String]) -> [String] {
+        Self.shared(list, in: &lists)
+    }
+
+    /// The shared copy of `keys` (whose texts this interner returned).
+    mutating func keys(_ keys: [CorrelationKey]) -> [CorrelationKey] {
+        Self.shared(keys, in: &keyLists)
+    }
+
+    private static func shared<Element: Hashable>(_ list: [Element], in memo: inout [[Element]: [Element]]) -> [Element] {
+        guard !list.isEmpty else { return [] }
+        if let known = memo[list] { return known }
+        if memo.count < listLimit { memo[list] = list }
+        return list
+    }
 
     /// The text of `value`, nil when it has none.
     mutating func text(of value: FieldValue?, _ treatment: Treatment) -> String? {
