@@ -39,4 +39,25 @@ import Testing
         }
         #expect(texts.text("password=hunter2-and-more-text", .scrubbed) == "password=[REDACTED]")
     }
+
+    @Test("Equal lists of texts and of correlation keys share one array; different ones stay apart")
+    func sharesLists() {
+        var texts = TextInterner()
+        func storage<T>(_ list: [T]) -> UnsafeRawPointer? { list.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }
+        let first = texts.list(["10.0.0.1", "10.0.0.2"])
+        let again = texts.list(["10.0.0.1", "10.0.0.2"])
+        let other = texts.list(["10.0.0.1"])
+        #expect(first == ["10.0.0.1", "10.0.0.2"] && again == first && other == ["10.0.0.1"])
+        #expect(storage(first) == storage(again))
+        #expect(storage(other) != storage(first))
+        #expect(texts.list([]).isEmpty)
+
+        let key = CorrelationKey(correlation: 2, slot: 0, group: first, value: "secrets")
+        let keys = texts.keys([key])
+        #expect(storage(texts.keys([key])) == storage(keys))
+        var changed = key
+        changed.value = "configmaps"
+        let otherKeys = texts.keys([changed])
+        #expect(otherKeys == [changed] && storage(otherKeys) != storage(keys))
+    }
 }

@@ -89,6 +89,28 @@ import Testing
         #expect(deduplicator.distinctRequests == 40_000)
     }
 
+    @Test func askingForManyRequestsAtOnceAnswersAsOneAtATime() {
+        let deduplicator = Deduplicator(memoryBudget: 1, spillDirectory: directory.url.appendingPathComponent("index"))
+        var cursor = Deduplicator.Cursor()
+        func fingerprint(_ request: Int) -> Fingerprint { Fingerprint(high: UInt64(request) &* 0x9E37_79B9_7F4A_7C15, low: UInt64(request)) }
+        let stages: [AuditStage] = [.requestReceived, .responseStarted, .responseComplete, .panic]
+        for request in 0..<6_000 {
+            for (index, stage) in stages.enumerated() where request % (index + 2) == 0 {
+                _ = deduplicator.record(request: fingerprint(request), slot: Int64(request / 500), stage: stage, code: 200,
+                                        cursor: &cursor)
+            }
+        }
+        #expect(deduplicator.spillCount > 0, "slots on disk must be answered too")
+        // Every request, one never recorded, and a slot never seen; shuffled, so slots come mixed.
+        var queries = (0..<6_001).map { (request: fingerprint($0), slot: Int64($0 / 500)) }
+        queries.append((fingerprint(7), 9_999))
+        queries.shuffle()
+        let batch = deduplicator.stagesSeen(queries)
+        let single = queries.map { deduplicator.stagesSeen(request: $0.request, slot: $0.slot) }
+        #expect(batch == single)
+        #expect(batch.contains(0) && batch.contains(AuditStage.requestReceived.rawValue | AuditStage.responseStarted.rawValue))
+    }
+
     // MARK: - Folding through the pipeline
 
     private func writeLog(_ relative: String, _ events: [EventLine]) throws -> String {
