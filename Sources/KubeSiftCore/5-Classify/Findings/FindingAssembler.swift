@@ -6,9 +6,9 @@ struct MatchedRequest: Sendable, Codable {
     var summary: RequestSummary
     /// Where this run read the matched stages: named as evidence only for what a finding shows
     /// (most matches only feed correlations, and a location is a fraction of an evidence entry).
-    var locations: Locations
+    var locations = Locations()
     /// Evidence an earlier run named (a carried request).
-    var evidence: [Finding.Evidence]
+    var evidence: [Finding.Evidence] = []
     var keys: [CorrelationKey]
     var latestStage: AuditStage
 
@@ -49,6 +49,8 @@ struct MatchedRequest: Sendable, Codable {
         return named
     }
 
+    /// Only named evidence is written (a state's carried requests): a location means nothing
+    /// outside the run that read it.
     private enum CodingKeys: String, CodingKey {
         case rule, summary, evidence, keys, latestStage
     }
@@ -57,30 +59,8 @@ struct MatchedRequest: Sendable, Codable {
         self.rule = rule
         self.summary = summary
         locations = Locations(first: StageLocation(location: location, stage: latestStage))
-        evidence = []
         self.keys = keys
         self.latestStage = latestStage
-    }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        rule = try container.decode(Int.self, forKey: .rule)
-        summary = try container.decode(RequestSummary.self, forKey: .summary)
-        locations = Locations()
-        evidence = try container.decode([Finding.Evidence].self, forKey: .evidence)
-        keys = try container.decode([CorrelationKey].self, forKey: .keys)
-        latestStage = try container.decode(AuditStage.self, forKey: .latestStage)
-    }
-
-    /// Only named evidence is written: a location means nothing outside the run that read it.
-    func encode(to encoder: any Encoder) throws {
-        precondition(locations.count == 0, "a matched request is written with its evidence named")
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(rule, forKey: .rule)
-        try container.encode(summary, forKey: .summary)
-        try container.encode(evidence, forKey: .evidence)
-        try container.encode(keys, forKey: .keys)
-        try container.encode(latestStage, forKey: .latestStage)
     }
 }
 
