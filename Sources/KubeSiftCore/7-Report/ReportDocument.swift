@@ -348,29 +348,63 @@ package struct ReportDocument: Encodable, Sendable {
     /// - Parameter findingsFile: `findings.jsonl` as ``FindingsFile/encoded(_:)`` wrote it for this
     ///   document's findings, to write them from instead of encoding them again.
     package func encoded(findingsFile: [UInt8]? = nil) throws -> [UInt8] {
-        var document = self
-        if let findingsFile {
-            // memchr, not `split`: the generic split looks at each of the file's bytes through a closure.
-            var lines: [EncodedJSON] = []
-            lines.reserveCapacity(detections.findings.count)
-            findingsFile.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) in
-                guard let base = bytes.baseAddress else { return }
-                var start = 0
-                while start < bytes.count {
-                    var end = bytes.count
-                    if let newline = memchr(base + start, 0x0A, bytes.count - start) {
-                        end = UnsafeRawPointer(newline) - UnsafeRawPointer(base)
-                    }
-                    if end > start { lines.append(EncodedJSON(compact: findingsFile[start..<end])) }
-                    start = end + 1
+        Array(try encodedChunks(findingsFile: findingsFile).joined())
+    }
+
+    /// ``encoded(findingsFile:)`` as consecutive chunks, to be written one after another: the
+    /// findings (most of the document) are re-indented into chunks of their own and spliced into the
+    /// rest, instead of being copied into each enclosing object on the way to one array.
+    package func encodedChunks(findingsFile: [UInt8]? = nil) throws -> [[UInt8]] {
+        guard let findingsFile else { return [try SortedJSONEncoder(prettyPrinted: true).encode(self) + [0x0A]] }
+        var lines: [EncodedJSON] = []
+        lines.reserveCapacity(detections.findings.count)
+        // memchr, not `split`: the generic split looks at each of the file's bytes through a closure.
+        findingsFile.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) in
+            guard let base = bytes.baseAddress else { return }
+            var start = 0
+            while start < bytes.count {
+                var end = bytes.count
+                if let newline = memchr(base + start, 0x0A, bytes.count - start) {
+                    end = UnsafeRawPointer(newline) - UnsafeRawPointer(base)
                 }
+                if end > start { lines.append(EncodedJSON(compact: findingsFile[start..<end])) }
+                start = end + 1
             }
-            precondition(lines.count == detections.findings.count, "findings.jsonl of other findings")
-            document.detections.encodedFindings = lines
         }
-        var bytes = try SortedJSONEncoder(prettyPrinted: true).encode(document)
-        bytes.append(0x0A)
-        return bytes
+        precondition(lines.count == detections.findings.count, "findings.jsonl of other findings")
+        // The rest of the document is encoded around one placeholder, unguessable, so no text from
+        // a log can pose as it; the list of findings replaces the list holding it.
+        let placeholder = Array("\"\(UUID().uuidString)\"".utf8)
+        var document = self
+        document.detections.encodedFindings = [EncodedJSON(compact: placeholder[...])]
+        var rest = try SortedJSONEncoder(prettyPrinted: true).encode(document)
+        rest.append(0x0A)
+        // memchr and memcmp: a generic search walks the document through closures.
+        let offset = rest.withUnsafeBytes { document -> Int? in
+            placeholder.withUnsafeBytes { needle -> Int? in
+                guard let base = document.baseAddress else { return nil }
+                var start = 0
+                while start + needle.count <= document.count {
+                    guard let hit = memchr(base + start, Int32(needle[0]), document.count - needle.count + 1 - start) else { return nil }
+                    let position = UnsafeRawPointer(hit) - base
+                    if memcmp(base + position, needle.baseAddress!, needle.count) == 0 { return position }
+                    start = position + 1
+                }
+                return nil
+            }
+        }
+        guard let offset else { preconditionFailure("the findings' placeholder is missing") }
+        let found = offset..<(offset + placeholder.count)
+        // `[`, a newline, the element's indentation, the element, a newline, the list's, `]`.
+        var open = found.lowerBound - 1
+        while rest[open] == 0x20 { open -= 1 }
+        precondition(rest[open] == 0x0A && rest[open - 1] == UInt8(ascii: "["), "the findings' placeholder is not a list's only element")
+        open -= 1
+        var close = found.upperBound + 1
+        while rest[close] == 0x20 { close += 1 }
+        precondition(rest[found.upperBound] == 0x0A && rest[close] == UInt8(ascii: "]"), "the findings' placeholder is not a list's only element")
+        let depth = (close - found.upperBound - 1) / 2
+        return [Array(rest[..<open])] + EncodedJSON.prettyList(lines, depth: depth) + [Array(rest[(close + 1)...])]
     }
 }
 

@@ -79,14 +79,16 @@ package struct ReportOutput: Sendable {
     /// report of thousands of findings takes as long to render as to analyze), and put together in
     /// one fixed order.
     package func render(_ document: ReportDocument) throws -> [(name: String, bytes: [UInt8])] {
-        try renderDigested(document).map { ($0.name, $0.bytes) }
+        try renderDigested(document).map { ($0.name, Array($0.chunks.joined())) }
     }
 
-    /// A rendered file and its SHA-256 (for the manifest).
+    /// A rendered file, in chunks to be written one after another, and its SHA-256 (for the manifest).
     struct RenderedFile {
         var name: String
-        var bytes: [UInt8]
+        var chunks: [[UInt8]]
         var sha256: String
+
+        var count: Int { chunks.reduce(0) { $0 + $1.count } }
     }
 
     /// ``render(_:)``, each file hashed on the core that rendered it: hashing a report of thousands of
@@ -100,14 +102,18 @@ package struct ReportOutput: Sendable {
         let parts = Part.allCases.filter { formats.contains($0.format) }
         let rendered = concurrentMap(parts.count) { index in
             Result { () throws -> [RenderedFile] in
-                let files: [(name: String, bytes: [UInt8])] = switch parts[index] {
-                case .html: [("report.html", Array(try renderer!.html(model!).utf8))]
-                case .markdown: [("report.md", Array(try renderer!.markdown(model!).utf8))]
-                case .csv: CSVReport.files(document)
-                case .findings: [(FindingsFile.name, findingsFile!)]
-                case .json: [(Self.reportName, try document.encoded(findingsFile: findingsFile))]
+                let files: [(name: String, chunks: [[UInt8]])] = switch parts[index] {
+                case .html: [("report.html", [Array(try renderer!.html(model!).utf8)])]
+                case .markdown: [("report.md", [Array(try renderer!.markdown(model!).utf8)])]
+                case .csv: CSVReport.files(document).map { ($0.name, [$0.bytes]) }
+                case .findings: [(FindingsFile.name, [findingsFile!])]
+                case .json: [(Self.reportName, try document.encodedChunks(findingsFile: findingsFile))]
                 }
-                return files.map { RenderedFile(name: $0.name, bytes: $0.bytes, sha256: SHA256.hash(data: $0.bytes).lowercaseHex) }
+                return files.map { file in
+                    var hash = SHA256()
+                    for chunk in file.chunks { hash.update(data: chunk) }
+                    return RenderedFile(name: file.name, chunks: file.chunks, sha256: hash.finalize().lowercaseHex)
+                }
             }
         }
         return try rendered.flatMap { try $0.get() }
@@ -136,7 +142,7 @@ package struct ReportOutput: Sendable {
     package func write(_ document: ReportDocument, to directory: String) throws -> [String] {
         let files = try renderDigested(document)
         let manifest = try Manifest(document, outputs: files).encoded()
-        try AtomicFileWriter.write(files.map { ($0.bytes, directory + "/" + $0.name) } + [(manifest, directory + "/" + Self.manifestName)])
+        try AtomicFileWriter.write(files.map { ($0.chunks, directory + "/" + $0.name) } + [([manifest], directory + "/" + Self.manifestName)])
         let written = Set(files.map(\.name))
         for name in Self.descriptions.map(\.name) where !written.contains(name) && name != Self.manifestName {
             let path = directory + "/" + name
@@ -177,7 +183,7 @@ package struct ReportOutput: Sendable {
             inputsSHA256 = document.inputsSHA256
             inputs = document.inputs.map { Entry(path: $0.path, size: $0.size, sha256: $0.sha256) }
             outputs = files.sorted { $0.name < $1.name }.map {
-                Entry(path: $0.name, size: Int64($0.bytes.count), sha256: $0.sha256)
+                Entry(path: $0.name, size: Int64($0.count), sha256: $0.sha256)
             }
         }
 

@@ -57,6 +57,26 @@ package struct EncodedJSON: Encodable, Sendable {
                                                      debugDescription: "pre-encoded JSON is written by SortedJSONEncoder only"))
     }
 
+    /// A list of these values in the pretty form of a value at `depth`, in consecutive chunks (the
+    /// elements are re-indented on every core, a range of them per chunk).
+    static func prettyList(_ elements: [EncodedJSON], depth: Int) -> [[UInt8]] {
+        @Sendable func indentation(_ level: Int) -> Repeated<UInt8> { repeatElement(0x20, count: 2 * level) }
+        guard !elements.isEmpty else { return [[UInt8(ascii: "["), 0x0A, 0x0A] + indentation(depth) + [UInt8(ascii: "]")]] }
+        let indented = concurrentMap(ranges: elements.count) { range in
+            var bytes: [UInt8] = []
+            // Indentation adds about half again to compact JSON.
+            bytes.reserveCapacity(range.reduce(0) { $0 + elements[$1].compact.count } * 3 / 2)
+            for index in range {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                bytes.append(0x0A)
+                bytes.append(contentsOf: indentation(depth + 1))
+                elements[index].appendPretty(depth: depth + 1, to: &bytes)
+            }
+            return bytes
+        }
+        return [[UInt8(ascii: "[")]] + indented + [[0x0A] + indentation(depth) + [UInt8(ascii: "]")]]
+    }
+
     /// Appends `compact` in the pretty form of a value at `depth`: the bytes a pretty encoder writes.
     /// Runs between structural bytes (strings above all) are copied whole.
     func appendPretty(depth: Int, to output: inout [UInt8]) {
@@ -316,29 +336,7 @@ private final class JSONValueWriter: Encoder, SingleValueEncodingContainer {
 
     /// A list of pre-encoded values (a report's findings), re-indented on every core.
     private func appendPretty(_ elements: [EncodedJSON], depth: Int, into output: inout [UInt8]) {
-        guard !elements.isEmpty else {
-            output.append(contentsOf: [UInt8(ascii: "["), 0x0A, 0x0A])
-            indent(depth, into: &output)
-            output.append(UInt8(ascii: "]"))
-            return
-        }
-        let indented = concurrentMap(ranges: elements.count) { [depth] range in
-            var bytes: [UInt8] = []
-            // Indentation adds about half again to compact JSON.
-            bytes.reserveCapacity(range.reduce(0) { $0 + elements[$1].compact.count } * 3 / 2)
-            for index in range {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                bytes.append(0x0A)
-                bytes.append(contentsOf: repeatElement(0x20, count: 2 * (depth + 1)))
-                elements[index].appendPretty(depth: depth + 1, to: &bytes)
-            }
-            return bytes
-        }
-        output.append(UInt8(ascii: "["))
-        for part in indented { output.append(contentsOf: part) }
-        output.append(0x0A)
-        indent(depth, into: &output)
-        output.append(UInt8(ascii: "]"))
+        for chunk in EncodedJSON.prettyList(elements, depth: depth) { output.append(contentsOf: chunk) }
     }
 
     /// Orders two keys by their UTF-8 bytes (negative, zero, positive).

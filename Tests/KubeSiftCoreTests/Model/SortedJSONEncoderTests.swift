@@ -147,8 +147,12 @@ import Testing
         try Self.expectSame(document)
         try Self.expectSame(result.findings)
         try Self.expectReindented(result.findings)
-        // report.json written from findings.jsonl's lines is report.json encoded whole.
-        #expect(try document.encoded(findingsFile: FindingsFile.encoded(result.findings)) == document.encoded())
+        // report.json written from findings.jsonl's lines is report.json encoded whole; the findings
+        // come as chunks of their own, spliced between the document's parts before and after them.
+        let whole = try document.encoded()
+        let chunks = try document.encodedChunks(findingsFile: FindingsFile.encoded(result.findings))
+        #expect(Array(chunks.joined()) == whole)
+        #expect(chunks.count > 3 && chunks.allSatisfy { $0.count < whole.count / 2 })
         var quiet = document
         quiet.detections.findings = []
         #expect(try quiet.encoded(findingsFile: []) == quiet.encoded(), "no findings: an empty list either way")
