@@ -114,35 +114,33 @@ package final class Deduplicator: Sendable {
         return record(request: request, slot: slot, stage: stage, code: code, cursor: &cursor)
     }
 
-    /// The stages seen of `request` (a bitmask of ``AuditStage`` raw values), once every worker is done.
-    package func stagesSeen(request: Fingerprint, slot: Int64) -> UInt8 { seen(request: request, slot: slot).stages }
-
-    /// What the index holds of `request` once every worker is done: the stages seen, and the rank
-    /// (``AuditStage/responseRank``, 0 for none) and code of the stage its response counts from.
+    /// What the index holds of `request` once every worker is done: the stages seen (a bitmask of
+    /// ``AuditStage`` raw values), and the rank (``AuditStage/responseRank``, 0 for none) and code
+    /// of the stage its response counts from.
     package func seen(request: Fingerprint, slot: Int64) -> (stages: UInt8, responseRank: UInt8, code: Int?) {
-        guard let bucket = buckets.withLock({ $0[slot] }) else { return (0, 0, nil) }
-        let entry = bucket.state.withLock { state in
-            if state.spilled { reload(&state, slot: slot, into: bucket) }
-            return IndexEntry(state.entries[request] ?? 0)
-        }
+        let entry = withEntries(ofSlot: slot) { IndexEntry($0[request] ?? 0) } ?? IndexEntry(0)
         return (entry.stages, entry.countedRank, entry.countedCode)
     }
 
-    /// ``stagesSeen(request:slot:)`` of many requests at once: each slot is looked up and locked
-    /// once, not once per request (assembly asks for every matched request).
+    /// The stages seen of many requests at once, once every worker is done: each slot is looked up
+    /// and locked once, not once per request (assembly asks for every matched request).
     package func stagesSeen(_ queries: [(request: Fingerprint, slot: Int64)]) -> [UInt8] {
         var answers = [UInt8](repeating: 0, count: queries.count)
-        let bySlot = Dictionary(grouping: queries.indices, by: { queries[$0].slot })
-        let slots = buckets.withLock { buckets in bySlot.keys.compactMap { slot in buckets[slot].map { (slot, $0) } } }
-        for (slot, bucket) in slots {
-            bucket.state.withLock { state in
-                if state.spilled { reload(&state, slot: slot, into: bucket) }
-                for position in bySlot[slot]! {
-                    answers[position] = IndexEntry(state.entries[queries[position].request] ?? 0).stages
-                }
+        for (slot, positions) in Dictionary(grouping: queries.indices, by: { queries[$0].slot }) {
+            withEntries(ofSlot: slot) { entries in
+                for position in positions { answers[position] = IndexEntry(entries[queries[position].request] ?? 0).stages }
             }
         }
         return answers
+    }
+
+    /// `body` over a slot's entries, read back first if the slot was spilled; nil for a slot never used.
+    private func withEntries<T>(ofSlot slot: Int64, _ body: ([Fingerprint: UInt64]) -> T) -> T? {
+        guard let bucket = buckets.withLock({ $0[slot] }) else { return nil }
+        return bucket.state.withLock { state in
+            if state.spilled { reload(&state, slot: slot, into: bucket) }
+            return body(state.entries)
+        }
     }
 
     package var distinctRequests: Int {

@@ -6,7 +6,7 @@ struct ResultAssembler {
     let window: TimeWindow
     var rules = RuleSet.empty
     var gapThreshold: Int64?
-    /// The stages seen of a request, from the request index.
+    /// The stages seen of each request asked, from the request index.
     var stagesSeen: @Sendable ([(request: Fingerprint, time: Timestamp?)]) -> [UInt8] = { Array(repeating: 0, count: $0.count) }
     /// Requests an earlier run's correlations counted whose windows were still open.
     var carried: [MatchedRequest] = []

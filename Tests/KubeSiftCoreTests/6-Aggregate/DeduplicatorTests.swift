@@ -106,7 +106,7 @@ import Testing
         queries.append((fingerprint(7), 9_999))
         queries.shuffle()
         let batch = deduplicator.stagesSeen(queries)
-        let single = queries.map { deduplicator.stagesSeen(request: $0.request, slot: $0.slot) }
+        let single = queries.map { deduplicator.seen(request: $0.request, slot: $0.slot).stages }
         #expect(batch == single)
         #expect(batch.contains(0) && batch.contains(AuditStage.requestReceived.rawValue | AuditStage.responseStarted.rawValue))
     }

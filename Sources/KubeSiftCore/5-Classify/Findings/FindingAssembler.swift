@@ -213,12 +213,9 @@ struct FindingAssembler: Sendable {
         // is withdrawn. Rules that name the stage they want are taken at their word.
         let judged = merged.indices.filter { ruleSet.judgedOnFinalStage[merged[$0].rule] }
         let seen = stagesSeen(judged.map { (fingerprints[$0], merged[$0].summary.time) })
-        var withdrawn = Set<Int>()
-        for (index, stages) in zip(judged, seen)
-            where AuditStage.allCases.contains(where: { stages & $0.rawValue != 0 && $0.order > merged[index].latestStage.order })
-        {
-            withdrawn.insert(index)
-        }
+        let withdrawn = Set(zip(judged, seen).filter { index, stages in
+            AuditStage.allCases.contains { stages & $0.rawValue != 0 && $0.order > merged[index].latestStage.order }
+        }.map(\.0))
         // In arrival order, which depends on thread timing: everything downstream sorts what it
         // reports by content (findings in report order, correlation items by time and request).
         if withdrawn.isEmpty { return merged }

@@ -37,7 +37,7 @@ package struct RequestSummary: Sendable, Equatable, Codable {
 
     private var box: Box
 
-    package init(_ fields: Fields) { box = Box(fields) }
+    private init(_ fields: Fields) { box = Box(fields) }
 
     package init(auditID: String, time: Timestamp?, verb: String?, username: String?, groups: [String]?,
                  impersonatedUser: String?, sourceIPs: [String], userAgent: String?, apiGroup: String?,
@@ -50,8 +50,6 @@ package struct RequestSummary: Sendable, Equatable, Codable {
                          subresource: subresource, requestURI: requestURI, command: command, decision: decision,
                          responseCode: responseCode, level: level))
     }
-
-    package var fields: Fields { box.fields }
 
     /// A field; setting one gives this summary a box of its own (others that shared it keep theirs).
     package subscript<Value>(dynamicMember keyPath: WritableKeyPath<Fields, Value>) -> Value {
