@@ -16,14 +16,14 @@ struct DetectionProgram {
     }
 
     private(set) var steps: [Step] = []
-    private(set) var conditions: [FieldCondition] = []
+    private(set) var conditions: [CompiledCondition] = []
 
     init(_ detection: Detection) {
         var conditionIndex: [[[Int]]] = []
         for selection in detection.selections {
             conditionIndex.append(selection.alternatives.map { alternative in
                 alternative.map { condition in
-                    conditions.append(condition)
+                    conditions.append(CompiledCondition(condition))
                     return conditions.count - 1
                 }
             })
@@ -71,7 +71,7 @@ struct DetectionProgram {
     }
 
     /// Runs the program; `test` says whether a condition holds.
-    func evaluate(_ test: (borrowing FieldCondition) -> Bool) -> Bool {
+    func evaluate(_ test: (CompiledCondition) -> Bool) -> Bool {
         steps.withUnsafeBufferPointer { steps in
             conditions.withUnsafeBufferPointer { conditions in
                 var result = false
@@ -100,5 +100,29 @@ struct DetectionProgram {
                 return result
             }
         }
+    }
+}
+
+/// A field condition as the hot path reads it. A reference: handing a struct of texts and lists to
+/// each test copied it, one retain and release per list, and that was half the matcher's time.
+final class CompiledCondition: Sendable {
+    /// The field as the rule wrote it, modifiers included.
+    let written: String
+    let sources: [FieldSource]
+    let patterns: [ValuePattern]
+    let requiresAll: Bool
+    let exists: Bool?
+    let negated: Bool
+    /// Whether a pattern is `null` (the field may be missing): known once, not searched per test.
+    let acceptsMissing: Bool
+
+    init(_ condition: FieldCondition) {
+        written = condition.written
+        sources = condition.sources
+        patterns = condition.patterns
+        requiresAll = condition.requiresAll
+        exists = condition.exists
+        negated = condition.negated
+        acceptsMissing = condition.patterns.contains { if case .null = $0 { true } else { false } }
     }
 }

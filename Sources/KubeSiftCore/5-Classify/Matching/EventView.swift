@@ -41,30 +41,44 @@ final class EventView {
     /// - Returns: whether `body` returned true.
     @inline(__always)
     func anyValue(of sources: [FieldSource], _ body: (FieldValue) -> Bool) -> Bool {
-        for source in sources {
-            switch source {
-            case let .scanned(field):
-                if let value = value(of: field), body(value) { return true }
-            case let .body(part, path):
-                if path.isEmpty, tapeStates[part.rawValue] == .notRead, let result = scanStrings(of: part, body) {
-                    if result { return true }
-                    continue
-                }
-                guard indexBody(part) else { continue }
-                if tapes[part.rawValue].walk(0, path[...], body) { return true }
-            case let .derived(field):
-                for value in values(of: field) where body(value) { return true }
-            case let .podSpec(path):
-                for spec in podSpecList() where tapes[EventBody.requestObject.rawValue].walk(spec, path[...], body) {
-                    return true
-                }
-            case let .podContainer(path):
-                for container in containerList() where tapes[EventBody.requestObject.rawValue].walk(container, path[...], body) {
-                    return true
+        // Through buffer pointers: the sources and their paths are read where they lie, not retained
+        // at every step of a walk (that was a third of the matcher's time).
+        sources.withUnsafeBufferPointer { sources in
+            for index in sources.indices {
+                switch sources[index] {
+                case let .scanned(field):
+                    if let value = value(of: field), body(value) { return true }
+                case let .body(part, path):
+                    if path.isEmpty, tapeStates[part.rawValue] == .notRead, let result = scanStrings(of: part, body) {
+                        if result { return true }
+                        continue
+                    }
+                    guard indexBody(part) else { continue }
+                    if path.withUnsafeBufferPointer({ walk(part, 0, $0[...], body) }) { return true }
+                case let .derived(field):
+                    for value in values(of: field) where body(value) { return true }
+                case let .podSpec(path):
+                    let found = path.withUnsafeBufferPointer { path in
+                        podSpecList().contains { walk(.requestObject, $0, path[...], body) }
+                    }
+                    if found { return true }
+                case let .podContainer(path):
+                    let found = path.withUnsafeBufferPointer { path in
+                        containerList().contains { walk(.requestObject, $0, path[...], body) }
+                    }
+                    if found { return true }
                 }
             }
+            return false
         }
-        return false
+    }
+
+    /// Walks a body's tape in place (a copy of the tape would retain its storage on every test).
+    @inline(__always)
+    private func walk(_ part: EventBody, _ node: Int, _ path: Slice<UnsafeBufferPointer<String>>,
+                      _ body: (FieldValue) -> Bool) -> Bool
+    {
+        tapes.withUnsafeBufferPointer { $0[part.rawValue].walk(node, path, body) }
     }
 
     /// The values of a body that is a list of strings (`user.groups`, `sourceIPs`), read off the
@@ -294,7 +308,7 @@ extension JSONTape {
     /// Follows `path` from node `index` through objects and into every element of arrays, calling
     /// `body` with each value found until it returns true; a key that itself holds dots
     /// (`authorization.k8s.io/decision`) is tried as joined components.
-    func walk(_ index: Int, _ path: ArraySlice<String>, _ body: (FieldValue) -> Bool) -> Bool {
+    func walk(_ index: Int, _ path: Slice<UnsafeBufferPointer<String>>, _ body: (FieldValue) -> Bool) -> Bool {
         switch nodes[index].kind {
         case .array:
             if path.isEmpty, nodes[index].next == index + 1 { return body(.structure) }

@@ -157,16 +157,14 @@ final class RuleMatcher {
 
     // MARK: - Full evaluation
 
-    static func test(_ condition: borrowing FieldCondition, _ view: EventView) -> Bool {
-        // Borrowed, and only its sources captured: a copy of the condition per test cost more than most tests.
-        let sources = condition.sources
-        return test(condition) { view.anyValue(of: sources, $0) }
+    static func test(_ condition: CompiledCondition, _ view: EventView) -> Bool {
+        test(condition) { view.anyValue(of: condition.sources, $0) }
     }
 
     /// A field condition over any way of listing the field's values (`anyValue` stops at the
     /// first value its body accepts and says whether one did).
     @inline(__always)
-    static func test(_ condition: borrowing FieldCondition, anyValue: ((FieldValue) -> Bool) -> Bool) -> Bool {
+    static func test(_ condition: CompiledCondition, anyValue: ((FieldValue) -> Bool) -> Bool) -> Bool {
         if let exists = condition.exists { return anyValue { _ in true } == exists }
         let patterns = condition.patterns
         if condition.requiresAll {
@@ -181,9 +179,7 @@ final class RuleMatcher {
             return sawValue && !equal
         }
         if anyValue({ ValuePattern.anyMatches(patterns, $0) }) { return true }
-        if patterns.contains(where: { if case .null = $0 { true } else { false } }) {
-            return !anyValue { _ in true }
-        }
+        if condition.acceptsMissing { return !anyValue { _ in true } }
         return false
     }
 
@@ -306,7 +302,7 @@ final class RuleMatcher {
             guard let found = known(source) else { return nil }
             values += found
         }
-        return test(condition) { body in values.contains(where: body) }
+        return test(CompiledCondition(condition)) { body in values.contains(where: body) }
     }
 
     private static func and(_ lhs: Bool?, _ rhs: Bool?) -> Bool? {
