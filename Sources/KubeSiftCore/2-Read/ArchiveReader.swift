@@ -57,7 +57,7 @@ package struct ReadLimits: Sendable, Equatable {
 }
 
 /// What inflates a `.gz` input file.
-package enum GzipInflater: Sendable, Equatable {
+package enum GzipInflater: String, Sendable, Equatable, CaseIterable {
     /// ISA-L's igzip, about twice as fast as zlib; it checks every member's trailer.
     case isal
     /// libarchive's gzip filter (zlib); KubeSift checks the trailer afterwards.
