@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Installs what KubeSift needs on Debian or Ubuntu: libarchive and the compression libraries it links,
+# Installs what KubeSift needs on Debian or Ubuntu: libarchive, ISA-L and the compression libraries it links,
 # and the compressors the test suite uses to build its fixtures. Idempotent: installs only what is missing.
 set -euo pipefail
 
-packages=(libarchive-dev zlib1g-dev libzstd-dev liblzma-dev libsqlite3-dev pkg-config gzip bzip2 xz-utils zstd lz4 tar zip unzip)
+packages=(libarchive-dev libisal-dev zlib1g-dev libzstd-dev liblzma-dev libsqlite3-dev pkg-config gzip bzip2 xz-utils zstd lz4 tar zip unzip)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

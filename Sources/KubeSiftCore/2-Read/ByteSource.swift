@@ -8,15 +8,25 @@ import Musl
 import Darwin
 #endif
 
-/// Where a ``LibarchiveHandle`` gets its compressed bytes: a file, or a member of an outer archive.
+/// Where a ``LibarchiveHandle`` gets its compressed bytes: a file, a member of an outer archive, or a
+/// file the source inflates itself.
 class ByteSource {
     /// The next block of input; an empty block at the end, a negative count on error.
     func nextBlock() -> (start: UnsafeRawPointer?, count: Int) { (nil, 0) }
+
+    /// The compressions the source undoes before libarchive sees its bytes, outermost first.
+    var undoneCompressions: [String] { [] }
+
+    /// Where in the file the stream the source undoes ended; `nil` when libarchive decompresses.
+    var compressedStreamEnd: Int64? { nil }
+
+    /// Why `nextBlock` failed, when the source knows: libarchive says nothing useful about a failed read.
+    var failureMessage: String? { nil }
 }
 
 /// Reads an input file with a fixed buffer and computes its SHA-256 in the same pass.
 final class FileByteSource: ByteSource {
-    private let descriptor: Int32
+    let descriptor: Int32
     private let buffer: UnsafeMutableRawPointer
     private let capacity: Int
     private var hasher = SHA256()

@@ -20,6 +20,8 @@ final class LibarchiveHandle {
     }
 
     private let pointer: OpaquePointer
+    /// Kept from `open` on: it says what it undid before libarchive, and why it failed.
+    private var source: ByteSource?
 
     init() {
         pointer = archive_read_new()
@@ -47,8 +49,9 @@ final class LibarchiveHandle {
 
     deinit { archive_read_free(pointer) }
 
-    /// Opens the handle on a ``ByteSource``, which must outlive the handle's use.
+    /// Opens the handle on a ``ByteSource``, which the handle keeps.
     func open(_ source: ByteSource) -> String? {
+        self.source = source
         let context = Unmanaged.passUnretained(source).toOpaque()
         let status = archive_read_open(pointer, context, nil, { _, context, buffer in
             let source = Unmanaged<ByteSource>.fromOpaque(context!).takeUnretainedValue()
@@ -56,10 +59,12 @@ final class LibarchiveHandle {
             buffer?.pointee = block.start
             return la_ssize_t(block.count)
         }, nil)
-        return status == ARCHIVE_OK ? nil : errorMessage
+        // libarchive takes a first read that fails for an empty input.
+        return status == ARCHIVE_OK && source.failureMessage == nil ? nil : errorMessage
     }
 
     var errorMessage: String {
+        if let failure = source?.failureMessage { return failure }
         var message = archive_error_string(pointer).map { String(cString: $0) } ?? "unknown libarchive error"
         // Some of libarchive's messages end in a newline ("ZIP uncompressed data is wrong size …\n").
         while message.last?.isWhitespace == true { message.removeLast() }
@@ -127,11 +132,11 @@ final class LibarchiveHandle {
         }
     }
 
-    /// The compression filters, outermost first (`["gzip"]`, `[]` for none).
+    /// The compression filters, outermost first (`["gzip"]`, `[]` for none), with those the source
+    /// undid before libarchive.
     var compressions: [String] {
         let count = archive_filter_count(pointer)
-        guard count > 0 else { return [] }
-        return (0..<count).reversed().compactMap { index in
+        return (source?.undoneCompressions ?? []) + (0..<max(count, 0)).reversed().compactMap { index in
             switch archive_filter_code(pointer, index) {
             case ARCHIVE_FILTER_GZIP: "gzip"
             case ARCHIVE_FILTER_BZIP2: "bzip2"
@@ -147,7 +152,7 @@ final class LibarchiveHandle {
     }
 
     /// Compressed bytes the decompressor consumed: less than the file size when bytes follow the stream.
-    var compressedBytesConsumed: Int64 { archive_filter_bytes(pointer, -1) }
+    var compressedBytesConsumed: Int64 { source?.compressedStreamEnd ?? archive_filter_bytes(pointer, -1) }
 
     /// Decompressed bytes the container format consumed: it moves on while libarchive steps over a
     /// damaged part of an archive.

@@ -60,6 +60,7 @@ extension KubeSift {
             options.maximumRecordBytes = inputs.maxRecordMib << 20
             options.readLimits.maximumNesting = inputs.maxNesting
             options.readLimits.maximumExpansion = inputs.maxExpansion
+            options.readLimits.gzipInflater = inputs.gzipInflater
             options.indexMemoryBytes = inputs.indexMemoryMib << 20
             options.rules = try rules.ruleSet(builtInExamples: false)
             options.compliance = try compliance.configuration(rules: options.rules)

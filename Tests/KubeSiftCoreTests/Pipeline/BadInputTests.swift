@@ -20,12 +20,13 @@ import Testing
     /// prefix of the content written (it invents no bytes), at least as long as the tool's recovery
     /// (it loses none the tool can read), and every complete line of it is counted as an event.
     private func expectPrefixOfWhatTheToolRecovers(_ path: String, oracle: [String], written: Int,
+                                                   limits: ReadLimits = ReadLimits(),
                                                    sourceLocation: SourceLocation = #_sourceLocation) throws
         -> AnalysisResult
     {
         let original = Array((lines(written).joined(separator: "\n") + "\n").utf8)
         let recovered = try Fixture.recover(oracle, from: path)
-        let (read, sink) = ArchiveReader.collect(path)
+        let (read, sink) = ArchiveReader.collect(path, limits: limits)
         let streamed = sink.members.first?.bytes ?? []
         #expect(streamed.count <= original.count && original.starts(with: streamed), "the reader invents no bytes",
                 sourceLocation: sourceLocation)
@@ -34,7 +35,7 @@ import Testing
                 sourceLocation: sourceLocation)
         #expect(read.members.first?.decompressedBytes == Int64(streamed.count), sourceLocation: sourceLocation)
 
-        let result = Analysis.run([path])
+        let result = Analysis.run([path]) { $0.readLimits = limits }
         let complete = countLines(streamed)
         #expect(complete > 0, "some events came before the damage", sourceLocation: sourceLocation)
         #expect(complete < written, sourceLocation: sourceLocation)
@@ -51,14 +52,20 @@ import Testing
 
     // MARK: - Damaged compression
 
-    @Test func aTruncatedGzipKeepsTheEventsBeforeTheCut() throws {
+    @Test(arguments: [GzipInflater.isal, .libarchive])
+    func aTruncatedGzipKeepsTheEventsBeforeTheCut(_ inflater: GzipInflater) throws {
         let gzip = try Fixture.compress(try writeLog("audit.log", count: 2_000), with: .gzip)
         let cut = try Fixture.head(gzip, bytes: try Fixture.size(gzip) / 2, output: directory.path("cut.log.gz"))
-        let result = try expectPrefixOfWhatTheToolRecovers(cut, oracle: ["gzip", "-dc"], written: 2_000)
+        var limits = ReadLimits()
+        limits.gzipInflater = inflater
+        let result = try expectPrefixOfWhatTheToolRecovers(cut, oracle: ["gzip", "-dc"], written: 2_000, limits: limits)
         let problems = try #require(result.input(cut)?.problems)
         #expect(problems.map(\.kind) == [.truncated], "the problem is listed under the cut file")
-        #expect(problems.first?.message.contains("recovered by decoding the gzip stream directly") == true,
-                "the block libarchive dropped was recovered with zlib")
+        // ISA-L hands on all it inflated before the cut (zlib may decode a last few bytes it held back).
+        if inflater == .libarchive {
+            #expect(problems.first?.message.contains("recovered by decoding the gzip stream directly") == true,
+                    "the block libarchive dropped was recovered with zlib")
+        }
     }
 
     @Test func aCutZstdWithJunkAfterTheCutKeepsTheEventsBeforeIt() throws {
