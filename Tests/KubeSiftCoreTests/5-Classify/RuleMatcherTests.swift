@@ -236,7 +236,7 @@ struct RuleMatcherTests {
             let program = DetectionProgram(Detection(selections: selections, condition: expression))
             for mask in 0..<(1 << names.count) {
                 let truth = Set(names.indices.filter { mask & (1 << $0) != 0 }.map { names[$0] })
-                #expect(program.evaluate { truth.contains($0.written) } == reference(expression, truth), "\(expression) \(truth)")
+                #expect(program.evaluate { truth.contains($0.condition.written) } == reference(expression, truth), "\(expression) \(truth)")
             }
         }
     }

@@ -103,26 +103,16 @@ struct DetectionProgram {
     }
 }
 
-/// A field condition as the hot path reads it. A reference: handing a struct of texts and lists to
-/// each test copied it, one retain and release per list, and that was half the matcher's time.
+/// A field condition as the hot path reads it. A reference: handing the condition (a text and two
+/// lists) to each test copied it, one retain and release per list, and that was half the matcher's time.
 final class CompiledCondition: Sendable {
-    /// The field as the rule wrote it, modifiers included.
-    let written: String
-    let sources: [FieldSource]
-    let patterns: [ValuePattern]
-    let requiresAll: Bool
-    let exists: Bool?
-    let negated: Bool
+    /// Read through the reference, never copied out whole.
+    let condition: FieldCondition
     /// Whether a pattern is `null` (the field may be missing): known once, not searched per test.
     let acceptsMissing: Bool
 
     init(_ condition: FieldCondition) {
-        written = condition.written
-        sources = condition.sources
-        patterns = condition.patterns
-        requiresAll = condition.requiresAll
-        exists = condition.exists
-        negated = condition.negated
+        self.condition = condition
         acceptsMissing = condition.patterns.contains { if case .null = $0 { true } else { false } }
     }
 }

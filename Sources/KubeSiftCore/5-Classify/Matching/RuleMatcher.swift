@@ -157,20 +157,20 @@ final class RuleMatcher {
 
     // MARK: - Full evaluation
 
-    static func test(_ condition: CompiledCondition, _ view: EventView) -> Bool {
-        test(condition) { view.anyValue(of: condition.sources, $0) }
+    static func test(_ compiled: CompiledCondition, _ view: EventView) -> Bool {
+        test(compiled) { view.anyValue(of: compiled.condition.sources, $0) }
     }
 
     /// A field condition over any way of listing the field's values (`anyValue` stops at the
     /// first value its body accepts and says whether one did).
     @inline(__always)
-    static func test(_ condition: CompiledCondition, anyValue: ((FieldValue) -> Bool) -> Bool) -> Bool {
-        if let exists = condition.exists { return anyValue { _ in true } == exists }
-        let patterns = condition.patterns
-        if condition.requiresAll {
+    static func test(_ compiled: CompiledCondition, anyValue: ((FieldValue) -> Bool) -> Bool) -> Bool {
+        if let exists = compiled.condition.exists { return anyValue { _ in true } == exists }
+        let patterns = compiled.condition.patterns
+        if compiled.condition.requiresAll {
             return patterns.allSatisfy { pattern in anyValue { pattern.matches($0) } }
         }
-        if condition.negated {
+        if compiled.condition.negated {
             var sawValue = false
             let equal = anyValue { value in
                 sawValue = true
@@ -179,7 +179,7 @@ final class RuleMatcher {
             return sawValue && !equal
         }
         if anyValue({ ValuePattern.anyMatches(patterns, $0) }) { return true }
-        if condition.acceptsMissing { return !anyValue { _ in true } }
+        if compiled.acceptsMissing { return !anyValue { _ in true } }
         return false
     }
 
