@@ -319,18 +319,11 @@ struct AvroCursor {
     static func long<Bytes: RandomAccessCollection>(in bytes: Bytes, at offset: inout Int) throws(Failure) -> Int
         where Bytes.Element == UInt8, Bytes.Index == Int
     {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard offset < bytes.endIndex else { throw .needMore }
-            let byte = bytes[offset]
-            offset += 1
-            guard shift < 64 else { throw .invalid("a number longer than 10 bytes") }
-            value |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { break }
-            shift += 7
+        switch Varint.decode(bytes, at: &offset) {
+        case let .value(value): return Int(Varint.unZigZag(value))
+        case .truncated: throw .needMore
+        case .overflow: throw .invalid("a number longer than 64 bits")
         }
-        return Int(Int64(bitPattern: (value >> 1) ^ (0 &- (value & 1))))
     }
 
     mutating func take(_ count: Int) throws(Failure) -> Range<Int> {

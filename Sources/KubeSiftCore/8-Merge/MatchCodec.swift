@@ -89,18 +89,11 @@ private struct TextTable {
 private struct MatchWriter {
     var bytes: [UInt8] = []
 
-    mutating func varint(_ value: UInt64) {
-        var value = value
-        while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        bytes.append(UInt8(value))
-    }
+    mutating func varint(_ value: UInt64) { Varint.encode(value, into: &bytes) }
 
     mutating func count(_ value: Int) { varint(UInt64(value)) }
 
-    mutating func signed(_ value: Int64) { varint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
+    mutating func signed(_ value: Int64) { varint(Varint.zigZag(value)) }
 
     mutating func optionalSigned(_ value: Int64?) {
         guard let value else { return bytes.append(0) }
@@ -200,15 +193,11 @@ private struct MatchReader {
     }
 
     mutating func varint() throws(MatchCodecError) -> UInt64 {
-        var value: UInt64 = 0
-        for shift in stride(from: 0, to: 64, by: 7) {
-            let byte = try byte()
-            let bits = UInt64(byte & 0x7F)
-            guard shift < 63 || bits <= 1 else { throw failure("a number overflows 64 bits") }
-            value |= bits << UInt64(shift)
-            if byte & 0x80 == 0 { return value }
+        switch Varint.decode(bytes[..<end], at: &position) {
+        case let .value(value): return value
+        case .truncated: throw failure("the data ends in the middle of a record")
+        case .overflow: throw failure("a number overflows 64 bits")
         }
-        throw failure("a number overflows 64 bits")
     }
 
     /// A count or index: at most `Int32.max`, far beyond any real bundle, so arithmetic on it cannot overflow.
@@ -219,8 +208,7 @@ private struct MatchReader {
     }
 
     mutating func signed() throws(MatchCodecError) -> Int64 {
-        let value = try varint()
-        return Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1)
+        Varint.unZigZag(try varint())
     }
 
     mutating func optionalSigned() throws(MatchCodecError) -> Int64? {
