@@ -204,6 +204,27 @@ import Testing
         #expect(Self.read(path, with: .libarchive).result.problems.isEmpty)
     }
 
+    /// A `.tar.gz` is one gzip stream around the tar: ISA-L checks its trailer like any other, so a
+    /// tarball altered after it was compressed is reported, every entry still read. libarchive's
+    /// path checks the trailer of a plain `.gz` only and stays silent.
+    @Test func aFlippedCRCInATarGzIsReportedByISAL() throws {
+        for (index, count) in [40, 250].enumerated() {
+            try directory.write("tar-src/node-\(index)/audit.log", EventLine.numbered(count, from: index * 1_000).map { $0.json + "\n" }.joined())
+        }
+        let names = (0..<2).map { "node-\($0)/audit.log" }
+        let archive = try Fixture.tar(directory.path("logs.tar.gz"), members: names, in: directory.path("tar-src"), filter: .gzip)
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: archive)))
+        bytes[bytes.count - 8] ^= 0x01
+        let path = try directory.write("altered.tar.gz", bytes: bytes)
+        let isal = Self.read(path, with: .isal)
+        let libarchive = Self.read(path, with: .libarchive)
+        #expect(isal.members.map(\.name) == names)
+        #expect(isal.members == libarchive.members)
+        #expect(isal.kinds == [.corrupt])
+        #expect(isal.result.problems.first?.message.hasPrefix("gzip integrity check failed (incorrect data check)") == true)
+        #expect(libarchive.result.problems.isEmpty)
+    }
+
     // MARK: - Damage
 
     /// Whatever ISA-L makes of a damaged stream starts with everything zlib reads from it; each flip in
