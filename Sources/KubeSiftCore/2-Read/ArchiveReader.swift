@@ -89,7 +89,8 @@ struct ArchiveReader {
             return result
         }
         let file = FileByteSource(descriptor: descriptor, blockSize: limits.blockSize, progress: progress)
-        let inflater = limits.gzipInflater == .isal && Self.startsWithGzipMagic(descriptor)
+        let inflater = limits.gzipInflater == .isal
+            && StreamSalvager.compression(startingWith: Self.leadingBytes(of: descriptor)) == "gzip"
             ? GzipInflatingSource(file: file, blockSize: limits.blockSize) : nil
         let handle = LibarchiveHandle()
         if let message = handle.open(inflater ?? file) {
@@ -129,10 +130,12 @@ struct ArchiveReader {
         return result
     }
 
-    /// Whether the file starts with gzip's magic number, read without moving the file offset.
-    private static func startsWithGzipMagic(_ descriptor: Int32) -> Bool {
-        var magic: (UInt8, UInt8) = (0, 0)
-        return withUnsafeMutableBytes(of: &magic) { pread(descriptor, $0.baseAddress, 2, 0) } == 2 && magic == (0x1F, 0x8B)
+    /// The file's first bytes, enough for any magic number ``StreamSalvager`` knows (fewer when the
+    /// file is shorter), read without moving the file offset.
+    private static func leadingBytes(of descriptor: Int32) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: 6)
+        let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+        return Array(bytes.prefix(max(count, 0)))
     }
 
     /// A single compressed stream damaged within the first block libarchive decompresses cannot even
@@ -141,9 +144,7 @@ struct ArchiveReader {
     private static func salvageUnopened(path: String, descriptor: Int32, failure: String, into sink: any MemberSink,
                                         result: inout InputReadResult) -> [InputProblem]
     {
-        var magic = [UInt8](repeating: 0, count: 6)
-        let count = magic.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
-        guard count == magic.count, let compression = StreamSalvager.compression(startingWith: magic) else {
+        guard let compression = StreamSalvager.compression(startingWith: leadingBytes(of: descriptor)) else {
             return [InputProblem(kind: kind(of: failure), message: failure)]
         }
         var recovered: [UInt8] = []

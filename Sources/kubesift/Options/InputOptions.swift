@@ -36,7 +36,7 @@ struct InputOptions: ParsableArguments {
                                valueName: "ratio"))
     var maxExpansion = 1000
 
-    // Hidden: for measuring ISA-L against the inflate KubeSift used before it (scripts/bench-peers.sh).
+    // Hidden: for timing ISA-L against the inflate KubeSift used before it (the README's figures).
     @Option(help: ArgumentHelp("What inflates a .gz input file: isal or libarchive (zlib).", valueName: "library",
                                visibility: .hidden))
     var gzipInflater = GzipInflater.isal
