@@ -36,6 +36,8 @@ let package = Package(
             pkgConfig: "libisal",
             providers: [.apt(["libisal-dev"]), .brew(["isa-l"])]
         ),
+        // SSE2's byte compares and movemask, which Swift lacks: the bit masks JSON scanning works on.
+        .target(name: "CByteMask"),
         // The engine: one folder per pipeline stage, numbered so the tree shows the flow.
         .target(
             name: "KubeSiftCore",
@@ -43,6 +45,7 @@ let package = Package(
                 "CArchive",
                 "CCompression",
                 "CISAL",
+                "CByteMask",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

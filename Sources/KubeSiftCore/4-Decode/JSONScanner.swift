@@ -183,6 +183,21 @@ struct JSONScanner: EventTextScanner {
         let start = position + 1
         var index = start
         var escaped = false
+        // Sixteen bytes at a time to the next quote or backslash; the last few one at a time.
+        while end - index >= 16 {
+            let stops = JSONWindow.stringStops16(base + index)
+            guard stops != 0 else {
+                index += 16
+                continue
+            }
+            index += stops.trailingZeroBitCount
+            if base[index] == UInt8(ascii: "\"") {
+                position = index + 1
+                return StringSpan(start: start, end: index, escaped: escaped)
+            }
+            escaped = true
+            index += 2
+        }
         while index < end {
             let byte = base[index]
             if byte == UInt8(ascii: "\"") {
@@ -231,31 +246,73 @@ struct JSONScanner: EventTextScanner {
 
     /// Skips an object or array by bracket depth, stepping over strings so brackets inside them
     /// do not count. It checks nesting, not grammar: bodies are validated only when a rule reads them.
+    ///
+    /// Bodies are most of an event's bytes, so they are skipped 64 bytes at a time (``JSONWindow``):
+    /// the quotes no backslash escapes mark the strings, and a window whose closing brackets cannot
+    /// bring the depth to zero only adds to it. A backslash escapes the byte after it inside a
+    /// string or out (outside one, it is not JSON either way); the last bytes are read one at a time
+    /// by the same rules.
     private mutating func skipContainer() throws(ScanFailure) {
         var depth = 0
         var index = position
+        // 1 when the byte at `index` is escaped; all ones when it is inside a string.
+        var escapedCarry: UInt64 = 0
+        var insideCarry: UInt64 = 0
+        while end - index >= 64 {
+            let window = JSONWindow(base + index)
+            let escaped = window.escaped(carry: &escapedCarry)
+            let inside = JSONWindow.insideStrings(quotes: window.quotes & ~escaped, carry: &insideCarry)
+            let opens = window.opens & ~inside & ~escaped
+            let closes = window.closes & ~inside & ~escaped
+            let opened = opens.nonzeroBitCount
+            let closed = closes.nonzeroBitCount
+            if closed < depth && depth + opened <= Self.maximumDepth {
+                depth += opened - closed
+            } else {
+                var brackets = opens | closes
+                while brackets != 0 {
+                    let bit = brackets.trailingZeroBitCount
+                    if opens >> bit & 1 == 1 {
+                        depth += 1
+                        guard depth <= Self.maximumDepth else { throw .tooDeep }
+                    } else {
+                        depth -= 1
+                        if depth == 0 {
+                            position = index + bit + 1
+                            return
+                        }
+                    }
+                    brackets &= brackets - 1
+                }
+            }
+            index += 64
+        }
+        var inString = insideCarry != 0
+        if escapedCarry == 1 { index += 1 }
         while index < end {
             let byte = base[index]
-            switch byte {
-            case UInt8(ascii: "\""):
-                index += 1
-                while index < end {
-                    let inner = base[index]
-                    if inner == UInt8(ascii: "\"") { break }
-                    index += inner == UInt8(ascii: "\\") ? 2 : 1
+            if byte == UInt8(ascii: "\\") {
+                index += 2
+                continue
+            }
+            if inString {
+                inString = byte != UInt8(ascii: "\"")
+            } else {
+                switch byte {
+                case UInt8(ascii: "\""):
+                    inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    depth += 1
+                    guard depth <= Self.maximumDepth else { throw .tooDeep }
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 {
+                        position = index + 1
+                        return
+                    }
+                default:
+                    break
                 }
-                guard index < end else { throw .unexpectedEnd }
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                depth += 1
-                guard depth <= Self.maximumDepth else { throw .tooDeep }
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                depth -= 1
-                if depth == 0 {
-                    position = index + 1
-                    return
-                }
-            default:
-                break
             }
             index += 1
         }

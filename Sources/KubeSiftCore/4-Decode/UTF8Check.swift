@@ -4,8 +4,17 @@ enum UTF8Check {
         let raw = UnsafeRawPointer(start)
         var index = 0
         while index < count {
-            // Audit records are almost always ASCII: test eight bytes at a time for a high bit, and come
-            // back to that after each non-ASCII character (a long record has a few, a `µs` or a name).
+            // Audit records are almost always ASCII: test 32 and then eight bytes at a time for a high
+            // bit, and come back to that after each non-ASCII character (a long record has a few, a
+            // `µs` or a name).
+            while index + 32 <= count,
+                  (raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                      | raw.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self)
+                      | raw.loadUnaligned(fromByteOffset: index + 16, as: UInt64.self)
+                      | raw.loadUnaligned(fromByteOffset: index + 24, as: UInt64.self)) & 0x8080_8080_8080_8080 == 0
+            {
+                index += 32
+            }
             while index + 8 <= count, raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
                 index += 8
             }

@@ -1,0 +1,58 @@
+#ifndef KUBESIFT_CBYTEMASK_H
+#define KUBESIFT_CBYTEMASK_H
+// The bit masks of 64 bytes that JSON scanning needs, from SSE2's byte compares and `movemask`.
+// Swift has no movemask; its portable stand-in (JSONWindow.swift) takes about three times the
+// instructions, which is most of the document splitter's time on an `aws logs` document.
+#include <stdint.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/// Bit `i` of each mask is set when byte `i` of the 64 is that character.
+typedef struct {
+    uint64_t quotes;
+    uint64_t backslashes;
+    uint64_t newlines;
+    /// `{` or `[`.
+    uint64_t opens;
+    /// `}` or `]`.
+    uint64_t closes;
+} ks_json_masks;
+
+#define KS_MASK64(v0, v1, v2, v3, needle)                                      \
+    ((uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8((v0), (needle)))       \
+     | (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8((v1), (needle))) << 16 \
+     | (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8((v2), (needle))) << 32 \
+     | (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8((v3), (needle))) << 48)
+
+/// The masks of the 64 bytes at `pointer` (unaligned).
+static inline ks_json_masks ks_json_masks_of(const void *pointer) {
+    const __m128i *bytes = (const __m128i *)pointer;
+    const __m128i v0 = _mm_loadu_si128(bytes), v1 = _mm_loadu_si128(bytes + 1);
+    const __m128i v2 = _mm_loadu_si128(bytes + 2), v3 = _mm_loadu_si128(bytes + 3);
+    // `{` and `[` differ only in bit 0x20, as do `}` and `]`: one compare each after setting it.
+    const __m128i bit20 = _mm_set1_epi8(0x20);
+    const __m128i f0 = _mm_or_si128(v0, bit20), f1 = _mm_or_si128(v1, bit20);
+    const __m128i f2 = _mm_or_si128(v2, bit20), f3 = _mm_or_si128(v3, bit20);
+    ks_json_masks masks;
+    masks.quotes = KS_MASK64(v0, v1, v2, v3, _mm_set1_epi8('"'));
+    masks.backslashes = KS_MASK64(v0, v1, v2, v3, _mm_set1_epi8('\\'));
+    masks.newlines = KS_MASK64(v0, v1, v2, v3, _mm_set1_epi8('\n'));
+    masks.opens = KS_MASK64(f0, f1, f2, f3, _mm_set1_epi8('{'));
+    masks.closes = KS_MASK64(f0, f1, f2, f3, _mm_set1_epi8('}'));
+    return masks;
+}
+
+/// Bit `i` is set when byte `i` of the 16 at `pointer` (unaligned) is a quote or a backslash: where
+/// a string's content may stop.
+static inline uint32_t ks_string_stops16(const void *pointer) {
+    const __m128i bytes = _mm_loadu_si128((const __m128i *)pointer);
+    const __m128i stops = _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')),
+                                       _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\')));
+    return (uint32_t)_mm_movemask_epi8(stops);
+}
+
+#undef KS_MASK64
+#endif
+
+#endif
