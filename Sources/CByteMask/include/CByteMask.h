@@ -13,6 +13,7 @@ typedef struct {
     uint64_t quotes;
     uint64_t backslashes;
     uint64_t newlines;
+    uint64_t slashes;
     /// `{` or `[`.
     uint64_t opens;
     /// `}` or `]`.
@@ -38,6 +39,7 @@ static inline ks_json_masks ks_json_masks_of(const void *pointer) {
     masks.quotes = KS_MASK64(v0, v1, v2, v3, _mm_set1_epi8('"'));
     masks.backslashes = KS_MASK64(v0, v1, v2, v3, _mm_set1_epi8('\\'));
     masks.newlines = KS_MASK64(v0, v1, v2, v3, _mm_set1_epi8('\n'));
+    masks.slashes = KS_MASK64(v0, v1, v2, v3, _mm_set1_epi8('/'));
     masks.opens = KS_MASK64(f0, f1, f2, f3, _mm_set1_epi8('{'));
     masks.closes = KS_MASK64(f0, f1, f2, f3, _mm_set1_epi8('}'));
     return masks;

@@ -88,25 +88,25 @@ final class ByteScratch {
 
 extension JSONScanner {
     /// Scans a string starting at its opening quote and writes its unescaped content to the end of
-    /// `output`, in one pass; leaves the position after the closing quote.
+    /// `output`; leaves the position after the closing quote.
     ///
     /// This is how an event sent as a string (a CloudWatch `message`, an AKS `properties.log`)
-    /// becomes bytes the event decoder can read: runs without a quote or backslash are copied eight
-    /// bytes at a time. Escapes are decoded like ``JSONText/unescape(_:_:into:)`` does.
+    /// becomes bytes the event decoder reads as it reads a native line: 64 bytes at a time while the
+    /// escapes are `\"`, `\\` and `\/`, eight at a time near the end. Escapes are decoded like
+    /// ``JSONText/unescape(_:_:into:)`` does.
     mutating func scanStringUnescaped(into output: ByteScratch) throws(ScanFailure) {
         guard position < end else { throw .unexpectedEnd }
         guard base[position] == UInt8(ascii: "\"") else { throw .unexpectedByte }
         var index = position + 1
-        // Unescaped content is never longer than escaped content; eight bytes of slack for the
-        // word-wide stores, more when a malformed escape grows (checked where it happens).
-        output.reserve(output.count + (end - index) + 16)
+        // Unescaped content is never longer than escaped content; slack for the wide stores, more
+        // when a malformed escape grows (checked where it happens).
+        output.reserve(output.count + (end - index) + 64)
         var written = output.count
         while true {
             // `\"`, `\\` and `\/` (nearly every escape in an event sent as a string) without
-            // leaving the word loop.
-            Self.copyPlainRuns(base, &index, end: end, to: output.pointer, &written) { escaped in
-                escaped == UInt8(ascii: "\"") || escaped == UInt8(ascii: "\\") || escaped == UInt8(ascii: "/")
-            }
+            // leaving the window or word loop.
+            Self.copyPlainWindows(base, &index, end: end, to: output.pointer, &written)
+            Self.copyPlainRuns(base, &index, end: end, to: output.pointer, &written)
             guard index < end else { throw .unexpectedEnd }
             let byte = base[index]
             if byte == UInt8(ascii: "\"") {
@@ -133,7 +133,7 @@ extension JSONScanner {
                 output.count = written
                 let decoded = JSONText.unicodeEscape(base, at: index, limit: end)
                 for byte in UTF8.encode(decoded.scalar)! { output.append(byte) }
-                output.reserve(output.count + (end - decoded.next) + 16)
+                output.reserve(output.count + (end - decoded.next) + 64)
                 index = decoded.next
                 written = output.count
                 continue
@@ -143,14 +143,62 @@ extension JSONScanner {
         }
     }
 
-    /// Copies from `input` at `index` to `output` at `written`, eight bytes at a time, up to a quote
-    /// or a backslash (or until fewer than eight bytes are left); an escape `inline` accepts is plain
-    /// content, written as its escaped byte without leaving the loop. The word-wide stores write up to
-    /// seven bytes past `written`.
+    /// Copies from `input` at `index` to `output` at `written` a 64-byte window at a time
+    /// (``JSONWindow``), dropping the backslash of each `\"`, `\\` and `\/`, up to a quote no
+    /// backslash escapes or any other escape, or until fewer than 80 bytes are left.
+    ///
+    /// An event sent as a string has an escape every few bytes (`\"` around every key), so the
+    /// runs between them are copied sixteen bytes at a time, reading up to 15 bytes past the window
+    /// (hence the 80) and writing up to 15 past `written`.
     @inline(__always)
-    static func copyPlainRuns(_ input: UnsafePointer<UInt8>, _ index: inout Int, end: Int,
-                              to output: UnsafeMutablePointer<UInt8>, _ written: inout Int,
-                              inline: (UInt8) -> Bool)
+    private static func copyPlainWindows(_ input: UnsafePointer<UInt8>, _ index: inout Int, end: Int,
+                                 to output: UnsafeMutablePointer<UInt8>, _ written: inout Int)
+    {
+        while end - index >= 80 {
+            let window = JSONWindow(input + index)
+            // No escape reaches into the window: each one starts inside it (see `stops`).
+            var noCarry: UInt64 = 0
+            let escaped = window.escaped(carry: &noCarry)
+            let escapeStarts = window.backslashes & ~escaped
+            let plainEscapes = escaped & (window.quotes | window.backslashes | window.slashes)
+            // Stop at the closing quote, at an escape to decode (`\n`, `\u…`), or at an escape
+            // whose second byte is in the next window.
+            let stops = window.quotes & ~escaped | (escaped & ~plainEscapes) >> 1 | escapeStarts & 1 << 63
+            let limit = stops == 0 ? 64 : stops.trailingZeroBitCount
+            var drops = limit == 64 ? escapeStarts : escapeStarts & (1 << UInt64(limit) - 1)
+            var from = 0
+            while drops != 0 {
+                let drop = drops.trailingZeroBitCount
+                copyRun(input + index + from, count: drop - from, to: output + written)
+                written += drop - from
+                from = drop + 1
+                drops &= drops - 1
+            }
+            copyRun(input + index + from, count: limit - from, to: output + written)
+            written += limit - from
+            index += limit
+            if limit < 64 { return }
+        }
+    }
+
+    /// Copies `count` bytes sixteen at a time: reads and writes up to 15 bytes past them.
+    @inline(__always)
+    private static func copyRun(_ source: UnsafePointer<UInt8>, count: Int, to target: UnsafeMutablePointer<UInt8>) {
+        var offset = 0
+        while offset < count {
+            let bytes = UnsafeRawPointer(source + offset).loadUnaligned(as: SIMD16<UInt8>.self)
+            UnsafeMutableRawPointer(target + offset).storeBytes(of: bytes, as: SIMD16<UInt8>.self)
+            offset += 16
+        }
+    }
+
+    /// Copies from `input` at `index` to `output` at `written`, eight bytes at a time, up to a quote
+    /// or a backslash (or until fewer than eight bytes are left); `\"`, `\\` and `\/` are plain
+    /// content, written as their escaped byte without leaving the loop. The word-wide stores write
+    /// up to seven bytes past `written`.
+    @inline(__always)
+    private static func copyPlainRuns(_ input: UnsafePointer<UInt8>, _ index: inout Int, end: Int,
+                                      to output: UnsafeMutablePointer<UInt8>, _ written: inout Int)
     {
         while index + 8 <= end {
             let word = UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self)
@@ -164,7 +212,9 @@ extension JSONScanner {
             let run = special.trailingZeroBitCount >> 3
             index += run
             written += run
-            guard input[index] == UInt8(ascii: "\\"), index + 1 < end, inline(input[index + 1]) else { return }
+            guard input[index] == UInt8(ascii: "\\"), index + 1 < end else { return }
+            let escaped = input[index + 1]
+            guard escaped == UInt8(ascii: "\"") || escaped == UInt8(ascii: "\\") || escaped == UInt8(ascii: "/") else { return }
             output[written] = input[index + 1]
             written += 1
             index += 2

@@ -16,7 +16,7 @@ struct NativeEventDecoder {
     /// event in it, and leaves the scanner after the object.
     ///
     /// - Throws: ``ScanFailure`` when the object is not complete JSON; nothing was emitted then.
-    func decodeObject<Scanner: EventTextScanner>(_ scanner: inout Scanner, emit: (inout ScannedEvent) -> Void)
+    func decodeObject(_ scanner: inout JSONScanner, emit: (inout ScannedEvent) -> Void)
         throws(ScanFailure) -> ObjectOutcome
     {
         var event = try scanEvent(&scanner)
@@ -43,7 +43,7 @@ struct NativeEventDecoder {
     }
 
     /// Scans one event object, leaving the scanner after its closing brace.
-    func scanEvent<Scanner: EventTextScanner>(_ scanner: inout Scanner) throws(ScanFailure) -> ScannedEvent {
+    func scanEvent(_ scanner: inout JSONScanner) throws(ScanFailure) -> ScannedEvent {
         var event = ScannedEvent()
         let start = scanner.position
         try scanner.forEachMember { key, value throws(ScanFailure) in
@@ -172,7 +172,7 @@ struct NativeEventDecoder {
         return event
     }
 
-    private func scanUser<Scanner: EventTextScanner>(_ scanner: inout Scanner, into event: inout ScannedEvent)
+    private func scanUser(_ scanner: inout JSONScanner, into event: inout ScannedEvent)
         throws(ScanFailure)
     {
         guard scanner.current == UInt8(ascii: "{") else {
@@ -194,7 +194,7 @@ struct NativeEventDecoder {
         }
     }
 
-    private func scanObjectRef<Scanner: EventTextScanner>(_ scanner: inout Scanner, into event: inout ScannedEvent)
+    private func scanObjectRef(_ scanner: inout JSONScanner, into event: inout ScannedEvent)
         throws(ScanFailure)
     {
         guard scanner.current == UInt8(ascii: "{") else {
@@ -215,7 +215,7 @@ struct NativeEventDecoder {
         }
     }
 
-    private func scanResponseStatus<Scanner: EventTextScanner>(_ scanner: inout Scanner, into event: inout ScannedEvent)
+    private func scanResponseStatus(_ scanner: inout JSONScanner, into event: inout ScannedEvent)
         throws(ScanFailure)
     {
         guard scanner.current == UInt8(ascii: "{") else {
@@ -235,7 +235,7 @@ struct NativeEventDecoder {
         event.responseStatus = ValueSpan(start: start, end: scanner.position)
     }
 
-    private func scanAnnotations<Scanner: EventTextScanner>(_ scanner: inout Scanner, into event: inout ScannedEvent)
+    private func scanAnnotations(_ scanner: inout JSONScanner, into event: inout ScannedEvent)
         throws(ScanFailure)
     {
         guard scanner.current == UInt8(ascii: "{") else {

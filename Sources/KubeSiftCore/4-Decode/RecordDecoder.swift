@@ -12,7 +12,7 @@ enum RecordNote {
 /// objects, a cloud export's entries, a shipper's wrapper or a line prefix, nested as they come
 /// (Fluent Bit over container runtime lines, Filebeat documents exported from Elasticsearch).
 ///
-/// An event sent as a string is unescaped into a reusable buffer in one pass and decoded there; a GKE
+/// An event sent as a string is unescaped into a reusable buffer and decoded there; a GKE
 /// entry is rewritten as a native event (``GKELogEntry``). Events are handed on with the buffer they
 /// lie in, which stays unchanged until `emit` returns. Each record is first tried in the shape the
 /// one before it had (files are rarely mixed), and its shape is found anew when it does not fit.
@@ -42,8 +42,8 @@ final class RecordDecoder {
         let message = ByteScratch()
         let log = ByteScratch()
         let transcoded = ByteScratch()
-        /// The events scanned into `message` and `log` as they were unescaped (kept here, not
-        /// copied around: an event is a large value).
+        /// The events scanned in `message` and `log` once unescaped (kept here, not copied around:
+        /// an event is a large value).
         var messageEvent = ScannedEvent()
         var logEvent = ScannedEvent()
     }
@@ -394,16 +394,13 @@ final class RecordDecoder {
     {
         if value.current == UInt8(ascii: "\"") {
             let text = slot == .log ? buffers.log : buffers.message
+            text.count = 0
+            try value.scanStringUnescaped(into: text)
             // The event is one level down: scanned now only within the nesting limit.
             let held = depth < Self.maximumDepth && (slot == .log
-                ? scanEscapedEvent(&value, into: text, event: &buffers.logEvent)
-                : scanEscapedEvent(&value, into: text, event: &buffers.messageEvent))
-            if held {
-                envelope.keys.insert(slot == .log ? .logEvent : .messageEvent)
-            } else {
-                text.count = 0
-                try value.scanStringUnescaped(into: text)
-            }
+                ? scanEvent(in: text, event: &buffers.logEvent)
+                : scanEvent(in: text, event: &buffers.messageEvent))
+            if held { envelope.keys.insert(slot == .log ? .logEvent : .messageEvent) }
             envelope.keys.insert(slot == .log ? .logText : .messageText)
         } else if slot == .log {
             envelope.logObject = try value.objectOrAbsent()
@@ -412,16 +409,11 @@ final class RecordDecoder {
         }
     }
 
-    /// The string at `value` as one audit event, scanned while it is unescaped into `text` (see
-    /// ``EscapedJSONScanner``): nearly every carried event is one, and so is read in one pass. False,
-    /// with `value` where it was, when the string holds anything else (a batch, a prefixed line,
-    /// text, broken JSON): the caller unescapes it and finds out what it is.
-    private func scanEscapedEvent(_ value: inout JSONScanner, into text: ByteScratch, event: inout ScannedEvent) -> Bool {
-        let opening = value.position
-        text.count = 0
-        // Unescaping never lengthens text, except a malformed `\u` escape (two bytes become three).
-        text.reserve(2 * (value.end - opening) + 16)
-        var scanner = EscapedJSONScanner(input: value.base, start: opening + 1, end: value.end, output: text.pointer)
+    /// The unescaped string in `text` as one audit event: nearly every carried event is one, and is
+    /// read here once. False when the string holds anything else (a batch, a prefixed line, text,
+    /// broken JSON): the caller finds out what it is.
+    private func scanEvent(in text: ByteScratch, event: inout ScannedEvent) -> Bool {
+        var scanner = JSONScanner(base: text.base, start: 0, end: text.count)
         scanner.skipWhitespace()
         guard !scanner.isAtEnd, scanner.current == UInt8(ascii: "{") else { return false }
         do throws(ScanFailure) {
@@ -431,10 +423,7 @@ final class RecordDecoder {
         }
         guard event.looksLikeEvent, !event.items.isPresent else { return false }
         scanner.skipWhitespace()
-        guard scanner.inputIndex < value.end, value.base[scanner.inputIndex] == UInt8(ascii: "\"") else { return false }
-        value.position = scanner.inputIndex + 1
-        text.count = scanner.position
-        return true
+        return scanner.isAtEnd
     }
 
     /// What the presence of a key says about the envelope's shape.

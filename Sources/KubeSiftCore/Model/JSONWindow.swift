@@ -12,6 +12,8 @@ struct JSONWindow {
     var quotes: UInt64 = 0
     var backslashes: UInt64 = 0
     var newlines: UInt64 = 0
+    /// `/`, which Azure escapes.
+    var slashes: UInt64 = 0
     /// `{` or `[`.
     var opens: UInt64 = 0
     /// `}` or `]`.
@@ -25,6 +27,7 @@ struct JSONWindow {
         quotes = masks.quotes
         backslashes = masks.backslashes
         newlines = masks.newlines
+        slashes = masks.slashes
         opens = masks.opens
         closes = masks.closes
         #else
@@ -44,6 +47,7 @@ struct JSONWindow {
             quotes |= Self.bits(bytes .== SIMD16(repeating: UInt8(ascii: "\""))) << shift
             backslashes |= Self.bits(bytes .== SIMD16(repeating: UInt8(ascii: "\\"))) << shift
             newlines |= Self.bits(bytes .== SIMD16(repeating: 0x0A)) << shift
+            slashes |= Self.bits(bytes .== SIMD16(repeating: UInt8(ascii: "/"))) << shift
             opens |= Self.bits(folded .== SIMD16(repeating: UInt8(ascii: "{"))) << shift
             closes |= Self.bits(folded .== SIMD16(repeating: UInt8(ascii: "}"))) << shift
         }

@@ -185,3 +185,59 @@ private func expectSameString(_ bytes: [UInt8], sourceLocation: SourceLocation =
         #expect(skipEnd(late) == .failure(.tooDeep))
     }
 }
+
+/// Unescaping a string into a buffer, a window at a time where it can, against
+/// ``JSONText/unescape(_:_:into:)`` on the content up to the first unescaped quote.
+@Suite struct JSONScannerUnescapeTests {
+    private func expectSameUnescape(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let bytes = Array(text.utf8)
+        var expected: [UInt8]?
+        if case let .success(span) = referenceString(bytes) {
+            var unescaped: [UInt8] = []
+            bytes.withUnsafeBufferPointer { JSONText.unescape($0.baseAddress! + span.start, span.count, into: &unescaped) }
+            expected = unescaped
+        }
+        let output = ByteScratch(capacity: 8)
+        output.append("kept")
+        let found = bytes.withUnsafeBufferPointer { buffer -> [UInt8]? in
+            var scanner = JSONScanner(base: buffer.baseAddress!, start: 0, end: buffer.count)
+            do throws(ScanFailure) {
+                try scanner.scanStringUnescaped(into: output)
+            } catch {
+                return nil
+            }
+            return Array(UnsafeBufferPointer(start: output.base, count: output.count))
+        }
+        #expect(found == expected.map { Array("kept".utf8) + $0 }, "\(text.debugDescription)", sourceLocation: sourceLocation)
+    }
+
+    @Test func everyEscapeAtEveryOffsetOfTwoWindows() {
+        let escapes = [#"\""#, #"\\"#, #"\/"#, #"\n"#, #"\t"#, #"\u00e9"#, #"\ud83d\ude80"#, #"\u12"#, #"\q"#]
+        for escape in escapes {
+            for offset in 0..<140 {
+                let text = "\"" + String(repeating: "a", count: offset) + escape + String(repeating: "b", count: 150 - offset) + "\""
+                expectSameUnescape(text)
+                // Cut before the closing quote: no string.
+                expectSameUnescape(String(text.dropLast()))
+            }
+        }
+        // A backslash run across a window's end, and a string ending in one.
+        for run in 1...5 {
+            for offset in 55...70 {
+                expectSameUnescape("\"" + String(repeating: "x", count: offset) + String(repeating: "\\", count: run) + "\"" + String(repeating: "y", count: 100) + "\"")
+            }
+        }
+    }
+
+    @Test(arguments: [41, 42, 43] as [UInt64])
+    func randomEventsSentAsStrings(seed: UInt64) {
+        var generator = SeededGenerator(seed: seed)
+        let pieces = [#"\"kind\":"#, #"\"Event\","#, "abcdefghijklmnopqrstuvwxyz0123456789", #"\\\""#, #"\\\\"#, #"\/api\/v1"#,
+                      #"\n"#, #"\u0026"#, "é", "{", "}", " "]
+        for _ in 0..<500 {
+            let count = Int.random(in: 0...60, using: &generator)
+            let content = (0..<count).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            expectSameUnescape("\"" + content + "\",\"next\":1}")
+        }
+    }
+}

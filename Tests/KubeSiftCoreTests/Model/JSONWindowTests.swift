@@ -8,19 +8,20 @@ import Testing
     @Test(arguments: [1, 2, 3] as [UInt64])
     func everyMaskHasABitExactlyWhereItsCharacterIs(seed: UInt64) {
         var generator = SeededGenerator(seed: seed)
-        let alphabet = Array("\"\\\n{}[]a:, zK".utf8) + [0x7B ^ 0x20, 0x7D ^ 0x20, 0xFB, 0xDB, 0x00]
+        let alphabet = Array("\"\\\n{}[]a:, zK/".utf8) + [0x7B ^ 0x20, 0x7D ^ 0x20, 0xFB, 0xDB, 0x00]
         for _ in 0..<300 {
             let bytes = (0..<64).map { _ in alphabet.randomElement(using: &generator)! }
             let window = bytes.withUnsafeBytes { JSONWindow($0.baseAddress!) }
             let portable = bytes.withUnsafeBytes { JSONWindow(portable: $0.baseAddress!) }
-            #expect([portable.quotes, portable.backslashes, portable.newlines, portable.opens, portable.closes]
-                == [window.quotes, window.backslashes, window.newlines, window.opens, window.closes])
+            #expect([portable.quotes, portable.backslashes, portable.newlines, portable.slashes, portable.opens, portable.closes]
+                == [window.quotes, window.backslashes, window.newlines, window.slashes, window.opens, window.closes])
             func mask(_ matches: (UInt8) -> Bool) -> UInt64 {
                 bytes.enumerated().reduce(0) { $0 | (matches($1.element) ? 1 << UInt64($1.offset) : 0) }
             }
             #expect(window.quotes == mask { $0 == UInt8(ascii: "\"") })
             #expect(window.backslashes == mask { $0 == UInt8(ascii: "\\") })
             #expect(window.newlines == mask { $0 == 0x0A })
+            #expect(window.slashes == mask { $0 == UInt8(ascii: "/") })
             #expect(window.opens == mask { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "[") })
             #expect(window.closes == mask { $0 == UInt8(ascii: "}") || $0 == UInt8(ascii: "]") })
             let stops = mask { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
