@@ -148,23 +148,33 @@ extension JSONScanner {
     /// backslash escapes or any other escape, or until fewer than 80 bytes are left.
     ///
     /// An event sent as a string has an escape every few bytes (`\"` around every key), so the
-    /// runs between them are copied sixteen bytes at a time, reading up to 15 bytes past the window
-    /// (hence the 80) and writing up to 15 past `written`.
+    /// runs between them are copied sixteen bytes at a time, reading up to 16 bytes past the window
+    /// (hence the 80) and writing up to 16 past `written`.
     @inline(__always)
     private static func copyPlainWindows(_ input: UnsafePointer<UInt8>, _ index: inout Int, end: Int,
                                  to output: UnsafeMutablePointer<UInt8>, _ written: inout Int)
     {
         while end - index >= 80 {
             let window = JSONWindow(input + index)
-            // No escape reaches into the window: each one starts inside it (see `stops`).
+            // No escape reaches into the window: one cut by the last window's end was finished there
+            // (see `carried`).
             var noCarry: UInt64 = 0
             let escaped = window.escaped(carry: &noCarry)
             let escapeStarts = window.backslashes & ~escaped
             let plainEscapes = escaped & (window.quotes | window.backslashes | window.slashes)
-            // Stop at the closing quote, at an escape to decode (`\n`, `\u…`), or at an escape
-            // whose second byte is in the next window.
-            let stops = window.quotes & ~escaped | (escaped & ~plainEscapes) >> 1 | escapeStarts & 1 << 63
-            let limit = stops == 0 ? 64 : stops.trailingZeroBitCount
+            // Stop at the closing quote, or at an escape to decode (`\n`, `\u…`).
+            let stops = window.quotes & ~escaped | (escaped & ~plainEscapes) >> 1
+            var limit = stops == 0 ? 64 : stops.trailingZeroBitCount
+            // An escape whose second byte is the next window's first (readable: see the 80).
+            var carried: UInt8?
+            if limit == 64 && escapeStarts >> 63 == 1 {
+                let second = input[index + 64]
+                if second == UInt8(ascii: "\"") || second == UInt8(ascii: "\\") || second == UInt8(ascii: "/") {
+                    carried = second
+                } else {
+                    limit = 63
+                }
+            }
             var drops = limit == 64 ? escapeStarts : escapeStarts & (1 << UInt64(limit) - 1)
             var from = 0
             while drops != 0 {
@@ -177,19 +187,26 @@ extension JSONScanner {
             copyRun(input + index + from, count: limit - from, to: output + written)
             written += limit - from
             index += limit
-            if limit < 64 { return }
+            if let carried {
+                output[written] = carried
+                written += 1
+                index += 1
+            } else if limit < 64 {
+                return
+            }
         }
     }
 
-    /// Copies `count` bytes sixteen at a time: reads and writes up to 15 bytes past them.
+    /// Copies `count` bytes sixteen at a time: reads and writes up to 16 bytes past them.
     @inline(__always)
     private static func copyRun(_ source: UnsafePointer<UInt8>, count: Int, to target: UnsafeMutablePointer<UInt8>) {
+        // Most runs between escapes are shorter than 16: one copy, whatever the count.
         var offset = 0
-        while offset < count {
+        repeat {
             let bytes = UnsafeRawPointer(source + offset).loadUnaligned(as: SIMD16<UInt8>.self)
             UnsafeMutableRawPointer(target + offset).storeBytes(of: bytes, as: SIMD16<UInt8>.self)
             offset += 16
-        }
+        } while offset < count
     }
 
     /// Copies from `input` at `index` to `output` at `written`, eight bytes at a time, up to a quote
