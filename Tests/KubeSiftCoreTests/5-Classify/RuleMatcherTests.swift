@@ -16,6 +16,32 @@ struct RuleMatcherTests {
         #expect(try !RuleFixture.matches(rules, #"{"verb":"create","objectRef":{"resource":"secrets"}}"#))
     }
 
+    @Test("Past the memo's limit of prefilter combinations (crafted input), rules still match exactly")
+    func pastTheMemoLimit() throws {
+        let rules = try RuleFixture.detection("""
+            selection:
+              verb: create
+              objectRef.resource: pods
+              user.username: alice
+            condition: selection
+            """)
+        var events: [JSONValue] = []
+        var expected: [String] = []
+        for number in 0..<70_000 {
+            if number % 10_000 == 9_999 {
+                for user in ["alice", "bob"] {
+                    let auditID = "match-\(number)-\(user)"
+                    // A response code of its own: a combination the memo has not seen either.
+                    events.append(try RuleFixture.event(#"{"verb":"create","objectRef":{"resource":"pods"},"user":{"username":"\#(user)"},"auditID":"\#(auditID)","responseStatus":{"code":\#(number)}}"#))
+                    if user == "alice" { expected.append(auditID) }
+                }
+            }
+            events.append(try RuleFixture.event(#"{"verb":"v\#(number)","objectRef":{"resource":"pods"},"user":{"username":"alice"}}"#))
+        }
+        let classified = RuleExampleRunner.classify(events, ruleSet: rules)
+        #expect(classified.hits.map(\.summary.auditID) == expected)
+    }
+
     @Test("Arrays are searched element by element, at any depth of the path; `\\*` is a literal star")
     func anyElement() throws {
         let rules = try RuleFixture.detection("""

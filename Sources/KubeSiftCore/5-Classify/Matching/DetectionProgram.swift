@@ -17,18 +17,22 @@ struct DetectionProgram {
 
     private(set) var steps: [Step] = []
     private(set) var conditions: [CompiledCondition] = []
+    /// The detection's condition, over ``selections``: what the prefilter reads.
+    let condition: ConditionExpression
+    /// By selection, its alternatives, each a list of indices into ``conditions``.
+    private(set) var selections: [[[Int]]] = []
 
     init(_ detection: Detection) {
-        var conditionIndex: [[[Int]]] = []
+        condition = detection.condition
         for selection in detection.selections {
-            conditionIndex.append(selection.alternatives.map { alternative in
+            selections.append(selection.alternatives.map { alternative in
                 alternative.map { condition in
                     conditions.append(CompiledCondition(condition))
                     return conditions.count - 1
                 }
             })
         }
-        emit(detection.condition, conditionIndex)
+        emit(detection.condition, selections)
     }
 
     private mutating func emit(_ expression: ConditionExpression, _ conditionIndex: [[[Int]]]) {

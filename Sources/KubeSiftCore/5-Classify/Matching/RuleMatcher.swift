@@ -72,7 +72,7 @@ final class RuleMatcher {
         let key = PrefilterKey(view)
         var computed = Candidates(matching: [], undecided: [])
         for index in rules.indices {
-            switch Self.prefilter(rules[index].detection, known: key.values(of:)) {
+            switch Self.prefilter(programs[index], known: key.values(of:)) {
             case true?: computed.matching.append(index)
             case nil: computed.undecided.append(index)
             case false?: break
@@ -96,7 +96,7 @@ final class RuleMatcher {
                 if identities[identity][index] == .unknown {
                     if key == nil { key = IdentityKey(view) }
                     identities[identity][index] =
-                        Self.prefilter(rules[index].detection, known: key!.values(of:)) == false ? .excluded : .open
+                        Self.prefilter(programs[index], known: key!.values(of:)) == false ? .excluded : .open
                 }
                 if identities[identity][index] == .excluded { continue }
             }
@@ -258,19 +258,25 @@ final class RuleMatcher {
     /// Three-valued: false when no event with these known fields can match, nil when it depends on
     /// other fields. `known` gives a field's values, or nil when the field is unknown here.
     static func prefilter(_ detection: Detection, known: (FieldSource) -> [FieldValue]?) -> Bool? {
-        prefilter(detection.condition, detection.selections, known)
+        prefilter(DetectionProgram(detection), known: known)
+    }
+
+    /// The same over a rule compiled once: a memo miss (every event, with crafted input past the
+    /// memo's limit) allocates nothing for it.
+    static func prefilter(_ program: DetectionProgram, known: (FieldSource) -> [FieldValue]?) -> Bool? {
+        prefilter(program.condition, program, known)
     }
 
     private static func prefilter(
-        _ expression: ConditionExpression, _ selections: [Selection], _ key: (FieldSource) -> [FieldValue]?
+        _ expression: ConditionExpression, _ program: DetectionProgram, _ key: (FieldSource) -> [FieldValue]?
     ) -> Bool? {
         switch expression {
         case let .selection(index):
             var result: Bool? = false
-            for conditions in selections[index].alternatives {
+            for conditions in program.selections[index] {
                 var conjunction: Bool? = true
                 for condition in conditions {
-                    conjunction = and(conjunction, prefilter(condition, key))
+                    conjunction = and(conjunction, prefilter(program.conditions[condition], key))
                     if conjunction == false { break }
                 }
                 result = or(result, conjunction)
@@ -280,29 +286,29 @@ final class RuleMatcher {
         case let .and(terms):
             var result: Bool? = true
             for term in terms {
-                result = and(result, prefilter(term, selections, key))
+                result = and(result, prefilter(term, program, key))
                 if result == false { return false }
             }
             return result
         case let .or(terms):
             var result: Bool? = false
             for term in terms {
-                result = or(result, prefilter(term, selections, key))
+                result = or(result, prefilter(term, program, key))
                 if result == true { return true }
             }
             return result
         case let .not(term):
-            return prefilter(term, selections, key).map(!)
+            return prefilter(term, program, key).map(!)
         }
     }
 
-    private static func prefilter(_ condition: FieldCondition, _ known: (FieldSource) -> [FieldValue]?) -> Bool? {
+    private static func prefilter(_ compiled: CompiledCondition, _ known: (FieldSource) -> [FieldValue]?) -> Bool? {
         var values: [FieldValue] = []
-        for source in condition.sources {
+        for source in compiled.condition.sources {
             guard let found = known(source) else { return nil }
             values += found
         }
-        return test(CompiledCondition(condition)) { body in values.contains(where: body) }
+        return test(compiled) { body in values.contains(where: body) }
     }
 
     private static func and(_ lhs: Bool?, _ rhs: Bool?) -> Bool? {
