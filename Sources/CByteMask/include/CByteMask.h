@@ -57,4 +57,18 @@ static inline uint32_t ks_string_stops16(const void *pointer) {
 #undef KS_MASK64
 #endif
 
+#if defined(__x86_64__)
+#include <stddef.h>
+
+/// Whether the CPU (and the OS) runs AVX-512's byte compress (VBMI2, with BW).
+int ks_has_avx512_vbmi2(void);
+
+/// Unescapes JSON string content from `input[index]` into `output[*written]` a 64-byte window at a
+/// time, with AVX-512's byte compress, while at least 80 bytes are left before `end`: the same loop,
+/// stops and cases as the Swift one in ByteScratch.swift (`copyPlainWindows`), which it replaces on
+/// CPUs that have VBMI2 (check `ks_has_avx512_vbmi2` first). Writes up to 64 bytes past what it
+/// unescapes. Returns where it stopped; `*written` is moved on.
+size_t ks_unescape_windows_avx512(const uint8_t *input, size_t index, size_t end, uint8_t *output, size_t *written);
+#endif
+
 #endif

@@ -1,3 +1,6 @@
+#if arch(x86_64)
+import CByteMask
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -87,6 +90,27 @@ final class ByteScratch {
 }
 
 extension JSONScanner {
+    /// Which loop unescapes a string's windows.
+    enum UnescapeKernel: CaseIterable {
+        /// SSE2 masks (``JSONWindow``), runs copied 16 bytes at a time: any x86-64, and the portable
+        /// masks elsewhere.
+        case windows
+        /// AVX-512's byte compress packs a window in one instruction (`CByteMask`).
+        case avx512
+
+        /// What this CPU runs best, asked once.
+        static let best: UnescapeKernel = {
+            #if arch(x86_64)
+            return ks_has_avx512_vbmi2() != 0 ? .avx512 : .windows
+            #else
+            return .windows
+            #endif
+        }()
+
+        /// The kernels this CPU can run.
+        static var available: [UnescapeKernel] { best == .avx512 ? [.windows, .avx512] : [.windows] }
+    }
+
     /// Scans a string starting at its opening quote and writes its unescaped content to the end of
     /// `output`; leaves the position after the closing quote.
     ///
@@ -94,7 +118,7 @@ extension JSONScanner {
     /// becomes bytes the event decoder reads as it reads a native line: 64 bytes at a time while the
     /// escapes are `\"`, `\\` and `\/`, eight at a time near the end. Escapes are decoded like
     /// ``JSONText/unescape(_:_:into:)`` does.
-    mutating func scanStringUnescaped(into output: ByteScratch) throws(ScanFailure) {
+    mutating func scanStringUnescaped(into output: ByteScratch, kernel: UnescapeKernel = .best) throws(ScanFailure) {
         guard position < end else { throw .unexpectedEnd }
         guard base[position] == UInt8(ascii: "\"") else { throw .unexpectedByte }
         var index = position + 1
@@ -105,7 +129,13 @@ extension JSONScanner {
         while true {
             // `\"`, `\\` and `\/` (nearly every escape in an event sent as a string) without
             // leaving the window or word loop.
-            Self.copyPlainWindows(base, &index, end: end, to: output.pointer, &written)
+            switch kernel {
+            case .windows: Self.copyPlainWindows(base, &index, end: end, to: output.pointer, &written)
+            case .avx512:
+                #if arch(x86_64)
+                index = ks_unescape_windows_avx512(base, index, end, output.pointer, &written)
+                #endif
+            }
             Self.copyPlainRuns(base, &index, end: end, to: output.pointer, &written)
             guard index < end else { throw .unexpectedEnd }
             let byte = base[index]

@@ -187,9 +187,16 @@ private func expectSameString(_ bytes: [UInt8], sourceLocation: SourceLocation =
 }
 
 /// Unescaping a string into a buffer, a window at a time where it can, against
-/// ``JSONText/unescape(_:_:into:)`` on the content up to the first unescaped quote.
+/// ``JSONText/unescape(_:_:into:)`` on the content up to the first unescaped quote: with each kernel
+/// this CPU runs (the AVX-512 one only where it has VBMI2, as this project's machine does).
 @Suite struct JSONScannerUnescapeTests {
     private func expectSameUnescape(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        for kernel in JSONScanner.UnescapeKernel.available {
+            expectSameUnescape(text, kernel: kernel, sourceLocation: sourceLocation)
+        }
+    }
+
+    private func expectSameUnescape(_ text: String, kernel: JSONScanner.UnescapeKernel, sourceLocation: SourceLocation) {
         let bytes = Array(text.utf8)
         var expected: [UInt8]?
         if case let .success(span) = referenceString(bytes) {
@@ -202,13 +209,13 @@ private func expectSameString(_ bytes: [UInt8], sourceLocation: SourceLocation =
         let found = bytes.withUnsafeBufferPointer { buffer -> [UInt8]? in
             var scanner = JSONScanner(base: buffer.baseAddress!, start: 0, end: buffer.count)
             do throws(ScanFailure) {
-                try scanner.scanStringUnescaped(into: output)
+                try scanner.scanStringUnescaped(into: output, kernel: kernel)
             } catch {
                 return nil
             }
             return Array(UnsafeBufferPointer(start: output.base, count: output.count))
         }
-        #expect(found == expected.map { Array("kept".utf8) + $0 }, "\(text.debugDescription)", sourceLocation: sourceLocation)
+        #expect(found == expected.map { Array("kept".utf8) + $0 }, "\(kernel): \(text.debugDescription)", sourceLocation: sourceLocation)
     }
 
     @Test func everyEscapeAtEveryOffsetOfTwoWindows() {
