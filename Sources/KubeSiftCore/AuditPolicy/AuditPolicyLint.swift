@@ -118,6 +118,8 @@ extension AuditPolicyLint {
     /// the level it needs; one the grid cannot tell about (it matches none) is left alone.
     private static func blinded(_ rule: DetectionRule, decided: Decided, policy: AuditPolicy) -> BlindedRule? {
         let needs = AuditPolicy.Level.logged(rule.metadata.auditLevel)
+        // Compiled once for every probe of the grid.
+        let program = DetectionProgram(rule.detection)
         var candidates: [(Probe, Int?, AuditPolicy.Level)] = []
         for entry in decided {
             let request = entry.probe.request
@@ -132,7 +134,7 @@ extension AuditPolicyLint {
                 default: return nil
                 }
             }
-            guard RuleMatcher.prefilter(rule.detection, known: known) != false else { continue }
+            guard RuleMatcher.prefilter(program, known: known) != false else { continue }
             if entry.level >= needs { return nil }
             candidates.append((entry.probe, entry.rule, entry.level))
         }

@@ -256,13 +256,9 @@ final class RuleMatcher {
     }
 
     /// Three-valued: false when no event with these known fields can match, nil when it depends on
-    /// other fields. `known` gives a field's values, or nil when the field is unknown here.
-    static func prefilter(_ detection: Detection, known: (FieldSource) -> [FieldValue]?) -> Bool? {
-        prefilter(DetectionProgram(detection), known: known)
-    }
-
-    /// The same over a rule compiled once: a memo miss (every event, with crafted input past the
-    /// memo's limit) allocates nothing for it.
+    /// other fields. `known` gives a field's values, or nil when the field is unknown here. Over a
+    /// rule compiled once: a memo miss (every event, with crafted input past the memo's limit)
+    /// allocates nothing for it.
     static func prefilter(_ program: DetectionProgram, known: (FieldSource) -> [FieldValue]?) -> Bool? {
         prefilter(program.condition, program, known)
     }

@@ -184,18 +184,20 @@ package struct ComplianceEvaluator {
                           verbLevels: [String: [String: LevelCounts]] = [:]) -> String?
     {
         let level = rule.metadata.auditLevel
+        // Compiled once for every resource and verb asked about.
+        let program = DetectionProgram(rule.detection)
         var belowLevel: [String] = []
         var seen: [String] = []
         for (name, counts) in levels.sorted(by: { $0.key < $1.key }) {
             let resource = ResourceName(name)
-            guard RuleMatcher.prefilter(rule.detection, known: { resource.values(of: $0) }) != false else { continue }
+            guard RuleMatcher.prefilter(program, known: { resource.values(of: $0) }) != false else { continue }
             if counts.requests(atLeast: level) > 0 {
                 seen.append(name)
             } else {
                 belowLevel.append(name)
             }
         }
-        guard seen.isEmpty else { return verbBlindness(of: rule, resources: seen, verbLevels: verbLevels) }
+        guard seen.isEmpty else { return verbBlindness(of: rule, program, resources: seen, verbLevels: verbLevels) }
         guard !belowLevel.isEmpty else {
             return "no request it looks for appears in the input (none was made, or the audit policy leaves them out)"
         }
@@ -205,7 +207,7 @@ package struct ComplianceEvaluator {
     /// Of the resources a rule could match that were logged at its level, whether a verb it looks
     /// for was: a policy that logs a resource's reads in full and its writes as metadata blinds a
     /// rule on writes. Nil when it was, or when the verbs are not known.
-    private static func verbBlindness(of rule: DetectionRule, resources: [String],
+    private static func verbBlindness(of rule: DetectionRule, _ program: DetectionProgram, resources: [String],
                                       verbLevels: [String: [String: LevelCounts]]) -> String?
     {
         let level = rule.metadata.auditLevel
@@ -218,7 +220,7 @@ package struct ComplianceEvaluator {
                     if case .scanned(.verb) = source { return [.string(verb)] }
                     return resource.values(of: source)
                 }
-                guard RuleMatcher.prefilter(rule.detection, known: known) != false else { continue }
+                guard RuleMatcher.prefilter(program, known: known) != false else { continue }
                 if counts.requests(atLeast: level) > 0 { return nil }
                 belowLevel.append("\(verb) \(name)")
             }
