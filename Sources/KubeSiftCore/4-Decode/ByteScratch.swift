@@ -91,7 +91,7 @@ final class ByteScratch {
 
 extension JSONScanner {
     /// Which loop unescapes a string's windows.
-    enum UnescapeKernel: CaseIterable {
+    enum UnescapeKernel {
         /// SSE2 masks (``JSONWindow``), runs copied 16 bytes at a time: any x86-64, and the portable
         /// masks elsewhere.
         case windows
@@ -199,7 +199,7 @@ extension JSONScanner {
             var carried: UInt8?
             if limit == 64 && escapeStarts >> 63 == 1 {
                 let second = input[index + 64]
-                if second == UInt8(ascii: "\"") || second == UInt8(ascii: "\\") || second == UInt8(ascii: "/") {
+                if isPlainEscape(second) {
                     carried = second
                 } else {
                     limit = 63
@@ -225,6 +225,13 @@ extension JSONScanner {
                 return
             }
         }
+    }
+
+    /// Whether an escape with this second byte stands for that byte itself (`\"`, `\\`, `\/`): the
+    /// escapes the copy loops take in their stride.
+    @inline(__always)
+    private static func isPlainEscape(_ second: UInt8) -> Bool {
+        second == UInt8(ascii: "\"") || second == UInt8(ascii: "\\") || second == UInt8(ascii: "/")
     }
 
     /// Copies `count` bytes sixteen at a time: reads and writes up to 16 bytes past them.
@@ -259,9 +266,7 @@ extension JSONScanner {
             let run = special.trailingZeroBitCount >> 3
             index += run
             written += run
-            guard input[index] == UInt8(ascii: "\\"), index + 1 < end else { return }
-            let escaped = input[index + 1]
-            guard escaped == UInt8(ascii: "\"") || escaped == UInt8(ascii: "\\") || escaped == UInt8(ascii: "/") else { return }
+            guard input[index] == UInt8(ascii: "\\"), index + 1 < end, isPlainEscape(input[index + 1]) else { return }
             output[written] = input[index + 1]
             written += 1
             index += 2
