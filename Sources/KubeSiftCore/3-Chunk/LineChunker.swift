@@ -388,10 +388,7 @@ struct DocumentSplitter {
                 recordLength += run - index
                 lastByteWasNewline = false
                 index = run
-                if recordLength > maximumRecordBytes && !recordIsOverLong {
-                    recordIsOverLong = true
-                    output.removeSubrange(recordOutputStart...)
-                }
+                if recordLength > maximumRecordBytes && !recordIsOverLong { dropOverLongRecord(from: &output) }
                 continue
             }
             let byte = bytes[index]
@@ -402,8 +399,7 @@ struct DocumentSplitter {
                 recordLength += 1
                 if !recordIsOverLong {
                     if recordLength > maximumRecordBytes {
-                        recordIsOverLong = true
-                        output.removeSubrange(recordOutputStart...)
+                        dropOverLongRecord(from: &output)
                     } else if inString {
                         output.append(byte == 0x0A || byte == 0x0D ? 0x20 : byte)
                     } else if !LineChunker.isWhitespace(byte) {
@@ -565,6 +561,14 @@ struct DocumentSplitter {
             recordPrefix = prefix.utf8.count
         }
         output.append(byte)
+    }
+
+    /// The record has passed the limit: what was kept of it goes, and so does any key being read
+    /// (its start lay in what went).
+    private mutating func dropOverLongRecord(from output: inout [UInt8]) {
+        recordIsOverLong = true
+        output.removeSubrange(recordOutputStart...)
+        keyStart = -1
     }
 
     private mutating func endRecord(into output: inout [UInt8]) {

@@ -291,6 +291,27 @@ private func prettyPrinted(_ compact: String) throws -> String {
         #expect(spanned == countLines(Array(document.utf8)))
     }
 
+    @Test(arguments: [1, 64, 1 << 20])
+    func aTopLevelKeyOverTheRecordLimitIsSkippedNotACrash(blockSize: Int) {
+        // A document whose record is a top-level object: its keys are watched for `items`, and one
+        // longer than the limit once made the key's range run backwards past the dropped record.
+        let document = "{\n  \"" + String(repeating: "k", count: 300) + "\": 1\n}\n{\n  \"kind\": \"Event\"\n}\n"
+        var chunker = LineChunker(targetBytes: 1_000, maximumRecordBytes: 100, makeBuffer: { [] })
+        var outputs: [LineChunker.Output] = []
+        let bytes = Array(document.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(offset + blockSize, bytes.count)
+            bytes[offset..<end].withUnsafeBytes { chunker.consume($0) { outputs.append($0) } }
+            offset = end
+        }
+        _ = chunker.finish { outputs.append($0) }
+        let lines = outputs.flatMap(\.bytes).split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
+        #expect(lines == [#"{"kind":"Event"}"#])
+        #expect(outputs.flatMap(\.skips) == [ChunkSkip(reason: .overLong, line: .absolute(1))])
+        #expect(recordStartLines(outputs) == [4])
+    }
+
     @Test(arguments: [1, 7, 64, 65, 1 << 20])
     func aNewlineInsideAStringBecomesASpaceAndIsCounted(blockSize: Int) {
         // Invalid JSON either way; what the splitter owes is that lines still add up.
