@@ -55,4 +55,122 @@ size_t ks_unescape_windows_avx512(const uint8_t *input, size_t index, size_t end
     *written = out;
     return index;
 }
+
+int ks_has_avx512_bw(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi")
+        && __builtin_cpu_supports("pclmul");
+}
+
+__attribute__((target("avx512f,avx512bw,popcnt,bmi,pclmul")))
+size_t ks_copy_windows_avx512(const uint8_t *base, size_t index, size_t limit, int64_t floor, ks_record_copy *copy,
+                              size_t *runs, size_t capacity, size_t *run_count) {
+    const __m512i quote = _mm512_set1_epi8('"'), backslash = _mm512_set1_epi8('\\'), newline = _mm512_set1_epi8('\n');
+    const __m512i bit20 = _mm512_set1_epi8(0x20), open = _mm512_set1_epi8('{'), close = _mm512_set1_epi8('}');
+    const __m512i space = _mm512_set1_epi8(' '), tab = _mm512_set1_epi8('\t'), carriage = _mm512_set1_epi8('\r');
+    const __m128i all_ones = _mm_set1_epi8((char)0xFF);
+    const uint64_t even = 0x5555555555555555ULL;
+    uint64_t escape_carry = copy->escape_carry, string_carry = copy->in_string;
+    int64_t depth = copy->depth;
+    size_t count = 0, run_start = index, run_end = index;
+    copy->full = 0;
+#define KS_FLUSH_RUN()                                 \
+    if (run_end > run_start) {                         \
+        runs[2 * count] = run_start;                   \
+        runs[2 * count + 1] = run_end;                 \
+        count += 1;                                    \
+    }
+    while (limit - index >= 64) {
+        // A window adds at most 32 runs, and the last is flushed at the end.
+        if (count + 33 > capacity) {
+            copy->full = 1;
+            break;
+        }
+        const __m512i bytes = _mm512_loadu_si512((const void *)(base + index));
+        const uint64_t backslashes = _mm512_cmpeq_epi8_mask(bytes, backslash);
+        const uint64_t newlines = _mm512_cmpeq_epi8_mask(bytes, newline);
+        // The bytes an escape covers (JSONWindow.escaped).
+        const uint64_t starts = backslashes & ~escape_carry;
+        const uint64_t follows = starts << 1 | escape_carry;
+        const uint64_t odd_run_starts = starts & ~even & ~follows;
+        const uint64_t sum = odd_run_starts + starts;
+        const uint64_t next_escape_carry = sum < starts ? 1 : 0;
+        const uint64_t escaped = (even ^ (sum << 1)) & follows;
+        const uint64_t quotes = _mm512_cmpeq_epi8_mask(bytes, quote) & ~escaped;
+        if (string_carry && !(quotes | newlines)) {
+            // Inside one string throughout: only the run grows.
+            if (index != run_end) {
+                KS_FLUSH_RUN();
+                run_start = index;
+            }
+            run_end = index + 64;
+            escape_carry = next_escape_carry;
+            index += 64;
+            continue;
+        }
+        // The bytes inside strings: the prefix XOR of the quotes, a carry-less multiply by all ones.
+        const uint64_t inside =
+            (uint64_t)_mm_cvtsi128_si64(_mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)quotes), all_ones, 0)) ^ string_carry;
+        const uint64_t next_string_carry = (uint64_t)((int64_t)inside >> 63);
+        if ((backslashes & ~inside) || (newlines & inside)) break;
+        const __m512i folded = _mm512_or_si512(bytes, bit20);
+        const uint64_t opens = _mm512_cmpeq_epi8_mask(folded, open) & ~inside;
+        const uint64_t closes = _mm512_cmpeq_epi8_mask(folded, close) & ~inside;
+        uint64_t taken = ~0ULL;
+        if (closes && __builtin_popcountll(closes) >= depth - floor) {
+            int64_t level = depth;
+            uint64_t brackets = opens | closes;
+            while (brackets) {
+                const unsigned bit = (unsigned)_tzcnt_u64(brackets);
+                if ((opens >> bit) & 1) {
+                    level += 1;
+                } else if (level - 1 <= floor) {
+                    taken = (1ULL << bit) - 1;
+                    break;
+                } else {
+                    level -= 1;
+                }
+                brackets &= brackets - 1;
+            }
+        }
+        const uint64_t blanks = _mm512_cmpeq_epi8_mask(bytes, space) | _mm512_cmpeq_epi8_mask(bytes, tab)
+            | _mm512_cmpeq_epi8_mask(bytes, carriage);
+        uint64_t kept = ~((blanks | newlines) & ~inside) & taken;
+        while (kept) {
+            const unsigned first = (unsigned)_tzcnt_u64(kept);
+            const unsigned length = (unsigned)_tzcnt_u64(~(kept >> first));
+            if (index + first != run_end) {
+                KS_FLUSH_RUN();
+                run_start = index + first;
+            }
+            run_end = index + first + length;
+            kept = first + length == 64 ? 0 : kept & (~0ULL << (first + length));
+        }
+        if ((opens | closes) & taken) {
+            depth += __builtin_popcountll(opens & taken) - __builtin_popcountll(closes & taken);
+        }
+        const uint64_t lines = newlines & taken;
+        if (lines) {
+            copy->newlines += __builtin_popcountll(lines);
+            copy->last_newline = (int64_t)(index + 63 - (size_t)__builtin_clzll(lines));
+        }
+        if (taken != ~0ULL) {
+            // Before a close, outside any string and any escape.
+            index += (size_t)__builtin_popcountll(taken);
+            string_carry = 0;
+            escape_carry = 0;
+            break;
+        }
+        escape_carry = next_escape_carry;
+        string_carry = next_string_carry;
+        index += 64;
+    }
+    KS_FLUSH_RUN();
+#undef KS_FLUSH_RUN
+    copy->depth = depth;
+    copy->in_string = string_carry;
+    copy->escape_carry = escape_carry;
+    *run_count = count;
+    return index;
+}
 #endif

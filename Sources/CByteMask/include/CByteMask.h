@@ -18,6 +18,8 @@ typedef struct {
     uint64_t opens;
     /// `}` or `]`.
     uint64_t closes;
+    /// Space, tab or carriage return: whitespace between tokens, newlines apart.
+    uint64_t blanks;
 } ks_json_masks;
 
 #define KS_MASK64(v0, v1, v2, v3, needle)                                      \
@@ -25,6 +27,11 @@ typedef struct {
      | (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8((v1), (needle))) << 16 \
      | (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8((v2), (needle))) << 32 \
      | (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8((v3), (needle))) << 48)
+
+#define KS_BLANKS16(v)                                                                                 \
+    ((uint64_t)(uint16_t)_mm_movemask_epi8(_mm_or_si128(                                                 \
+        _mm_or_si128(_mm_cmpeq_epi8((v), _mm_set1_epi8(' ')), _mm_cmpeq_epi8((v), _mm_set1_epi8('\t'))), \
+        _mm_cmpeq_epi8((v), _mm_set1_epi8('\r')))))
 
 /// The masks of the 64 bytes at `pointer` (unaligned).
 static inline ks_json_masks ks_json_masks_of(const void *pointer) {
@@ -42,6 +49,7 @@ static inline ks_json_masks ks_json_masks_of(const void *pointer) {
     masks.slashes = KS_MASK64(v0, v1, v2, v3, _mm_set1_epi8('/'));
     masks.opens = KS_MASK64(f0, f1, f2, f3, _mm_set1_epi8('{'));
     masks.closes = KS_MASK64(f0, f1, f2, f3, _mm_set1_epi8('}'));
+    masks.blanks = KS_BLANKS16(v0) | KS_BLANKS16(v1) << 16 | KS_BLANKS16(v2) << 32 | KS_BLANKS16(v3) << 48;
     return masks;
 }
 
@@ -55,6 +63,7 @@ static inline uint32_t ks_string_stops16(const void *pointer) {
 }
 
 #undef KS_MASK64
+#undef KS_BLANKS16
 #endif
 
 #if defined(__x86_64__)
@@ -69,6 +78,32 @@ int ks_has_avx512_vbmi2(void);
 /// CPUs that have VBMI2 (check `ks_has_avx512_vbmi2` first). Writes up to 64 bytes past what it
 /// unescapes. Returns where it stopped; `*written` is moved on.
 size_t ks_unescape_windows_avx512(const uint8_t *input, size_t index, size_t end, uint8_t *output, size_t *written);
+
+/// Whether the CPU runs AVX-512BW with POPCNT, BMI and PCLMUL (what the record copy below needs).
+int ks_has_avx512_bw(void);
+
+/// Where a record's copy stands between windows.
+typedef struct {
+    /// The nesting depth.
+    int64_t depth;
+    /// All ones when the next byte lies inside a string, zero otherwise.
+    uint64_t in_string;
+    /// 1 when the next byte is escaped.
+    uint64_t escape_carry;
+    /// Newlines (outside strings) in the windows taken, added up across calls, and the offset of the
+    /// last (or -1).
+    int64_t newlines;
+    int64_t last_newline;
+    /// Set when the call stopped only because `runs` had no room for another window's.
+    int32_t full;
+} ks_record_copy;
+
+/// The document splitter's window copy (DocumentSplitter.copyWindows in LineChunker.swift) with
+/// AVX-512's masks: the same loop, stops and cases, on CPUs where `ks_has_avx512_bw` holds. Instead
+/// of copying, it writes the runs of bytes to keep as start and end offsets into `runs` (room for
+/// `capacity` pairs, at least 33) and their number into `*run_count`. Returns where it stopped.
+size_t ks_copy_windows_avx512(const uint8_t *base, size_t index, size_t limit, int64_t floor, ks_record_copy *copy,
+                              size_t *runs, size_t capacity, size_t *run_count);
 #endif
 
 #endif

@@ -1,3 +1,6 @@
+#if arch(x86_64)
+import CByteMask
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -45,6 +48,11 @@ struct LineChunker {
     private var droppingOverLongLine = false
 
     private var splitter = DocumentSplitter()
+    /// How a document's records are copied (see ``DocumentSplitter/RecordCopy``).
+    var recordCopy: DocumentSplitter.RecordCopy {
+        get { splitter.recordCopy }
+        set { splitter.recordCopy = newValue }
+    }
 
     /// Subscription records: where the search for the next record's start resumes, and the line
     /// the buffer starts on.
@@ -332,6 +340,31 @@ struct DocumentSplitter {
     private var recordOutputStart = 0
     private(set) var recordStartLines: [Int] = []
     private(set) var skips: [ChunkSkip] = []
+    var recordCopy = RecordCopy.best
+    /// The runs ``RecordCopy/avx512`` hands back, as start and end offsets.
+    private var runs = [Int](repeating: 0, count: 128)
+
+    /// How a record's nested part is copied where it can be.
+    enum RecordCopy: Sendable {
+        /// A byte at a time: the reference the tests hold the windows to.
+        case bytes
+        /// A window at a time with SSE2 masks (``JSONWindow``), or the portable ones elsewhere.
+        case windows
+        /// The same windows with AVX-512's masks (`CByteMask`).
+        case avx512
+
+        /// What this CPU runs best, asked once.
+        static let best: RecordCopy = {
+            #if arch(x86_64)
+            return ks_has_avx512_bw() != 0 ? .avx512 : .windows
+            #else
+            return .windows
+            #endif
+        }()
+
+        /// The window copies this CPU can run.
+        static var available: [RecordCopy] { best == .avx512 ? [.windows, .avx512] : [.windows] }
+    }
 
     var isInsideRecord: Bool { inRecord }
 
@@ -484,10 +517,20 @@ struct DocumentSplitter {
     {
         let floor = max(recordLevel, 1)
         let limit = min(bytes.count, start + maximumRecordBytes - recordLength)
-        var index = start
         var newlines = 0
         var lastNewline = -1
-        scan: while index < limit {
+        var index = start
+        switch recordCopy {
+        case .bytes: break
+        case .windows:
+            index = copyWindows(bytes.baseAddress!, from: start, limit: limit, floor: floor, into: &output,
+                                newlines: &newlines, lastNewline: &lastNewline)
+        case .avx512:
+            index = copyWindowsAVX512(bytes.baseAddress!, from: start, limit: limit, floor: floor, into: &output,
+                                      newlines: &newlines, lastNewline: &lastNewline)
+        }
+        // An escape cut by the last window's end is the split loop's to finish.
+        scan: while index < limit, !escaped {
             if inString {
                 let run = StringRunScanner.run(bytes.baseAddress!, from: index, to: limit)
                 if run.end > index {
@@ -534,6 +577,138 @@ struct DocumentSplitter {
         line += newlines
         if index > start { lastByteWasNewline = lastNewline == index - 1 }
         return index
+    }
+
+    /// The bulk of ``copyNested(_:from:into:maximumRecordBytes:)``, 64 bytes at a time while a window
+    /// is plain JSON text (no backslash outside a string, no newline inside one; the byte loop takes
+    /// any other): its strings and containers follow from its masks (``JSONWindow``), and what it keeps,
+    /// all but the whitespace between tokens, is copied in runs that go on across windows, so a long
+    /// string is one copy. Stops before the close that returns to `floor`, before a window it leaves
+    /// to the byte loop, or where fewer than 64 bytes are left before `limit`.
+    private mutating func copyWindows(_ base: UnsafeRawPointer, from start: Int, limit: Int, floor: Int,
+                                      into output: inout [UInt8], newlines: inout Int, lastNewline: inout Int) -> Int
+    {
+        var index = start
+        // 1 when the byte at `index` is escaped.
+        var escapeCarry: UInt64 = 0
+        // All ones when the byte at `index` is inside a string.
+        var stringCarry: UInt64 = inString ? .max : 0
+        // The kept bytes not yet copied: `runStart..<runEnd` of the input.
+        var runStart = start
+        var runEnd = start
+        func flush() {
+            if runEnd > runStart { output.append(contentsOf: UnsafeRawBufferPointer(start: base + runStart, count: runEnd - runStart)) }
+        }
+        func keep(from first: Int, to end: Int) {
+            if first != runEnd {
+                flush()
+                runStart = first
+            }
+            runEnd = end
+        }
+        while limit - index >= 64 {
+            // Of this one only the masks a string's end needs are read (the rest is not computed):
+            // most windows lie inside one string.
+            let strings = JSONWindow(base + index)
+            var nextEscapeCarry = escapeCarry
+            let escaped = strings.escaped(carry: &nextEscapeCarry)
+            let quotes = strings.quotes & ~escaped
+            if stringCarry != 0, quotes | strings.newlines == 0 {
+                // Inside one string throughout (most of an escaped event): only the run grows.
+                keep(from: index, to: index + 64)
+                escapeCarry = nextEscapeCarry
+                index += 64
+                continue
+            }
+            let window = JSONWindow(base + index)
+            var nextStringCarry = stringCarry
+            let inside = JSONWindow.insideStrings(quotes: quotes, carry: &nextStringCarry)
+            guard window.backslashes & ~inside == 0, window.newlines & inside == 0 else { break }
+            let opens = window.opens & ~inside
+            let closes = window.closes & ~inside
+            // The bytes of the window that belong to the record's nested part: all of them, unless a
+            // close returns to `floor` (only possible when there are enough closes). Counts are taken
+            // only where there is something to count: without POPCNT in the baseline, each is a dozen
+            // instructions.
+            var taken = UInt64.max
+            if closes != 0, closes.nonzeroBitCount >= depth - floor {
+                var level = depth
+                var brackets = opens | closes
+                while brackets != 0 {
+                    let bit = brackets.trailingZeroBitCount
+                    if opens >> bit & 1 == 1 {
+                        level += 1
+                    } else if level - 1 <= floor {
+                        taken = (1 << UInt64(bit)) &- 1
+                        break
+                    } else {
+                        level -= 1
+                    }
+                    brackets &= brackets &- 1
+                }
+            }
+            var kept = ~((window.blanks | window.newlines) & ~inside) & taken
+            while kept != 0 {
+                let first = kept.trailingZeroBitCount
+                let length = (~(kept >> UInt64(first))).trailingZeroBitCount
+                keep(from: index + first, to: index + first + length)
+                kept = first + length == 64 ? 0 : kept & (UInt64.max << UInt64(first + length))
+            }
+            if (opens | closes) & taken != 0 { depth += (opens & taken).nonzeroBitCount - (closes & taken).nonzeroBitCount }
+            let lines = window.newlines & taken
+            if lines != 0 {
+                newlines += lines.nonzeroBitCount
+                lastNewline = index + 63 - lines.leadingZeroBitCount
+            }
+            if taken != .max {
+                // Before a close, outside any string and any escape.
+                index += taken.nonzeroBitCount
+                stringCarry = 0
+                escapeCarry = 0
+                break
+            }
+            escapeCarry = nextEscapeCarry
+            stringCarry = nextStringCarry
+            index += 64
+        }
+        flush()
+        inString = stringCarry != 0
+        escaped = escapeCarry != 0
+        return index
+    }
+
+    /// ``copyWindows(_:from:limit:floor:into:newlines:lastNewline:)`` with AVX-512's masks, in C: the
+    /// same loop, which hands back the runs to copy instead of copying them.
+    private mutating func copyWindowsAVX512(_ base: UnsafeRawPointer, from start: Int, limit: Int, floor: Int,
+                                            into output: inout [UInt8], newlines: inout Int, lastNewline: inout Int) -> Int
+    {
+        #if arch(x86_64)
+        var copy = ks_record_copy()
+        copy.depth = Int64(depth)
+        copy.in_string = inString ? .max : 0
+        copy.last_newline = -1
+        var index = start
+        repeat {
+            var count = 0
+            index = runs.withUnsafeMutableBufferPointer { runs in
+                ks_copy_windows_avx512(base.assumingMemoryBound(to: UInt8.self), index, limit, Int64(floor), &copy,
+                                       runs.baseAddress!, runs.count / 2, &count)
+            }
+            for pair in 0..<count {
+                let runStart = runs[2 * pair]
+                output.append(contentsOf: UnsafeRawBufferPointer(start: base + runStart, count: runs[2 * pair + 1] - runStart))
+            }
+        } while copy.full != 0
+        depth = Int(copy.depth)
+        inString = copy.in_string != 0
+        escaped = copy.escape_carry != 0
+        newlines += Int(copy.newlines)
+        if copy.last_newline >= 0 { lastNewline = Int(copy.last_newline) }
+        return index
+        #else
+        return copyWindows(base, from: start, limit: limit, floor: floor, into: &output, newlines: &newlines,
+                           lastNewline: &lastNewline)
+        #endif
     }
 
     /// The keys of top-level lists whose elements are records (none of them is a field of an event).

@@ -18,6 +18,8 @@ struct JSONWindow {
     var opens: UInt64 = 0
     /// `}` or `]`.
     var closes: UInt64 = 0
+    /// Space, tab or carriage return (newlines have their own mask).
+    var blanks: UInt64 = 0
 
     /// The window of the 64 bytes at `pointer`, which need not be aligned.
     @inline(__always)
@@ -30,6 +32,7 @@ struct JSONWindow {
         slashes = masks.slashes
         opens = masks.opens
         closes = masks.closes
+        blanks = masks.blanks
         #else
         self.init(portable: pointer)
         #endif
@@ -50,6 +53,8 @@ struct JSONWindow {
             slashes |= Self.bits(bytes .== SIMD16(repeating: UInt8(ascii: "/"))) << shift
             opens |= Self.bits(folded .== SIMD16(repeating: UInt8(ascii: "{"))) << shift
             closes |= Self.bits(folded .== SIMD16(repeating: UInt8(ascii: "}"))) << shift
+            let blank = (bytes .== SIMD16(repeating: 0x20)) .| (bytes .== SIMD16(repeating: 0x09)) .| (bytes .== SIMD16(repeating: 0x0D))
+            blanks |= Self.bits(blank) << shift
         }
     }
 

@@ -312,6 +312,71 @@ private func prettyPrinted(_ compact: String) throws -> String {
         #expect(recordStartLines(outputs) == [4])
     }
 
+    /// The window copy against the byte loop it stands in for, on pretty-printed documents with every
+    /// case a window hands back or stops at (escapes across window edges, a backslash outside a
+    /// string, a newline inside one, tabs and CRs, nesting, records over the limit) and on byte soup.
+    @Test(arguments: DocumentSplitter.RecordCopy.available, [1, 2, 3, 4] as [UInt64])
+    func recordsCopiedAWindowAtATimeAreTheByteLoopsRecords(copy: DocumentSplitter.RecordCopy, seed: UInt64) {
+        var generator = SeededGenerator(seed: seed)
+        func run(_ bytes: [UInt8], windows: Bool, blockSize: Int, limit: Int) -> [String] {
+            var chunker = LineChunker(targetBytes: 700, maximumRecordBytes: limit, makeBuffer: { [] })
+            chunker.recordCopy = windows ? copy : .bytes
+            var outputs: [LineChunker.Output] = []
+            var offset = 0
+            while offset < bytes.count {
+                let end = min(offset + blockSize, bytes.count)
+                bytes[offset..<end].withUnsafeBytes { chunker.consume($0) { outputs.append($0) } }
+                offset = end
+            }
+            _ = chunker.finish { outputs.append($0) }
+            return outputs.map { output in
+                let layout: String = switch output.layout {
+                case let .records(startLines, spannedLines): "records \(startLines) \(spannedLines)"
+                default: "\(output.layout)"
+                }
+                return String(decoding: output.bytes, as: UTF8.self) + " | \(layout) | \(output.skips)"
+            }
+        }
+        // An escape cut by a window's edge just before the record ends, at every alignment, then a
+        // record whose first string is empty: an escape wrongly carried past the end would take its
+        // closing quote.
+        for padding in 0..<130 {
+            let document = "[\n  {\n    \"k\": \"\(String(repeating: "p", count: padding))\\\"\"\n  },\n  {\"e\": \"\", \"z\": \"\(String(repeating: "q", count: 100))\"}\n]\n"
+            for blockSize in [64, 1 << 20] {
+                #expect(run(Array(document.utf8), windows: true, blockSize: blockSize, limit: 1 << 20)
+                    == run(Array(document.utf8), windows: false, blockSize: blockSize, limit: 1 << 20), "padding \(padding)")
+            }
+        }
+        // One record of hundreds of members, one per line: more runs than one call hands back.
+        let members = (0..<300).map { "      \"k\($0)\": \($0)" }.joined(separator: ",\n")
+        let wide = Array("[\n  {\n\(members)\n  },\n  {\"e\": 1}\n]\n".utf8)
+        #expect(run(wide, windows: true, blockSize: 1 << 20, limit: 1 << 20)
+            == run(wide, windows: false, blockSize: 1 << 20, limit: 1 << 20))
+        let pieces = [#""k": "v""#, #""m": "\"a\\\"b\\\\""#, "\"s\": \"\(String(repeating: "x", count: 70))\"",
+                      #""e": "\\\\\\\\\\""#, "\"t\":\t\r 1", #""n": {"a": [1, {"b": "}"}], "c": "]"}"#, #""z": "a\nb""#,
+                      "\"q\": \"a\nb\"", #"\"x\": 2"#, "\"u\": [ ]", "\"w\": \"\(String(repeating: #"\""#, count: 40))\""]
+        for _ in 0..<40 {
+            var document = "{\n    \"events\": [\n"
+            for number in 0..<Int.random(in: 1...12, using: &generator) {
+                let members = (0..<Int.random(in: 1...8, using: &generator)).map { _ in
+                    "            " + pieces.randomElement(using: &generator)!
+                }
+                document += (number == 0 ? "" : ",\n") + "        {\n" + members.joined(separator: ",\n") + "\n        }"
+            }
+            document += "\n    ]\n}\n"
+            let soup = (0..<600).map { _ in Array("{}[]\"\\ \n\t:,a".utf8).randomElement(using: &generator)! }
+            for bytes in [Array(document.utf8), Array("[{".utf8) + soup, Array("{\"items\": [{".utf8) + soup] {
+                for blockSize in [1, 63, 64, 65, 200, 1 << 20] {
+                    for limit in [90, 1 << 20] {
+                        #expect(run(bytes, windows: true, blockSize: blockSize, limit: limit)
+                            == run(bytes, windows: false, blockSize: blockSize, limit: limit),
+                            "block \(blockSize), limit \(limit)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test(arguments: [1, 7, 64, 65, 1 << 20])
     func aNewlineInsideAStringBecomesASpaceAndIsCounted(blockSize: Int) {
         // Invalid JSON either way; what the splitter owes is that lines still add up.

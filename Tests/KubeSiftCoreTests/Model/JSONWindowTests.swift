@@ -8,13 +8,15 @@ import Testing
     @Test(arguments: [1, 2, 3] as [UInt64])
     func everyMaskHasABitExactlyWhereItsCharacterIs(seed: UInt64) {
         var generator = SeededGenerator(seed: seed)
-        let alphabet = Array("\"\\\n{}[]a:, zK/".utf8) + [0x7B ^ 0x20, 0x7D ^ 0x20, 0xFB, 0xDB, 0x00]
+        let alphabet = Array("\"\\\n{}[]a:, zK/\t\r".utf8) + [0x7B ^ 0x20, 0x7D ^ 0x20, 0xFB, 0xDB, 0x00, 0x0B, 0x0C, 0xA0]
         for _ in 0..<300 {
             let bytes = (0..<64).map { _ in alphabet.randomElement(using: &generator)! }
             let window = bytes.withUnsafeBytes { JSONWindow($0.baseAddress!) }
             let portable = bytes.withUnsafeBytes { JSONWindow(portable: $0.baseAddress!) }
-            #expect([portable.quotes, portable.backslashes, portable.newlines, portable.slashes, portable.opens, portable.closes]
-                == [window.quotes, window.backslashes, window.newlines, window.slashes, window.opens, window.closes])
+            #expect([portable.quotes, portable.backslashes, portable.newlines, portable.slashes, portable.opens, portable.closes,
+                     portable.blanks]
+                == [window.quotes, window.backslashes, window.newlines, window.slashes, window.opens, window.closes,
+                    window.blanks])
             func mask(_ matches: (UInt8) -> Bool) -> UInt64 {
                 bytes.enumerated().reduce(0) { $0 | (matches($1.element) ? 1 << UInt64($1.offset) : 0) }
             }
@@ -24,6 +26,7 @@ import Testing
             #expect(window.slashes == mask { $0 == UInt8(ascii: "/") })
             #expect(window.opens == mask { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "[") })
             #expect(window.closes == mask { $0 == UInt8(ascii: "}") || $0 == UInt8(ascii: "]") })
+            #expect(window.blanks == mask { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D })
             let stops = mask { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
             for offset in [0, 16, 48] {
                 let found = bytes.withUnsafeBytes { JSONWindow.stringStops16($0.baseAddress! + offset) }
