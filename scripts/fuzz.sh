@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer binary and runs one fuzz target for a set time:
 #
-#     scripts/fuzz.sh TARGET SECONDS      # TARGET: json | event | envelope | archive | sigma | policy
+#     scripts/fuzz.sh TARGET SECONDS      # TARGET: json | event | chunk | envelope | archive | sigma | policy
 #
 # Seeds come from Fuzz/corpus/TARGET (kept small, in the repository); what the fuzzer adds goes to a
 # working corpus under the scratch path, never into the repository. A crash, trap, leak, timeout
@@ -14,7 +14,7 @@
 set -euo pipefail
 
 if [[ $# -ne 2 || ! $2 =~ ^[0-9]+$ ]]; then
-    echo "usage: scripts/fuzz.sh json|event|envelope|archive|sigma|policy SECONDS" >&2
+    echo "usage: scripts/fuzz.sh json|event|chunk|envelope|archive|sigma|policy SECONDS" >&2
     exit 64
 fi
 target=$1

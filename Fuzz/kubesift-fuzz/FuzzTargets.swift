@@ -9,6 +9,10 @@ enum FuzzTarget: String, CaseIterable {
     case json
     /// Lines of audit JSON through the decode stage (UTF-8 check, native event decoder).
     case event
+    /// Bytes through the chunker, in blocks, with a record limit and a chunk size the first three
+    /// bytes pick (small, so that records run over them): the window copies of a document's records
+    /// must cut exactly as the byte loop does.
+    case chunk
     /// One record through the envelope decoder (cloud exports, shippers, line prefixes) into events;
     /// the first byte picks the format it is forced to, or none.
     case envelope
@@ -28,6 +32,12 @@ enum FuzzTarget: String, CaseIterable {
             try? tape.index(base, start: 0, end: bytes.count)
         case .event:
             _ = DecodeStage.countEvents(in: Array(bytes))
+        case .chunk:
+            guard bytes.count >= 3 else { return }
+            let agree = ChunkStage.windowCopiesAgree(
+                UnsafeRawBufferPointer(rebasing: bytes.dropFirst(3)), blockSize: 1 + Int(bytes[0]) * 4,
+                targetBytes: 64 + Int(bytes[1]) * 16, maximumRecordBytes: 16 + Int(bytes[2]) * 8)
+            precondition(agree, "a window copy of the document's records disagrees with the byte loop")
         case .envelope:
             guard let selector = bytes.first else { return }
             let formats = SourceFormat.allCases

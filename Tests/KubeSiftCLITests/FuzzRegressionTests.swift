@@ -5,7 +5,7 @@ import Testing
 /// `Fuzz/regressions/TARGET`) through `kubesift-fuzz TARGET FILE...`, the same code the libFuzzer
 /// build runs (`scripts/fuzz.sh`): each must run to the end without a crash or a trap.
 @Suite struct FuzzRegressionTests {
-    static let targets = ["json", "event", "envelope", "archive", "sigma", "policy"]
+    static let targets = ["json", "event", "chunk", "envelope", "archive", "sigma", "policy"]
 
     @Test(.timeLimit(.minutes(2)), arguments: targets)
     func everyKeptInputRunsThroughItsTarget(_ target: String) throws {
@@ -23,6 +23,6 @@ import Testing
     @Test func anUnknownTargetIsAUsageError() throws {
         let outcome = try KubeSiftRunner.run(["yaml"], executable: "kubesift-fuzz")
         #expect(outcome.exitCode == 64)
-        #expect(outcome.stderr.contains("json|event|envelope|archive|sigma|policy"))
+        #expect(outcome.stderr.contains("json|event|chunk|envelope|archive|sigma|policy"))
     }
 }
