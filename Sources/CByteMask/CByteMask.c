@@ -173,4 +173,7 @@ size_t ks_copy_windows_avx512(const uint8_t *base, size_t index, size_t limit, i
     *run_count = count;
     return index;
 }
+#else
+int ks_has_avx512_vbmi2(void) { return 0; }
+int ks_has_avx512_bw(void) { return 0; }
 #endif

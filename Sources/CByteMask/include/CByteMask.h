@@ -66,11 +66,15 @@ static inline uint32_t ks_string_stops16(const void *pointer) {
 #undef KS_BLANKS16
 #endif
 
+/// Whether the CPU (and the OS) runs AVX-512's byte compress (VBMI2, with BW); 0 off x86-64.
+int ks_has_avx512_vbmi2(void);
+
+/// Whether the CPU runs AVX-512BW with POPCNT, BMI and PCLMUL (what the record copy below needs);
+/// 0 off x86-64.
+int ks_has_avx512_bw(void);
+
 #if defined(__x86_64__)
 #include <stddef.h>
-
-/// Whether the CPU (and the OS) runs AVX-512's byte compress (VBMI2, with BW).
-int ks_has_avx512_vbmi2(void);
 
 /// Unescapes JSON string content from `input[index]` into `output[*written]` a 64-byte window at a
 /// time, with AVX-512's byte compress, while at least 80 bytes are left before `end`: the same loop,
@@ -79,8 +83,6 @@ int ks_has_avx512_vbmi2(void);
 /// unescapes. Returns where it stopped; `*written` is moved on.
 size_t ks_unescape_windows_avx512(const uint8_t *input, size_t index, size_t end, uint8_t *output, size_t *written);
 
-/// Whether the CPU runs AVX-512BW with POPCNT, BMI and PCLMUL (what the record copy below needs).
-int ks_has_avx512_bw(void);
 
 /// Where a record's copy stands between windows.
 typedef struct {

@@ -353,14 +353,8 @@ struct DocumentSplitter {
         /// The same windows with AVX-512's masks (`CByteMask`).
         case avx512
 
-        /// What this CPU runs best, asked once.
-        static let best: RecordCopy = {
-            #if arch(x86_64)
-            return ks_has_avx512_bw() != 0 ? .avx512 : .windows
-            #else
-            return .windows
-            #endif
-        }()
+        /// What this CPU runs best.
+        static var best: RecordCopy { CPUFeatures.avx512BW ? .avx512 : .windows }
 
         /// The window copies this CPU can run.
         static var available: [RecordCopy] { best == .avx512 ? [.windows, .avx512] : [.windows] }

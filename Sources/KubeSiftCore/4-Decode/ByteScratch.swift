@@ -98,14 +98,8 @@ extension JSONScanner {
         /// AVX-512's byte compress packs a window in one instruction (`CByteMask`).
         case avx512
 
-        /// What this CPU runs best, asked once.
-        static let best: UnescapeKernel = {
-            #if arch(x86_64)
-            return ks_has_avx512_vbmi2() != 0 ? .avx512 : .windows
-            #else
-            return .windows
-            #endif
-        }()
+        /// What this CPU runs best.
+        static var best: UnescapeKernel { CPUFeatures.avx512VBMI2 ? .avx512 : .windows }
 
         /// The kernels this CPU can run.
         static var available: [UnescapeKernel] { best == .avx512 ? [.windows, .avx512] : [.windows] }

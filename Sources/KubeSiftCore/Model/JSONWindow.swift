@@ -1,6 +1,4 @@
-#if arch(x86_64)
 import CByteMask
-#endif
 
 /// 64 bytes of JSON text as bit masks of the characters its structure turns on: the unit of work
 /// of the scans that must find where strings and containers end without reading a byte at a time
@@ -120,4 +118,13 @@ struct JSONWindow {
         carry = UInt64(bitPattern: Int64(bitPattern: inside) >> 63)
         return inside
     }
+}
+
+/// What this CPU runs beyond SSE2, asked once: the kernels that need more are chosen at run time (as
+/// simdjson chooses its kernels), so that one binary runs on any x86-64.
+enum CPUFeatures {
+    /// AVX-512BW, with POPCNT, BMI and PCLMUL: the document splitter's window copy.
+    static let avx512BW = ks_has_avx512_bw() != 0
+    /// AVX-512 VBMI2's byte compress: the unescaping of an event sent as a string.
+    static let avx512VBMI2 = ks_has_avx512_vbmi2() != 0
 }

@@ -4,9 +4,11 @@ import Testing
 
 /// Feeds `bytes` to a chunker in blocks whose sizes `nextBlockSize` picks, and returns every output.
 private func chunk(_ bytes: [UInt8], targetBytes: Int = 1_000, maximumRecordBytes: Int = 1 << 20,
+                   recordCopy: DocumentSplitter.RecordCopy = .best,
                    nextBlockSize: () -> Int) -> (outputs: [LineChunker.Output], format: LineChunker.Format)
 {
     var chunker = LineChunker(targetBytes: targetBytes, maximumRecordBytes: maximumRecordBytes, makeBuffer: { [] })
+    chunker.recordCopy = recordCopy
     var outputs: [LineChunker.Output] = []
     var offset = 0
     while offset < bytes.count {
@@ -296,16 +298,7 @@ private func prettyPrinted(_ compact: String) throws -> String {
         // A document whose record is a top-level object: its keys are watched for `items`, and one
         // longer than the limit once made the key's range run backwards past the dropped record.
         let document = "{\n  \"" + String(repeating: "k", count: 300) + "\": 1\n}\n{\n  \"kind\": \"Event\"\n}\n"
-        var chunker = LineChunker(targetBytes: 1_000, maximumRecordBytes: 100, makeBuffer: { [] })
-        var outputs: [LineChunker.Output] = []
-        let bytes = Array(document.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let end = min(offset + blockSize, bytes.count)
-            bytes[offset..<end].withUnsafeBytes { chunker.consume($0) { outputs.append($0) } }
-            offset = end
-        }
-        _ = chunker.finish { outputs.append($0) }
+        let (outputs, _) = chunk(Array(document.utf8), maximumRecordBytes: 100) { blockSize }
         let lines = outputs.flatMap(\.bytes).split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
         #expect(lines == [#"{"kind":"Event"}"#])
         #expect(outputs.flatMap(\.skips) == [ChunkSkip(reason: .overLong, line: .absolute(1))])
@@ -319,16 +312,8 @@ private func prettyPrinted(_ compact: String) throws -> String {
     func recordsCopiedAWindowAtATimeAreTheByteLoopsRecords(copy: DocumentSplitter.RecordCopy, seed: UInt64) {
         var generator = SeededGenerator(seed: seed)
         func run(_ bytes: [UInt8], windows: Bool, blockSize: Int, limit: Int) -> [String] {
-            var chunker = LineChunker(targetBytes: 700, maximumRecordBytes: limit, makeBuffer: { [] })
-            chunker.recordCopy = windows ? copy : .bytes
-            var outputs: [LineChunker.Output] = []
-            var offset = 0
-            while offset < bytes.count {
-                let end = min(offset + blockSize, bytes.count)
-                bytes[offset..<end].withUnsafeBytes { chunker.consume($0) { outputs.append($0) } }
-                offset = end
-            }
-            _ = chunker.finish { outputs.append($0) }
+            let (outputs, _) = chunk(bytes, targetBytes: 700, maximumRecordBytes: limit,
+                                     recordCopy: windows ? copy : .bytes) { blockSize }
             return outputs.map { output in
                 let layout: String = switch output.layout {
                 case let .records(startLines, spannedLines): "records \(startLines) \(spannedLines)"
@@ -394,16 +379,7 @@ private func prettyPrinted(_ compact: String) throws -> String {
         let limit = records.map(\.utf8.count).sorted()[10] + 200
         var results: [[String]] = []
         for blockSize in [1, 3, 64, 65, 1 << 20] {
-            var chunker = LineChunker(targetBytes: 2_000, maximumRecordBytes: limit, makeBuffer: { [] })
-            var outputs: [LineChunker.Output] = []
-            let bytes = Array(document.utf8)
-            var offset = 0
-            while offset < bytes.count {
-                let end = min(offset + blockSize, bytes.count)
-                bytes[offset..<end].withUnsafeBytes { chunker.consume($0) { outputs.append($0) } }
-                offset = end
-            }
-            _ = chunker.finish { outputs.append($0) }
+            let (outputs, _) = chunk(Array(document.utf8), targetBytes: 2_000, maximumRecordBytes: limit) { blockSize }
             let lines = outputs.flatMap(\.bytes).split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
             let skipped = outputs.flatMap(\.skips).compactMap { skip -> Int? in
                 guard skip.reason == .overLong, case let .absolute(line) = skip.line else { return nil }
