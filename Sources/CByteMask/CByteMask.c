@@ -4,6 +4,19 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+/// The bytes an escape covers in 64 bytes whose backslashes are given (JSONWindow.escaped in
+/// JSONWindow.swift, the method simdjson uses): `*carry` is 1 when the first byte is escaped, and
+/// becomes whether the next window's is.
+static inline uint64_t ks_escaped(uint64_t backslashes, uint64_t *carry) {
+    const uint64_t even = 0x5555555555555555ULL;
+    const uint64_t starts = backslashes & ~*carry;
+    const uint64_t follows = starts << 1 | *carry;
+    const uint64_t odd_run_starts = starts & ~even & ~follows;
+    const uint64_t sum = odd_run_starts + starts;
+    *carry = sum < starts ? 1 : 0;
+    return (even ^ (sum << 1)) & follows;
+}
+
 int ks_has_avx512_vbmi2(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("avx512bw");
@@ -12,18 +25,15 @@ int ks_has_avx512_vbmi2(void) {
 __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt")))
 size_t ks_unescape_windows_avx512(const uint8_t *input, size_t index, size_t end, uint8_t *output, size_t *written) {
     const __m512i quote = _mm512_set1_epi8('"'), backslash = _mm512_set1_epi8('\\'), slash = _mm512_set1_epi8('/');
-    const uint64_t even = 0x5555555555555555ULL;
     size_t out = *written;
     while (end - index >= 80) {
         const __m512i bytes = _mm512_loadu_si512((const void *)(input + index));
         const uint64_t quotes = _mm512_cmpeq_epi8_mask(bytes, quote);
         const uint64_t backslashes = _mm512_cmpeq_epi8_mask(bytes, backslash);
         const uint64_t slashes = _mm512_cmpeq_epi8_mask(bytes, slash);
-        // The bytes an escape covers (JSONWindow.escaped, nothing carried in: each window starts
-        // outside an escape).
-        const uint64_t follows = backslashes << 1;
-        const uint64_t oddRunStarts = backslashes & ~even & ~follows;
-        const uint64_t escaped = (even ^ ((oddRunStarts + backslashes) << 1)) & follows;
+        // Nothing carried in: each window starts outside an escape.
+        uint64_t no_carry = 0;
+        const uint64_t escaped = ks_escaped(backslashes, &no_carry);
         const uint64_t escapeStarts = backslashes & ~escaped;
         const uint64_t plainEscapes = escaped & (quotes | backslashes | slashes);
         // Stop at the closing quote, or at an escape to decode (`\n`, `\u...`).
@@ -69,7 +79,6 @@ size_t ks_copy_windows_avx512(const uint8_t *base, size_t index, size_t limit, i
     const __m512i bit20 = _mm512_set1_epi8(0x20), open = _mm512_set1_epi8('{'), close = _mm512_set1_epi8('}');
     const __m512i space = _mm512_set1_epi8(' '), tab = _mm512_set1_epi8('\t'), carriage = _mm512_set1_epi8('\r');
     const __m128i all_ones = _mm_set1_epi8((char)0xFF);
-    const uint64_t even = 0x5555555555555555ULL;
     uint64_t escape_carry = copy->escape_carry, string_carry = copy->in_string;
     int64_t depth = copy->depth;
     size_t count = 0, run_start = index, run_end = index;
@@ -89,13 +98,8 @@ size_t ks_copy_windows_avx512(const uint8_t *base, size_t index, size_t limit, i
         const __m512i bytes = _mm512_loadu_si512((const void *)(base + index));
         const uint64_t backslashes = _mm512_cmpeq_epi8_mask(bytes, backslash);
         const uint64_t newlines = _mm512_cmpeq_epi8_mask(bytes, newline);
-        // The bytes an escape covers (JSONWindow.escaped).
-        const uint64_t starts = backslashes & ~escape_carry;
-        const uint64_t follows = starts << 1 | escape_carry;
-        const uint64_t odd_run_starts = starts & ~even & ~follows;
-        const uint64_t sum = odd_run_starts + starts;
-        const uint64_t next_escape_carry = sum < starts ? 1 : 0;
-        const uint64_t escaped = (even ^ (sum << 1)) & follows;
+        uint64_t next_escape_carry = escape_carry;
+        const uint64_t escaped = ks_escaped(backslashes, &next_escape_carry);
         const uint64_t quotes = _mm512_cmpeq_epi8_mask(bytes, quote) & ~escaped;
         if (string_carry && !(quotes | newlines)) {
             // Inside one string throughout: only the run grows.
