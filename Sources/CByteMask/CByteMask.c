@@ -72,26 +72,23 @@ int ks_has_avx512_bw(void) {
         && __builtin_cpu_supports("pclmul");
 }
 
+/// Copies one record's nested part a window at a time (see ks_copy_windows_avx512); returns where it
+/// stopped, with `*at_close` set when that is before the close that returns to `floor`.
 __attribute__((target("avx512f,avx512bw,popcnt,bmi,pclmul")))
-size_t ks_copy_windows_avx512(const uint8_t *base, size_t index, size_t limit, int64_t floor, ks_record_copy *copy,
-                              size_t *runs, size_t capacity, size_t *run_count) {
+static inline size_t ks_copy_record_windows(const uint8_t *base, size_t index, size_t limit, int64_t floor,
+                                            ks_record_copy *copy, uint8_t *output, size_t capacity, size_t *out_count,
+                                            int *at_close) {
     const __m512i quote = _mm512_set1_epi8('"'), backslash = _mm512_set1_epi8('\\'), newline = _mm512_set1_epi8('\n');
     const __m512i bit20 = _mm512_set1_epi8(0x20), open = _mm512_set1_epi8('{'), close = _mm512_set1_epi8('}');
     const __m512i space = _mm512_set1_epi8(' '), tab = _mm512_set1_epi8('\t'), carriage = _mm512_set1_epi8('\r');
     const __m128i all_ones = _mm_set1_epi8((char)0xFF);
     uint64_t escape_carry = copy->escape_carry, string_carry = copy->in_string;
     int64_t depth = copy->depth;
-    size_t count = 0, run_start = index, run_end = index;
-    copy->full = 0;
-#define KS_FLUSH_RUN()                                 \
-    if (run_end > run_start) {                         \
-        runs[2 * count] = run_start;                   \
-        runs[2 * count + 1] = run_end;                 \
-        count += 1;                                    \
-    }
-    while (limit - index >= 64) {
-        // A window adds at most 32 runs, and the last is flushed at the end.
-        if (count + 33 > capacity) {
+    size_t out = *out_count;
+    *at_close = 0;
+    while (limit > index && limit - index >= 64) {
+        // A window writes at most its own 64 bytes.
+        if (out + 64 > capacity) {
             copy->full = 1;
             break;
         }
@@ -102,12 +99,9 @@ size_t ks_copy_windows_avx512(const uint8_t *base, size_t index, size_t limit, i
         const uint64_t escaped = ks_escaped(backslashes, &next_escape_carry);
         const uint64_t quotes = _mm512_cmpeq_epi8_mask(bytes, quote) & ~escaped;
         if (string_carry && !(quotes | newlines)) {
-            // Inside one string throughout: only the run grows.
-            if (index != run_end) {
-                KS_FLUSH_RUN();
-                run_start = index;
-            }
-            run_end = index + 64;
+            // Inside one string throughout: kept whole.
+            _mm512_storeu_si512((void *)(output + out), bytes);
+            out += 64;
             escape_carry = next_escape_carry;
             index += 64;
             continue;
@@ -140,14 +134,15 @@ size_t ks_copy_windows_avx512(const uint8_t *base, size_t index, size_t limit, i
         const uint64_t blanks = _mm512_cmpeq_epi8_mask(bytes, space) | _mm512_cmpeq_epi8_mask(bytes, tab)
             | _mm512_cmpeq_epi8_mask(bytes, carriage);
         uint64_t kept = ~((blanks | newlines) & ~inside) & taken;
+        // Each run of kept bytes, shifted down to where the output stands: a load masked to the run
+        // (it reads nothing past it), stored masked to its length.
         while (kept) {
             const unsigned first = (unsigned)_tzcnt_u64(kept);
             const unsigned length = (unsigned)_tzcnt_u64(~(kept >> first));
-            if (index + first != run_end) {
-                KS_FLUSH_RUN();
-                run_start = index + first;
-            }
-            run_end = index + first + length;
+            const __mmask64 run = length == 64 ? ~0ULL : (1ULL << length) - 1;
+            _mm512_mask_storeu_epi8((void *)(output + out), run,
+                                    _mm512_maskz_loadu_epi8(run, (const void *)(base + index + first)));
+            out += length;
             kept = first + length == 64 ? 0 : kept & (~0ULL << (first + length));
         }
         if ((opens | closes) & taken) {
@@ -163,18 +158,68 @@ size_t ks_copy_windows_avx512(const uint8_t *base, size_t index, size_t limit, i
             index += (size_t)__builtin_popcountll(taken);
             string_carry = 0;
             escape_carry = 0;
+            *at_close = 1;
             break;
         }
         escape_carry = next_escape_carry;
         string_carry = next_string_carry;
         index += 64;
     }
-    KS_FLUSH_RUN();
-#undef KS_FLUSH_RUN
     copy->depth = depth;
     copy->in_string = string_carry;
     copy->escape_carry = escape_carry;
-    *run_count = count;
+    *out_count = out;
+    return index;
+}
+
+__attribute__((target("avx512f,avx512bw,popcnt,bmi,pclmul")))
+size_t ks_copy_windows_avx512(const uint8_t *base, size_t index, size_t end, int64_t floor, ks_record_copy *copy,
+                              uint8_t *output, size_t capacity, size_t *written) {
+    size_t out = 0;
+    copy->full = 0;
+    copy->ended = 0;
+    copy->begun = 0;
+    copy->begun_output_start = -1;
+    for (;;) {
+        const int64_t record_end = copy->record_start + copy->maximum_record;
+        const size_t limit = record_end < (int64_t)end ? (size_t)(record_end < 0 ? 0 : record_end) : end;
+        int at_close = 0;
+        index = ks_copy_record_windows(base, index, limit, floor, copy, output, capacity, &out, &at_close);
+        // Records one after another: the close, the separator and the next record's `{` are
+        // taken here too, while the next record opens with `{` in this block and there is room.
+        if (!at_close || !copy->continues) break;
+        if (copy->begun == copy->begun_capacity || out + 66 > capacity) {
+            copy->full = 1;
+            break;
+        }
+        output[out++] = base[index];
+        output[out++] = '\n';
+        index += 1;
+        copy->depth -= 1;
+        copy->in_record = 0;
+        copy->ended += 1;
+        if ((int64_t)out >= copy->stop_after) break;
+        while (index < end) {
+            const uint8_t byte = base[index];
+            if (byte == '\n') {
+                copy->newlines += 1;
+                copy->last_newline = (int64_t)index;
+            } else if (byte != ' ' && byte != '\t' && byte != '\r' && byte != ',') {
+                break;
+            }
+            index += 1;
+        }
+        if (index == end || base[index] != '{') break;
+        copy->begun_lines[copy->begun] = copy->line + copy->newlines;
+        copy->begun += 1;
+        copy->begun_output_start = (int64_t)out;
+        copy->record_start = (int64_t)index;
+        copy->in_record = 1;
+        copy->depth += 1;
+        output[out++] = '{';
+        index += 1;
+    }
+    *written = out;
     return index;
 }
 #else

@@ -92,20 +92,41 @@ typedef struct {
     uint64_t in_string;
     /// 1 when the next byte is escaped.
     uint64_t escape_carry;
-    /// Newlines (outside strings) in the windows taken, added up across calls, and the offset of the
+    /// Newlines (outside strings) in the bytes taken, added up across calls, and the offset of the
     /// last (or -1).
     int64_t newlines;
     int64_t last_newline;
-    /// Set when the call stopped only because `runs` had no room for another window's.
+    /// Set when the call stopped only because `output` (or `begun_lines`) had no room.
     int32_t full;
+    /// The record limit in bytes, and the offset of the current record's first byte (negative when
+    /// it began in an earlier block): no byte at or past their sum is taken.
+    int64_t maximum_record;
+    int64_t record_start;
+    /// Nonzero to go on past the current record's end into the records that follow it in a list:
+    /// each ends with a newline in the output, and no record begins once `stop_after` bytes are
+    /// written.
+    int32_t continues;
+    int64_t stop_after;
+    /// The line the call starts on, for the lines of the records it begins.
+    int64_t line;
+    /// Zero when the call stopped between records (after a close, or before a byte that opens none).
+    int32_t in_record;
+    /// The records ended by the call, and those it began: their lines (room for `begun_capacity`),
+    /// and where the last begun starts in `output` (or -1).
+    int64_t ended;
+    int64_t begun;
+    int64_t *begun_lines;
+    int64_t begun_capacity;
+    int64_t begun_output_start;
 } ks_record_copy;
 
 /// The document splitter's window copy (DocumentSplitter.copyWindows in LineChunker.swift) with
-/// AVX-512's masks: the same loop, stops and cases, on CPUs where `ks_has_avx512_bw` holds. Instead
-/// of copying, it writes the runs of bytes to keep as start and end offsets into `runs` (room for
-/// `capacity` pairs, at least 33) and their number into `*run_count`. Returns where it stopped.
-size_t ks_copy_windows_avx512(const uint8_t *base, size_t index, size_t limit, int64_t floor, ks_record_copy *copy,
-                              size_t *runs, size_t capacity, size_t *run_count);
+/// AVX-512's masks: the same loop, stops and cases, on CPUs where `ks_has_avx512_bw` holds, and with
+/// `continues`, the records that follow (the splitter's byte loop for a close, a separator and an
+/// open). It writes the bytes it keeps to `output` (room for `capacity` bytes, at least 66) and their
+/// number to `*written`. `end` is where the block ends. Returns where it stopped.
+size_t ks_copy_windows_avx512(const uint8_t *base, size_t index, size_t end, int64_t floor, ks_record_copy *copy,
+                              uint8_t *output, size_t capacity, size_t *written);
 #endif
 
 #endif

@@ -341,8 +341,11 @@ struct DocumentSplitter {
     private(set) var recordStartLines: [Int] = []
     private(set) var skips: [ChunkSkip] = []
     var recordCopy = RecordCopy.best
-    /// The runs ``RecordCopy/avx512`` hands back, as start and end offsets.
-    private var runs = [Int](repeating: 0, count: 128)
+    /// Where ``RecordCopy/avx512`` writes what it keeps, appended to the output once per call: a run
+    /// at a time, a record's indented members cost an append each.
+    private var staging = [UInt8](repeating: 0, count: 16 << 10)
+    /// The lines of the records ``RecordCopy/avx512`` begins in one call.
+    private var begunLines = [Int64](repeating: 0, count: 64)
 
     /// How a record's nested part is copied where it can be.
     enum RecordCopy: Sendable {
@@ -350,7 +353,7 @@ struct DocumentSplitter {
         case bytes
         /// A window at a time with SSE2 masks (``JSONWindow``), or the portable ones elsewhere.
         case windows
-        /// The same windows with AVX-512's masks (`CByteMask`).
+        /// The same windows with AVX-512's masks (`CByteMask`), going on through the records of a list.
         case avx512
 
         /// What this CPU runs best.
@@ -388,9 +391,13 @@ struct DocumentSplitter {
         while index < bytes.count {
             if inRecord && !recordIsOverLong && depth > max(recordLevel, 1) && !(inString && escaped) {
                 // Inside a record, below the level whose keys are watched: the bulk of every record.
-                let next = copyNested(bytes, from: index, into: &output, maximumRecordBytes: maximumRecordBytes)
+                let next = copyNested(bytes, from: index, into: &output, maximumRecordBytes: maximumRecordBytes,
+                                      stopAfter: stopAfter)
                 if next > index {
                     index = next
+                    // It may have gone on through the records after this one (``RecordCopy/avx512``)
+                    // and stopped right after one's end, where the byte loop would hand the chunk on.
+                    if !inRecord && output.count >= stopAfter { return index }
                     continue
                 }
             }
@@ -485,6 +492,8 @@ struct DocumentSplitter {
                 } else if inRecord && depth == recordLevel {
                     endRecord(into: &output)
                     if output.count >= stopAfter { return index }
+                    // The byte loop stays whole as the reference the copies are held to.
+                    if recordLevel > 0 && recordCopy != .bytes { index = skipSeparator(bytes, from: index) }
                 } else if inItems && depth == 1 {
                     // The end of `items`: the rest of the list object holds no events.
                     inItems = false
@@ -501,16 +510,53 @@ struct DocumentSplitter {
         return index
     }
 
+    /// After a record in a list, the comma and whitespace before the next one, in one tight loop
+    /// (the byte loop takes a few branches per byte; a list of small records is mostly these bytes).
+    /// Stops at anything else, for the byte loop to take.
+    private mutating func skipSeparator(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return start }
+        var index = start
+        var newlines = 0
+        var lastNewline = -1
+        scan: while index < bytes.count {
+            switch base[index] {
+            case 0x20:
+                // Indentation: eight spaces at a time.
+                while index + 9 <= bytes.count, bytes.loadUnaligned(fromByteOffset: index + 1, as: UInt64.self) == 0x2020_2020_2020_2020 {
+                    index += 8
+                }
+            case 0x09, 0x0D, UInt8(ascii: ","):
+                break
+            case 0x0A:
+                newlines += 1
+                lastNewline = index
+            default:
+                break scan
+            }
+            index += 1
+        }
+        if index > start { lastByteWasNewline = lastNewline == index - 1 }
+        if newlines > 0 {
+            line += newlines
+            inJunk = false
+        }
+        return index
+    }
+
     /// Copies a record below its top level (and below the top level of a top-level object, whose
     /// keys are watched for `items`: `itemsKeyProgress` is idle down here): strings in runs (see
     /// ``StringRunScanner``), tokens without the whitespace between them. Returns where it stopped,
     /// for the byte loop to go on: before a byte that returns to the top level, a newline in a
     /// string, or an escape whose second byte it has to see; at the record limit; or at the end.
+    /// ``RecordCopy/avx512`` may also go on through the records that follow in a list, and stop
+    /// between two of them.
     private mutating func copyNested(_ bytes: UnsafeRawBufferPointer, from start: Int, into output: inout [UInt8],
-                                     maximumRecordBytes: Int) -> Int
+                                     maximumRecordBytes: Int, stopAfter: Int) -> Int
     {
         let floor = max(recordLevel, 1)
-        let limit = min(bytes.count, start + maximumRecordBytes - recordLength)
+        // Where the current record's first byte is (before this block when it began in another).
+        var recordStart = start - recordLength
+        var limit = min(bytes.count, recordStart + maximumRecordBytes)
         var newlines = 0
         var lastNewline = -1
         var index = start
@@ -520,11 +566,13 @@ struct DocumentSplitter {
             index = copyWindows(bytes.baseAddress!, from: start, limit: limit, floor: floor, into: &output,
                                 newlines: &newlines, lastNewline: &lastNewline)
         case .avx512:
-            index = copyWindowsAVX512(bytes.baseAddress!, from: start, limit: limit, floor: floor, into: &output,
+            index = copyWindowsAVX512(bytes, from: start, recordStart: &recordStart, floor: floor,
+                                      maximumRecordBytes: maximumRecordBytes, stopAfter: stopAfter, into: &output,
                                       newlines: &newlines, lastNewline: &lastNewline)
+            limit = min(bytes.count, recordStart + maximumRecordBytes)
         }
         // An escape cut by the last window's end is the split loop's to finish.
-        scan: while index < limit, !escaped {
+        scan: while inRecord, index < limit, !escaped {
             if inString {
                 let run = StringRunScanner.run(bytes.baseAddress!, from: index, to: limit)
                 if run.end > index {
@@ -567,7 +615,7 @@ struct DocumentSplitter {
             }
             index += 1
         }
-        recordLength += index - start
+        recordLength = index - recordStart
         line += newlines
         if index > start { lastByteWasNewline = lastNewline == index - 1 }
         return index
@@ -671,9 +719,11 @@ struct DocumentSplitter {
         return index
     }
 
-    /// ``copyWindows(_:from:limit:floor:into:newlines:lastNewline:)`` with AVX-512's masks, in C: the
-    /// same loop, which hands back the runs to copy instead of copying them.
-    private mutating func copyWindowsAVX512(_ base: UnsafeRawPointer, from start: Int, limit: Int, floor: Int,
+    /// ``copyWindows(_:from:limit:floor:into:newlines:lastNewline:)`` with AVX-512's masks, in C, copying
+    /// into `staging`. In a list of records (without the prefix an `EventList` item gets), it also
+    /// takes what the byte loop would between them: a close, a separator, the next record's open.
+    private mutating func copyWindowsAVX512(_ bytes: UnsafeRawBufferPointer, from start: Int, recordStart: inout Int,
+                                            floor: Int, maximumRecordBytes: Int, stopAfter: Int,
                                             into output: inout [UInt8], newlines: inout Int, lastNewline: inout Int) -> Int
     {
         #if arch(x86_64)
@@ -681,18 +731,37 @@ struct DocumentSplitter {
         copy.depth = Int64(depth)
         copy.in_string = inString ? .max : 0
         copy.last_newline = -1
+        copy.maximum_record = Int64(maximumRecordBytes)
+        copy.record_start = Int64(recordStart)
+        copy.continues = recordLevel >= 1 && recordPrefix == 0 ? 1 : 0
+        copy.line = Int64(line)
+        copy.in_record = 1
         var index = start
         repeat {
-            var count = 0
-            index = runs.withUnsafeMutableBufferPointer { runs in
-                ks_copy_windows_avx512(base.assumingMemoryBound(to: UInt8.self), index, limit, Int64(floor), &copy,
-                                       runs.baseAddress!, runs.count / 2, &count)
+            var written = 0
+            let outputStart = output.count
+            copy.stop_after = Int64(stopAfter - outputStart)
+            index = staging.withUnsafeMutableBufferPointer { staging in
+                begunLines.withUnsafeMutableBufferPointer { begunLines in
+                    copy.begun_lines = begunLines.baseAddress
+                    copy.begun_capacity = Int64(begunLines.count)
+                    let index = ks_copy_windows_avx512(bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), index,
+                                                       bytes.count, Int64(floor), &copy, staging.baseAddress!,
+                                                       staging.count, &written)
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: staging[..<written]))
+                    return index
+                }
             }
-            for pair in 0..<count {
-                let runStart = runs[2 * pair]
-                output.append(contentsOf: UnsafeRawBufferPointer(start: base + runStart, count: runs[2 * pair + 1] - runStart))
+            for ended in 0..<Int(copy.ended) {
+                recordStartLines.append(ended == 0 ? recordLine : Int(begunLines[ended - 1]))
+            }
+            if copy.begun > 0 {
+                recordLine = Int(begunLines[Int(copy.begun) - 1])
+                recordOutputStart = outputStart + Int(copy.begun_output_start)
             }
         } while copy.full != 0
+        inRecord = copy.in_record != 0
+        recordStart = Int(copy.record_start)
         depth = Int(copy.depth)
         inString = copy.in_string != 0
         escaped = copy.escape_carry != 0
@@ -700,8 +769,9 @@ struct DocumentSplitter {
         if copy.last_newline >= 0 { lastNewline = Int(copy.last_newline) }
         return index
         #else
-        return copyWindows(base, from: start, limit: limit, floor: floor, into: &output, newlines: &newlines,
-                           lastNewline: &lastNewline)
+        let limit = min(bytes.count, recordStart + maximumRecordBytes)
+        return copyWindows(bytes.baseAddress!, from: start, limit: limit, floor: floor, into: &output,
+                           newlines: &newlines, lastNewline: &lastNewline)
         #endif
     }
 

@@ -332,8 +332,8 @@ private func prettyPrinted(_ compact: String) throws -> String {
                     == run(Array(document.utf8), windows: false, blockSize: blockSize, limit: 1 << 20), "padding \(padding)")
             }
         }
-        // One record of hundreds of members, one per line: more runs than one call hands back.
-        let members = (0..<300).map { "      \"k\($0)\": \($0)" }.joined(separator: ",\n")
+        // One record of hundreds of members, one per line: more than one call's output holds (16 KiB).
+        let members = (0..<300).map { "      \"k\($0)\": \"\(String(repeating: "v", count: 60))\"" }.joined(separator: ",\n")
         let wide = Array("[\n  {\n\(members)\n  },\n  {\"e\": 1}\n]\n".utf8)
         #expect(run(wide, windows: true, blockSize: 1 << 20, limit: 1 << 20)
             == run(wide, windows: false, blockSize: 1 << 20, limit: 1 << 20))
