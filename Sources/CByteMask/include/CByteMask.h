@@ -66,6 +66,9 @@ static inline uint32_t ks_string_stops16(const void *pointer) {
 #undef KS_BLANKS16
 #endif
 
+/// Whether the CPU (and the OS) runs AVX2, with POPCNT, BMI and PCLMUL; 0 off x86-64.
+int ks_has_avx2(void);
+
 /// Whether the CPU (and the OS) runs AVX-512's byte compress (VBMI2, with BW); 0 off x86-64.
 int ks_has_avx512_vbmi2(void);
 
@@ -82,6 +85,10 @@ int ks_has_avx512_bw(void);
 /// CPUs that have VBMI2 (check `ks_has_avx512_vbmi2` first). Writes up to 64 bytes past what it
 /// unescapes. Returns where it stopped; `*written` is moved on.
 size_t ks_unescape_windows_avx512(const uint8_t *input, size_t index, size_t end, uint8_t *output, size_t *written);
+
+/// ks_unescape_windows_avx512 on CPUs with AVX2 (check `ks_has_avx2` first): the same loop, each
+/// 32 bytes packed with a byte shuffle from a table, eight bytes at a time.
+size_t ks_unescape_windows_avx2(const uint8_t *input, size_t index, size_t end, uint8_t *output, size_t *written);
 
 
 /// Where a record's copy stands between windows.
@@ -127,6 +134,11 @@ typedef struct {
 /// number to `*written`. `end` is where the block ends. Returns where it stopped.
 size_t ks_copy_windows_avx512(const uint8_t *base, size_t index, size_t end, int64_t floor, ks_record_copy *copy,
                               uint8_t *output, size_t capacity, size_t *written);
+
+/// ks_copy_windows_avx512 on CPUs where `ks_has_avx2` holds: the same loop, with AVX2's masks and the
+/// kept bytes packed by a byte shuffle.
+size_t ks_copy_windows_avx2(const uint8_t *base, size_t index, size_t end, int64_t floor, ks_record_copy *copy,
+                            uint8_t *output, size_t capacity, size_t *written);
 #endif
 
 #endif

@@ -341,10 +341,10 @@ struct DocumentSplitter {
     private(set) var recordStartLines: [Int] = []
     private(set) var skips: [ChunkSkip] = []
     var recordCopy = RecordCopy.best
-    /// Where ``RecordCopy/avx512`` writes what it keeps, appended to the output once per call: a run
-    /// at a time, a record's indented members cost an append each.
+    /// Where the C copies (``RecordCopy/avx2``, ``RecordCopy/avx512``) write what they keep, appended
+    /// to the output once per call: a run at a time, a record's indented members cost an append each.
     private var staging = [UInt8](repeating: 0, count: 16 << 10)
-    /// The lines of the records ``RecordCopy/avx512`` begins in one call.
+    /// The lines of the records a C copy begins in one call.
     private var begunLines = [Int64](repeating: 0, count: 64)
 
     /// How a record's nested part is copied where it can be.
@@ -353,14 +353,18 @@ struct DocumentSplitter {
         case bytes
         /// A window at a time with SSE2 masks (``JSONWindow``), or the portable ones elsewhere.
         case windows
-        /// The same windows with AVX-512's masks (`CByteMask`), going on through the records of a list.
+        /// The same windows with AVX2's masks (`CByteMask`), going on through the records of a list.
+        case avx2
+        /// The same with AVX-512's masks.
         case avx512
 
         /// What this CPU runs best.
-        static var best: RecordCopy { CPUFeatures.avx512BW ? .avx512 : .windows }
+        static var best: RecordCopy { CPUFeatures.avx512BW ? .avx512 : CPUFeatures.avx2 ? .avx2 : .windows }
 
         /// The window copies this CPU can run.
-        static var available: [RecordCopy] { best == .avx512 ? [.windows, .avx512] : [.windows] }
+        static var available: [RecordCopy] {
+            [.windows] + (CPUFeatures.avx2 ? [.avx2] : []) + (CPUFeatures.avx512BW ? [.avx512] : [])
+        }
     }
 
     var isInsideRecord: Bool { inRecord }
@@ -395,8 +399,8 @@ struct DocumentSplitter {
                                       stopAfter: stopAfter)
                 if next > index {
                     index = next
-                    // It may have gone on through the records after this one (``RecordCopy/avx512``)
-                    // and stopped right after one's end, where the byte loop would hand the chunk on.
+                    // It may have gone on through the records after this one (the C copies) and
+                    // stopped right after one's end, where the byte loop would hand the chunk on.
                     if !inRecord && output.count >= stopAfter { return index }
                     continue
                 }
@@ -548,8 +552,8 @@ struct DocumentSplitter {
     /// ``StringRunScanner``), tokens without the whitespace between them. Returns where it stopped,
     /// for the byte loop to go on: before a byte that returns to the top level, a newline in a
     /// string, or an escape whose second byte it has to see; at the record limit; or at the end.
-    /// ``RecordCopy/avx512`` may also go on through the records that follow in a list, and stop
-    /// between two of them.
+    /// The C copies may also go on through the records that follow in a list, and stop between two
+    /// of them.
     private mutating func copyNested(_ bytes: UnsafeRawBufferPointer, from start: Int, into output: inout [UInt8],
                                      maximumRecordBytes: Int, stopAfter: Int) -> Int
     {
@@ -565,10 +569,10 @@ struct DocumentSplitter {
         case .windows:
             index = copyWindows(bytes.baseAddress!, from: start, limit: limit, floor: floor, into: &output,
                                 newlines: &newlines, lastNewline: &lastNewline)
-        case .avx512:
-            index = copyWindowsAVX512(bytes, from: start, recordStart: &recordStart, floor: floor,
-                                      maximumRecordBytes: maximumRecordBytes, stopAfter: stopAfter, into: &output,
-                                      newlines: &newlines, lastNewline: &lastNewline)
+        case .avx2, .avx512:
+            index = copyWindowsInC(bytes, from: start, recordStart: &recordStart, floor: floor,
+                                   maximumRecordBytes: maximumRecordBytes, stopAfter: stopAfter, into: &output,
+                                   newlines: &newlines, lastNewline: &lastNewline)
             limit = min(bytes.count, recordStart + maximumRecordBytes)
         }
         // An escape cut by the last window's end is the split loop's to finish.
@@ -719,10 +723,10 @@ struct DocumentSplitter {
         return index
     }
 
-    /// ``copyWindows(_:from:limit:floor:into:newlines:lastNewline:)`` with AVX-512's masks, in C, copying
-    /// into `staging`. In a list of records (without the prefix an `EventList` item gets), it also
-    /// takes what the byte loop would between them: a close, a separator, the next record's open.
-    private mutating func copyWindowsAVX512(_ bytes: UnsafeRawBufferPointer, from start: Int, recordStart: inout Int,
+    /// ``copyWindows(_:from:limit:floor:into:newlines:lastNewline:)`` with AVX2's or AVX-512's masks, in
+    /// C, copying into `staging`. In a list of records (without the prefix an `EventList` item gets),
+    /// it also takes what the byte loop would between them: a close, a separator, the next record's open.
+    private mutating func copyWindowsInC(_ bytes: UnsafeRawBufferPointer, from start: Int, recordStart: inout Int,
                                             floor: Int, maximumRecordBytes: Int, stopAfter: Int,
                                             into output: inout [UInt8], newlines: inout Int, lastNewline: inout Int) -> Int
     {
@@ -745,9 +749,9 @@ struct DocumentSplitter {
                 begunLines.withUnsafeMutableBufferPointer { begunLines in
                     copy.begun_lines = begunLines.baseAddress
                     copy.begun_capacity = Int64(begunLines.count)
-                    let index = ks_copy_windows_avx512(bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), index,
-                                                       bytes.count, Int64(floor), &copy, staging.baseAddress!,
-                                                       staging.count, &written)
+                    let kernel = recordCopy == .avx512 ? ks_copy_windows_avx512 : ks_copy_windows_avx2
+                    let index = kernel(bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), index, bytes.count,
+                                       Int64(floor), &copy, staging.baseAddress!, staging.count, &written)
                     output.append(contentsOf: UnsafeBufferPointer(rebasing: staging[..<written]))
                     return index
                 }

@@ -95,14 +95,19 @@ extension JSONScanner {
         /// SSE2 masks (``JSONWindow``), runs copied 16 bytes at a time: any x86-64, and the portable
         /// masks elsewhere.
         case windows
+        /// AVX2's byte shuffle packs a window eight bytes at a time from a table (`CByteMask`): most
+        /// x86-64 CPUs without AVX-512 (AMD before Zen 4, Intel desktops).
+        case avx2
         /// AVX-512's byte compress packs a window in one instruction (`CByteMask`).
         case avx512
 
         /// What this CPU runs best.
-        static var best: UnescapeKernel { CPUFeatures.avx512VBMI2 ? .avx512 : .windows }
+        static var best: UnescapeKernel { CPUFeatures.avx512VBMI2 ? .avx512 : CPUFeatures.avx2 ? .avx2 : .windows }
 
         /// The kernels this CPU can run.
-        static var available: [UnescapeKernel] { best == .avx512 ? [.windows, .avx512] : [.windows] }
+        static var available: [UnescapeKernel] {
+            [.windows] + (CPUFeatures.avx2 ? [.avx2] : []) + (CPUFeatures.avx512VBMI2 ? [.avx512] : [])
+        }
     }
 
     /// Scans a string starting at its opening quote and writes its unescaped content to the end of
@@ -125,6 +130,10 @@ extension JSONScanner {
             // leaving the window or word loop.
             switch kernel {
             case .windows: Self.copyPlainWindows(base, &index, end: end, to: output.pointer, &written)
+            case .avx2:
+                #if arch(x86_64)
+                index = ks_unescape_windows_avx2(base, index, end, output.pointer, &written)
+                #endif
             case .avx512:
                 #if arch(x86_64)
                 index = ks_unescape_windows_avx512(base, index, end, output.pointer, &written)
