@@ -4,6 +4,23 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+int ks_has_avx512_vbmi2(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("avx512bw");
+}
+
+int ks_has_avx512_bw(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi")
+        && __builtin_cpu_supports("pclmul");
+}
+
+int ks_has_avx2(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi")
+        && __builtin_cpu_supports("pclmul");
+}
+
 /// The bytes an escape covers in 64 bytes whose backslashes are given (JSONWindow.escaped in
 /// JSONWindow.swift, the method simdjson uses): `*carry` is 1 when the first byte is escaped, and
 /// becomes whether the next window's is.
@@ -17,64 +34,23 @@ static inline uint64_t ks_escaped(uint64_t backslashes, uint64_t *carry) {
     return (even ^ (sum << 1)) & follows;
 }
 
-int ks_has_avx512_vbmi2(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("avx512bw");
-}
+// MARK: - Packing
 
+/// Writes the bytes of a 64-byte window that `keep` marks to `output`, packed; returns how many. May
+/// write up to 64 bytes past `output`, whatever it returns.
+typedef size_t (*ks_pack_of)(const uint8_t *window, uint64_t keep, uint8_t *output);
+
+/// AVX-512 VBMI2's byte compress, in a register and then stored whole: the compress-to-memory form is
+/// microcoded (slow) on some CPUs.
 __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt")))
-size_t ks_unescape_windows_avx512(const uint8_t *input, size_t index, size_t end, uint8_t *output, size_t *written) {
-    const __m512i quote = _mm512_set1_epi8('"'), backslash = _mm512_set1_epi8('\\'), slash = _mm512_set1_epi8('/');
-    size_t out = *written;
-    while (end - index >= 80) {
-        const __m512i bytes = _mm512_loadu_si512((const void *)(input + index));
-        const uint64_t quotes = _mm512_cmpeq_epi8_mask(bytes, quote);
-        const uint64_t backslashes = _mm512_cmpeq_epi8_mask(bytes, backslash);
-        const uint64_t slashes = _mm512_cmpeq_epi8_mask(bytes, slash);
-        // Nothing carried in: each window starts outside an escape.
-        uint64_t no_carry = 0;
-        const uint64_t escaped = ks_escaped(backslashes, &no_carry);
-        const uint64_t escapeStarts = backslashes & ~escaped;
-        const uint64_t plainEscapes = escaped & (quotes | backslashes | slashes);
-        // Stop at the closing quote, or at an escape to decode (`\n`, `\u...`).
-        const uint64_t stops = (quotes & ~escaped) | ((escaped & ~plainEscapes) >> 1);
-        unsigned limit = stops ? (unsigned)__builtin_ctzll(stops) : 64;
-        // An escape whose second byte is the next window's first (readable: see the 80).
-        int carried = -1;
-        if (limit == 64 && (escapeStarts >> 63)) {
-            const uint8_t second = input[index + 64];
-            if (second == '"' || second == '\\' || second == '/') {
-                carried = second;
-            } else {
-                limit = 63;
-            }
-        }
-        const uint64_t keep = (limit == 64 ? ~0ULL : (1ULL << limit) - 1) & ~escapeStarts;
-        // Compressed in a register, then stored whole: the compress-to-memory form is microcoded
-        // (slow) on some CPUs.
-        _mm512_storeu_si512((void *)(output + out), _mm512_maskz_compress_epi8(keep, bytes));
-        out += (size_t)__builtin_popcountll(keep);
-        index += limit;
-        if (carried >= 0) {
-            output[out++] = (uint8_t)carried;
-            index += 1;
-        } else if (limit < 64) {
-            break;
-        }
-    }
-    *written = out;
-    return index;
-}
-
-int ks_has_avx2(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi")
-        && __builtin_cpu_supports("pclmul");
+static inline size_t ks_pack_compress(const uint8_t *window, uint64_t keep, uint8_t *output) {
+    _mm512_storeu_si512((void *)output, _mm512_maskz_compress_epi8(keep, _mm512_loadu_si512((const void *)window)));
+    return (size_t)__builtin_popcountll(keep);
 }
 
 /// For each 8-bit mask of bytes to keep, the indices of those bytes packed to the front (entry `m`
 /// holds, from its lowest byte up, each `j` with bit `j` of `m` set, then 0x80, which `pshufb` turns
-/// into zero): the byte compress AVX-512 VBMI2 has, done eight bytes at a time with a shuffle.
+/// into zero): the byte compress, eight bytes at a time with a shuffle.
 static const uint64_t ks_pack_indices[256] = {
     0x8080808080808080ULL, 0x8080808080808000ULL, 0x8080808080808001ULL, 0x8080808080800100ULL,
     0x8080808080808002ULL, 0x8080808080800200ULL, 0x8080808080800201ULL, 0x8080808080020100ULL,
@@ -142,8 +118,8 @@ static const uint64_t ks_pack_indices[256] = {
     0x8080070605040302ULL, 0x8007060504030200ULL, 0x8007060504030201ULL, 0x0706050403020100ULL,
 };
 
-/// Writes the bytes of the 32 in `lanes` that `keep` marks to `output`, packed; returns how many.
-/// Writes 32 bytes past `output` at most.
+/// The bytes of the 32 in `lanes` that `keep` marks, packed to `output`; returns how many. Writes 32
+/// bytes past `output` at most.
 __attribute__((target("avx2,popcnt")))
 static inline size_t ks_pack32(__m256i lanes, uint32_t keep, uint8_t *output) {
     if (keep == 0xFFFFFFFFu) {
@@ -169,24 +145,37 @@ static inline size_t ks_pack32(__m256i lanes, uint32_t keep, uint8_t *output) {
 }
 
 __attribute__((target("avx2,popcnt")))
-size_t ks_unescape_windows_avx2(const uint8_t *input, size_t index, size_t end, uint8_t *output, size_t *written) {
-    const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\'), slash = _mm256_set1_epi8('/');
+static inline size_t ks_pack_avx2(const uint8_t *window, uint64_t keep, uint8_t *output) {
+    const size_t first = ks_pack32(_mm256_loadu_si256((const __m256i *)window), (uint32_t)keep, output);
+    return first + ks_pack32(_mm256_loadu_si256((const __m256i *)(window + 32)), (uint32_t)(keep >> 32), output + first);
+}
+
+// MARK: - Unescaping
+
+/// The masks of a window the unescaping reads.
+typedef struct {
+    uint64_t quotes, backslashes, slashes;
+} ks_escape_masks;
+
+typedef ks_escape_masks (*ks_escape_masks_of)(const uint8_t *window);
+
+/// The loop of ks_unescape_windows_avx512 (see CByteMask.h), written once for every instruction set:
+/// inlined into each entry point below with that set's masks and packing.
+__attribute__((always_inline))
+static inline size_t ks_unescape_windows(const uint8_t *input, size_t index, size_t end, uint8_t *output,
+                                         size_t *written, ks_escape_masks_of masks_of, ks_pack_of pack) {
     size_t out = *written;
     while (end - index >= 80) {
-        const __m256i low = _mm256_loadu_si256((const __m256i *)(input + index));
-        const __m256i high = _mm256_loadu_si256((const __m256i *)(input + index + 32));
-#define KS_MASK(needle)                                                          \
-    ((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(low, (needle))) \
-     | (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(high, (needle))) << 32)
-        const uint64_t quotes = KS_MASK(quote), backslashes = KS_MASK(backslash), slashes = KS_MASK(slash);
-#undef KS_MASK
-        // From here on, the same cases as ks_unescape_windows_avx512.
+        const ks_escape_masks masks = masks_of(input + index);
+        // Nothing carried in: each window starts outside an escape.
         uint64_t no_carry = 0;
-        const uint64_t escaped = ks_escaped(backslashes, &no_carry);
-        const uint64_t escapeStarts = backslashes & ~escaped;
-        const uint64_t plainEscapes = escaped & (quotes | backslashes | slashes);
-        const uint64_t stops = (quotes & ~escaped) | ((escaped & ~plainEscapes) >> 1);
+        const uint64_t escaped = ks_escaped(masks.backslashes, &no_carry);
+        const uint64_t escapeStarts = masks.backslashes & ~escaped;
+        const uint64_t plainEscapes = escaped & (masks.quotes | masks.backslashes | masks.slashes);
+        // Stop at the closing quote, or at an escape to decode (`\n`, `\u...`).
+        const uint64_t stops = (masks.quotes & ~escaped) | ((escaped & ~plainEscapes) >> 1);
         unsigned limit = stops ? (unsigned)__builtin_ctzll(stops) : 64;
+        // An escape whose second byte is the next window's first (readable: see the 80).
         int carried = -1;
         if (limit == 64 && (escapeStarts >> 63)) {
             const uint8_t second = input[index + 64];
@@ -196,9 +185,7 @@ size_t ks_unescape_windows_avx2(const uint8_t *input, size_t index, size_t end, 
                 limit = 63;
             }
         }
-        const uint64_t keep = (limit == 64 ? ~0ULL : (1ULL << limit) - 1) & ~escapeStarts;
-        out += ks_pack32(low, (uint32_t)keep, output + out);
-        out += ks_pack32(high, (uint32_t)(keep >> 32), output + out);
+        out += pack(input + index, (limit == 64 ? ~0ULL : (1ULL << limit) - 1) & ~escapeStarts, output + out);
         index += limit;
         if (carried >= 0) {
             output[out++] = (uint8_t)carried;
@@ -211,10 +198,35 @@ size_t ks_unescape_windows_avx2(const uint8_t *input, size_t index, size_t end, 
     return index;
 }
 
-int ks_has_avx512_bw(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi")
-        && __builtin_cpu_supports("pclmul");
+__attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt")))
+static inline ks_escape_masks ks_escape_masks_avx512(const uint8_t *window) {
+    const __m512i bytes = _mm512_loadu_si512((const void *)window);
+    return (ks_escape_masks){_mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8('"')),
+                             _mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8('\\')),
+                             _mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8('/'))};
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt")))
+size_t ks_unescape_windows_avx512(const uint8_t *input, size_t index, size_t end, uint8_t *output, size_t *written) {
+    return ks_unescape_windows(input, index, end, output, written, ks_escape_masks_avx512, ks_pack_compress);
+}
+
+/// The 64 bits of two 32-byte compares with `needle`.
+#define KS_MASK256(low, high, needle)                                              \
+    ((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8((low), (needle))) \
+     | (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8((high), (needle))) << 32)
+
+__attribute__((target("avx2,popcnt")))
+static inline ks_escape_masks ks_escape_masks_avx2(const uint8_t *window) {
+    const __m256i low = _mm256_loadu_si256((const __m256i *)window);
+    const __m256i high = _mm256_loadu_si256((const __m256i *)(window + 32));
+    return (ks_escape_masks){KS_MASK256(low, high, _mm256_set1_epi8('"')), KS_MASK256(low, high, _mm256_set1_epi8('\\')),
+                             KS_MASK256(low, high, _mm256_set1_epi8('/'))};
+}
+
+__attribute__((target("avx2,popcnt")))
+size_t ks_unescape_windows_avx2(const uint8_t *input, size_t index, size_t end, uint8_t *output, size_t *written) {
+    return ks_unescape_windows(input, index, end, output, written, ks_escape_masks_avx2, ks_pack_avx2);
 }
 
 // MARK: - The record copy
@@ -229,12 +241,11 @@ typedef struct {
     uint64_t opens, closes, blanks;
 } ks_token_masks;
 
-/// What one instruction set gives the record copy: a window's masks, the prefix XOR of a mask,
-/// and the kept bytes of a window packed into the output (up to 64 bytes written past it).
+/// What one instruction set gives the record copy besides its packing: a window's masks, and the
+/// prefix XOR of a mask.
 typedef ks_string_masks (*ks_string_masks_of)(const uint8_t *window);
 typedef ks_token_masks (*ks_token_masks_of)(const uint8_t *window);
 typedef uint64_t (*ks_prefix_xor_of)(uint64_t mask);
-typedef size_t (*ks_pack_of)(const uint8_t *window, uint64_t keep, uint8_t *output);
 
 /// Copies one record's nested part a window at a time (see ks_copy_windows_avx512); returns where it
 /// stopped, with `*at_close` set when that is before the close that returns to `floor`. Written once
@@ -428,12 +439,7 @@ size_t ks_copy_windows_avx512(const uint8_t *base, size_t index, size_t end, int
                            ks_token_masks_avx512, ks_prefix_xor, ks_pack_avx512);
 }
 
-// AVX2: two compares and two movemasks per mask; the kept bytes packed by a byte shuffle, as the
-// AVX2 unescaping packs them.
-
-#define KS_MASK256(low, high, needle)                                              \
-    ((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8((low), (needle))) \
-     | (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8((high), (needle))) << 32)
+// AVX2: two compares and two movemasks per mask; the kept bytes packed by a byte shuffle.
 
 __attribute__((target("avx2,popcnt,bmi,pclmul")))
 static inline ks_string_masks ks_string_masks_avx2(const uint8_t *window) {
@@ -461,12 +467,6 @@ static inline ks_token_masks ks_token_masks_avx2(const uint8_t *window) {
 }
 
 #undef KS_MASK256
-
-__attribute__((target("avx2,popcnt,bmi,pclmul")))
-static inline size_t ks_pack_avx2(const uint8_t *window, uint64_t keep, uint8_t *output) {
-    const size_t first = ks_pack32(_mm256_loadu_si256((const __m256i *)window), (uint32_t)keep, output);
-    return first + ks_pack32(_mm256_loadu_si256((const __m256i *)(window + 32)), (uint32_t)(keep >> 32), output + first);
-}
 
 __attribute__((target("avx2,popcnt,bmi,pclmul")))
 size_t ks_copy_windows_avx2(const uint8_t *base, size_t index, size_t end, int64_t floor, ks_record_copy *copy,
