@@ -19,7 +19,8 @@ struct NativeEventDecoder {
     func decodeObject(_ scanner: inout JSONScanner, emit: (inout ScannedEvent) -> Void)
         throws(ScanFailure) -> ObjectOutcome
     {
-        var event = try scanEvent(&scanner)
+        var event = ScannedEvent()
+        try scanEvent(&scanner, into: &event)
         if event.items.isPresent {
             var itemScanner = JSONScanner(base: scanner.base, start: event.items.start, end: event.items.end)
             var emitted = 0
@@ -28,7 +29,8 @@ struct NativeEventDecoder {
                     _ = try element.skipValue()
                     return
                 }
-                var item = try scanEvent(&element)
+                var item = ScannedEvent()
+                try scanEvent(&element, into: &item)
                 if item.looksLikeEvent {
                     item.format = .eventList
                     emit(&item)
@@ -42,9 +44,10 @@ struct NativeEventDecoder {
         return .events(1)
     }
 
-    /// Scans one event object, leaving the scanner after its closing brace.
-    func scanEvent(_ scanner: inout JSONScanner) throws(ScanFailure) -> ScannedEvent {
-        var event = ScannedEvent()
+    /// Scans one event object into `event` (whatever it held before), leaving the scanner after its
+    /// closing brace. Written in place: an event is a large value, and returning one copied it.
+    func scanEvent(_ scanner: inout JSONScanner, into event: inout ScannedEvent) throws(ScanFailure) {
+        event = ScannedEvent()
         let start = scanner.position
         try scanner.forEachMember { key, value throws(ScanFailure) in
             let base = value.base
@@ -169,7 +172,6 @@ struct NativeEventDecoder {
         }
         event.record = ValueSpan(start: start, end: scanner.position)
         if !event.shipperKeys.isEmpty { event.format = event.shipperKeys.format }
-        return event
     }
 
     private func scanUser(_ scanner: inout JSONScanner, into event: inout ScannedEvent)

@@ -417,7 +417,7 @@ final class RecordDecoder {
         scanner.skipWhitespace()
         guard !scanner.isAtEnd, scanner.current == UInt8(ascii: "{") else { return false }
         do throws(ScanFailure) {
-            event = try native.scanEvent(&scanner)
+            try native.scanEvent(&scanner, into: &event)
         } catch {
             return false
         }

@@ -312,7 +312,8 @@ struct GeneratedRequest {
             try bytes.withUnsafeMutableBufferPointer { buffer in
                 let base = UnsafePointer(buffer.baseAddress!)
                 var scanner = JSONScanner(base: base, start: 0, end: buffer.count)
-                let event = try NativeEventDecoder().scanEvent(&scanner)
+                var event = ScannedEvent()
+                try NativeEventDecoder().scanEvent(&scanner, into: &event)
                 accumulator.record(event, base: base, time: nil, newRequest: newRequest, response: response)
             }
         }
