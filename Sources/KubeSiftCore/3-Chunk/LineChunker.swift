@@ -343,9 +343,11 @@ struct DocumentSplitter {
     var recordCopy = RecordCopy.best
     /// Where the C copies (``RecordCopy/avx2``, ``RecordCopy/avx512``) write what they keep, appended
     /// to the output once per call: a run at a time, a record's indented members cost an append each.
-    private var staging = [UInt8](repeating: 0, count: 16 << 10)
-    /// The lines of the records a C copy begins in one call.
-    private var begunLines = [Int64](repeating: 0, count: 64)
+    /// Allocated on a document's first copy: a chunker is made for every archive member, most of
+    /// which are JSON lines.
+    private var staging: [UInt8] = []
+    /// The lines of the records a C copy begins in one call (allocated with `staging`).
+    private var begunLines: [Int64] = []
 
     /// How a record's nested part is copied where it can be.
     enum RecordCopy: Sendable {
@@ -525,10 +527,7 @@ struct DocumentSplitter {
         scan: while index < bytes.count {
             switch base[index] {
             case 0x20:
-                // Indentation: eight spaces at a time.
-                while index + 9 <= bytes.count, bytes.loadUnaligned(fromByteOffset: index + 1, as: UInt64.self) == 0x2020_2020_2020_2020 {
-                    index += 8
-                }
+                index = Self.indentation(bytes, at: index, limit: bytes.count)
             case 0x09, 0x0D, UInt8(ascii: ","):
                 break
             case 0x0A:
@@ -543,6 +542,18 @@ struct DocumentSplitter {
         if newlines > 0 {
             line += newlines
             inJunk = false
+        }
+        return index
+    }
+
+    /// Indentation from the space at `index`, eight spaces at a time while the next eight are spaces
+    /// and end before `limit`. Returns the space it stopped on; the caller's loop steps past it and
+    /// takes any shorter rest a byte at a time.
+    @inline(__always)
+    private static func indentation(_ bytes: UnsafeRawBufferPointer, at index: Int, limit: Int) -> Int {
+        var index = index
+        while index + 9 <= limit, bytes.loadUnaligned(fromByteOffset: index + 1, as: UInt64.self) == 0x2020_2020_2020_2020 {
+            index += 8
         }
         return index
     }
@@ -595,10 +606,7 @@ struct DocumentSplitter {
             let byte = bytes[index]
             switch byte {
             case 0x20:
-                // Indentation: eight spaces at a time.
-                while index + 9 <= limit, bytes.loadUnaligned(fromByteOffset: index + 1, as: UInt64.self) == 0x2020_2020_2020_2020 {
-                    index += 8
-                }
+                index = Self.indentation(bytes, at: index, limit: limit)
             case 0x09, 0x0D:
                 break
             case 0x0A:
@@ -731,6 +739,10 @@ struct DocumentSplitter {
                                             into output: inout [UInt8], newlines: inout Int, lastNewline: inout Int) -> Int
     {
         #if arch(x86_64)
+        if staging.isEmpty {
+            staging = [UInt8](repeating: 0, count: 16 << 10)
+            begunLines = [Int64](repeating: 0, count: 64)
+        }
         var copy = ks_record_copy()
         copy.depth = Int64(depth)
         copy.in_string = inString ? .max : 0

@@ -123,7 +123,8 @@ struct JSONWindow {
 /// What this CPU runs beyond SSE2, asked once: the kernels that need more are chosen at run time (as
 /// simdjson chooses its kernels), so that one binary runs on any x86-64.
 enum CPUFeatures {
-    /// AVX2, with POPCNT: the unescaping where VBMI2 is missing.
+    /// AVX2, with POPCNT, BMI and PCLMUL: the unescaping where VBMI2 is missing, the splitter's window
+    /// copy where AVX-512BW is missing.
     static let avx2 = ks_has_avx2() != 0
     /// AVX-512BW, with POPCNT, BMI and PCLMUL: the document splitter's window copy.
     static let avx512BW = ks_has_avx512_bw() != 0
