@@ -39,12 +39,15 @@ final class Classifier {
     private let view = EventView()
     // One thread's state, never accessed re-entrantly: the runtime's exclusivity checks are skipped.
     @exclusivity(unchecked) private var matched: [Int] = []
-    @exclusivity(unchecked) private(set) var hits: [RuleHit] = []
+    /// Partitioned by request, for assembly to take a partition at a time.
+    let hits: SpillPartitions<RuleHit>
     @exclusivity(unchecked) private var texts = TextInterner()
 
-    init(ruleSet: RuleSet) {
+    /// - Parameter hitBudget: hits held in memory before they are written to a temporary file.
+    init(ruleSet: RuleSet, hitBudget: Int = .max) {
         self.ruleSet = ruleSet
         matcher = RuleMatcher(rules: ruleSet.detections)
+        hits = .forHits(budget: hitBudget)
     }
 
     func classify(
@@ -65,8 +68,34 @@ final class Classifier {
                     value: correlation.rule.valueField == nil
                         ? nil : view.firstText(of: correlation.valueSources[use.slot]).map { texts.text($0, .plain) })
             })
-            hits.append(RuleHit(rule: rule, request: request, stage: stage, location: location, summary: summary,
-                                keys: keys))
+            hits.append(RuleHit(rule: rule, request: request, stage: stage, location: location, summary: summary, keys: keys),
+                        to: RuleHit.partition(ofSlot: Deduplicator.slot(of: time)))
         }
+    }
+}
+
+extension RuleHit {
+    /// Partitions of hits, by the request index's time slot (``Deduplicator/slot(of:)``): the stages
+    /// of a request, in whatever worker, are in the same one, and assembly, asking the index which
+    /// stages each request had, reads each slot the index wrote to disk once.
+    static let partitions = 128
+    /// About what a hit holds in memory (the hit, its share of a request summary, its audit ID),
+    /// to turn a memory budget into a count.
+    static let estimatedBytes = 400
+
+    static func partition(ofSlot slot: Int64) -> Int { Int(UInt64(bitPattern: slot) % UInt64(partitions)) }
+
+    var partition: Int { Self.partition(ofSlot: Deduplicator.slot(of: summary.time)) }
+}
+
+extension SpillPartitions where Record == RuleHit {
+    static func forHits(budget: Int) -> SpillPartitions {
+        SpillPartitions(partitions: RuleHit.partitions, budget: budget, encode: MatchCodec.encodeBlock(hits:),
+                        decode: { try MatchCodec.decodeHitBlock($0) })
+    }
+
+    /// `hits`, held in memory, partitioned as a worker partitions them.
+    static func holding(_ hits: [RuleHit]) -> SpillPartitions {
+        partitioning(hits, partitions: RuleHit.partitions, by: \.partition)
     }
 }

@@ -134,12 +134,13 @@ package final class Deduplicator: Sendable {
         return answers
     }
 
-    /// `body` over a slot's entries, read back first if the slot was spilled; nil for a slot never used.
+    /// `body` over a slot's entries; nil for a slot never used. A spilled slot is read for `body`
+    /// alone and stays on disk: assembly asks about every slot once, and keeping each one it read
+    /// would bring the whole index back into memory.
     private func withEntries<T>(ofSlot slot: Int64, _ body: ([Fingerprint: UInt64]) -> T) -> T? {
         guard let bucket = buckets.withLock({ $0[slot] }) else { return nil }
         return bucket.state.withLock { state in
-            if state.spilled { reload(&state, slot: slot, into: bucket) }
-            return body(state.entries)
+            state.spilled ? body(readSpilled(slot)) : body(state.entries)
         }
     }
 
@@ -216,6 +217,14 @@ package final class Deduplicator: Sendable {
     }
 
     private func reload(_ state: inout Bucket.State, slot: Int64, into bucket: Bucket) {
+        let entries = readSpilled(slot)
+        state.entries = entries
+        state.spilled = false
+        bucket.residentCount.add(entries.count, ordering: .relaxed)
+        residentEntries.add(entries.count, ordering: .relaxed)
+    }
+
+    private func readSpilled(_ slot: Int64) -> [Fingerprint: UInt64] {
         // The file was written by this process moments ago; if it cannot be read back the run
         // cannot count exactly, and stopping beats a silently wrong report.
         guard let data = try? Data(contentsOf: file(for: slot)) else {
@@ -228,10 +237,7 @@ package final class Deduplicator: Sendable {
                 entries[Fingerprint(high: words[index], low: words[index + 1])] = words[index + 2]
             }
         }
-        state.entries = entries
-        state.spilled = false
-        bucket.residentCount.add(entries.count, ordering: .relaxed)
-        residentEntries.add(entries.count, ordering: .relaxed)
+        return entries
     }
 }
 

@@ -52,7 +52,7 @@ package enum MatchCodec {
         var hitReader = try file.section()
         var hits: [RuleHit] = []
         hits.reserveCapacity(hitReader.count)
-        for _ in 0..<hitReader.count { hits.append(try hitReader.reader.hit(texts)) }
+        for _ in 0..<hitReader.count { hits.append(try hitReader.reader.hit(.table(texts))) }
         try hitReader.reader.finish("the matches")
         var copyReader = try file.section()
         var copies: [EventCopy] = []
@@ -61,6 +61,45 @@ package enum MatchCodec {
         try copyReader.reader.finish("the copies")
         try file.finish("the file")
         return (hits, copies)
+    }
+}
+
+extension MatchCodec {
+    // Blocks set aside in a temporary file (``SpillPartitions``): a record count, then the records,
+    // texts written where they occur. A table would share them, but looking each one up costs more
+    // than the bytes it saves, and a block never leaves the process that wrote it.
+
+    static func encodeBlock(hits: [RuleHit]) -> [UInt8] {
+        var texts = TextTable(inline: true)
+        var block = MatchWriter()
+        block.count(hits.count)
+        for hit in hits { block.write(hit, texts: &texts) }
+        return block.bytes
+    }
+
+    static func encodeBlock(requests: [MatchedRequest]) -> [UInt8] {
+        var texts = TextTable(inline: true)
+        var block = MatchWriter()
+        block.count(requests.count)
+        for request in requests { block.write(request, texts: &texts) }
+        return block.bytes
+    }
+
+    static func decodeHitBlock(_ bytes: [UInt8]) throws(MatchCodecError) -> [RuleHit] {
+        try decodeBlock(bytes) { reader throws(MatchCodecError) in try reader.hit(.inline) }
+    }
+
+    static func decodeRequestBlock(_ bytes: [UInt8]) throws(MatchCodecError) -> [MatchedRequest] {
+        try decodeBlock(bytes) { reader throws(MatchCodecError) in try reader.request(.inline) }
+    }
+
+    private static func decodeBlock<Record>(_ bytes: [UInt8], _ record: (inout MatchReader) throws(MatchCodecError) -> Record)
+        throws(MatchCodecError) -> [Record]
+    {
+        var reader = MatchReader(bytes, from: 0, to: bytes.count)
+        let records = try reader.list(try reader.count(), record)
+        try reader.finish("the block")
+        return records
     }
 }
 
@@ -75,8 +114,12 @@ package struct MatchCodecError: Error, Equatable, CustomStringConvertible, Senda
 
 /// Each distinct text once, in first-use order.
 private struct TextTable {
+    /// Whether texts are written where they occur instead of into the table.
+    let inline: Bool
     private(set) var texts: [String] = []
     private var indices: [String: Int] = [:]
+
+    init(inline: Bool = false) { self.inline = inline }
 
     mutating func index(of text: String) -> Int {
         if let index = indices[text] { return index }
@@ -101,9 +144,18 @@ private struct MatchWriter {
         signed(value)
     }
 
-    mutating func text(_ text: String, _ texts: inout TextTable) { count(texts.index(of: text)) }
+    mutating func text(_ text: String, _ texts: inout TextTable) {
+        guard texts.inline else { return count(texts.index(of: text)) }
+        count(text.utf8.count)
+        bytes += text.utf8
+    }
 
-    mutating func optionalText(_ text: String?, _ texts: inout TextTable) { count(text.map { texts.index(of: $0) + 1 } ?? 0) }
+    mutating func optionalText(_ text: String?, _ texts: inout TextTable) {
+        guard texts.inline else { return count(text.map { texts.index(of: $0) + 1 } ?? 0) }
+        guard let text else { return count(0) }
+        count(text.utf8.count + 1)
+        bytes += text.utf8
+    }
 
     mutating func fingerprint(_ fingerprint: Fingerprint) {
         for word in [fingerprint.high, fingerprint.low] { withUnsafeBytes(of: word.littleEndian) { bytes += $0 } }
@@ -130,7 +182,33 @@ private struct MatchWriter {
         fingerprint(hit.request)
         bytes.append(hit.stage.rawValue)
         location(hit.location)
-        let summary = hit.summary
+        summary(hit.summary, &texts)
+        keys(hit.keys, &texts)
+    }
+
+    mutating func write(_ request: MatchedRequest, texts: inout TextTable) {
+        count(request.rule)
+        bytes.append(request.latestStage.rawValue)
+        varint(UInt64(request.origin))
+        count(request.locations.count)
+        for stageLocation in request.locations.all {
+            location(stageLocation.location)
+            bytes.append(stageLocation.stage.rawValue)
+        }
+        count(request.evidence.count)
+        for evidence in request.evidence {
+            text(evidence.file, &texts)
+            optionalText(evidence.member, &texts)
+            signed(Int64(evidence.line))
+            optionalText(evidence.sha256, &texts)
+            text(evidence.auditID, &texts)
+            text(evidence.stage, &texts)
+        }
+        summary(request.summary, &texts)
+        keys(request.keys, &texts)
+    }
+
+    private mutating func summary(_ summary: RequestSummary, _ texts: inout TextTable) {
         text(summary.auditID, &texts)
         optionalSigned(summary.time?.microseconds)
         for field in [summary.verb, summary.username] { optionalText(field, &texts) }
@@ -145,8 +223,11 @@ private struct MatchWriter {
         }
         optionalSigned(summary.responseCode.map(Int64.init))
         optionalText(summary.level, &texts)
-        count(hit.keys.count)
-        for key in hit.keys {
+    }
+
+    private mutating func keys(_ keys: [CorrelationKey], _ texts: inout TextTable) {
+        count(keys.count)
+        for key in keys {
             count(key.correlation)
             count(key.slot)
             count(key.group.count)
@@ -154,6 +235,12 @@ private struct MatchWriter {
             optionalText(key.value, &texts)
         }
     }
+}
+
+/// Where a record's texts are: in the table before the records, or where they occur.
+private enum TextSource {
+    case table([String])
+    case inline
 }
 
 /// Reads `bytes[position..<end]`; every read checks it stays inside.
@@ -168,7 +255,7 @@ private struct MatchReader {
         self.end = end
     }
 
-    private func failure(_ problem: String) -> MatchCodecError { MatchCodecError(offset: position, problem: problem) }
+    func failure(_ problem: String) -> MatchCodecError { MatchCodecError(offset: position, problem: problem) }
 
     /// A section's element count and a reader of its bytes alone.
     mutating func section() throws(MatchCodecError) -> (count: Int, reader: MatchReader) {
@@ -219,8 +306,9 @@ private struct MatchReader {
         }
     }
 
-    mutating func text() throws(MatchCodecError) -> String {
-        let length = try count()
+    mutating func text() throws(MatchCodecError) -> String { try text(length: try count()) }
+
+    mutating func text(length: Int) throws(MatchCodecError) -> String {
         guard length <= end - position else { throw failure("a text of \(length) bytes runs past its section") }
         guard let text = String(validating: bytes[position..<position + length], as: UTF8.self) else {
             throw failure("a text that is not UTF-8")
@@ -229,15 +317,17 @@ private struct MatchReader {
         return text
     }
 
-    mutating func text(_ texts: [String]) throws(MatchCodecError) -> String {
+    mutating func text(_ texts: TextSource) throws(MatchCodecError) -> String {
+        guard case let .table(texts) = texts else { return try text() }
         let index = try count()
         guard index < texts.count else { throw failure("text \(index) of a table of \(texts.count)") }
         return texts[index]
     }
 
-    mutating func optionalText(_ texts: [String]) throws(MatchCodecError) -> String? {
+    mutating func optionalText(_ texts: TextSource) throws(MatchCodecError) -> String? {
         let reference = try count()
         guard reference > 0 else { return nil }
+        guard case let .table(texts) = texts else { return try text(length: reference - 1) }
         guard reference <= texts.count else { throw failure("text \(reference - 1) of a table of \(texts.count)") }
         return texts[reference - 1]
     }
@@ -278,11 +368,40 @@ private struct MatchReader {
         EventCopy(request: try fingerprint(), stage: try stage(), location: try location())
     }
 
-    mutating func hit(_ texts: [String]) throws(MatchCodecError) -> RuleHit {
+    mutating func hit(_ texts: TextSource) throws(MatchCodecError) -> RuleHit {
         let rule = try count()
         let request = try fingerprint()
         let stage = try stage()
         let location = try location()
+        let summary = try summary(texts)
+        return RuleHit(rule: rule, request: request, stage: stage, location: location, summary: summary, keys: try keys(texts))
+    }
+
+    mutating func request(_ texts: TextSource) throws(MatchCodecError) -> MatchedRequest {
+        let rule = try count()
+        let latestStage = try stage()
+        let origin = try varint()
+        guard let origin = Int(exactly: origin) else { throw failure("request \(origin)") }
+        var locations = MatchedRequest.Locations()
+        for _ in 0..<(try count()) {
+            locations.append(.init(location: try location(), stage: try stage()))
+        }
+        let evidence = try list(try count()) { reader throws(MatchCodecError) in
+            let file = try reader.text(texts)
+            let member = try reader.optionalText(texts)
+            let line = try reader.signed()
+            guard let line = Int(exactly: line) else { throw reader.failure("line \(line)") }
+            return Finding.Evidence(file: file, member: member, line: line, sha256: try reader.optionalText(texts),
+                                    auditID: try reader.text(texts), stage: try reader.text(texts))
+        }
+        var request = MatchedRequest(rule: rule, summary: try summary(texts), locations: locations, keys: try keys(texts),
+                                     latestStage: latestStage)
+        request.evidence = evidence
+        request.origin = origin
+        return request
+    }
+
+    private mutating func summary(_ texts: TextSource) throws(MatchCodecError) -> RequestSummary {
         let auditID = try text(texts)
         let time = try optionalSigned().map(Timestamp.init(microseconds:))
         let verb = try optionalText(texts)
@@ -296,16 +415,18 @@ private struct MatchReader {
         let code = try optionalSigned()
         guard code.map({ Int32(exactly: $0) != nil }) ?? true else { throw failure("response code \(code!)") }
         let level = try optionalText(texts)
-        let summary = RequestSummary(
+        return RequestSummary(
             auditID: auditID, time: time, verb: verb, username: username, groups: groups, impersonatedUser: impersonatedUser,
             sourceIPs: sourceIPs, userAgent: optional[0], apiGroup: optional[1], namespace: optional[2], resource: optional[3],
             name: optional[4], subresource: optional[5], requestURI: optional[6], command: optional[7], decision: optional[8],
             responseCode: code.map { Int($0) }, level: level)
-        let keys = try list(try count()) { reader throws(MatchCodecError) in
+    }
+
+    private mutating func keys(_ texts: TextSource) throws(MatchCodecError) -> [CorrelationKey] {
+        try list(try count()) { reader throws(MatchCodecError) in
             CorrelationKey(correlation: try reader.count(), slot: try reader.count(),
                            group: try reader.list(try reader.count()) { reader throws(MatchCodecError) in try reader.text(texts) },
                            value: try reader.optionalText(texts))
         }
-        return RuleHit(rule: rule, request: request, stage: stage, location: location, summary: summary, keys: keys)
     }
 }

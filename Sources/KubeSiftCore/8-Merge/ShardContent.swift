@@ -177,7 +177,7 @@ extension Pipeline {
                                               responseRank: seen.responseRank, code: seen.code))
             }
             content.tallies += output.tallies.map { TallyRecord($0, member: global($0.member)) }
-            content.hits += output.hits.map { hit in
+            content.hits += output.hits.takeAll().map { hit in
                 var hit = hit
                 hit.location = global(hit.location)
                 return hit

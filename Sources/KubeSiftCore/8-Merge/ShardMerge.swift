@@ -36,7 +36,7 @@ package enum ShardMerge {
             totals.merge(shard.totals)
             readResults.merge(shard.readResults) { first, _ in first }
             completeness.absorb(shard.completeness, names: clusters.names)
-            outputs.append(WorkerOutput(activity: ActivityStats(), tallies: shard.tallies.map(\.tally), hits: hits[position],
+            outputs.append(WorkerOutput(activity: ActivityStats(), tallies: shard.tallies.map(\.tally), hits: .holding(hits[position]),
                                         duplicateCopies: copies[position], totals: EventTotals(), completeness: noCompleteness))
         }
         let inWindow = totals.distinctEvents + totals.duplicates

@@ -16,6 +16,9 @@ package struct AnalysisOptions: Sendable {
     package var maximumRecordBytes = 64 << 20
     /// Memory the request index may use before it spills time slots to disk (see ``Deduplicator``).
     package var indexMemoryBytes = 32 << 20
+    /// Bytes of rule matches (mostly what correlations count) held in memory, during the read pass
+    /// and again during assembly, before the rest is written to a temporary file.
+    package var matchMemoryBytes = 64 << 20
     /// The format of every record (`--format`); nil: found per file, and per record where files are mixed.
     package var format: SourceFormat?
     /// The detection rules to run; none by default (the command line passes the catalog).

@@ -24,6 +24,9 @@ package struct AnalysisResult: Sendable {
     /// How often the request index spilled a time slot to disk to stay within its memory budget.
     /// Depends on thread timing, so it is shown to the operator but kept out of reports.
     package var indexSpills = 0
+    /// How often rule matches were written to disk to stay within their memory budget (kept out of
+    /// reports like ``indexSpills``).
+    package var matchSpills = 0
     /// With a state: the requests whose correlation windows are still open at the end, for the next run.
     package var openCorrelationRequests: [CarriedRequest] = []
     /// With a state: what the earlier runs changed in this one.

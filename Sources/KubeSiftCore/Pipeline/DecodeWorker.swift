@@ -66,7 +66,7 @@ struct EventTotals: Sendable, Codable {
 struct WorkerOutput: Sendable {
     var activity: ActivityStats
     var tallies: [ChunkTally]
-    var hits: [RuleHit]
+    var hits: SpillPartitions<RuleHit>
     /// Where each dropped copy of an event was read (kept only when rules run): a finding's evidence
     /// names the first copy in input order, whichever copy a worker happened to see first.
     var duplicateCopies: [EventCopy]
@@ -98,10 +98,10 @@ final class DecodeWorker {
     @exclusivity(unchecked) private var requests: [LoggedRequest]?
 
     init(window: TimeWindow, deduplicator: Deduplicator, seeds: HashSeeds, rules: RuleSet, clusters: ClusterIndex,
-         logsRequests: Bool = false,
+         logsRequests: Bool = false, hitBudget: Int = .max,
          progress: ProgressCounters?)
     {
-        classifier = rules.isEmpty ? nil : Classifier(ruleSet: rules)
+        classifier = rules.isEmpty ? nil : Classifier(ruleSet: rules, hitBudget: hitBudget)
         self.window = window
         self.deduplicator = deduplicator
         self.seeds = seeds
@@ -198,7 +198,7 @@ final class DecodeWorker {
     }
 
     func finish() -> WorkerOutput {
-        WorkerOutput(activity: accumulator.stats(), tallies: tallies, hits: classifier?.hits ?? [],
+        WorkerOutput(activity: accumulator.stats(), tallies: tallies, hits: classifier?.hits ?? .holding([]),
                      duplicateCopies: duplicateCopies, totals: totals, completeness: completeness, requests: requests ?? [],
                      keyTexts: requests == nil ? [] : accumulator.keyTexts())
     }

@@ -37,6 +37,7 @@ package enum Pipeline {
         let deduplicator = pass.deduplicator
         var assembler = ResultAssembler(files: files, skippedPaths: inputs.skipped, window: options.window,
                                         rules: options.rules, gapThreshold: options.gapThreshold,
+                                        matchMemoryBytes: options.matchMemoryBytes,
                                         stagesSeen: { requests in
                                             deduplicator.stagesSeen(requests.map { ($0.request, Deduplicator.slot(of: $0.time)) })
                                         })
@@ -106,7 +107,9 @@ package enum Pipeline {
             startThread(group) {
                 let worker = DecodeWorker(window: options.window, deduplicator: shared.deduplicator,
                                           seeds: shared.seeds, rules: options.rules, clusters: clusters,
-                                          logsRequests: logsRequests, progress: progress)
+                                          logsRequests: logsRequests,
+                                          hitBudget: options.matchMemoryBytes / RuleHit.estimatedBytes / options.workers,
+                                          progress: progress)
                 while let chunk = shared.queue.pop() {
                     worker.process(chunk)
                     shared.pool.recycle(chunk.bytes)

@@ -6,6 +6,8 @@ struct ResultAssembler {
     let window: TimeWindow
     var rules = RuleSet.empty
     var gapThreshold: Int64?
+    /// Correlated requests held in memory during assembly before the rest is written to a temporary file.
+    var matchMemoryBytes = Int.max
     /// The stages seen of each request asked, from the request index.
     var stagesSeen: @Sendable ([(request: Fingerprint, time: Timestamp?)]) -> [UInt8] = { Array(repeating: 0, count: $0.count) }
     /// Requests an earlier run's correlations counted whose windows were still open.
@@ -19,7 +21,7 @@ struct ResultAssembler {
         var activity = ActivityStats()
         var eventTotals = EventTotals()
         var tallies: [ChunkTally] = []
-        var hits: [[RuleHit]] = []
+        var hits: [SpillPartitions<RuleHit>] = []
         var duplicates: [[EventCopy]] = []
         // Numbered as the workers numbered them: both from the same files.
         let clusters = ClusterIndex(files)
@@ -170,10 +172,11 @@ struct ResultAssembler {
             }
             return (files[member.file].path, name, line, evidenceOfFile[member.file].sha256)
         }
-        let findingAssembler = FindingAssembler(ruleSet: rules, locate: { locate($0.member, $0.sequence, $0.line) },
+        var findingAssembler = FindingAssembler(ruleSet: rules, locate: { locate($0.member, $0.sequence, $0.line) },
                                                 stagesSeen: stagesSeen)
-        let (findings, correlated) = findingAssembler.assemble(hits, duplicates: duplicates, carried: carried,
-                                                               keepsCorrelated: keepsOpenWindows)
+        findingAssembler.requestBudget = matchMemoryBytes / MatchedRequest.estimatedBytes
+        let (findings, open, matchSpills) = findingAssembler.assemble(hits, duplicates: duplicates, carried: carried,
+                                                         keepsOpenWindows: keepsOpenWindows, lastEvent: totals.lastEvent)
         var result = AnalysisResult(window: window, inputs: inputs, totals: totals, skipped: skipped, passedOver: passedOver,
                                     cloudOperations: Array(operations.prefix(AnalysisResult.cloudOperationsListed)),
                                     activity: activity, findings: findings)
@@ -183,23 +186,9 @@ struct ResultAssembler {
                 let (file, member, line, _) = locate(location.member, location.sequence, location.line)
                 return EventProvenance(file: file, member: member, line: line)
             })
-        if keepsOpenWindows {
-            result.openCorrelationRequests = openWindows(correlated, findings: findings, lastEvent: totals.lastEvent)
-        }
+        result.matchSpills = matchSpills
+        if keepsOpenWindows { result.openCorrelationRequests = open.map { CarriedRequest($0, rules: rules) }.sorted() }
         return result
-    }
-
-    /// The correlated requests the next run must count again: those within the longest correlation
-    /// timespan of the last event, and every request of an episode still open then, so that the
-    /// episode starts with the same request next time and is recognised as the one reported.
-    private func openWindows(_ correlated: [MatchedRequest], findings: [Finding], lastEvent: Timestamp?) -> [CarriedRequest] {
-        guard let longest = rules.correlations.map(\.rule.timespan).max() else { return [] }
-        let last = ([lastEvent] + correlated.map(\.summary.time)).compactMap { $0?.microseconds }.max() ?? 0
-        let cutoff = last - longest
-        let openEpisodes = Set(findings.filter { $0.kind == .correlation && ($0.lastSeen?.microseconds ?? 0) >= cutoff }
-            .flatMap(\.auditIDs))
-        return correlated.filter { ($0.summary.time?.microseconds ?? .min) >= cutoff || openEpisodes.contains($0.summary.auditID) }
-            .map { CarriedRequest($0, rules: rules) }.sorted()
     }
 
     private static func widen(_ first: inout Timestamp?, _ last: inout Timestamp?, _ tally: ChunkTally) {

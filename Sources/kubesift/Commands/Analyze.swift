@@ -62,6 +62,7 @@ extension KubeSift {
             options.readLimits.maximumExpansion = inputs.maxExpansion
             options.readLimits.gzipInflater = inputs.gzipInflater
             options.indexMemoryBytes = inputs.indexMemoryMib << 20
+            options.matchMemoryBytes = inputs.matchMemoryMib << 20
             options.rules = try rules.ruleSet(builtInExamples: false)
             options.compliance = try compliance.configuration(rules: options.rules)
             options.gapThreshold = completeness.gapThreshold

@@ -64,6 +64,9 @@ struct RunSummary {
         if result.indexSpills > 0 {
             lines.append("  index:    spilled \(result.indexSpills) time slots to disk to stay within --index-memory-mib")
         }
+        if result.matchSpills > 0 {
+            lines.append("  matches:  written to disk \(result.matchSpills) times to stay within --match-memory-mib")
+        }
         if let history = result.history {
             let resumed = result.inputs.filter { $0.resumedFrom != nil }.count
             lines.append("  state:    \(resumed) input\(resumed == 1 ? "" : "s") resumed where an earlier run stopped; "

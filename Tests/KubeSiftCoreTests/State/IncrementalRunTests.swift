@@ -18,10 +18,13 @@ struct IncrementalRunTests {
 
     /// One run as `analyze --state` makes it: lock and read the state, pass over and resume, run, commit.
     @discardableResult
-    func nightly(at day: Int, incremental: Bool = true, rules: RuleSet = .empty) throws -> AnalysisResult {
+    func nightly(at day: Int, incremental: Bool = true, rules: RuleSet = .empty, matchMemoryBytes: Int = 64 << 20) throws
+        -> AnalysisResult
+    {
         var session = try StateSession(store: StateStore(path: state), incremental: incremental)
         var options = AnalysisOptions(paths: [directory.path("logs")], workers: 2)
         options.rules = rules
+        options.matchMemoryBytes = matchMemoryBytes
         var discovered = Pipeline.discover(options)
         try session.prepare(&discovered, options: &options)
         let result = Pipeline.run(discovered, options: options, logger: Analysis.quietLogger)
@@ -193,16 +196,17 @@ struct IncrementalRunTests {
         }
     }
 
-    @Test("A brute force split across two runs is one finding")
-    func correlationAcrossRuns() throws {
+    /// A one-byte budget writes every match to disk: what is carried must not change.
+    @Test("A brute force split across two runs is one finding", arguments: [64 << 20, 1])
+    func correlationAcrossRuns(matchMemoryBytes: Int) throws {
         let rules = try Self.catalog.get()
         try addFailures(1...6, from: Self.lateNight)
-        let first = try nightly(at: 1, rules: rules)
+        let first = try nightly(at: 1, rules: rules, matchMemoryBytes: matchMemoryBytes)
         #expect(!first.findings.contains { $0.rule.name == "api-brute-force" })
         #expect(first.openCorrelationRequests.count == 6)
 
         try addFailures(7...12, from: Self.lateNight + 180_000_000)
-        let second = try nightly(at: 2, rules: rules)
+        let second = try nightly(at: 2, rules: rules, matchMemoryBytes: matchMemoryBytes)
         #expect(second.totals.eventsRead == 6)
         let bruteForce = second.findings.filter { $0.rule.name == "api-brute-force" }
         #expect(bruteForce.count == 1)
@@ -214,16 +218,17 @@ struct IncrementalRunTests {
         #expect(bruteForce.first?.evidence.first?.line == 1)
     }
 
-    @Test("An episode reported, then going on in the next run, is shown as continuing it, never as new")
-    func continuedEpisode() throws {
+    @Test("An episode reported, then going on in the next run, is shown as continuing it, never as new",
+          arguments: [64 << 20, 1])
+    func continuedEpisode(matchMemoryBytes: Int) throws {
         let rules = try Self.catalog.get()
         try addFailures(1...12, from: Self.evening)
-        let first = try nightly(at: 1, rules: rules)
+        let first = try nightly(at: 1, rules: rules, matchMemoryBytes: matchMemoryBytes)
         let reported = try #require(first.findings.first { $0.rule.name == "api-brute-force" })
         #expect(reported.count == 12)
 
         try addFailures(13...16, from: Self.evening + 12 * 30_000_000)
-        let second = try nightly(at: 2, rules: rules)
+        let second = try nightly(at: 2, rules: rules, matchMemoryBytes: matchMemoryBytes)
         let continued = try #require(second.findings.first { $0.rule.name == "api-brute-force" })
         #expect(continued.count == 16)
         #expect(continued.continues == reported.id)
@@ -231,7 +236,7 @@ struct IncrementalRunTests {
         #expect(second.history?.continued == 1)
 
         // Nothing new: the episode, still in the carried window, is not reported a third time.
-        let third = try nightly(at: 3, rules: rules)
+        let third = try nightly(at: 3, rules: rules, matchMemoryBytes: matchMemoryBytes)
         #expect(third.findings.isEmpty)
         #expect(third.history?.alreadyReported == 1)
     }

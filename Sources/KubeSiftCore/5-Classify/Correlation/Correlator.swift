@@ -20,17 +20,24 @@ struct Correlator {
         var auditID: String
     }
 
-    /// - Parameter positions: the indices in `requests` of the requests this correlation counts.
-    func findings(in requests: JoinedArrays<MatchedRequest>, positions: [Int]) -> [Finding] {
+    /// - Parameters:
+    ///   - positions: the indices in `requests` of the requests this correlation counts.
+    ///   - counts: whether a key of this correlation is counted here (its group's partition).
+    ///   - openAfter: a time (microseconds); the requests of episodes that end at or after it are
+    ///     returned in `open`.
+    func findings(in requests: JoinedArrays<MatchedRequest>, positions: [Int], counts: (CorrelationKey) -> Bool = { _ in true },
+                  openAfter: Int64? = nil) -> (findings: [Finding], open: [Int])
+    {
         var groups: [[String]: [Item]] = [:]
         for position in positions {
             guard let time = requests[position].summary.time?.microseconds else { continue }
-            for key in requests[position].keys where key.correlation == index {
+            for key in requests[position].keys where key.correlation == index && counts(key) {
                 groups[key.group, default: []].append(Item(time: time, slot: key.slot, value: key.value, request: position,
                                                            auditID: requests[position].summary.auditID))
             }
         }
         var findings: [Finding] = []
+        var open: [Int] = []
         for group in groups.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             let items = groups[group]!.sorted { lhs, rhs in
                 if (lhs.time, lhs.auditID, lhs.slot) != (rhs.time, rhs.auditID, rhs.slot) {
@@ -41,9 +48,10 @@ struct Correlator {
             }
             for episode in episodes(items) {
                 findings.append(finding(group: group, items: items[episode], requests: requests))
+                if let openAfter, items[episode.upperBound].time >= openAfter { open += items[episode].map(\.request) }
             }
         }
-        return findings
+        return (findings, open)
     }
 
     /// Index ranges of `items` that form episodes.

@@ -11,6 +11,11 @@ struct MatchedRequest: Sendable, Codable {
     var evidence: [Finding.Evidence] = []
     var keys: [CorrelationKey]
     var latestStage: AuditStage
+    /// About what a correlated request holds in memory, to turn a memory budget into a count.
+    static let estimatedBytes = 500
+
+    /// Which request this is during one assembly (it is counted in a partition per correlation group).
+    var origin = 0
 
     /// Names where one stage of a request (by audit ID) was read.
     typealias Namer = (HitLocation, AuditStage, String) -> Finding.Evidence
@@ -56,9 +61,14 @@ struct MatchedRequest: Sendable, Codable {
     }
 
     init(rule: Int, summary: RequestSummary, location: HitLocation, keys: [CorrelationKey], latestStage: AuditStage) {
+        self.init(rule: rule, summary: summary, locations: Locations(first: StageLocation(location: location, stage: latestStage)),
+                  keys: keys, latestStage: latestStage)
+    }
+
+    init(rule: Int, summary: RequestSummary, locations: Locations, keys: [CorrelationKey], latestStage: AuditStage) {
         self.rule = rule
         self.summary = summary
-        locations = Locations(first: StageLocation(location: location, stage: latestStage))
+        self.locations = locations
         self.keys = keys
         self.latestStage = latestStage
     }
@@ -74,64 +84,166 @@ struct FindingAssembler: Sendable {
     /// The stages seen of each request (``AuditStage`` raw values, or-ed), matched or not; asked
     /// once for all of a share's requests.
     let stagesSeen: @Sendable ([(request: Fingerprint, time: Timestamp?)]) -> [UInt8]
+    /// Correlated requests held in memory, in all, before assembly writes the rest to a temporary file.
+    var requestBudget = Int.max
 
     /// - Parameters:
     ///   - hits: every worker's hits, a list per worker.
     ///   - duplicates: every worker's dropped copies of events, a list per worker.
     func assemble(_ hits: [[RuleHit]], duplicates: [[EventCopy]] = []) -> [Finding] {
-        assemble(hits, duplicates: duplicates, carried: []).findings
+        assemble(hits.map { SpillPartitions.holding($0) }, duplicates: duplicates, carried: []).findings
     }
 
+    /// Partitions of correlated requests: one partition's requests are correlated at a time.
+    static let correlationPartitions = 128
+
+    /// Hits are taken one partition of requests at a time: stages of one request become one match,
+    /// and matches of generating rules become findings. Requests that feed correlations are then
+    /// sorted into partitions by correlation and group (a group never spans two), and correlations
+    /// run one partition at a time, in event time, so that files, rotations and chunk boundaries
+    /// make no difference. Each step holds one partition (and what the stores keep under their budget).
+    ///
     /// - Parameters:
+    ///   - hits: every worker's hits, partitioned by time slot (``RuleHit/partition``); taken.
     ///   - carried: requests an earlier run matched that correlations still count (their windows
     ///     were open when it ended); they make no finding of their own.
-    ///   - keepsCorrelated: whether to return the correlated requests (only a run that keeps a
-    ///     state carries them on; the copy is the largest thing assembly holds).
-    /// - Returns: the findings, and every request correlations count (carried ones included), for
-    ///   the caller to keep those whose windows are still open; none unless `keepsCorrelated`.
-    func assemble(_ hits: [[RuleHit]], duplicates: [[EventCopy]], carried: [MatchedRequest], keepsCorrelated: Bool = true)
-        -> (findings: [Finding], correlated: [MatchedRequest])
+    ///   - keepsOpenWindows: whether to return the correlated requests whose windows are still open
+    ///     at the end (a run that keeps a state), named, for the next run to count again: those
+    ///     within the longest correlation timespan of the last event (`lastEvent`, or a later
+    ///     request), and those counted in an episode still open then, so that the episode starts
+    ///     with the same request next time and is recognised as the one reported.
+    /// - Returns: the findings, the requests to carry on (none unless `keepsOpenWindows`), and how
+    ///   many times matches were written to disk, in the read pass and here.
+    func assemble(_ hits: [SpillPartitions<RuleHit>], duplicates: [[EventCopy]], carried: [MatchedRequest],
+                  keepsOpenWindows: Bool = false, lastEvent: Timestamp? = nil)
+        -> (findings: [Finding], open: [MatchedRequest], spills: Int)
     {
         let firstCopies = firstCopies(duplicates)
-        // Requests are independent until correlations: each share of them (by fingerprint, so the
-        // shares are even) is merged on its own thread, and the shares are put together in share
-        // order, whichever finishes first.
         let shares = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        // The shares stay where they were merged: a request is a large value to copy, and there are many.
-        var requests = JoinedArrays(concurrentMap(shares) { share in
-            matchedRequests(hits, firstCopies: firstCopies) { $0.low % UInt64(shares) == UInt64(share) }
-        })
-        let newRequests = requests.count
-        if !carried.isEmpty {
-            // A request read again (a full re-run) is counted once.
-            let readKeys = Set(requests.map { "\($0.rule) \($0.summary.auditID)" })
-            requests.append(carried.filter { !readKeys.contains("\($0.rule) \($0.summary.auditID)") })
+        let partitions = hits.first?.partitionCount ?? 1
+        // A request read again (a full re-run) is counted once.
+        let carriedKeys = Set(carried.map { "\($0.rule) \($0.summary.auditID)" })
+        // Partitions are uneven (a busy five minutes, a quiet night): each share takes the next one free.
+        let nextPartition = Locked(0)
+        let requestShares = concurrentMap(shares) { _ in
+            var result = RequestShare(correlated: SpillPartitions(
+                partitions: Self.correlationPartitions, budget: requestBudget / shares,
+                encode: MatchCodec.encodeBlock(requests:), decode: { try MatchCodec.decodeRequestBlock($0) }))
+            while case let partition = nextPartition.withLock({ $0 += 1; return $0 - 1 }), partition < partitions {
+                let requests = matchedRequests(hits.map { $0.take(partition) }, firstCopies: firstCopies)
+                for (index, request) in requests.enumerated() {
+                    if ruleSet.generatesFindings[request.rule] { result.findings.append(finding(request)) }
+                    if !carriedKeys.isEmpty {
+                        let key = "\(request.rule) \(request.summary.auditID)"
+                        if carriedKeys.contains(key) { result.readAgain.insert(key) }
+                    }
+                    guard !request.keys.isEmpty else { continue }
+                    var request = request
+                    request.origin = partition << 32 | index
+                    result.add(request)
+                }
+            }
+            return result
         }
+        var findings = requestShares.flatMap(\.findings)
+        let readAgain = requestShares.reduce(into: Set<String>()) { $0.formUnion($1.readAgain) }
+        var carriedShare = RequestShare(correlated: SpillPartitions(
+            partitions: Self.correlationPartitions, budget: .max, encode: { _ in [] }, decode: { _ in [] }))
+        for (index, request) in carried.enumerated() where !readAgain.contains("\(request.rule) \(request.summary.auditID)") {
+            var request = request
+            request.origin = partitions << 32 | index
+            carriedShare.add(request)
+        }
+        let stores = requestShares.map(\.correlated) + [carriedShare.correlated]
+
+        // Requests within the longest timespan of the last event may still join a window next run.
+        let cutoff = ruleSet.correlations.map(\.rule.timespan).max().flatMap { longest -> Int64? in
+            guard keepsOpenWindows else { return nil }
+            let latest = (requestShares + [carriedShare]).compactMap(\.latest) + [lastEvent?.microseconds].compactMap { $0 }
+            return (latest.max() ?? 0) - longest
+        }
+        let nextCorrelationPartition = Locked(0)
+        let correlated = concurrentMap(shares) { _ in
+            var findings: [Finding] = []
+            var open: [Int: MatchedRequest] = [:]
+            while case let partition = nextCorrelationPartition.withLock({ $0 += 1; return $0 - 1 }),
+                  partition < Self.correlationPartitions {
+                let requests = JoinedArrays(stores.map { $0.take(partition) })
+                guard !requests.isEmpty else { continue }
+                let counts = { (key: CorrelationKey) in Self.partition(of: key) == partition }
+                // Each correlation reads only the requests of its own base rules.
+                var perCorrelation = [[Int]](repeating: [], count: ruleSet.correlations.count)
+                for position in requests.indices {
+                    for key in requests[position].keys where perCorrelation[key.correlation].last != position && counts(key) {
+                        perCorrelation[key.correlation].append(position)
+                    }
+                }
+                for index in perCorrelation.indices where !perCorrelation[index].isEmpty {
+                    let result = Correlator(correlation: ruleSet.correlations[index], index: index, evidence: evidence(of:stage:auditID:))
+                        .findings(in: requests, positions: perCorrelation[index], counts: counts, openAfter: cutoff)
+                    findings += result.findings
+                    for position in result.open { open[requests[position].origin] = requests[position] }
+                }
+                if let cutoff {
+                    for position in requests.indices where (requests[position].summary.time?.microseconds ?? .min) >= cutoff {
+                        open[requests[position].origin] = requests[position]
+                    }
+                }
+            }
+            return (findings, open.values.map { $0.named(evidence(of:stage:auditID:)) })
+        }
+        findings += correlated.flatMap(\.0)
+        let spills = hits.reduce(0) { $0 + $1.spillCount } + stores.reduce(0) { $0 + $1.spillCount }
+        return (Finding.identified(Finding.inReportOrder(findings)), correlated.flatMap(\.1), spills)
+    }
+
+    /// Which partition of correlated requests counts `key`.
+    static func partition(of key: CorrelationKey) -> Int {
+        var hasher = Hasher()
+        hasher.combine(key.correlation)
+        hasher.combine(key.group)
+        return Int(UInt(bitPattern: hasher.finalize()) % UInt(correlationPartitions))
+    }
+
+    /// What one share of the request partitions made: findings of generating rules, and the requests
+    /// correlations count, by partition of correlation and group.
+    private struct RequestShare: @unchecked Sendable {
         var findings: [Finding] = []
-        for position in 0..<newRequests where ruleSet.generatesFindings[requests[position].rule] {
-            let request = requests[position]
-            let metadata = ruleSet.detections[request.rule].metadata
-            var evidence = request.allEvidence(evidence(of:stage:auditID:)).sorted()
-            let omitted = max(0, evidence.count - Finding.evidenceLimit)
-            evidence = Array(evidence.prefix(Finding.evidenceLimit))
-            findings.append(Finding(
-                rule: .init(metadata), kind: .request, firstSeen: request.summary.time, lastSeen: request.summary.time,
-                count: 1, auditIDs: [request.summary.auditID], request: request.summary, evidence: evidence,
-                evidenceOmitted: omitted > 0 ? omitted : nil))
-        }
-        // Each correlation reads only the requests of its own base rules.
-        let perCorrelation = requests.indices.reduce(into: [[Int]](repeating: [], count: ruleSet.correlations.count)) {
-            lists, position in
-            for key in requests[position].keys where lists[key.correlation].last != position {
-                lists[key.correlation].append(position)
+        var correlated: SpillPartitions<MatchedRequest>
+        /// Carried requests this run read again.
+        var readAgain: Set<String> = []
+        /// The latest time of a correlated request.
+        var latest: Int64?
+
+        init(correlated: SpillPartitions<MatchedRequest>) { self.correlated = correlated }
+
+        /// Into each partition one of its keys is counted in, once.
+        mutating func add(_ request: MatchedRequest) {
+            if let time = request.summary.time?.microseconds, latest.map({ time > $0 }) ?? true { latest = time }
+            let first = FindingAssembler.partition(of: request.keys[0])
+            correlated.append(request, to: first)
+            guard request.keys.count > 1 else { return }
+            var added = [first]
+            for key in request.keys.dropFirst() {
+                let partition = FindingAssembler.partition(of: key)
+                if !added.contains(partition) {
+                    added.append(partition)
+                    correlated.append(request, to: partition)
+                }
             }
         }
-        findings += concurrentMap(ruleSet.correlations.count) { [requests] index in
-            Correlator(correlation: ruleSet.correlations[index], index: index, evidence: evidence(of:stage:auditID:))
-                .findings(in: requests, positions: perCorrelation[index])
-        }.joined()
-        return (Finding.identified(Finding.inReportOrder(findings)),
-                keepsCorrelated ? requests.filter { !$0.keys.isEmpty }.map { $0.named(evidence(of:stage:auditID:)) } : [])
+    }
+
+    /// The finding of one request a generating rule matched.
+    private func finding(_ request: MatchedRequest) -> Finding {
+        let metadata = ruleSet.detections[request.rule].metadata
+        var evidence = request.allEvidence(evidence(of:stage:auditID:)).sorted()
+        let omitted = max(0, evidence.count - Finding.evidenceLimit)
+        evidence = Array(evidence.prefix(Finding.evidenceLimit))
+        return Finding(
+            rule: .init(metadata), kind: .request, firstSeen: request.summary.time, lastSeen: request.summary.time,
+            count: 1, auditIDs: [request.summary.auditID], request: request.summary, evidence: evidence,
+            evidenceOmitted: omitted > 0 ? omitted : nil)
     }
 
     /// A location as evidence: file, member, line and the file's digest.

@@ -98,7 +98,7 @@ package enum RuleExampleRunner {
         let assembler = FindingAssembler(
             ruleSet: ruleSet, locate: { location in ("example", nil, location.sequence + 1, nil) },
             stagesSeen: { requests in requests.map { seen[$0.request] ?? 0 } })
-        return Classified(hits: classifier.hits, assembler: assembler)
+        return Classified(hits: classifier.hits.takeAll(), assembler: assembler)
     }
 }
 
