@@ -12,7 +12,7 @@ struct MatchedRequest: Sendable, Codable {
     var keys: [CorrelationKey]
     var latestStage: AuditStage
     /// About what a correlated request holds in memory, to turn a memory budget into a count.
-    static let estimatedBytes = 500
+    static let estimatedBytes = 1_000
 
     /// Which request this is during one assembly (it is counted in a partition per correlation group).
     var origin = 0
@@ -125,9 +125,12 @@ struct FindingAssembler: Sendable {
         let carriedKeys = Set(carried.map { "\($0.rule) \($0.summary.auditID)" })
         // Partitions are uneven (a busy five minutes, a quiet night): each share takes the next one free.
         let nextPartition = Locked(0)
+        // Requests made from hits that all fit in memory share their summaries: holding them costs
+        // a fraction of the hits' budget, and writing them out would cost time for nothing.
+        let requestBudget = hits.contains { $0.spillCount > 0 } ? self.requestBudget / shares : .max
         let requestShares = concurrentMap(shares) { _ in
             var result = RequestShare(correlated: SpillPartitions(
-                partitions: Self.correlationPartitions, budget: requestBudget / shares,
+                partitions: Self.correlationPartitions, budget: requestBudget,
                 encode: MatchCodec.encodeBlock(requests:), decode: { try MatchCodec.decodeRequestBlock($0) }))
             while case let partition = nextPartition.withLock({ $0 += 1; return $0 - 1 }), partition < partitions {
                 let requests = matchedRequests(hits.map { $0.take(partition) }, firstCopies: firstCopies)
