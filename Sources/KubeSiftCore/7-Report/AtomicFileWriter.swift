@@ -14,43 +14,87 @@ package enum AtomicFileWriter {
     ///
     /// - Parameter files: each file's bytes, in chunks written one after another.
     package static func write(_ files: [(chunks: [[UInt8]], path: String)]) throws {
-        var staged = files.map { temporaryPath(for: $0.path) }
-        defer { for temporary in staged { unlink(temporary) } }
         // Written and flushed side by side: a report's files are flushed in the time of its largest.
-        let statuses = concurrentMap(files.count) { [staged] index in writeFlushed(files[index].chunks, to: staged[index]) }
-        if let failed = statuses.firstIndex(where: { $0 != 0 }) { throw OutputError(path: files[failed].path, code: statuses[failed]) }
-        for (index, file) in files.enumerated() {
-            guard rename(staged[index], file.path) == 0 else { throw OutputError(path: file.path, code: errno) }
+        let staged = concurrentMap(files.count) { index in
+            Result { () throws -> StagedFile in
+                let file = try StagedFile(target: files[index].path)
+                do {
+                    for chunk in files[index].chunks { try file.append(chunk) }
+                    try file.finish()
+                } catch {
+                    file.discard()
+                    throw error
+                }
+                return file
+            }
         }
-        staged.removeAll()
+        try commit(staged)
     }
 
-    private static func temporaryPath(for path: String) -> String {
-        let directory = (path as NSString).deletingLastPathComponent
-        return (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
+    /// Renames files staged and finished over their targets, in order; if any failed to be staged,
+    /// discards them all and throws its error.
+    package static func commit(_ staged: [Result<StagedFile, any Error>]) throws {
+        let files = staged.compactMap { try? $0.get() }
+        defer { for file in files { file.discard() } }
+        for result in staged { _ = try result.get() }
+        for file in files { try file.commit() }
     }
 
-    /// Writes `chunks` one after another and flushes them; returns 0, or the errno of what failed.
-    private static func writeFlushed(_ chunks: [[UInt8]], to path: String) -> Int32 {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { return errno }
-        defer { close(descriptor) }
-        for chunk in chunks {
-            let status = chunk.withUnsafeBytes { buffer -> Int32 in
+    /// A file being written beside its target (`.NAME.tmp-PID`), its chunks one after another.
+    package final class StagedFile: @unchecked Sendable {
+        package let target: String
+        private let path: String
+        private var descriptor: Int32
+        private var settled = false
+
+        package init(target: String) throws {
+            self.target = target
+            let directory = (target as NSString).deletingLastPathComponent
+            path = (directory.isEmpty ? "." : directory) + "/.\((target as NSString).lastPathComponent).tmp-\(getpid())"
+            descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else { throw OutputError(path: target, code: errno) }
+        }
+
+        deinit { discard() }
+
+        package func append(_ chunk: [UInt8]) throws {
+            try chunk.withUnsafeBytes { buffer in
                 var written = 0
                 while written < buffer.count {
                     let count = Foundation.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
                     if count < 0 {
                         if errno == EINTR { continue }
-                        return errno
+                        throw OutputError(path: target, code: errno)
                     }
                     written += count
                 }
-                return 0
             }
-            if status != 0 { return status }
         }
-        return fsync(descriptor) == 0 ? 0 : errno
+
+        /// Flushes the file to disk and closes it.
+        package func finish() throws {
+            let status = fsync(descriptor) == 0 ? 0 : errno
+            close(descriptor)
+            descriptor = -1
+            if status != 0 { throw OutputError(path: target, code: status) }
+        }
+
+        fileprivate func commit() throws {
+            guard rename(path, target) == 0 else { throw OutputError(path: target, code: errno) }
+            settled = true
+        }
+
+        /// Removes the staged file unless it replaced its target.
+        fileprivate func discard() {
+            if descriptor >= 0 {
+                close(descriptor)
+                descriptor = -1
+            }
+            if !settled {
+                unlink(path)
+                settled = true
+            }
+        }
     }
 }
 

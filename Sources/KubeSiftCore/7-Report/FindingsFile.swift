@@ -4,6 +4,12 @@ package enum FindingsFile {
 
     /// The file's bytes, its lines encoded on every core.
     package static func encoded(_ findings: [Finding]) throws -> [UInt8] {
+        Array(try encodedParts(findings).joined())
+    }
+
+    /// The file's bytes in parts of whole lines, to be written one after another (joining them
+    /// would hold the file twice).
+    package static func encodedParts(_ findings: [Finding]) throws -> [[UInt8]] {
         let encoder = SortedJSONEncoder()
         let encoded = concurrentMap(ranges: findings.count) { range in
             Result { () throws -> [UInt8] in
@@ -15,6 +21,6 @@ package enum FindingsFile {
                 return bytes
             }
         }
-        return try encoded.flatMap { try $0.get() }
+        return try encoded.map { try $0.get() }
     }
 }

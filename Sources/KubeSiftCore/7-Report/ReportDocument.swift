@@ -351,24 +351,36 @@ package struct ReportDocument: Encodable, Sendable {
         Array(try encodedChunks(findingsFile: findingsFile).joined())
     }
 
-    /// ``encoded(findingsFile:)`` as consecutive chunks, to be written one after another: the
-    /// findings (most of the document) are re-indented into chunks of their own and spliced into the
-    /// rest, instead of being copied into each enclosing object on the way to one array.
+    /// ``encoded(findingsFile:)`` as consecutive chunks, to be written one after another.
     package func encodedChunks(findingsFile: [UInt8]? = nil) throws -> [[UInt8]] {
-        guard let findingsFile else { return [try SortedJSONEncoder(prettyPrinted: true).encode(self) + [0x0A]] }
+        var chunks: [[UInt8]] = []
+        try write(findingsParts: findingsFile.map { [$0] }) { chunks.append($0) }
+        return chunks
+    }
+
+    /// The document handed to `emit` a chunk at a time: the findings (most of the document) are
+    /// re-indented into chunks of their own, a batch at a time, and spliced into the rest, instead
+    /// of being copied into each enclosing object on the way to one array.
+    ///
+    /// - Parameter findingsParts: `findings.jsonl` as ``FindingsFile/encodedParts(_:)`` wrote it for
+    ///   this document's findings, to write them from instead of encoding them again.
+    package func write(findingsParts: [[UInt8]]?, emit: ([UInt8]) throws -> Void) throws {
+        guard let findingsParts else { return try emit(try SortedJSONEncoder(prettyPrinted: true).encode(self) + [0x0A]) }
         var lines: [EncodedJSON] = []
         lines.reserveCapacity(detections.findings.count)
         // memchr, not `split`: the generic split looks at each of the file's bytes through a closure.
-        findingsFile.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) in
-            guard let base = bytes.baseAddress else { return }
-            var start = 0
-            while start < bytes.count {
-                var end = bytes.count
-                if let newline = memchr(base + start, 0x0A, bytes.count - start) {
-                    end = UnsafeRawPointer(newline) - UnsafeRawPointer(base)
+        for part in findingsParts {
+            part.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) in
+                guard let base = bytes.baseAddress else { return }
+                var start = 0
+                while start < bytes.count {
+                    var end = bytes.count
+                    if let newline = memchr(base + start, 0x0A, bytes.count - start) {
+                        end = UnsafeRawPointer(newline) - UnsafeRawPointer(base)
+                    }
+                    if end > start { lines.append(EncodedJSON(compact: part[start..<end])) }
+                    start = end + 1
                 }
-                if end > start { lines.append(EncodedJSON(compact: findingsFile[start..<end])) }
-                start = end + 1
             }
         }
         precondition(lines.count == detections.findings.count, "findings.jsonl of other findings")
@@ -404,7 +416,9 @@ package struct ReportDocument: Encodable, Sendable {
         while rest[close] == 0x20 { close += 1 }
         precondition(rest[found.upperBound] == 0x0A && rest[close] == UInt8(ascii: "]"), "the findings' placeholder is not a list's only element")
         let depth = (close - found.upperBound - 1) / 2
-        return [Array(rest[..<open])] + EncodedJSON.prettyList(lines, depth: depth) + [Array(rest[(close + 1)...])]
+        try emit(Array(rest[..<open]))
+        try EncodedJSON.prettyList(lines, depth: depth, emit: emit)
+        try emit(Array(rest[(close + 1)...]))
     }
 }
 

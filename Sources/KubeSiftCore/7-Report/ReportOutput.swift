@@ -79,40 +79,75 @@ package struct ReportOutput: Sendable {
     /// report of thousands of findings takes as long to render as to analyze), and put together in
     /// one fixed order.
     package func render(_ document: ReportDocument) throws -> [(name: String, bytes: [UInt8])] {
-        try renderDigested(document).map { ($0.name, Array($0.chunks.joined())) }
+        let files = try renderDigested(document) { name in RenderedFile(name: name, destination: .memory([])) }
+        return files.map { file in
+            guard case let .memory(bytes) = file.destination else { preconditionFailure("rendered in memory") }
+            return (file.name, bytes)
+        }
     }
 
-    /// A rendered file, in chunks to be written one after another, and its SHA-256 (for the manifest).
-    struct RenderedFile {
-        var name: String
-        var chunks: [[UInt8]]
-        var sha256: String
+    /// A file being rendered: its chunks go where they are kept as they come, and are hashed on the
+    /// core that rendered them (hashing a report of thousands of findings after the rendering took
+    /// a tenth of the run).
+    final class RenderedFile: @unchecked Sendable {
+        enum Destination {
+            case memory([UInt8])
+            case staged(AtomicFileWriter.StagedFile)
+        }
 
-        var count: Int { chunks.reduce(0) { $0 + $1.count } }
+        let name: String
+        fileprivate(set) var destination: Destination
+        private var hash = SHA256()
+        private(set) var count = 0
+        private(set) var sha256 = ""
+
+        init(name: String, destination: Destination) {
+            self.name = name
+            self.destination = destination
+        }
+
+        func append(_ chunk: [UInt8]) throws {
+            hash.update(data: chunk)
+            count += chunk.count
+            switch destination {
+            case var .memory(bytes):
+                destination = .memory([])
+                bytes += chunk
+                destination = .memory(bytes)
+            case let .staged(file): try file.append(chunk)
+            }
+        }
+
+        func finish() throws {
+            sha256 = hash.finalize().lowercaseHex
+            if case let .staged(file) = destination { try file.finish() }
+        }
     }
 
-    /// ``render(_:)``, each file hashed on the core that rendered it: hashing a report of thousands of
-    /// findings after the rendering took a tenth of the run.
-    private func renderDigested(_ document: ReportDocument) throws -> [RenderedFile] {
+    /// Renders the chosen formats, each file into what `open` gives for its name.
+    private func renderDigested(_ document: ReportDocument, open: @Sendable (String) throws -> RenderedFile) throws
+        -> [RenderedFile]
+    {
         let usesModel = formats.contains(.html) || formats.contains(.md)
         let model = usesModel ? ReportModel(document) : nil
         let renderer = usesModel ? try TemplateRenderer(templates: templates) : nil
         // report.json writes its findings from findings.jsonl's lines, so those are encoded first.
-        let findingsFile = formats.contains(.json) ? try FindingsFile.encoded(document.detections.findings) : nil
+        let findingsParts = formats.contains(.json) ? try FindingsFile.encodedParts(document.detections.findings) : nil
         let parts = Part.allCases.filter { formats.contains($0.format) }
         let rendered = concurrentMap(parts.count) { index in
             Result { () throws -> [RenderedFile] in
-                let files: [(name: String, chunks: [[UInt8]])] = switch parts[index] {
-                case .html: [("report.html", [Array(try renderer!.html(model!).utf8)])]
-                case .markdown: [("report.md", [Array(try renderer!.markdown(model!).utf8)])]
-                case .csv: CSVReport.files(document).map { ($0.name, [$0.bytes]) }
-                case .findings: [(FindingsFile.name, [findingsFile!])]
-                case .json: [(Self.reportName, try document.encodedChunks(findingsFile: findingsFile))]
+                func file(_ name: String, _ write: (RenderedFile) throws -> Void) throws -> RenderedFile {
+                    let file = try open(name)
+                    try write(file)
+                    try file.finish()
+                    return file
                 }
-                return files.map { file in
-                    var hash = SHA256()
-                    for chunk in file.chunks { hash.update(data: chunk) }
-                    return RenderedFile(name: file.name, chunks: file.chunks, sha256: hash.finalize().lowercaseHex)
+                switch parts[index] {
+                case .html: return [try file("report.html") { try $0.append(Array(try renderer!.html(model!).utf8)) }]
+                case .markdown: return [try file("report.md") { try $0.append(Array(try renderer!.markdown(model!).utf8)) }]
+                case .csv: return try CSVReport.files(document).map { csv in try file(csv.name) { try $0.append(csv.bytes) } }
+                case .findings: return [try file(FindingsFile.name) { file in for part in findingsParts! { try file.append(part) } }]
+                case .json: return [try file(Self.reportName) { file in try document.write(findingsParts: findingsParts, emit: file.append) }]
                 }
             }
         }
@@ -140,9 +175,30 @@ package struct ReportOutput: Sendable {
     ///
     /// - Returns: the names written, manifest last.
     package func write(_ document: ReportDocument, to directory: String) throws -> [String] {
-        let files = try renderDigested(document)
-        let manifest = try Manifest(document, outputs: files).encoded()
-        try AtomicFileWriter.write(files.map { ($0.chunks, directory + "/" + $0.name) } + [([manifest], directory + "/" + Self.manifestName)])
+        // Each file goes to disk as it is rendered, beside its target: a report of many findings
+        // is never held whole. Whatever was staged is removed if any file fails.
+        let staged = Locked<[AtomicFileWriter.StagedFile]>([])
+        let files: [RenderedFile]
+        do {
+            files = try renderDigested(document) { name in
+                let file = try AtomicFileWriter.StagedFile(target: directory + "/" + name)
+                staged.withLock { $0.append(file) }
+                return RenderedFile(name: name, destination: .staged(file))
+            }
+        } catch {
+            staged.withLock { $0.removeAll() }
+            throw error
+        }
+        let manifest = Result { () throws -> AtomicFileWriter.StagedFile in
+            let file = try AtomicFileWriter.StagedFile(target: directory + "/" + Self.manifestName)
+            try file.append(try Manifest(document, outputs: files).encoded())
+            try file.finish()
+            return file
+        }
+        try AtomicFileWriter.commit(files.map { file -> Result<AtomicFileWriter.StagedFile, any Error> in
+            guard case let .staged(staged) = file.destination else { preconditionFailure("rendered to disk") }
+            return .success(staged)
+        } + [manifest])
         let written = Set(files.map(\.name))
         for name in Self.descriptions.map(\.name) where !written.contains(name) && name != Self.manifestName {
             let path = directory + "/" + name

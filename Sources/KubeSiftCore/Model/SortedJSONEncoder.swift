@@ -60,21 +60,37 @@ package struct EncodedJSON: Encodable, Sendable {
     /// A list of these values in the pretty form of a value at `depth`, in consecutive chunks (the
     /// elements are re-indented on every core, a range of them per chunk).
     static func prettyList(_ elements: [EncodedJSON], depth: Int) -> [[UInt8]] {
+        var chunks: [[UInt8]] = []
+        prettyList(elements, depth: depth) { chunks.append($0) }
+        return chunks
+    }
+
+    /// ``prettyList(_:depth:)`` handed to `emit` a chunk at a time, a batch of elements re-indented
+    /// on every core at once: a report of many findings is written without holding it whole.
+    static func prettyList<Failure: Error>(_ elements: [EncodedJSON], depth: Int, emit: ([UInt8]) throws(Failure) -> Void)
+        throws(Failure)
+    {
         @Sendable func indentation(_ level: Int) -> Repeated<UInt8> { repeatElement(0x20, count: 2 * level) }
-        guard !elements.isEmpty else { return [[UInt8(ascii: "["), 0x0A, 0x0A] + indentation(depth) + [UInt8(ascii: "]")]] }
-        let indented = concurrentMap(ranges: elements.count) { range in
-            var bytes: [UInt8] = []
-            // Indentation adds about half again to compact JSON.
-            bytes.reserveCapacity(range.reduce(0) { $0 + elements[$1].compact.count } * 3 / 2)
-            for index in range {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                bytes.append(0x0A)
-                bytes.append(contentsOf: indentation(depth + 1))
-                elements[index].appendPretty(depth: depth + 1, to: &bytes)
+        guard !elements.isEmpty else { return try emit([UInt8(ascii: "["), 0x0A, 0x0A] + indentation(depth) + [UInt8(ascii: "]")]) }
+        try emit([UInt8(ascii: "[")])
+        let batch = 4_096
+        for start in stride(from: 0, to: elements.count, by: batch) {
+            let end = min(elements.count, start + batch)
+            let indented = concurrentMap(ranges: end - start) { range in
+                var bytes: [UInt8] = []
+                // Indentation adds about half again to compact JSON.
+                bytes.reserveCapacity(range.reduce(0) { $0 + elements[start + $1].compact.count } * 3 / 2)
+                for index in range.lazy.map({ start + $0 }) {
+                    if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                    bytes.append(0x0A)
+                    bytes.append(contentsOf: indentation(depth + 1))
+                    elements[index].appendPretty(depth: depth + 1, to: &bytes)
+                }
+                return bytes
             }
-            return bytes
+            for chunk in indented { try emit(chunk) }
         }
-        return [[UInt8(ascii: "[")]] + indented + [[0x0A] + indentation(depth) + [UInt8(ascii: "]")]]
+        try emit([0x0A] + indentation(depth) + [UInt8(ascii: "]")])
     }
 
     /// Appends `compact` in the pretty form of a value at `depth`: the bytes a pretty encoder writes.
