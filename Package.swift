@@ -85,7 +85,7 @@ let package = Package(
             name: "KubeSiftCoreTests",
             dependencies: [
                 "KubeSiftCore", "CArchive", .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
+                .product(name: "Yams", package: "Yams"), .product(name: "Mustache", package: "swift-mustache"),
             ],
             // Read by the tests through their path, like samples/.
             exclude: ["Fixtures"]

@@ -1,3 +1,4 @@
+import Mustache
 import Testing
 @testable import KubeSiftCore
 
@@ -34,5 +35,32 @@ import Testing
         #expect(Self.text(child["count"])! == ("7", false))
         #expect(Self.text(child["note"])! == ("n", false))
         #expect((child["children"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test("A long list is built as a template walks it and renders as the whole list would, transforms included")
+    func longListsAreLazy() throws {
+        struct Page: Encodable {
+            var rows: [Row]
+        }
+        func row(_ number: Int) -> Row {
+            Row(name: "r<\(number)>", count: number, bytes: 0, flagged: number.isMultiple(of: 2), note: nil, tags: ["t\(number)"],
+                children: [])
+        }
+        // As the report's templates are rendered: the tree is escaped already.
+        let template = try MustacheTemplate(string: ReportTemplates.pragma + """
+            {{count(rows)}}|{{#first(rows)}}{{name}}{{/first(rows)}}|{{#last(rows)}}{{name}}{{/last(rows)}}|\
+            {{#rows}}{{#first()}}[{{/first()}}{{name}}{{#flagged}}*{{/flagged}}{{#tags}}{{.}}{{/tags}}{{/rows}}|\
+            {{#reversed(rows)}}{{count}},{{/reversed(rows)}}|{{^empty(rows)}}some{{/empty(rows)}}{{^rows}}none{{/rows}}
+            """)
+        for length in [0, 3, MustacheTree.lazyListLength, MustacheTree.lazyListLength + 1, 500] {
+            let page = Page(rows: (0..<length).map(row))
+            let tree = try #require(MustacheTree.of(page, escape: ReportText.html) as? [String: Any])
+            #expect((tree["rows"] is MustacheTree.LazyNodes) == (length > MustacheTree.lazyListLength))
+            // The same page with every node built up front, as an array.
+            let eager = ["rows": page.rows.map { MustacheTree.of($0, escape: ReportText.html) }]
+            let rendered = template.render(tree)
+            #expect(rendered == template.render(eager), "\(length) rows")
+            #expect(rendered.contains("r&lt;\(max(0, length - 1))&gt;") == (length > 0))
+        }
     }
 }
