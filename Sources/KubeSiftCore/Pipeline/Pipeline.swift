@@ -33,6 +33,7 @@ package enum Pipeline {
         let started = clock.now
         let pass = read(files, options: options, seeds: .random(), progress: progress, logger: logger)
         let read = clock.now
+        ReturnFreedMemory.now()
         for skipped in inputs.skipped { log(skipped.problem, path: skipped.path, logger: logger) }
         let deduplicator = pass.deduplicator
         var assembler = ResultAssembler(files: files, skippedPaths: inputs.skipped, window: options.window,
@@ -50,6 +51,7 @@ package enum Pipeline {
         result.indexSpills = deduplicator.spillCount
         if let history = options.history { result.apply(history) }
         let assembled = clock.now
+        ReturnFreedMemory.now()
         if let compliance = options.compliance {
             ComplianceEvaluator(configuration: compliance, rules: options.rules).evaluate(&result)
         }
@@ -175,3 +177,4 @@ private final class SharedRunState: Sendable {
     func readResults() -> [Int: InputReadResult] { results.withLock { $0 } }
     func workerOutputs() -> [WorkerOutput] { outputs.withLock { $0 } }
 }
+
