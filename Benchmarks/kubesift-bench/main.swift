@@ -382,4 +382,7 @@ if settings.scale {
     let large = generateCorpus(in: settings.directory, name: "audit-4x", megabytes: settings.sizeMB * 4,
                                parts: settings.zstFiles, seed: 44).map { compressed($0, "zstd") }
     print(formatRow("kubesift analyze, \(settings.sizeMB * 4) MB", "\(large.count) × .zst", measure("analyze", large)))
+    // Time linear, memory flat: four times the input against the catalog row above.
+    print(formatRow("kubesift analyze, catalog \(settings.sizeMB * 4) MB", "\(large.count) × .zst", measure("analyze-rules", large),
+                    baseline: catalog, baselineName: "\(settings.sizeMB) MB"))
 }

@@ -70,18 +70,20 @@ extension MatchCodec {
     // than the bytes it saves, and a block never leaves the process that wrote it.
 
     static func encodeBlock(hits: [RuleHit]) -> [UInt8] {
-        var texts = TextTable(inline: true)
-        var block = MatchWriter()
-        block.count(hits.count)
-        for hit in hits { block.write(hit, texts: &texts) }
-        return block.bytes
+        encodeBlock(hits) { $0.write($1, texts: &$2) }
     }
 
     static func encodeBlock(requests: [MatchedRequest]) -> [UInt8] {
+        encodeBlock(requests) { $0.write($1, texts: &$2) }
+    }
+
+    private static func encodeBlock<Record>(_ records: [Record], _ write: (inout MatchWriter, Record, inout TextTable) -> Void)
+        -> [UInt8]
+    {
         var texts = TextTable(inline: true)
         var block = MatchWriter()
-        block.count(requests.count)
-        for request in requests { block.write(request, texts: &texts) }
+        block.count(records.count)
+        for record in records { write(&block, record, &texts) }
         return block.bytes
     }
 

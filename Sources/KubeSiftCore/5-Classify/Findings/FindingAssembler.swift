@@ -150,8 +150,8 @@ struct FindingAssembler: Sendable {
         }
         var findings = requestShares.flatMap(\.findings)
         let readAgain = requestShares.reduce(into: Set<String>()) { $0.formUnion($1.readAgain) }
-        var carriedShare = RequestShare(correlated: SpillPartitions(
-            partitions: Self.correlationPartitions, budget: .max, encode: { _ in [] }, decode: { _ in [] }))
+        // Carried requests are few (those of one timespan) and in memory already.
+        var carriedShare = RequestShare(correlated: .inMemory(partitions: Self.correlationPartitions))
         for (index, request) in carried.enumerated() where !readAgain.contains("\(request.rule) \(request.summary.auditID)") {
             var request = request
             request.origin = partitions << 32 | index

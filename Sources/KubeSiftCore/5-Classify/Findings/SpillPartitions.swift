@@ -74,9 +74,15 @@ final class SpillPartitions<Record>: @unchecked Sendable {
         return records + inMemory
     }
 
+    /// A store that never writes to disk (what it holds is in memory already, or bounded).
+    static func inMemory(partitions: Int) -> SpillPartitions {
+        SpillPartitions(partitions: partitions, budget: .max, encode: { _ in preconditionFailure("never spilled") },
+                        decode: { _ in preconditionFailure("never spilled") })
+    }
+
     /// `records` in `partitions` partitions by `partition`, held in memory.
     static func partitioning(_ records: [Record], partitions: Int, by partition: (Record) -> Int) -> SpillPartitions {
-        let store = SpillPartitions(partitions: partitions, budget: .max, encode: { _ in [] }, decode: { _ in [] })
+        let store = inMemory(partitions: partitions)
         for record in records { store.append(record, to: partition(record)) }
         return store
     }
