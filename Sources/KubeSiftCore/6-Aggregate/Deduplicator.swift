@@ -55,6 +55,7 @@ package final class Deduplicator: Sendable {
     private let clock = Atomic<Int>(0)
     private let evicting = Atomic<Bool>(false)
     private let spills = Atomic<Int>(0)
+    private let readBacks = Atomic<Int>(0)
 
     /// - Parameters:
     ///   - memoryBudget: bytes the index may hold in memory before it spills slots to disk.
@@ -117,8 +118,10 @@ package final class Deduplicator: Sendable {
     /// What the index holds of `request` once every worker is done: the stages seen (a bitmask of
     /// ``AuditStage`` raw values), and the rank (``AuditStage/responseRank``, 0 for none) and code
     /// of the stage its response counts from.
+    ///
+    /// Asked once per request (a shard logs each), so a spilled slot is read back and kept.
     package func seen(request: Fingerprint, slot: Int64) -> (stages: UInt8, responseRank: UInt8, code: Int?) {
-        let entry = withEntries(ofSlot: slot) { IndexEntry($0[request] ?? 0) } ?? IndexEntry(0)
+        let entry = withEntries(ofSlot: slot, keepingResident: true) { IndexEntry($0[request] ?? 0) } ?? IndexEntry(0)
         return (entry.stages, entry.countedRank, entry.countedCode)
     }
 
@@ -134,15 +137,30 @@ package final class Deduplicator: Sendable {
         return answers
     }
 
-    /// `body` over a slot's entries; nil for a slot never used. A spilled slot is read for `body`
-    /// alone and stays on disk: assembly asks about every slot once, and keeping each one it read
-    /// would bring the whole index back into memory.
-    private func withEntries<T>(ofSlot slot: Int64, _ body: ([Fingerprint: UInt64]) -> T) -> T? {
+    /// `body` over a slot's entries; nil for a slot never used.
+    ///
+    /// - Parameter keepingResident: whether a spilled slot is read back into memory for good, or
+    ///   read for `body` alone and left on disk: assembly asks about each slot once, and keeping
+    ///   each one it read would bring the whole index back into memory.
+    private func withEntries<T>(ofSlot slot: Int64, keepingResident: Bool = false, _ body: ([Fingerprint: UInt64]) -> T) -> T? {
         guard let bucket = buckets.withLock({ $0[slot] }) else { return nil }
         return bucket.state.withLock { state in
-            state.spilled ? body(readSpilled(slot)) : body(state.entries)
+            guard state.spilled else { return body(state.entries) }
+            if keepingResident {
+                reload(&state, slot: slot, into: bucket)
+                return body(state.entries)
+            }
+            return body(readSpilled(slot))
         }
     }
+
+    /// Slots whose entries are in memory (the others are on disk).
+    package var residentSlotCount: Int {
+        buckets.withLock { Array($0.values) }.filter { bucket in bucket.state.withLock { !$0.spilled } }.count
+    }
+
+    /// How many times a spilled slot was read back from disk.
+    package var readBackCount: Int { readBacks.load(ordering: .relaxed) }
 
     package var distinctRequests: Int {
         buckets.withLock { Array($0.values) }.reduce(0) { $0 + $1.state.withLock { $0.count } }
@@ -225,6 +243,7 @@ package final class Deduplicator: Sendable {
     }
 
     private func readSpilled(_ slot: Int64) -> [Fingerprint: UInt64] {
+        readBacks.add(1, ordering: .relaxed)
         // The file was written by this process moments ago; if it cannot be read back the run
         // cannot count exactly, and stopping beats a silently wrong report.
         guard let data = try? Data(contentsOf: file(for: slot)) else {

@@ -110,7 +110,10 @@ package enum Pipeline {
                 let worker = DecodeWorker(window: options.window, deduplicator: shared.deduplicator,
                                           seeds: shared.seeds, rules: options.rules, clusters: clusters,
                                           logsRequests: logsRequests,
-                                          hitBudget: options.matchMemoryBytes / RuleHit.estimatedBytes / options.workers,
+                                          // A shard writes every hit into its bundle: spilling them would only
+                                          // read them all back, unshared.
+                                          hitBudget: logsRequests ? .max
+                                              : options.matchMemoryBytes / RuleHit.estimatedBytes / options.workers,
                                           progress: progress)
                 while let chunk = shared.queue.pop() {
                     worker.process(chunk)

@@ -105,8 +105,16 @@ import Testing
         var queries = (0..<6_001).map { (request: fingerprint($0), slot: Int64($0 / 500)) }
         queries.append((fingerprint(7), 9_999))
         queries.shuffle()
+        let spilledSlots = 12 - deduplicator.residentSlotCount
+        #expect(spilledSlots > 5)
         let batch = deduplicator.stagesSeen(queries)
+        // Each slot on disk is read once for the whole batch, and left there.
+        #expect(deduplicator.readBackCount == spilledSlots)
+        #expect(deduplicator.residentSlotCount == 12 - spilledSlots)
         let single = queries.map { deduplicator.seen(request: $0.request, slot: $0.slot).stages }
+        // One at a time (a shard logs each request), a slot is read back once and kept: reading it
+        // for every question made a shard of 1 GB take minutes.
+        #expect(deduplicator.readBackCount == 2 * spilledSlots)
         #expect(batch == single)
         #expect(batch.contains(0) && batch.contains(AuditStage.requestReceived.rawValue | AuditStage.responseStarted.rawValue))
     }
