@@ -39,7 +39,7 @@ final class Classifier {
     private let view = EventView()
     // One thread's state, never accessed re-entrantly: the runtime's exclusivity checks are skipped.
     @exclusivity(unchecked) private var matched: [Int] = []
-    /// Partitioned by request, for assembly to take a partition at a time.
+    /// Partitioned by time slot (``RuleHit/partition``), for assembly to take a partition at a time.
     let hits: SpillPartitions<RuleHit>
     @exclusivity(unchecked) private var texts = TextInterner()
 
@@ -68,8 +68,8 @@ final class Classifier {
                     value: correlation.rule.valueField == nil
                         ? nil : view.firstText(of: correlation.valueSources[use.slot]).map { texts.text($0, .plain) })
             })
-            hits.append(RuleHit(rule: rule, request: request, stage: stage, location: location, summary: summary, keys: keys),
-                        to: RuleHit.partition(ofSlot: Deduplicator.slot(of: time)))
+            let hit = RuleHit(rule: rule, request: request, stage: stage, location: location, summary: summary, keys: keys)
+            hits.append(hit, to: hit.partition)
         }
     }
 }
@@ -83,9 +83,7 @@ extension RuleHit {
     /// to turn a memory budget into a count.
     static let estimatedBytes = 400
 
-    static func partition(ofSlot slot: Int64) -> Int { Int(UInt64(bitPattern: slot) % UInt64(partitions)) }
-
-    var partition: Int { Self.partition(ofSlot: Deduplicator.slot(of: summary.time)) }
+    var partition: Int { Int(UInt64(bitPattern: Deduplicator.slot(of: summary.time)) % UInt64(Self.partitions)) }
 }
 
 extension SpillPartitions where Record == RuleHit {

@@ -18,13 +18,8 @@ package enum AtomicFileWriter {
         let staged = concurrentMap(files.count) { index in
             Result { () throws -> StagedFile in
                 let file = try StagedFile(target: files[index].path)
-                do {
-                    for chunk in files[index].chunks { try file.append(chunk) }
-                    try file.finish()
-                } catch {
-                    file.discard()
-                    throw error
-                }
+                for chunk in files[index].chunks { try file.append(chunk) }
+                try file.finish()
                 return file
             }
         }
@@ -41,6 +36,7 @@ package enum AtomicFileWriter {
     }
 
     /// A file being written beside its target (`.NAME.tmp-PID`), its chunks one after another.
+    /// Released before it replaced its target (a write failed, another file did), it is removed.
     package final class StagedFile: @unchecked Sendable {
         package let target: String
         private let path: String

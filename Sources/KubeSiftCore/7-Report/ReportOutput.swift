@@ -176,18 +176,9 @@ package struct ReportOutput: Sendable {
     /// - Returns: the names written, manifest last.
     package func write(_ document: ReportDocument, to directory: String) throws -> [String] {
         // Each file goes to disk as it is rendered, beside its target: a report of many findings
-        // is never held whole. Whatever was staged is removed if any file fails.
-        let staged = Locked<[AtomicFileWriter.StagedFile]>([])
-        let files: [RenderedFile]
-        do {
-            files = try renderDigested(document) { name in
-                let file = try AtomicFileWriter.StagedFile(target: directory + "/" + name)
-                staged.withLock { $0.append(file) }
-                return RenderedFile(name: name, destination: .staged(file))
-            }
-        } catch {
-            staged.withLock { $0.removeAll() }
-            throw error
+        // is never held whole. A staged file is removed when released uncommitted (any file failed).
+        let files = try renderDigested(document) { name in
+            RenderedFile(name: name, destination: .staged(try AtomicFileWriter.StagedFile(target: directory + "/" + name)))
         }
         let manifest = Result { () throws -> AtomicFileWriter.StagedFile in
             let file = try AtomicFileWriter.StagedFile(target: directory + "/" + Self.manifestName)

@@ -180,4 +180,3 @@ private final class SharedRunState: Sendable {
     func readResults() -> [Int: InputReadResult] { results.withLock { $0 } }
     func workerOutputs() -> [WorkerOutput] { outputs.withLock { $0 } }
 }
-
