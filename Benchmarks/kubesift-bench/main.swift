@@ -163,7 +163,8 @@ func runRow(_ row: String, inputs: [String]) -> RowResult {
     case "merge":
         // inputs: count, bundle directory.
         let (count, directory) = (Int(inputs[0])!, inputs[1])
-        let bundles = (0..<count).map { try! ShardBundle.read(directory + "/" + ShardBundle.directoryName(index: $0, count: count)) }
+        let bundles = try! ShardBundle.read((0..<count).map { directory + "/" + ShardBundle.directoryName(index: $0, count: count) })
+            .map { ($0.manifest, $0.content) }
         bytes = (0..<count).reduce(0) { total, index in
             let path = directory + "/" + ShardBundle.directoryName(index: index, count: count)
             return total + ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).reduce(0) {

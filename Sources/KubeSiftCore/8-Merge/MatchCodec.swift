@@ -37,6 +37,14 @@ package enum MatchCodec {
     /// - Throws: ``MatchCodecError`` when the bytes are not such a file: cut, padded, or holding a
     ///   value no shard writes.
     static func decode(_ bytes: [UInt8]) throws(MatchCodecError) -> (hits: [RuleHit], copies: [EventCopy]) {
+        var hits: [RuleHit] = []
+        let copies = try decode(bytes) { hits.append($0) }
+        return (hits, copies)
+    }
+
+    /// Hands each hit to `hit` as it is decoded (a merge puts them straight into a store that
+    /// spills), and returns the copies.
+    static func decode(_ bytes: [UInt8], hit: (RuleHit) -> Void) throws(MatchCodecError) -> [EventCopy] {
         guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
             if bytes.starts(with: magic.prefix(5)) {
                 throw MatchCodecError(offset: 5, problem: "version \(String(decoding: bytes.prefix(8).dropFirst(5), as: UTF8.self)), not 001")
@@ -50,9 +58,7 @@ package enum MatchCodec {
         for _ in 0..<textReader.count { texts.append(try textReader.reader.text()) }
         try textReader.reader.finish("the text table")
         var hitReader = try file.section()
-        var hits: [RuleHit] = []
-        hits.reserveCapacity(hitReader.count)
-        for _ in 0..<hitReader.count { hits.append(try hitReader.reader.hit(.table(texts))) }
+        for _ in 0..<hitReader.count { hit(try hitReader.reader.hit(.table(texts))) }
         try hitReader.reader.finish("the matches")
         var copyReader = try file.section()
         var copies: [EventCopy] = []
@@ -60,7 +66,7 @@ package enum MatchCodec {
         for _ in 0..<copyReader.count { copies.append(try copyReader.reader.copy()) }
         try copyReader.reader.finish("the copies")
         try file.finish("the file")
-        return (hits, copies)
+        return copies
     }
 }
 

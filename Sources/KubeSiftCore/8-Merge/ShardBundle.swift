@@ -104,7 +104,7 @@ package enum ShardBundle {
         let encoder = SortedJSONEncoder()
         let files: [(String, [UInt8])] = [
             (contentName, try encoder.encode(content)),
-            (matchesName, MatchCodec.encode(hits: content.hits, copies: content.duplicateCopies)),
+            (matchesName, MatchCodec.encode(hits: content.hits.all, copies: content.duplicateCopies)),
             (requestsName, RequestRecordCodec.encode(content.requests)),
         ]
         var manifest = manifest
@@ -133,12 +133,16 @@ package enum ShardBundle {
 
     /// Reads bundles on every core (the merge's time goes mostly into decoding them), with the
     /// SHA-256 of each manifest. The first error, in the order given, is thrown.
-    package static func read(_ directories: [String]) throws(ShardBundleError)
-        -> [(manifest: ShardManifest, content: ShardContent, manifestSHA256: String)]
+    ///
+    /// - Parameter matchMemoryBytes: memory for all bundles' matches; past it, they are written to
+    ///   a temporary file.
+    package static func read(_ directories: [String], matchMemoryBytes: Int = AnalysisOptions.defaultMatchMemoryBytes)
+        throws(ShardBundleError) -> [(manifest: ShardManifest, content: ShardContent, manifestSHA256: String)]
     {
+        let hitBudget = matchMemoryBytes / RuleHit.estimatedBytes / max(1, directories.count)
         let results = concurrentMap(directories.count) { index in
             Result { () throws(ShardBundleError) in
-                let bundle = try read(directories[index])
+                let bundle = try read(directories[index], hitBudget: hitBudget)
                 let bytes = FileManager.default.contents(atPath: directories[index] + "/manifest.json") ?? Data()
                 return (bundle.manifest, bundle.content, SHA256.hash(data: bytes).lowercaseHex)
             }
@@ -147,7 +151,11 @@ package enum ShardBundle {
     }
 
     /// Reads a bundle and checks every file against the manifest's SHA-256.
-    package static func read(_ directory: String) throws(ShardBundleError) -> (manifest: ShardManifest, content: ShardContent) {
+    ///
+    /// - Parameter hitBudget: matches held in memory before they are written to a temporary file.
+    package static func read(_ directory: String, hitBudget: Int = .max) throws(ShardBundleError)
+        -> (manifest: ShardManifest, content: ShardContent)
+    {
         func load(_ name: String) throws(ShardBundleError) -> [UInt8] {
             guard let data = FileManager.default.contents(atPath: directory + "/" + name) else {
                 throw .unreadable(directory, name)
@@ -187,7 +195,9 @@ package enum ShardBundle {
         content.origin = directory
         let matches = try checked(matchesName)
         do {
-            (content.hits, content.duplicateCopies) = try MatchCodec.decode(matches)
+            var hits = ShardHits(budget: hitBudget)
+            content.duplicateCopies = try MatchCodec.decode(matches) { hits.append($0) }
+            content.hits = hits
         } catch {
             throw .malformed("\(directory)/\(matchesName)", error.description)
         }

@@ -17,7 +17,7 @@ package struct ShardContent: Sendable, Codable {
     var readResults: [Int: InputReadResult]
     var tallies: [TallyRecord]
     /// Stored apart, in binary (see ``MatchCodec``), with ``duplicateCopies``.
-    var hits: [RuleHit] = []
+    var hits = ShardHits()
     var duplicateCopies: [EventCopy] = []
     var totals: EventTotals
     /// Per keyed dimension (``ActivityAccumulator/keyedDimensions``), the key texts the requests' ``DimensionKeys`` index.
@@ -33,6 +33,67 @@ package struct ShardContent: Sendable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case listing, skippedPaths, assigned, readResults, tallies, totals, keyTexts, completeness
+    }
+}
+
+/// A shard's rule matches, partitioned as a run's own are (``RuleHit/partition``), in a store that
+/// writes them to a temporary file past its budget: a merge then holds a partition of them at a
+/// time, not every shard's matches. With what the merge checks and asks of them all, noted as they
+/// are added rather than read back.
+package struct ShardHits: Sendable {
+    private(set) var store: SpillPartitions<RuleHit>
+    /// The requests some match is of: the merge keeps the stages seen of these alone.
+    private(set) var requests: Set<Fingerprint> = []
+    /// The listing indices of the files matches were read in, as added.
+    private(set) var files: Set<Int> = []
+    private var added = 0
+    /// The highest rule a match names, and the first match (in the order added) that names it.
+    private var highestRule: (rule: Int, match: Int)?
+    /// By correlation, the highest slot a match names, and the first match that names it.
+    private var highestSlots: [Int: (slot: Int, match: Int)] = [:]
+
+    /// - Parameter budget: matches held in memory before they are written to a temporary file.
+    init(budget: Int = .max) {
+        store = .forHits(budget: budget)
+    }
+
+    init(_ hits: some Sequence<RuleHit>) {
+        self.init()
+        for hit in hits { append(hit) }
+    }
+
+    mutating func append(_ hit: RuleHit) {
+        store.append(hit, to: hit.partition)
+        requests.insert(hit.request)
+        files.insert(hit.location.member.file)
+        if hit.rule > highestRule?.rule ?? -1 { highestRule = (hit.rule, added) }
+        for key in hit.keys where key.slot > highestSlots[key.correlation]?.slot ?? -1 {
+            highestSlots[key.correlation] = (key.slot, added)
+        }
+        added += 1
+    }
+
+    /// Every match, partition by partition.
+    var all: [RuleHit] { store.all }
+
+    /// The same matches, each passed through `transform` (nil leaves it out) as it is read.
+    func mapped(_ transform: @escaping (RuleHit) -> RuleHit?) -> ShardHits {
+        var mapped = self
+        mapped.store = store.reading(transform)
+        return mapped
+    }
+
+    /// The first match that names a rule, correlation or correlation slot `rules` lacks (which the
+    /// assembly would index with); nil when none does.
+    func mismatch(with rules: RuleSet) -> String? {
+        if let (rule, match) = highestRule, rule >= rules.detections.count {
+            return "match \(match) names rule \(rule) of \(rules.detections.count)"
+        }
+        let lacking = highestSlots.filter { correlation, highest in
+            correlation >= rules.correlations.count || highest.slot >= rules.correlations[correlation].baseRules.count
+        }
+        guard let (correlation, highest) = lacking.min(by: { $0.value.match < $1.value.match }) else { return nil }
+        return "match \(highest.match) names slot \(highest.slot) of correlation \(correlation), which the rules lack"
     }
 }
 
@@ -154,7 +215,7 @@ extension Pipeline {
         var keyIndices = [[String: Int32]](repeating: [:], count: dimensions)
         var requests: [RequestRecord] = []
         var content = ShardContent(listing: inputs.files, skippedPaths: inputs.skipped, assigned: assigned,
-                                   readResults: [:], tallies: [], hits: [], duplicateCopies: [], totals: EventTotals(),
+                                   readResults: [:], tallies: [], duplicateCopies: [], totals: EventTotals(),
                                    keyTexts: [])
         for output in pass.workerOutputs {
             let translation = (0..<dimensions).map { dimension in
@@ -177,10 +238,9 @@ extension Pipeline {
                                               responseRank: seen.responseRank, code: seen.code))
             }
             content.tallies += output.tallies.map { TallyRecord($0, member: global($0.member)) }
-            content.hits += output.hits.takeAll().map { hit in
-                var hit = hit
+            for var hit in output.hits.takeAll() {
                 hit.location = global(hit.location)
-                return hit
+                content.hits.append(hit)
             }
             content.duplicateCopies += output.duplicateCopies.map { copy in
                 var copy = copy
@@ -240,7 +300,7 @@ extension ShardContent {
             tally.member.file = file
             return tally
         }
-        part.hits = hits.compactMap { hit in
+        part.hits = hits.mapped { hit in
             var hit = hit
             guard let location = moved(hit.location) else { return nil }
             hit.location = location

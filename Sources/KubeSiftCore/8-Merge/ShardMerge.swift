@@ -3,27 +3,32 @@
 ///
 /// A request read by two shards (a live file and its rotated copy in different shards) is counted
 /// once, from the merged stages of its copies, as the single run's request index would; its rule
-/// hits are kept from one shard and the others become dropped copies, so the evidence names the
-/// first copy in input order. Assembly (stage merging, correlations in event time, report order)
+/// hits are kept from the shard that read its earliest file (assembly drops the others, one
+/// partition at a time), so the evidence names the first copy in input order. Assembly (stage merging, correlations in event time, report order)
 /// is the single run's own ``ResultAssembler``.
 package enum ShardMerge {
     /// - Parameters:
     ///   - shards: the shards present, in any order; at least one. They share one listing.
     ///   - missingFiles: listing indices no present shard read (its bundle is missing): reported
     ///     as inputs that could not be analyzed.
+    ///   - matchMemoryBytes: memory for the correlated requests during assembly; past it, they are
+    ///     written to a temporary file (when the shards' matches were).
+    /// - Important: takes the matches out of `shards`' stores, so that they do not outlive assembly.
+    ///   Parts restricted to a cluster (``ShardContent/restricted(toCluster:bounded:)``) only read
+    ///   them: merge those first.
     /// - Throws: ``ShardBundleError`` when a bundle's `requests.bin`, streamed here, turns out bad
     ///   (cut, altered since it was checked, or holding a record no shard writes), or a match names
     ///   a rule or correlation `rules` lacks.
     package static func result(of shards: [ShardContent], window: TimeWindow, rules: RuleSet,
-                               compliance: ComplianceConfiguration?, missingFiles: Set<Int> = []) throws(ShardBundleError)
+                               compliance: ComplianceConfiguration?, missingFiles: Set<Int> = [],
+                               matchMemoryBytes: Int = AnalysisOptions.defaultMatchMemoryBytes) throws(ShardBundleError)
         -> AnalysisResult
     {
         for shard in shards {
-            if let problem = shard.mismatch(with: rules) { throw .malformed("\(shard.origin)/\(ShardBundle.matchesName)", problem) }
+            if let problem = shard.hits.mismatch(with: rules) { throw .malformed("\(shard.origin)/\(ShardBundle.matchesName)", problem) }
         }
         let listing = shards.first?.listing ?? []
-        let (hits, copies) = deduplicatedHits(shards)
-        let hitRequests = Set(hits.joined().map(\.request))
+        let hitRequests = shards.reduce(into: Set<Fingerprint>()) { $0.formUnion($1.hits.requests) }
         let requests = try mergedRequests(shards, keepingStagesOf: hitRequests)
 
         var totals = EventTotals()
@@ -36,8 +41,8 @@ package enum ShardMerge {
             totals.merge(shard.totals)
             readResults.merge(shard.readResults) { first, _ in first }
             completeness.absorb(shard.completeness, names: clusters.names)
-            outputs.append(WorkerOutput(activity: ActivityStats(), tallies: shard.tallies.map(\.tally), hits: .holding(hits[position]),
-                                        duplicateCopies: copies[position], totals: EventTotals(), completeness: noCompleteness))
+            outputs.append(WorkerOutput(activity: ActivityStats(), tallies: shard.tallies.map(\.tally), hits: shard.hits.store,
+                                        duplicateCopies: shard.duplicateCopies, totals: EventTotals(), completeness: noCompleteness))
         }
         let inWindow = totals.distinctEvents + totals.duplicates
         totals.distinctEvents = requests.distinctEvents
@@ -49,11 +54,13 @@ package enum ShardMerge {
         }
 
         let stages = requests.stages
-        var result = ResultAssembler(files: listing, skippedPaths: shards.first?.skippedPaths ?? [], window: window,
-                                     rules: rules, stagesSeen: { requests in
-                                         requests.map { stages[SlotKey(request: $0.request, slot: Deduplicator.slot(of: $0.time))] ?? 0 }
-                                     })
-            .assemble(readResults: readResults, workerOutputs: outputs, distinctRequests: requests.count)
+        var assembler = ResultAssembler(files: listing, skippedPaths: shards.first?.skippedPaths ?? [], window: window,
+                                        rules: rules, matchMemoryBytes: matchMemoryBytes, stagesSeen: { requests in
+                                            requests.map { stages[SlotKey(request: $0.request, slot: Deduplicator.slot(of: $0.time))] ?? 0 }
+                                        })
+        // An event in two shards' inputs (a live file and its rotated copy) was matched by both.
+        assembler.matchesRepeatAcrossOutputs = true
+        var result = assembler.assemble(readResults: readResults, workerOutputs: outputs, distinctRequests: requests.count)
         markUnread(missingFiles.map { listing[$0].path }, in: &result)
         if let compliance { ComplianceEvaluator(configuration: compliance, rules: rules).evaluate(&result) }
         return result
@@ -113,43 +120,6 @@ package enum ShardMerge {
         return merged
     }
 
-    /// Per shard, the rule hits to keep and the dropped copies: of an event matched in several
-    /// shards, the hits of the shard that read it first in input order stay, the others' become copies.
-    static func deduplicatedHits(_ shards: [ShardContent]) -> (hits: [[RuleHit]], copies: [[EventCopy]]) {
-        var keeper: [FindingAssembler.CopyKey: (shard: Int, file: Int)] = [:]
-        for (position, shard) in shards.enumerated() {
-            for hit in shard.hits {
-                let key = FindingAssembler.CopyKey(request: hit.request, stage: hit.stage)
-                // A file is read by one shard only: copies in two shards are in two files.
-                if let known = keeper[key], known.file <= hit.location.member.file { continue }
-                keeper[key] = (position, hit.location.member.file)
-            }
-        }
-        var hits: [[RuleHit]] = []
-        var copies: [[EventCopy]] = []
-        for (position, shard) in shards.enumerated() {
-            let keeps = shard.hits.map { keeper[FindingAssembler.CopyKey(request: $0.request, stage: $0.stage)]?.shard == position }
-            // Nothing dropped, the usual case: the shard's own array, not a copy of every match.
-            guard keeps.contains(false) else {
-                hits.append(shard.hits)
-                copies.append(shard.duplicateCopies)
-                continue
-            }
-            var kept: [RuleHit] = []
-            var dropped = shard.duplicateCopies
-            for (hit, keep) in zip(shard.hits, keeps) {
-                if keep {
-                    kept.append(hit)
-                } else {
-                    dropped.append(EventCopy(request: hit.request, stage: hit.stage, location: hit.location))
-                }
-            }
-            hits.append(kept)
-            copies.append(dropped)
-        }
-        return (hits, copies)
-    }
-
     /// Inputs of a missing shard: listed, never read. They make the report partial.
     private static func markUnread(_ paths: [String], in result: inout AnalysisResult) {
         let unread = Set(paths)
@@ -159,21 +129,6 @@ package enum ShardMerge {
                 kind: .unreadable, message: "not analyzed: the bundle of the shard assigned this file is missing")]
             result.totals.inputsWithDataLoss += 1
         }
-    }
-}
-
-extension ShardContent {
-    /// The first match that names a rule, correlation or correlation slot `rules` lacks (which the
-    /// assembly would index with); nil when none does.
-    func mismatch(with rules: RuleSet) -> String? {
-        for (index, hit) in hits.enumerated() {
-            guard hit.rule < rules.detections.count else { return "match \(index) names rule \(hit.rule) of \(rules.detections.count)" }
-            for key in hit.keys where key.correlation >= rules.correlations.count
-                || key.slot >= rules.correlations[key.correlation].baseRules.count {
-                return "match \(index) names slot \(key.slot) of correlation \(key.correlation), which the rules lack"
-            }
-        }
-        return nil
     }
 }
 

@@ -87,8 +87,8 @@ extension ShardContent {
         for tally in tallies where tally.sequence >= chunks[tally.member]! {
             return "chunk \(tally.sequence) of a member with \(chunks[tally.member]!) chunks"
         }
-        for location in hits.map(\.location) + duplicateCopies.map(\.location) where !own.contains(location.member.file) {
-            return "a match in input \(location.member.file), not its own"
+        for file in hits.files.sorted() + duplicateCopies.map(\.location.member.file) where !own.contains(file) {
+            return "a match in input \(file), not its own"
         }
         if readResults.keys.contains(where: { !own.contains($0) }) { return "a read result for an input not its own" }
         return nil

@@ -18,7 +18,8 @@ package struct AnalysisOptions: Sendable {
     package var indexMemoryBytes = 32 << 20
     /// Bytes of rule matches (mostly what correlations count) held in memory, during the read pass
     /// and again during assembly, before the rest is written to a temporary file.
-    package var matchMemoryBytes = 64 << 20
+    package var matchMemoryBytes = defaultMatchMemoryBytes
+    package static let defaultMatchMemoryBytes = 64 << 20
     /// The format of every record (`--format`); nil: found per file, and per record where files are mixed.
     package var format: SourceFormat?
     /// The detection rules to run; none by default (the command line passes the catalog).

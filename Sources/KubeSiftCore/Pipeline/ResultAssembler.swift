@@ -14,6 +14,9 @@ struct ResultAssembler {
     var carried: [MatchedRequest] = []
     /// Whether to hand on the requests whose correlation windows are still open at the end (a state is kept).
     var keepsOpenWindows = false
+    /// Whether one event may be matched in more than one worker output (shards that each read a copy
+    /// of it); a run's own workers never match an event twice.
+    var matchesRepeatAcrossOutputs = false
 
     func assemble(readResults: [Int: InputReadResult], workerOutputs: [WorkerOutput], distinctRequests: Int)
         -> AnalysisResult
@@ -175,6 +178,7 @@ struct ResultAssembler {
         var findingAssembler = FindingAssembler(ruleSet: rules, locate: { locate($0.member, $0.sequence, $0.line) },
                                                 stagesSeen: stagesSeen)
         findingAssembler.requestBudget = matchMemoryBytes / MatchedRequest.estimatedBytes
+        findingAssembler.keepsFirstReaderOnly = matchesRepeatAcrossOutputs
         let (findings, open, matchSpills) = findingAssembler.assemble(hits, duplicates: duplicates, carried: carried,
                                                          keepsOpenWindows: keepsOpenWindows, lastEvent: totals.lastEvent)
         var result = AnalysisResult(window: window, inputs: inputs, totals: totals, skipped: skipped, passedOver: passedOver,

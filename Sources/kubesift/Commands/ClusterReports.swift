@@ -11,18 +11,20 @@ enum ClusterReports {
 
     /// The combined result and one per cluster, from shards' contents (one, for a single process).
     static func results(_ contents: [ShardContent], window: TimeWindow, rules: RuleSet, compliance: ComplianceConfiguration?,
-                        missingFiles: Set<Int> = []) throws(ShardBundleError)
+                        missingFiles: Set<Int> = [], matchMemoryBytes: Int) throws(ShardBundleError)
         -> (combined: AnalysisResult, clusters: [(String?, AnalysisResult)])
     {
-        let combined = try ShardMerge.result(of: contents, window: window, rules: rules, compliance: compliance,
-                                             missingFiles: missingFiles)
         let listing = contents.first?.listing ?? []
         let clusters = try (contents.first?.clusters ?? []).map { cluster throws(ShardBundleError) in
             let parts = contents.map { $0.restricted(toCluster: cluster, bounded: !window.isUnbounded) }
             let kept = listing.indices.filter { listing[$0].cluster == cluster }
             let missing = Set(kept.indices.filter { missingFiles.contains(kept[$0]) })
-            return (cluster, try ShardMerge.result(of: parts, window: window, rules: rules, compliance: compliance, missingFiles: missing))
+            return (cluster, try ShardMerge.result(of: parts, window: window, rules: rules, compliance: compliance, missingFiles: missing,
+                                                   matchMemoryBytes: matchMemoryBytes))
         }
+        // Last: it takes the matches the clusters' parts only read.
+        let combined = try ShardMerge.result(of: contents, window: window, rules: rules, compliance: compliance,
+                                             missingFiles: missingFiles, matchMemoryBytes: matchMemoryBytes)
         return (combined, clusters)
     }
 
@@ -50,7 +52,8 @@ extension KubeSift.Analyze {
         let content = Pipeline.shard(discovered, assigned: Array(discovered.files.indices), options: options, seeds: .random(),
                                      progress: progress, logger: logger)
         do {
-            return try ClusterReports.results([content], window: options.window, rules: options.rules, compliance: options.compliance)
+            return try ClusterReports.results([content], window: options.window, rules: options.rules, compliance: options.compliance,
+                                              matchMemoryBytes: options.matchMemoryBytes)
         } catch {
             // The requests are this process's own, in memory: a refusal is a bug, not bad input.
             logger.error("internal error: \(error)")

@@ -36,6 +36,10 @@ extension KubeSift {
         @Flag(help: "Write the report even when shards are missing: their inputs are listed as not analyzed (exit code 5).")
         var allowIncomplete = false
 
+        @Option(help: ArgumentHelp("Memory for the shards' rule matches, as they are read and again in assembly; past it, they spill to a temporary file.",
+                                   valueName: "MiB"))
+        var matchMemoryMib = AnalysisOptions.defaultMatchMemoryBytes >> 20
+
         @Option(help: ArgumentHelp("Exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical).",
                                    valueName: "severity"))
         var failOn: Severity?
@@ -43,6 +47,7 @@ extension KubeSift {
         func validate() throws {
             guard expect >= 1 else { throw ValidationError("--expect takes the shard count, at least 1.") }
             guard !bundles.isEmpty else { throw ValidationError("Give the shard bundles to merge.") }
+            guard (1...65536).contains(matchMemoryMib) else { throw ValidationError("--match-memory-mib takes a number from 1 to 65536.") }
         }
 
         func run() throws {
@@ -57,7 +62,7 @@ extension KubeSift {
             let set: ShardSet
             var manifestDigests: [Int: String] = [:]
             do {
-                let read = try ShardBundle.read(try bundleDirectories())
+                let read = try ShardBundle.read(try bundleDirectories(), matchMemoryBytes: matchMemoryMib << 20)
                 for bundle in read { manifestDigests[bundle.manifest.shardIndex] = bundle.manifestSHA256 }
                 set = try ShardSet(read.map { ($0.manifest, $0.content) }, expected: expect)
             } catch {
@@ -99,9 +104,9 @@ extension KubeSift {
             do {
                 (result, clusters) = clusterReports.perCluster
                     ? try ClusterReports.results(set.contents, window: reference.window, rules: rules, compliance: compliance,
-                                                 missingFiles: set.missingFiles)
+                                                 missingFiles: set.missingFiles, matchMemoryBytes: matchMemoryMib << 20)
                     : (try ShardMerge.result(of: set.contents, window: reference.window, rules: rules, compliance: compliance,
-                                             missingFiles: set.missingFiles), [])
+                                             missingFiles: set.missingFiles, matchMemoryBytes: matchMemoryMib << 20), [])
             } catch {
                 throw fail("\(error)", .configuration)
             }

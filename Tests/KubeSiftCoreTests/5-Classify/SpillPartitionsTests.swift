@@ -42,6 +42,22 @@ struct SpillPartitionsTests {
         #expect(store.takeAll() == (0..<3).flatMap { partition in (0..<99).filter { $0 % 3 == partition } })
     }
 
+    @Test("A view reads a store's partitions through its transform, as often as asked, and leaves them there")
+    func viewsLeaveRecords() {
+        let store = Self.store(partitions: 4, budget: 10)
+        for value in 0..<100 { store.append(value, to: value % 4) }
+        #expect(store.spillCount == 10)
+        let evens = store.reading { $0.isMultiple(of: 2) ? $0 * 10 : nil }
+        #expect(evens.spillCount == store.spillCount)
+        for _ in 0..<2 {
+            #expect(evens.take(2) == stride(from: 2, to: 100, by: 4).map { $0 * 10 })
+            #expect(evens.take(1).isEmpty)
+        }
+        #expect(store.reading().takeAll() == (0..<4).flatMap { partition in (0..<100).filter { $0 % 4 == partition } })
+        #expect(store.all == store.takeAll(), "reading all leaves everything; taking all empties the store")
+        #expect(store.isEmpty && evens.isEmpty)
+    }
+
     static func summary(_ auditID: String, user: String?, complete: Bool) -> RequestSummary {
         RequestSummary(
             auditID: auditID, time: Timestamp(microseconds: 1_764_000_000_000_000), verb: "create", username: user,

@@ -144,12 +144,13 @@ import Testing
     @Test("matches.bin gives back every field of every match and copy, in order, in a fraction of the JSON")
     func matchesRoundTrip() throws {
         let content = samplesContent()
-        #expect(content.hits.count > 100 && content.duplicateCopies.count > 10)
-        #expect(content.hits.contains { !$0.keys.isEmpty } && content.hits.contains { $0.summary.groups == nil })
-        let bytes = MatchCodec.encode(hits: content.hits, copies: content.duplicateCopies)
+        let hits = content.hits.all
+        #expect(hits.count > 100 && content.duplicateCopies.count > 10)
+        #expect(hits.contains { !$0.keys.isEmpty } && hits.contains { $0.summary.groups == nil })
+        let bytes = MatchCodec.encode(hits: hits, copies: content.duplicateCopies)
         let decoded = try MatchCodec.decode(bytes)
-        #expect(try json(decoded.hits, decoded.copies) == json(content.hits, content.duplicateCopies))
-        let jsonSize = try json(content.hits, content.duplicateCopies).count
+        #expect(try json(decoded.hits, decoded.copies) == json(hits, content.duplicateCopies))
+        let jsonSize = try json(hits, content.duplicateCopies).count
         #expect(bytes.count * 3 < jsonSize, "\(bytes.count) bytes against \(jsonSize) of JSON")
         #expect(try MatchCodec.decode(MatchCodec.encode(hits: [], copies: [])).hits.isEmpty)
     }
@@ -157,7 +158,7 @@ import Testing
     @Test("A cut or corrupted matches.bin gives a reason, never a crash or a made-up match")
     func corruptMatches() throws {
         let content = samplesContent()
-        let bytes = MatchCodec.encode(hits: Array(content.hits.prefix(6)), copies: Array(content.duplicateCopies.prefix(3)))
+        let bytes = MatchCodec.encode(hits: Array(content.hits.all.prefix(6)), copies: Array(content.duplicateCopies.prefix(3)))
         // Cut anywhere: always refused, with the offset inside what is left.
         for length in 0..<bytes.count {
             do {
@@ -214,8 +215,10 @@ import Testing
         for (expected, alter) in [("names rule 100000 of", { (hit: inout RuleHit) in hit.rule = 100_000 }),
                                   ("names slot 9 of correlation", { (hit: inout RuleHit) in hit.keys[0].slot = 9 })] {
             var content = samples
-            let index = content.hits.firstIndex { !$0.keys.isEmpty }!
-            alter(&content.hits[index])
+            var hits = content.hits.all
+            let index = hits.firstIndex { !$0.keys.isEmpty }!
+            alter(&hits[index])
+            content.hits = ShardHits(hits)
             let error = mergeError([content])
             #expect(error.contains("matches.bin is malformed: match \(index) \(expected)"), "\(error)")
         }

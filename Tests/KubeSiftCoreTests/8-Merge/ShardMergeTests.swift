@@ -33,8 +33,11 @@ import Testing
 
     /// Shards the inputs by `assignment` (a shard per listed file), writes and reads back each
     /// bundle, and merges them, bundles in shuffled order.
-    private func shards(_ options: AnalysisOptions, count: Int, assignment: [Int], generator: inout SeededGenerator) throws
-        -> ShardSet
+    ///
+    /// - Parameter hitBudget: the matches of a bundle held in memory as it is read (1: each is
+    ///   written to a temporary file as soon as it is read).
+    private func shards(_ options: AnalysisOptions, count: Int, assignment: [Int], generator: inout SeededGenerator,
+                        hitBudget: Int = .max) throws -> ShardSet
     {
         let inputs = Pipeline.discover(options)
         let seeds = ShardSeeds.derive(runID: "property-test", optionsDigest: "")
@@ -48,18 +51,24 @@ import Testing
                 window: options.window, now: nil, arguments: [], startedAt: Timestamp(unixSeconds: 0),
                 finishedAt: Timestamp(unixSeconds: 0))
             let path = try ShardBundle.write(content, manifest: manifest, into: directory.path("bundles-\(count)"))
-            bundles.append(try ShardBundle.read(path))
+            bundles.append(try ShardBundle.read(path, hitBudget: hitBudget))
         }
         let set = try ShardSet(bundles.shuffled(using: &generator), expected: count)
         #expect(set.missingShards.isEmpty && set.missingFiles.isEmpty)
         return set
     }
 
-    private func merged(_ paths: [String], count: Int, assignment: [Int], generator: inout SeededGenerator) throws
-        -> AnalysisResult
+    /// - Parameter spilling: whether every match goes through a temporary file, as the bundles are
+    ///   read and again in assembly.
+    private func merged(_ paths: [String], count: Int, assignment: [Int], generator: inout SeededGenerator, spilling: Bool)
+        throws -> AnalysisResult
     {
-        let set = try shards(options(paths), count: count, assignment: assignment, generator: &generator)
-        return try ShardMerge.result(of: set.contents, window: .unbounded, rules: Self.rules, compliance: Self.compliance)
+        let set = try shards(options(paths), count: count, assignment: assignment, generator: &generator,
+                             hitBudget: spilling ? 1 : .max)
+        let result = try ShardMerge.result(of: set.contents, window: .unbounded, rules: Self.rules, compliance: Self.compliance,
+                                           matchMemoryBytes: spilling ? 1 : .max)
+        #expect((result.matchSpills > 0) == (spilling && !result.findings.isEmpty))
+        return result
     }
 
     /// For M in 1…8 and `rounds` random assignments each: the merged report is the single run's.
@@ -74,13 +83,15 @@ import Testing
                 let seed = UInt64(count * 1_000 + round) &* 0x9E37_79B9
                 var generator = SeededGenerator(seed: seed)
                 let assignment = (0..<fileCount).map { _ in Int.random(in: 0..<count, using: &generator) }
-                let result = try merged(paths, count: count, assignment: assignment, generator: &generator)
+                // Every other round, the merge writes every match to disk and reads it back.
+                let spilling = round % 2 == 1
+                let result = try merged(paths, count: count, assignment: assignment, generator: &generator, spilling: spilling)
                 #expect(result.totals == single.totals, "totals, M = \(count), seed \(seed)", sourceLocation: sourceLocation)
                 #expect(result.activity == single.activity, "statistics, M = \(count), seed \(seed)", sourceLocation: sourceLocation)
                 let actual = try report(result, paths: paths)
                 for name in expected.keys.sorted() where actual[name] != expected[name] {
-                    Issue.record("\(name) differs from the single run's: M = \(count), seed \(seed), assignment \(assignment)",
-                                 sourceLocation: sourceLocation)
+                    let run = "M = \(count), seed \(seed), spilling \(spilling), assignment \(assignment)"
+                    Issue.record("\(name) differs from the single run's: \(run)", sourceLocation: sourceLocation)
                 }
             }
         }

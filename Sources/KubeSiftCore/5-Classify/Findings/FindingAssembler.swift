@@ -86,6 +86,8 @@ struct FindingAssembler: Sendable {
     let stagesSeen: @Sendable ([(request: Fingerprint, time: Timestamp?)]) -> [UInt8]
     /// Correlated requests held in memory, in all, before assembly writes the rest to a temporary file.
     var requestBudget = Int.max
+    /// Whether an event may have hits in more than one list (``firstReaders(_:)`` keeps one list's).
+    var keepsFirstReaderOnly = false
 
     /// - Parameters:
     ///   - hits: every worker's hits, a list per worker.
@@ -133,7 +135,10 @@ struct FindingAssembler: Sendable {
                 partitions: Self.correlationPartitions, budget: requestBudget,
                 encode: MatchCodec.encodeBlock(requests:), decode: { try MatchCodec.decodeRequestBlock($0) }))
             while case let partition = nextPartition.withLock({ $0 += 1; return $0 - 1 }), partition < partitions {
-                let requests = matchedRequests(hits.map { $0.take(partition) }, firstCopies: firstCopies)
+                var lists = hits.map { $0.take(partition) }
+                // The copies of an event share its time slot, hence its partition.
+                if keepsFirstReaderOnly { lists = Self.firstReaders(lists) }
+                let requests = matchedRequests(lists, firstCopies: firstCopies)
                 for (index, request) in requests.enumerated() {
                     if ruleSet.generatesFindings[request.rule] { result.findings.append(finding(request)) }
                     if !carriedKeys.isEmpty {
@@ -254,6 +259,27 @@ struct FindingAssembler: Sendable {
         let place = locate(location)
         return Finding.Evidence(file: place.file, member: place.member, line: place.line, sha256: place.sha256,
                                 auditID: auditID, stage: stage.name)
+    }
+
+    /// Of an event with hits in several lists (shards that each read a copy of it, in different
+    /// files), the hits of the list that read it from the earliest file; the others are left out.
+    /// They would change nothing else: the evidence names the first copy in input order, and these
+    /// copies come later in it.
+    static func firstReaders(_ lists: [[RuleHit]]) -> [[RuleHit]] {
+        guard lists.lazy.filter({ !$0.isEmpty }).count > 1 else { return lists }
+        var reader: [CopyKey: (list: Int, file: Int)] = [:]
+        for (list, hits) in lists.enumerated() {
+            for hit in hits {
+                let key = CopyKey(request: hit.request, stage: hit.stage)
+                if let known = reader[key], known.file <= hit.location.member.file { continue }
+                reader[key] = (list, hit.location.member.file)
+            }
+        }
+        return lists.enumerated().map { list, hits in
+            let kept = hits.filter { reader[CopyKey(request: $0.request, stage: $0.stage)]?.list == list }
+            // Nothing left out, the usual case: the list itself, not a copy.
+            return kept.count == hits.count ? hits : kept
+        }
     }
 
     /// Where one stage of one request was read.

@@ -15,6 +15,8 @@ final class SpillPartitions<Record>: @unchecked Sendable {
     private let budget: Int
     private let encode: ([Record]) -> [UInt8]
     private let decode: ([UInt8]) throws -> [Record]
+    /// Set for a view (``reading(_:)``): its records are another store's, which keeps them.
+    private let source: (store: SpillPartitions, transform: (Record) -> Record?)?
     private var held: [[Record]]
     private var heldCount = 0
     /// Per partition, the blocks written to `file`, in the order they were written.
@@ -36,14 +38,34 @@ final class SpillPartitions<Record>: @unchecked Sendable {
         self.decode = decode
         held = Array(repeating: [], count: partitions)
         blocks = Array(repeating: [], count: partitions)
+        source = nil
     }
 
-    /// How many times the records in memory were written out.
-    private(set) var spillCount = 0
+    private init(viewing store: SpillPartitions, transform: @escaping (Record) -> Record?) {
+        partitionCount = store.partitionCount
+        budget = .max
+        encode = { _ in preconditionFailure("a view holds nothing") }
+        decode = { _ in preconditionFailure("a view holds nothing") }
+        held = []
+        blocks = []
+        source = (store, transform)
+    }
 
-    var isEmpty: Bool { heldCount == 0 && blocks.allSatisfy(\.isEmpty) }
+    /// A store whose partitions are this one's, each record passed through `transform` (nil leaves
+    /// it out), and which taking leaves here: what lets a merge assemble the same matches more than
+    /// once (every cluster together, then each apart).
+    func reading(_ transform: @escaping (Record) -> Record? = { $0 }) -> SpillPartitions {
+        SpillPartitions(viewing: self, transform: transform)
+    }
+
+    /// How many times the records in memory were written out (a view's: its source's).
+    var spillCount: Int { source?.store.spillCount ?? spills }
+    private var spills = 0
+
+    var isEmpty: Bool { source?.store.isEmpty ?? (heldCount == 0 && blocks.allSatisfy(\.isEmpty)) }
 
     func append(_ record: Record, to partition: Int) {
+        precondition(source == nil, "a view holds nothing")
         held[partition].append(record)
         heldCount += 1
         if heldCount >= budget, !spillingFailed { spill() }
@@ -51,12 +73,24 @@ final class SpillPartitions<Record>: @unchecked Sendable {
 
     /// Every record of `partition` (spilled ones first), which the store then no longer holds.
     func take(_ partition: Int) -> [Record] {
+        records(in: partition, keeping: false)
+    }
+
+    /// Every record of `partition` (spilled ones first), which the store keeps.
+    func records(in partition: Int) -> [Record] {
+        records(in: partition, keeping: true)
+    }
+
+    private func records(in partition: Int, keeping: Bool) -> [Record] {
+        if let source { return source.store.records(in: partition).compactMap(source.transform) }
         let (ranges, inMemory) = taking.withLock {
             defer {
-                blocks[partition] = []
-                held[partition] = []
+                if !keeping {
+                    heldCount -= held[partition].count
+                    blocks[partition] = []
+                    held[partition] = []
+                }
             }
-            heldCount -= held[partition].count
             return (blocks[partition], held[partition])
         }
         var records: [Record] = []
@@ -92,6 +126,11 @@ final class SpillPartitions<Record>: @unchecked Sendable {
         (0..<partitionCount).flatMap { take($0) }
     }
 
+    /// Every record, partition by partition; the store keeps them.
+    var all: [Record] {
+        (0..<partitionCount).flatMap { records(in: $0) }
+    }
+
     private func spill() {
         if file == nil {
             file = SpillFile()
@@ -109,7 +148,7 @@ final class SpillPartitions<Record>: @unchecked Sendable {
             heldCount -= held[partition].count
             held[partition] = []
         }
-        spillCount += 1
+        spills += 1
     }
 }
 
