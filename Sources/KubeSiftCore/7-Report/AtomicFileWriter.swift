@@ -54,16 +54,18 @@ package enum AtomicFileWriter {
         deinit { discard() }
 
         package func append(_ chunk: [UInt8]) throws {
-            try chunk.withUnsafeBytes { buffer in
-                var written = 0
-                while written < buffer.count {
-                    let count = Foundation.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                    if count < 0 {
-                        if errno == EINTR { continue }
-                        throw OutputError(path: target, code: errno)
-                    }
-                    written += count
+            try chunk.withUnsafeBufferPointer { try append($0) }
+        }
+
+        package func append(_ chunk: UnsafeBufferPointer<UInt8>) throws {
+            var written = 0
+            while written < chunk.count {
+                let count = Foundation.write(descriptor, chunk.baseAddress! + written, chunk.count - written)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw OutputError(path: target, code: errno)
                 }
+                written += count
             }
         }
 

@@ -6,30 +6,40 @@
 /// within a schema version: new ones are only ever added at the end. Times are RFC 3339 in UTC;
 /// lists are joined with `; `.
 package enum CSVReport {
-    /// Every CSV file of the report, by name, in the order they are listed.
-    package static func files(_ document: ReportDocument) -> [(name: String, bytes: [UInt8])] {
+    /// A file of the report: its name, and what writes its bytes, handing them to `emit` a batch
+    /// of rows at a time (findings.csv of 25,000 findings is tens of megabytes).
+    package struct File {
+        package let name: String
+        package let write: (_ emit: ([UInt8]) throws -> Void) throws -> Void
+    }
+
+    /// Every CSV file of the report, in the order they are listed.
+    package static func files(_ document: ReportDocument) -> [File] {
         var files = [
-            ("findings.csv", findings(document)),
-            ("controls.csv", controls(document)),
-            ("inputs.csv", inputs(document)),
+            File(name: "findings.csv") { try findings(document, emit: $0) },
+            File(name: "controls.csv") { try controls(document, emit: $0) },
+            File(name: "inputs.csv") { try inputs(document, emit: $0) },
         ]
         for statistics in ReportModel.statisticsTables {
-            files.append((statistics.file, table(["name", "requests", "denied", "first_seen", "last_seen"],
-                                                 document.activity.rows(statistics.dimension).map { row in
-                                                [.text(row.name), .number(row.requests), .number(row.denied),
-                                                 .time(row.firstSeen), .time(row.lastSeen)]
-                                            })))
+            files.append(File(name: statistics.file) { emit in
+                try table(["name", "requests", "denied", "first_seen", "last_seen"],
+                          document.activity.rows(statistics.dimension).lazy.map { row in
+                              [.text(row.name), .number(row.requests), .number(row.denied), .time(row.firstSeen), .time(row.lastSeen)]
+                          }, emit: emit)
+            })
         }
-        files.append(("activity-hourly.csv", table(["hour", "requests", "denied"], document.activity.hourly.map {
-            [.time($0.hour), .number($0.requests), .number($0.denied)]
-        })))
-        files.append(("activity-audit-levels.csv", table(
-            ["resource", "metadata", "request", "request_response", "unknown"],
-            document.activity.auditLevels.map {
+        files.append(File(name: "activity-hourly.csv") { emit in
+            try table(["hour", "requests", "denied"], document.activity.hourly.lazy.map {
+                [.time($0.hour), .number($0.requests), .number($0.denied)]
+            }, emit: emit)
+        })
+        files.append(File(name: "activity-audit-levels.csv") { emit in
+            try table(["resource", "metadata", "request", "request_response", "unknown"], document.activity.auditLevels.lazy.map {
                 [.text($0.resource), .number($0.metadata), .number($0.request), .number($0.requestResponse), .number($0.unknown)]
-            })))
-        files.append((completenessName, completeness(document.completeness)))
-        if let ledger = document.ledger { files.append((ledgerName, self.ledger(ledger))) }
+            }, emit: emit)
+        })
+        files.append(File(name: completenessName) { try completeness(document.completeness, emit: $0) })
+        if let ledger = document.ledger { files.append(File(name: ledgerName) { try self.ledger(ledger, emit: $0) }) }
         return files
     }
 
@@ -37,7 +47,7 @@ package enum CSVReport {
 
     /// What each cluster's log says of its own completeness, one row per item: where logging starts
     /// and stops, each gap, each kind of clock anomaly, each PCI DSS 10.2.2 element, the days covered.
-    static func completeness(_ result: CompletenessResult) -> [UInt8] {
+    static func completeness(_ result: CompletenessResult, emit: ([UInt8]) throws -> Void) throws {
         func place(_ at: EventProvenance?) -> String { at.map(ReportFormatting.location) ?? "" }
         func seconds(_ microseconds: Int64) -> Int { Int(microseconds / 1_000_000) }
         var rows: [[Field]] = []
@@ -71,19 +81,19 @@ package enum CSVReport {
                          .text("\(cluster.retention.daysCoveredOf365) of the last 365 days, \(cluster.retention.daysCoveredOf90) of the last 90"),
                          .list([])])
         }
-        return table(["cluster", "kind", "from", "to", "seconds", "count", "detail", "evidence"], rows)
+        try table(["cluster", "kind", "from", "to", "seconds", "count", "detail", "evidence"], rows, emit: emit)
     }
 
     static let ledgerName = "ledger.csv"
 
     /// The review ledger: one row per run (runs with a state only).
-    static func ledger(_ ledger: ReportDocument.Ledger) -> [UInt8] {
-        table(["run", "started_at", "duration_ms", "since", "until", "inputs_read", "inputs_unchanged", "events_read", "requests",
+    static func ledger(_ ledger: ReportDocument.Ledger, emit: ([UInt8]) throws -> Void) throws {
+        try table(["run", "started_at", "duration_ms", "since", "until", "inputs_read", "inputs_unchanged", "events_read", "requests",
                "findings", "new_findings", "status", "exit_code"], ledger.runs.map {
             [.number($0.run), .time($0.startedAt), .number($0.durationMilliseconds), .time($0.since), .time($0.until),
              .number($0.inputsRead), .number($0.inputsUnchanged), .number($0.eventsRead), .number($0.requests),
              .number($0.findings), .number($0.newFindings), .text($0.status.rawValue), .number($0.exitCode)]
-        })
+        }, emit: emit)
     }
 
     /// The names ``files(_:)`` writes.
@@ -99,7 +109,9 @@ package enum CSVReport {
         case list([String])
     }
 
-    static func table(_ header: [String], _ rows: [[Field]]) -> [UInt8] {
+    /// The header and `rows`, handed to `emit` in batches of about `batchBytes`.
+    static func table(_ header: [String], _ rows: some Sequence<[Field]>, batchBytes: Int = 1 << 20,
+                      emit: ([UInt8]) throws -> Void) throws {
         var text = header.joined(separator: ",") + "\r\n"
         for row in rows {
             text += row.map { field in
@@ -110,13 +122,17 @@ package enum CSVReport {
                 case let .list(values): ReportText.csv(values.joined(separator: "; "))
                 }
             }.joined(separator: ",") + "\r\n"
+            if text.utf8.count >= batchBytes {
+                try emit(Array(text.utf8))
+                text = ""
+            }
         }
-        return Array(text.utf8)
+        if !text.isEmpty { try emit(Array(text.utf8)) }
     }
 
     /// One row per finding, with disposition columns for the reviewer to fill in (filled from the state
     /// when a reviewer recorded one with `kubesift findings`).
-    static func findings(_ document: ReportDocument) -> [UInt8] {
+    static func findings(_ document: ReportDocument, emit: ([UInt8]) throws -> Void) throws {
         let header = [
             "id", "first_seen", "last_seen", "severity", "category", "rule", "rule_id", "rule_version", "title", "kind", "count",
             "identity", "users", "groups", "impersonated_user", "source_ips", "user_agent", "verb", "namespace", "resource",
@@ -124,7 +140,7 @@ package enum CSVReport {
             "controls", "related_controls", "audit_ids", "evidence", "evidence_count",
             "disposition", "reviewer", "reviewed_at", "ticket_or_justification",
         ]
-        return table(header, document.detections.findings.map { finding in
+        try table(header, document.detections.findings.lazy.map { finding -> [Field] in
             let request = finding.request
             let evidence = finding.evidence.map { "\($0.file)\($0.member.map { " › \($0)" } ?? ""):\($0.line)" }
             return [
@@ -143,11 +159,11 @@ package enum CSVReport {
                 .text(finding.disposition?.kind.rawValue ?? ""), .text(finding.disposition?.by ?? ""),
                 .time(finding.disposition?.at), .text(finding.disposition?.reason ?? ""),
             ]
-        })
+        }, emit: emit)
     }
 
     /// Every control of every framework shown.
-    static func controls(_ document: ReportDocument) -> [UInt8] {
+    static func controls(_ document: ReportDocument, emit: ([UInt8]) throws -> Void) throws {
         let header = [
             "catalog", "framework", "version", "family", "control", "parent", "title", "assessable", "status", "reason",
             "exception_findings", "related_findings", "out_of_scope_findings", "rules", "blind_rules", "needs", "notes",
@@ -168,16 +184,16 @@ package enum CSVReport {
                 }
             }
         }
-        return table(header, rows)
+        try table(header, rows, emit: emit)
     }
 
     /// The evidence inventory.
-    static func inputs(_ document: ReportDocument) -> [UInt8] {
+    static func inputs(_ document: ReportDocument, emit: ([UInt8]) throws -> Void) throws {
         let header = [
             "path", "cluster", "size_bytes", "sha256", "container", "compression", "members", "events", "first_event",
             "last_event", "skipped", "problems",
         ]
-        return table(header, document.inputs.map { input in
+        try table(header, document.inputs.lazy.map { input -> [Field] in
             [
                 .text(input.path), .text(input.cluster ?? ""), .number(Int(input.size)), .text(input.sha256 ?? ""),
                 .text(input.container), .list(input.compression), .number(input.members.count), .number(input.events),
@@ -185,6 +201,6 @@ package enum CSVReport {
                 .list(input.skipped.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }),
                 .list(input.problems.map { "\($0.kind): \($0.message)" }),
             ]
-        })
+        }, emit: emit)
     }
 }

@@ -64,12 +64,12 @@ enum MustacheTree {
 }
 
 /// A list whose elements' nodes can be built one at a time.
-private protocol LazyTreeList {
+protocol LazyTreeList {
     func lazyNodes(escape: @escaping (String) -> String) -> MustacheTree.LazyNodes?
 }
 
 extension Array: LazyTreeList where Element: Encodable {
-    fileprivate func lazyNodes(escape: @escaping (String) -> String) -> MustacheTree.LazyNodes? {
+    func lazyNodes(escape: @escaping (String) -> String) -> MustacheTree.LazyNodes? {
         guard count > MustacheTree.lazyListLength else { return nil }
         return MustacheTree.LazyNodes(count: count) { [self] index in MustacheTree.of(self[index], escape: escape) }
     }

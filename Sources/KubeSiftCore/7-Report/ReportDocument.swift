@@ -343,47 +343,59 @@ package struct ReportDocument: Encodable, Sendable {
         completeness = result.completeness
     }
 
-    /// The document as pretty-printed JSON with sorted keys, ending in a newline.
-    ///
-    /// - Parameter findingsFile: `findings.jsonl` as ``FindingsFile/encoded(_:)`` wrote it for this
-    ///   document's findings, to write them from instead of encoding them again.
-    package func encoded(findingsFile: [UInt8]? = nil) throws -> [UInt8] {
-        Array(try encodedChunks(findingsFile: findingsFile).joined())
+    /// The document as pretty-printed JSON with sorted keys, ending in a newline, encoded whole.
+    package func encoded() throws -> [UInt8] {
+        try SortedJSONEncoder(prettyPrinted: true).encode(self) + [0x0A]
     }
 
-    /// ``encoded(findingsFile:)`` as consecutive chunks, to be written one after another.
-    package func encodedChunks(findingsFile: [UInt8]? = nil) throws -> [[UInt8]] {
+    /// ``encoded()`` as consecutive chunks, to be written one after another (``write(emit:findingsLines:batch:)``).
+    package func encodedChunks() throws -> [[UInt8]] {
         var chunks: [[UInt8]] = []
-        try write(findingsParts: findingsFile.map { [$0] }) { chunks.append($0) }
+        try write(emit: { chunks.append($0) })
         return chunks
     }
 
-    /// The document handed to `emit` a chunk at a time: the findings (most of the document) are
-    /// re-indented into chunks of their own, a batch at a time, and spliced into the rest, instead
-    /// of being copied into each enclosing object on the way to one array.
-    ///
-    /// - Parameter findingsParts: `findings.jsonl` as ``FindingsFile/encodedParts(_:)`` wrote it for
-    ///   this document's findings, to write them from instead of encoding them again.
-    package func write(findingsParts: [[UInt8]]?, emit: ([UInt8]) throws -> Void) throws {
-        guard let findingsParts else { return try emit(try SortedJSONEncoder(prettyPrinted: true).encode(self) + [0x0A]) }
+    /// The document handed to `emit` a chunk at a time, and `findings.jsonl` to `findingsLines`, from
+    /// one encoding of the findings. The findings (most of both files) are encoded `batch` at a
+    /// time on every core; each batch is written as lines of `findings.jsonl`, then re-indented and
+    /// spliced into the rest of the document. Neither file, nor the encoded findings, is held whole.
+    package func write(emit: ([UInt8]) throws -> Void, findingsLines: ([UInt8]) throws -> Void = { _ in },
+                       batch: Int = 4_096) throws {
+        let (head, tail, depth) = try frame()
+        try emit(head)
+        var list = EncodedJSON.PrettyList(depth: depth)
+        let findings = detections.findings
+        for start in stride(from: 0, to: findings.count, by: batch) {
+            let parts = try FindingsFile.encodedParts(findings[start..<min(findings.count, start + batch)])
+            for part in parts { try findingsLines(part) }
+            try list.append(parts.flatMap(Self.lines), emit: emit)
+        }
+        try list.finish(emit: emit)
+        try emit(tail)
+    }
+
+    /// The values of `findings.jsonl`'s lines, where they lie.
+    private static func lines(_ part: [UInt8]) -> [EncodedJSON] {
         var lines: [EncodedJSON] = []
-        lines.reserveCapacity(detections.findings.count)
         // memchr, not `split`: the generic split looks at each of the file's bytes through a closure.
-        for part in findingsParts {
-            part.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) in
-                guard let base = bytes.baseAddress else { return }
-                var start = 0
-                while start < bytes.count {
-                    var end = bytes.count
-                    if let newline = memchr(base + start, 0x0A, bytes.count - start) {
-                        end = UnsafeRawPointer(newline) - UnsafeRawPointer(base)
-                    }
-                    if end > start { lines.append(EncodedJSON(compact: part[start..<end])) }
-                    start = end + 1
+        part.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) in
+            guard let base = bytes.baseAddress else { return }
+            var start = 0
+            while start < bytes.count {
+                var end = bytes.count
+                if let newline = memchr(base + start, 0x0A, bytes.count - start) {
+                    end = UnsafeRawPointer(newline) - UnsafeRawPointer(base)
                 }
+                if end > start { lines.append(EncodedJSON(compact: part[start..<end])) }
+                start = end + 1
             }
         }
-        precondition(lines.count == detections.findings.count, "findings.jsonl of other findings")
+        return lines
+    }
+
+    /// The document without its findings, pretty-printed: what comes before their list, what comes
+    /// after it, and the list's depth.
+    private func frame() throws -> (head: [UInt8], tail: [UInt8], depth: Int) {
         // The rest of the document is encoded around one placeholder, unguessable, so no text from
         // a log can pose as it; the list of findings replaces the list holding it.
         let placeholder = Array("\"\(UUID().uuidString)\"".utf8)
@@ -415,10 +427,7 @@ package struct ReportDocument: Encodable, Sendable {
         var close = found.upperBound + 1
         while rest[close] == 0x20 { close += 1 }
         precondition(rest[found.upperBound] == 0x0A && rest[close] == UInt8(ascii: "]"), "the findings' placeholder is not a list's only element")
-        let depth = (close - found.upperBound - 1) / 2
-        try emit(Array(rest[..<open]))
-        try EncodedJSON.prettyList(lines, depth: depth, emit: emit)
-        try emit(Array(rest[(close + 1)...]))
+        return (Array(rest[..<open]), Array(rest[(close + 1)...]), (close - found.upperBound - 1) / 2)
     }
 }
 

@@ -107,7 +107,25 @@ package struct ReportOutput: Sendable {
         }
 
         func append(_ chunk: [UInt8]) throws {
-            hash.update(data: chunk)
+            try chunk.withUnsafeBufferPointer { try append($0) }
+        }
+
+        /// A page rendered whole, written from where its UTF-8 lies, a megabyte at a time (a copy of
+        /// the page would hold it twice).
+        func append(text: String) throws {
+            var text = text
+            try text.withUTF8 { bytes in
+                var start = 0
+                while start < bytes.count {
+                    let end = min(bytes.count, start + (1 << 20))
+                    try append(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                    start = end
+                }
+            }
+        }
+
+        private func append(_ chunk: UnsafeBufferPointer<UInt8>) throws {
+            hash.update(bufferPointer: UnsafeRawBufferPointer(chunk))
             count += chunk.count
             switch destination {
             case var .memory(bytes):
@@ -131,8 +149,6 @@ package struct ReportOutput: Sendable {
         let usesModel = formats.contains(.html) || formats.contains(.md)
         let model = usesModel ? ReportModel(document) : nil
         let renderer = usesModel ? try TemplateRenderer(templates: templates) : nil
-        // report.json writes its findings from findings.jsonl's lines, so those are encoded first.
-        let findingsParts = formats.contains(.json) ? try FindingsFile.encodedParts(document.detections.findings) : nil
         let parts = Part.allCases.filter { formats.contains($0.format) }
         let rendered = concurrentMap(parts.count) { index in
             Result { () throws -> [RenderedFile] in
@@ -143,11 +159,16 @@ package struct ReportOutput: Sendable {
                     return file
                 }
                 switch parts[index] {
-                case .html: return [try file("report.html") { try $0.append(Array(try renderer!.html(model!).utf8)) }]
-                case .markdown: return [try file("report.md") { try $0.append(Array(try renderer!.markdown(model!).utf8)) }]
-                case .csv: return try CSVReport.files(document).map { csv in try file(csv.name) { try $0.append(csv.bytes) } }
-                case .findings: return [try file(FindingsFile.name) { file in for part in findingsParts! { try file.append(part) } }]
-                case .json: return [try file(Self.reportName) { file in try document.write(findingsParts: findingsParts, emit: file.append) }]
+                case .html: return [try file("report.html") { try $0.append(text: try renderer!.html(model!)) }]
+                case .markdown: return [try file("report.md") { try $0.append(text: try renderer!.markdown(model!)) }]
+                case .csv: return try CSVReport.files(document).map { csv in try file(csv.name) { try csv.write($0.append) } }
+                case .json:
+                    // Both from one encoding of the findings, written as it goes.
+                    let (findings, report) = (try open(FindingsFile.name), try open(Self.reportName))
+                    try document.write(emit: report.append, findingsLines: findings.append)
+                    try findings.finish()
+                    try report.finish()
+                    return [findings, report]
                 }
             }
         }
@@ -156,14 +177,14 @@ package struct ReportOutput: Sendable {
 
     /// What is rendered apart, in the order the files are listed.
     private enum Part: CaseIterable {
-        case html, markdown, csv, findings, json
+        case html, markdown, csv, json
 
         var format: ReportFormat {
             switch self {
             case .html: .html
             case .markdown: .md
             case .csv: .csv
-            case .findings, .json: .json
+            case .json: .json
             }
         }
     }

@@ -70,27 +70,49 @@ package struct EncodedJSON: Encodable, Sendable {
     static func prettyList<Failure: Error>(_ elements: [EncodedJSON], depth: Int, emit: ([UInt8]) throws(Failure) -> Void)
         throws(Failure)
     {
-        @Sendable func indentation(_ level: Int) -> Repeated<UInt8> { repeatElement(0x20, count: 2 * level) }
-        guard !elements.isEmpty else { return try emit([UInt8(ascii: "["), 0x0A, 0x0A] + indentation(depth) + [UInt8(ascii: "]")]) }
-        try emit([UInt8(ascii: "[")])
-        let batch = 4_096
-        for start in stride(from: 0, to: elements.count, by: batch) {
-            let end = min(elements.count, start + batch)
-            let indented = concurrentMap(ranges: end - start) { range in
-                var bytes: [UInt8] = []
-                // Indentation adds about half again to compact JSON.
-                bytes.reserveCapacity(range.reduce(0) { $0 + elements[start + $1].compact.count } * 3 / 2)
-                for index in range.lazy.map({ start + $0 }) {
-                    if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                    bytes.append(0x0A)
-                    bytes.append(contentsOf: indentation(depth + 1))
-                    elements[index].appendPretty(depth: depth + 1, to: &bytes)
+        var list = PrettyList(depth: depth)
+        try list.append(elements, emit: emit)
+        try list.finish(emit: emit)
+    }
+
+    /// A list of these values in the pretty form of a value at `depth`, written as its elements
+    /// come, a batch at a time, each batch re-indented on every core at once.
+    struct PrettyList {
+        let depth: Int
+        private var written = 0
+
+        init(depth: Int) { self.depth = depth }
+
+        private static func indentation(_ level: Int) -> Repeated<UInt8> { repeatElement(0x20, count: 2 * level) }
+
+        mutating func append<Failure: Error>(_ elements: [EncodedJSON], emit: ([UInt8]) throws(Failure) -> Void) throws(Failure) {
+            guard !elements.isEmpty else { return }
+            if written == 0 { try emit([UInt8(ascii: "[")]) }
+            let batch = 4_096
+            for start in stride(from: 0, to: elements.count, by: batch) {
+                let end = min(elements.count, start + batch)
+                let (depth, before) = (depth, written)
+                let indented = concurrentMap(ranges: end - start) { range in
+                    var bytes: [UInt8] = []
+                    // Indentation adds about half again to compact JSON.
+                    bytes.reserveCapacity(range.reduce(0) { $0 + elements[start + $1].compact.count } * 3 / 2)
+                    for index in range.lazy.map({ start + $0 }) {
+                        if before + index > 0 { bytes.append(UInt8(ascii: ",")) }
+                        bytes.append(0x0A)
+                        bytes.append(contentsOf: Self.indentation(depth + 1))
+                        elements[index].appendPretty(depth: depth + 1, to: &bytes)
+                    }
+                    return bytes
                 }
-                return bytes
+                for chunk in indented { try emit(chunk) }
             }
-            for chunk in indented { try emit(chunk) }
+            written += elements.count
         }
-        try emit([0x0A] + indentation(depth) + [UInt8(ascii: "]")])
+
+        func finish<Failure: Error>(emit: ([UInt8]) throws(Failure) -> Void) throws(Failure) {
+            guard written > 0 else { return try emit([UInt8(ascii: "["), 0x0A, 0x0A] + Self.indentation(depth) + [UInt8(ascii: "]")]) }
+            try emit([0x0A] + Self.indentation(depth) + [UInt8(ascii: "]")])
+        }
     }
 
     /// Appends `compact` in the pretty form of a value at `depth`: the bytes a pretty encoder writes.

@@ -47,7 +47,9 @@ struct CompletenessTests {
     @Test func completenessCSVListsTheGapWithItsEvidence() throws {
         let path = try directory.write("audit.log", lines: Self.plantedGap.map(\.json))
         let result = Analysis.run([path])
-        let rows = try CSVRecords.parse(String(decoding: CSVReport.completeness(result.completeness), as: UTF8.self))
+        var bytes: [UInt8] = []
+        try CSVReport.completeness(result.completeness) { bytes += $0 }
+        let rows = try CSVRecords.parse(String(decoding: bytes, as: UTF8.self))
         #expect(rows.first == ["cluster", "kind", "from", "to", "seconds", "count", "detail", "evidence"])
         let gaps = rows.filter { $0.count > 1 && $0[1] == "gap" }
         #expect(gaps.count == 1)

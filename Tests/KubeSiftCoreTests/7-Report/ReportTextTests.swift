@@ -60,4 +60,19 @@ import Testing
     func csv(value: String, field: String) {
         #expect(ReportText.csv(value) == field)
     }
+
+    @Test("A CSV table handed on in batches is the same table, each batch whole rows")
+    func csvBatches() throws {
+        let rows: [[CSVReport.Field]] = (0..<500).map { [.text("row \($0), with \"quotes\""), .number($0), .list(["a", "=b"]), .time(nil)] }
+        var whole: [[UInt8]] = []
+        try CSVReport.table(["name", "n", "list", "time"], rows) { whole.append($0) }
+        #expect(whole.count == 1)
+        var batches: [[UInt8]] = []
+        try CSVReport.table(["name", "n", "list", "time"], rows, batchBytes: 1_000) { batches.append($0) }
+        #expect(batches.count > 10)
+        #expect(Array(batches.joined()) == whole[0])
+        #expect(batches.allSatisfy { $0.suffix(2) == [0x0D, 0x0A] })
+        let records = try CSVRecords.parse(String(decoding: whole[0], as: UTF8.self))
+        #expect(records.count == 501 && records[1] == ["row 0, with \"quotes\"", "0", "a; =b", ""])
+    }
 }

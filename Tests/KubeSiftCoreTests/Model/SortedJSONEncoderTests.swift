@@ -148,14 +148,20 @@ import Testing
         try Self.expectSame(result.findings)
         try Self.expectReindented(result.findings)
         // report.json written from findings.jsonl's lines is report.json encoded whole; the findings
-        // come as chunks of their own, spliced between the document's parts before and after them.
+        // come as chunks of their own, spliced between the document's parts before and after them,
+        // and findings.jsonl is written from the same lines, whatever the batch.
         let whole = try document.encoded()
-        let chunks = try document.encodedChunks(findingsFile: FindingsFile.encoded(result.findings))
-        #expect(Array(chunks.joined()) == whole)
-        #expect(chunks.count > 3 && chunks.allSatisfy { $0.count < whole.count / 2 })
+        for batch in [1, 7, 4_096] {
+            var chunks: [[UInt8]] = []
+            var lines: [UInt8] = []
+            try document.write(emit: { chunks.append($0) }, findingsLines: { lines += $0 }, batch: batch)
+            #expect(Array(chunks.joined()) == whole, "batches of \(batch)")
+            #expect(lines == (try FindingsFile.encoded(result.findings)), "batches of \(batch)")
+            #expect(chunks.count > 3 && chunks.allSatisfy { $0.count < whole.count / 2 })
+        }
         var quiet = document
         quiet.detections.findings = []
-        #expect(try quiet.encoded(findingsFile: []) == quiet.encoded(), "no findings: an empty list either way")
+        #expect(try Array(quiet.encodedChunks().joined()) == quiet.encoded(), "no findings: an empty list either way")
         #expect(try FindingsFile.encoded(result.findings) == result.findings.flatMap { try SortedJSONEncoder().encode($0) + [0x0A] })
     }
 

@@ -6,8 +6,8 @@ extension ReportModel.FindingsSection {
         let findings = document.detections.findings
         total = findings.isEmpty ? "No finding." : "\(ReportFormatting.plural(findings.count, "finding")): "
             + ReportModel.severityBreakdown(findings) + "."
-        rows = findings.map(Self.row)
-        detailed = Array(rows.prefix(ReportModel.detailedFindingsLimit))
+        rows = ReportModel.LazyList(findings, Self.row)
+        detailed = ReportModel.LazyList(Array(findings.indices.prefix(ReportModel.detailedFindingsLimit))) { Self.row(findings[$0]) }
         omittedDetails = max(0, rows.count - ReportModel.detailedFindingsLimit)
         var byRule: [String: [Finding]] = [:]
         for finding in findings { byRule[finding.rule.id, default: []].append(finding) }

@@ -47,7 +47,7 @@ extension ReportModel {
                 rows: Self.byIdentityAndDay(privilegedFindings))
             func register(_ key: String, _ categories: Set<RuleCategory>, _ resources: [String], note: String,
                           totalsNote: String) -> Register {
-                Register(key: key, note: note, rows: Self.flagged(findings.filter { categories.contains($0.rule.category) }),
+                Register(key: key, note: note, rows: Self.flagged(findings) { categories.contains($0.rule.category) },
                          totals: Self.totals(resources, in: activity.resources), totalsNote: totalsNote)
             }
             sensitiveAccess = register(
@@ -73,14 +73,7 @@ extension ReportModel {
                     Self.deniedTable("identities", "By identity", activity.users),
                     Self.deniedTable("sources", "By source address", activity.sourceIPs),
                 ],
-                rows: Self.flagged(findings.filter { Self.failureCategories.contains($0.rule.category) }))
-            let systemFindings = findings.filter { finding in
-                let request = finding.request
-                let write = Self.writeVerbs.contains(request.verb ?? "")
-                let clusterScoped = request.resource != nil && request.namespace == nil
-                return Self.systemCategories.contains(finding.rule.category)
-                    || (write && (clusterScoped || request.namespace == "kube-system"))
-            }
+                rows: Self.flagged(findings) { Self.failureCategories.contains($0.rule.category) })
             var systemTotals = Self.totals(Self.systemResources, in: activity.resources)
             if let kubeSystem = activity.namespaces.first(where: { $0.name == "kube-system" }) {
                 var total = ReportModel.resourceTotal(kubeSystem)
@@ -91,17 +84,26 @@ extension ReportModel {
                 key: "system-changes",
                 note: "Changes to audit, admission and other system-level objects, deletions, and every flagged write to a "
                     + "cluster-scoped object or in kube-system. Limited to what the rules flagged.",
-                rows: Self.flagged(systemFindings), totals: systemTotals,
+                rows: Self.flagged(findings) { finding in
+                    let request = finding.request
+                    let write = Self.writeVerbs.contains(request.verb ?? "")
+                    let clusterScoped = request.resource != nil && request.namespace == nil
+                    return Self.systemCategories.contains(finding.rule.category)
+                        || (write && (clusterScoped || request.namespace == "kube-system"))
+                },
+                totals: systemTotals,
                 totalsNote: "Every request to cluster-scoped system resources and to the kube-system namespace, of any verb.")
         }
 
-        static func flagged(_ findings: [Finding]) -> [FlaggedRequest] {
-            findings.map { finding in
-                FlaggedRequest(time: ReportFormatting.time(finding.firstSeen), identity: ReportModel.identity(of: finding),
-                               action: ReportModel.action(of: finding.request), object: ReportModel.object(of: finding.request),
-                               outcome: ReportModel.outcome(of: finding.request), count: finding.count,
-                               rule: finding.rule.name, severity: finding.rule.severity.rawValue,
-                               finding: ReportModel.link(to: finding))
+        /// The findings `include` takes, each a row when it is read.
+        static func flagged(_ findings: [Finding], where include: (Finding) -> Bool) -> ReportModel.LazyList<FlaggedRequest> {
+            ReportModel.LazyList(findings.indices.filter { include(findings[$0]) }) { position in
+                let finding = findings[position]
+                return FlaggedRequest(time: ReportFormatting.time(finding.firstSeen), identity: ReportModel.identity(of: finding),
+                                      action: ReportModel.action(of: finding.request), object: ReportModel.object(of: finding.request),
+                                      outcome: ReportModel.outcome(of: finding.request), count: finding.count,
+                                      rule: finding.rule.name, severity: finding.rule.severity.rawValue,
+                                      finding: ReportModel.link(to: finding))
             }
         }
 

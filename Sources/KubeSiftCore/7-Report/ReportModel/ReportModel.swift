@@ -118,7 +118,7 @@ extension ReportModel {
         /// Names its tables in the page (`sensitive-access`).
         package var key: String
         package var note: String
-        package var rows: [FlaggedRequest]
+        package var rows: LazyList<FlaggedRequest>
         package var totals: [ResourceTotal]
         package var totalsNote: String
     }
@@ -339,8 +339,8 @@ extension ReportModel {
     /// 7 · Findings.
     package struct FindingsSection: Sendable, Encodable {
         package var total: String
-        package var rows: [Row]
-        package var detailed: [Row]
+        package var rows: LazyList<Row>
+        package var detailed: LazyList<Row>
         package var omittedDetails: Int
         package var byRule: [RuleFindings]
 
@@ -477,7 +477,7 @@ extension ReportModel {
         package var note: String
         /// By response code, by identity, by source address.
         package var tables: [Activity.Table]
-        package var rows: [FlaggedRequest]
+        package var rows: LazyList<FlaggedRequest>
     }
 
     /// 14 · Activity statistics.
