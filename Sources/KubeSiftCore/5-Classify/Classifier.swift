@@ -60,13 +60,16 @@ final class Classifier {
         let complete = matched.contains { ruleSet.generatesFindings[$0] }
         let summary = RequestSummary(view, time: time, complete: complete, texts: &texts)
         for rule in matched {
+            // The correlation's fields read where they lie: a copy of the correlation retained all of it.
             let keys = texts.keys(ruleSet.uses[rule].map { use in
-                let correlation = ruleSet.correlations[use.correlation]
-                return CorrelationKey(
+                CorrelationKey(
                     correlation: use.correlation, slot: use.slot,
-                    group: texts.list(correlation.groupSources[use.slot].map { texts.text(view.firstText(of: $0) ?? "", .plain) }),
-                    value: correlation.rule.valueField == nil
-                        ? nil : view.firstText(of: correlation.valueSources[use.slot]).map { texts.text($0, .plain) })
+                    group: texts.list(ruleSet.correlations[use.correlation].groupSources[use.slot].map {
+                        texts.text(view.firstText(of: $0) ?? "", .plain)
+                    }),
+                    value: ruleSet.correlations[use.correlation].rule.valueField == nil
+                        ? nil
+                        : view.firstText(of: ruleSet.correlations[use.correlation].valueSources[use.slot]).map { texts.text($0, .plain) })
             })
             let hit = RuleHit(rule: rule, request: request, stage: stage, location: location, summary: summary, keys: keys)
             hits.append(hit, to: hit.partition)

@@ -71,6 +71,42 @@ package enum FieldSource: Sendable, Equatable {
     case podContainer(path: [String])
 }
 
+/// A ``FieldSource`` as the hot path reads it: its path a view of storage its condition owns
+/// (``CompiledCondition``), so that reading one retains nothing.
+enum CompiledSource {
+    case scanned(ScannedField)
+    case body(EventBody, path: UnsafeBufferPointer<String>)
+    case derived(DerivedField)
+    case podSpec(path: UnsafeBufferPointer<String>)
+    case podContainer(path: UnsafeBufferPointer<String>)
+}
+
+extension FieldSource {
+    /// The source's path, or nil when it has none.
+    var path: [String]? {
+        switch self {
+        case let .body(_, path), let .podSpec(path), let .podContainer(path): path
+        case .scanned, .derived: nil
+        }
+    }
+
+    /// The source compiled over `path` (its own path, or a copy of it that outlives the call).
+    func compiled(path: UnsafeBufferPointer<String>) -> CompiledSource {
+        switch self {
+        case let .scanned(field): .scanned(field)
+        case let .body(part, _): .body(part, path: path)
+        case let .derived(field): .derived(field)
+        case .podSpec: .podSpec(path: path)
+        case .podContainer: .podContainer(path: path)
+        }
+    }
+
+    /// `body` with the source compiled over its own path, valid during the call.
+    func withCompiled<Result>(_ body: (CompiledSource) -> Result) -> Result {
+        (path ?? []).withUnsafeBufferPointer { body(compiled(path: $0)) }
+    }
+}
+
 /// Turns a field name from a rule into the places its values come from.
 ///
 /// Dotted paths are read from the raw event. The aliases are pySigma's Kubernetes field names (so

@@ -19,37 +19,44 @@ final class RuleMatcher {
     /// Each combination of the prefilter's fields, interned; its candidates at the same index.
     @exclusivity(unchecked) private var keys: SpanTable
     @exclusivity(unchecked) private var entries: [Candidates] = []
+    /// The rule indices every entry's ranges point into. Lists of plain values in flat arrays: an
+    /// array per entry (and per identity) was retained and released on every event.
+    @exclusivity(unchecked) private var candidateRules: [Int32] = []
     @exclusivity(unchecked) private var keyBytes: [UInt8] = []
     @exclusivity(unchecked) private var scratch: [UInt8] = []
-    /// Each identity, interned; at the same index, per rule, whether the identity alone rules it out
-    /// (`false` on identity fields alone), worked out the first time an event of it needs to know.
+    /// Each identity, interned; from its index times the rule count, per rule, whether the identity
+    /// alone rules it out (`false` on identity fields alone), worked out the first time an event of
+    /// it needs to know.
     @exclusivity(unchecked) private var identityKeys: SpanTable
-    @exclusivity(unchecked) private var identities: [[IdentityVerdict]] = []
+    @exclusivity(unchecked) private var identities: [IdentityVerdict] = []
     @exclusivity(unchecked) private var identityBytes: [UInt8] = []
 
     private enum IdentityVerdict {
         case unknown, excluded, open
     }
 
-    /// The rules an event with one combination of the prefilter's fields can match.
+    /// The rules an event with one combination of the prefilter's fields can match, as ranges of
+    /// `candidateRules`.
     private struct Candidates {
         /// Rules the prefilter fields alone decide: they match.
-        var matching: [Int]
+        var matching: Range<Int>
         /// Rules that depend on other fields too: evaluated in full.
-        var undecided: [Int]
+        var undecided: Range<Int>
         /// Whether any undecided rule reads who made the request: if none does, the identity memo
         /// is not consulted at all.
-        var readsIdentity = false
+        var readsIdentity: Bool
     }
 
     /// By rule index: whether the rule has a condition on an identity field.
     private let readsIdentity: [Bool]
-    /// By rule index: the rule's detection, compiled.
+    /// By rule index: the rule's detection, compiled, and what evaluating it reads.
     private let programs: [DetectionProgram]
+    private let codes: [DetectionProgram.Code]
 
     init(rules: [DetectionRule]) {
         self.rules = rules
         programs = rules.map { DetectionProgram($0.detection) }
+        codes = programs.map(\.code)
         readsIdentity = rules.map { rule in
             rule.detection.selections.contains { selection in
                 selection.alternatives.joined().contains { $0.sources.contains(where: IdentityKey.knows) }
@@ -70,41 +77,55 @@ final class RuleMatcher {
             return
         }
         let key = PrefilterKey(view)
-        var computed = Candidates(matching: [], undecided: [])
+        var matching: [Int32] = []
+        var undecided: [Int32] = []
         for index in rules.indices {
             switch Self.prefilter(programs[index], known: key.values(of:)) {
-            case true?: computed.matching.append(index)
-            case nil: computed.undecided.append(index)
+            case true?: matching.append(Int32(index))
+            case nil: undecided.append(Int32(index))
             case false?: break
             }
         }
-        computed.readsIdentity = computed.undecided.contains { readsIdentity[$0] }
-        if entry == entries.count { entries.append(computed) }
+        let start = candidateRules.count
+        candidateRules += matching
+        candidateRules += undecided
+        let computed = Candidates(matching: start..<(start + matching.count), undecided: (start + matching.count)..<candidateRules.count,
+                                  readsIdentity: undecided.contains { readsIdentity[Int($0)] })
         collect(computed, view, into: &result)
+        if entry == entries.count {
+            entries.append(computed)
+        } else {
+            candidateRules.removeLast(candidateRules.count - start)
+        }
     }
 
     @inline(__always)
     private func collect(_ candidates: Candidates, _ view: EventView, into result: inout [Int]) {
-        if candidates.undecided.isEmpty {
-            result.append(contentsOf: candidates.matching)
-            return
-        }
-        let identity = candidates.readsIdentity ? identityEntry(view) : nil
-        var key: IdentityKey?
-        for index in candidates.undecided {
-            if let identity, readsIdentity[index] {
-                if identities[identity][index] == .unknown {
-                    if key == nil { key = IdentityKey(view) }
-                    identities[identity][index] =
-                        Self.prefilter(programs[index], known: key!.values(of:)) == false ? .excluded : .open
-                }
-                if identities[identity][index] == .excluded { continue }
+        candidateRules.withUnsafeBufferPointer { arena in
+            if candidates.undecided.isEmpty {
+                for position in candidates.matching { result.append(Int(arena[position])) }
+                return
             }
-            if programs[index].evaluate({ Self.test($0, view) }) { result.append(index) }
-        }
-        if !candidates.matching.isEmpty {
-            result.append(contentsOf: candidates.matching)
-            result.sort()
+            let identity = candidates.readsIdentity ? identityEntry(view) : nil
+            var key: IdentityKey?
+            codes.withUnsafeBufferPointer { codes in
+                for position in candidates.undecided {
+                    let index = Int(arena[position])
+                    if let identity, readsIdentity[index] {
+                        let verdict = identity * rules.count + index
+                        if identities[verdict] == .unknown {
+                            if key == nil { key = IdentityKey(view) }
+                            identities[verdict] = Self.prefilter(programs[index], known: key!.values(of:)) == false ? .excluded : .open
+                        }
+                        if identities[verdict] == .excluded { continue }
+                    }
+                    if codes[index].evaluate({ Self.test($0, view) }) { result.append(index) }
+                }
+            }
+            if !candidates.matching.isEmpty {
+                for position in candidates.matching { result.append(Int(arena[position])) }
+                result.sort()
+            }
         }
     }
 
@@ -122,7 +143,7 @@ final class RuleMatcher {
         append(event.sourceIPs.start, event.sourceIPs.end)
         let entry = identityBytes.withUnsafeBytes { identityKeys.index(of: $0.baseAddress!, count: $0.count) }
         guard entry >= 0 else { return nil }
-        if entry == identities.count { identities.append(Array(repeating: .unknown, count: rules.count)) }
+        if entry * rules.count == identities.count { identities.append(contentsOf: repeatElement(.unknown, count: rules.count)) }
         return entry
     }
 
@@ -158,27 +179,33 @@ final class RuleMatcher {
     // MARK: - Full evaluation
 
     static func test(_ compiled: CompiledCondition, _ view: EventView) -> Bool {
-        test(compiled) { view.anyValue(of: compiled.condition.sources, $0) }
+        test(compiled) { view.anyValue(of: compiled.sources, $0) }
     }
 
     /// A field condition over any way of listing the field's values (`anyValue` stops at the
     /// first value its body accepts and says whether one did).
     @inline(__always)
     static func test(_ compiled: CompiledCondition, anyValue: ((FieldValue) -> Bool) -> Bool) -> Bool {
-        if let exists = compiled.condition.exists { return anyValue { _ in true } == exists }
-        let patterns = compiled.condition.patterns
-        if compiled.condition.requiresAll {
-            return patterns.allSatisfy { pattern in anyValue { pattern.matches($0) } }
+        if let exists = compiled.exists { return anyValue { _ in true } == exists }
+        if let tests = compiled.tests { return test(compiled, tests, anyValue) }
+        return test(compiled, compiled.condition.patterns, anyValue)
+    }
+
+    @inline(__always)
+    private static func test(_ compiled: CompiledCondition, _ patterns: some PatternList,
+                             _ anyValue: ((FieldValue) -> Bool) -> Bool) -> Bool {
+        if compiled.requiresAll {
+            return (0..<patterns.count).allSatisfy { index in anyValue { patterns.matches(index, $0) } }
         }
-        if compiled.condition.negated {
+        if compiled.negated {
             var sawValue = false
             let equal = anyValue { value in
                 sawValue = true
-                return ValuePattern.anyMatches(patterns, value)
+                return patterns.anyMatches(value)
             }
             return sawValue && !equal
         }
-        if anyValue({ ValuePattern.anyMatches(patterns, $0) }) { return true }
+        if anyValue({ patterns.anyMatches($0) }) { return true }
         if compiled.acceptsMissing { return !anyValue { _ in true } }
         return false
     }

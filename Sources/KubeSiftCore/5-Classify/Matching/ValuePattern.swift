@@ -66,31 +66,13 @@ package enum ValuePattern: Sendable {
 
     func matches(_ value: FieldValue) -> Bool {
         switch self {
-        case let .text(pattern):
-            switch value {
-            case .structure: return pattern.matchesAnything
-            case let .raw(bytes): return pattern.matches(bytes)
-            default:
-                guard let text = value.text else { return false }
-                return pattern.matches(text)
-            }
-        case let .number(comparison, bound):
-            guard let number = value.numeric else { return false }
-            return comparison.holds(number, bound)
-        case let .bool(expected):
-            switch value {
-            case let .bool(actual): return actual == expected
-            case .string, .raw: return value.text?.lowercased() == (expected ? "true" : "false")
-            default: return false
-            }
-        case .null:
-            if case .null = value { return true }
-            return false
         case let .regex(pattern):
             return pattern.matches(value)
         case let .cidr(network):
             guard let text = value.text, let address = IPNetwork.address(text) else { return false }
             return network.contains(address)
+        case .text, .number, .bool, .null:
+            return PatternTest(self)!.matches(value)
         }
     }
 
@@ -116,12 +98,77 @@ package enum ValuePattern: Sendable {
     }
 }
 
+/// A condition's patterns, however they are held.
+protocol PatternList {
+    var count: Int { get }
+    func matches(_ index: Int, _ value: FieldValue) -> Bool
+    func anyMatches(_ value: FieldValue) -> Bool
+}
+
+extension [ValuePattern]: PatternList {
+    func matches(_ index: Int, _ value: FieldValue) -> Bool { self[index].matches(value) }
+    func anyMatches(_ value: FieldValue) -> Bool { ValuePattern.anyMatches(self, value) }
+}
+
+extension UnsafeMutableBufferPointer: PatternList where Element == PatternTest {
+    @inline(__always)
+    func matches(_ index: Int, _ value: FieldValue) -> Bool { self[index].matches(value) }
+
+    @inline(__always)
+    func anyMatches(_ value: FieldValue) -> Bool {
+        for index in indices where self[index].matches(value) { return true }
+        return false
+    }
+}
+
+/// A ``ValuePattern`` as the hot path reads it: plain values only, so that testing a value against a
+/// list of them retains nothing. Regular expressions and networks have none: a condition with one
+/// is tested through its ``ValuePattern``s.
+enum PatternTest {
+    case glob(GlobPattern.Matcher)
+    case number(Comparison, Double)
+    case bool(Bool)
+    case null
+
+    /// Nil for a regular expression or a network.
+    init?(_ pattern: ValuePattern) {
+        switch pattern {
+        case let .text(glob): self = .glob(glob.matcher)
+        case let .number(comparison, bound): self = .number(comparison, bound)
+        case let .bool(expected): self = .bool(expected)
+        case .null: self = .null
+        case .regex, .cidr: return nil
+        }
+    }
+
+    @inline(__always)
+    func matches(_ value: FieldValue) -> Bool {
+        switch self {
+        case let .glob(matcher):
+            return matcher.matches(value)
+        case let .number(comparison, bound):
+            guard let number = value.numeric else { return false }
+            return comparison.holds(number, bound)
+        case let .bool(expected):
+            switch value {
+            case let .bool(actual): return actual == expected
+            case .string, .raw: return value.text?.lowercased() == (expected ? "true" : "false")
+            default: return false
+            }
+        case .null:
+            if case .null = value { return true }
+            return false
+        }
+    }
+
+}
+
 /// A Sigma text pattern: literal bytes and wildcards, compared ASCII case-insensitively unless `cased`.
 ///
-/// A reference whose hot path reads only plain values: each rule test used to copy the pattern's
-/// token list and literal out of their enums, a retain and release apiece, a quarter of the
-/// matcher's time. The literals are laid end to end in one buffer the pattern owns, and matching
-/// reads pieces that point into it.
+/// A reference that owns the pattern's bytes; matching reads them through ``Matcher``, a plain
+/// value: each rule test used to copy the pattern's token list and literal out of their enums, a
+/// retain and release apiece, a quarter of the matcher's time. The literals are laid end to end
+/// in one buffer the pattern owns, and matching reads pieces that point into it.
 package final class GlobPattern: @unchecked Sendable {
     enum Token: Sendable, Equatable {
         case literal([UInt8])
@@ -135,17 +182,18 @@ package final class GlobPattern: @unchecked Sendable {
     /// Immutable after `init`, freed in `deinit`: what makes the class safe to share.
     private let storage: UnsafeMutableBufferPointer<UInt8>
     private let pieces: UnsafeMutableBufferPointer<Piece>
-    /// The shapes rules use most, matched without the general loop.
-    private let shape: Shape
+    /// Valid while the pattern lives.
+    let matcher: Matcher
 
     /// A token as matching reads it: a literal is a view of `storage`.
-    private enum Piece {
+    fileprivate enum Piece {
         case literal(UnsafeBufferPointer<UInt8>)
         case anyRun
         case anyCharacter
     }
 
-    private enum Shape {
+    /// The shapes rules use most, matched without the general loop.
+    fileprivate enum Shape {
         case exact(UnsafeBufferPointer<UInt8>), prefix(UnsafeBufferPointer<UInt8>), suffix(UnsafeBufferPointer<UInt8>)
         case contains(UnsafeBufferPointer<UInt8>), general
 
@@ -190,7 +238,7 @@ package final class GlobPattern: @unchecked Sendable {
                     literal.append(next)
                 }
             default:
-                literal.append(cased ? byte : Self.fold(byte))
+                literal.append(cased ? byte : Matcher.fold(byte))
             }
         }
         flush()
@@ -214,7 +262,8 @@ package final class GlobPattern: @unchecked Sendable {
             case .anyCharacter: pieces[index] = .anyCharacter
             }
         }
-        shape = Shape(pieces)
+        matcher = Matcher(pieces: UnsafeBufferPointer(pieces), shape: Shape(pieces), cased: cased,
+                          matchesAnything: tokens == [.anyRun])
     }
 
     deinit {
@@ -231,92 +280,121 @@ package final class GlobPattern: @unchecked Sendable {
     }
 
     /// Whether the pattern is `*` alone: it matches any value that exists, structures included.
-    var matchesAnything: Bool { tokens == [.anyRun] }
+    var matchesAnything: Bool { matcher.matchesAnything }
 
+    /// ASCII lowercase, as patterns that are not `cased` compare.
     @inline(__always)
-    static func fold(_ byte: UInt8) -> UInt8 {
-        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-    }
+    static func fold(_ byte: UInt8) -> UInt8 { Matcher.fold(byte) }
 
     func matches(_ text: String) -> Bool {
         var text = text
-        return text.withUTF8 { matches($0) }
+        return text.withUTF8 { matcher.matches($0) }
     }
 
-    func matches(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        switch shape {
-        case let .exact(literal): return equal(literal, text, at: 0, count: text.count)
-        case let .prefix(literal): return equal(literal, text, at: 0, count: literal.count)
-        case let .suffix(literal):
-            return text.count >= literal.count && equal(literal, text, at: text.count - literal.count, count: literal.count)
-        case let .contains(literal): return contains(literal, text)
-        case .general: return matchesInGeneral(text)
+    func matches(_ text: UnsafeBufferPointer<UInt8>) -> Bool { matcher.matches(text) }
+
+    /// Backtracking wildcard match for any pattern (``Matcher/matchesInGeneral(_:)``).
+    func matchesInGeneral(_ text: UnsafeBufferPointer<UInt8>) -> Bool { matcher.matchesInGeneral(text) }
+
+    /// The pattern as matching reads it: pointers into its pattern's buffers and plain values, so
+    /// that copying it, or reading it from a list, retains nothing. Valid while the pattern lives.
+    struct Matcher {
+        fileprivate let pieces: UnsafeBufferPointer<Piece>
+        fileprivate let shape: Shape
+        let cased: Bool
+        let matchesAnything: Bool
+
+        @inline(__always)
+        static func fold(_ byte: UInt8) -> UInt8 {
+            byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
         }
-    }
 
-    private func contains(_ literal: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let first = literal.first else { return true }
-        guard text.count >= literal.count else { return false }
-        for start in 0...(text.count - literal.count) {
-            let byte = cased ? text[start] : Self.fold(text[start])
-            if byte == first, equal(literal, text, at: start, count: literal.count) { return true }
+        func matches(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+            switch shape {
+            case let .exact(literal): return equal(literal, text, at: 0, count: text.count)
+            case let .prefix(literal): return equal(literal, text, at: 0, count: literal.count)
+            case let .suffix(literal):
+                return text.count >= literal.count && equal(literal, text, at: text.count - literal.count, count: literal.count)
+            case let .contains(literal): return contains(literal, text)
+            case .general: return matchesInGeneral(text)
+            }
         }
-        return false
-    }
 
-    /// Backtracking wildcard match for any pattern, linear in practice: only the last `*` is ever
-    /// retried. The shapes above are its shortcuts (a test compares them).
-    func matchesInGeneral(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        var pieceIndex = 0
-        var position = 0
-        var retryPiece = -1
-        var retryPosition = 0
-        while true {
-            if pieceIndex == pieces.count {
-                if position == text.count { return true }
-            } else {
-                switch pieces[pieceIndex] {
-                case .anyRun:
-                    retryPiece = pieceIndex
-                    retryPosition = position
-                    pieceIndex += 1
-                    continue
-                case .anyCharacter:
-                    if position < text.count {
-                        position += 1
-                        while position < text.count, text[position] & 0xC0 == 0x80 { position += 1 }
+        /// A value as rules read it: text compared, a structure matched by `*` alone.
+        func matches(_ value: FieldValue) -> Bool {
+            switch value {
+            case .structure: return matchesAnything
+            case let .raw(bytes): return matches(bytes)
+            default:
+                guard var text = value.text else { return false }
+                return text.withUTF8 { matches($0) }
+            }
+        }
+
+        private func contains(_ literal: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard let first = literal.first else { return true }
+            guard text.count >= literal.count else { return false }
+            for start in 0...(text.count - literal.count) {
+                let byte = cased ? text[start] : Self.fold(text[start])
+                if byte == first, equal(literal, text, at: start, count: literal.count) { return true }
+            }
+            return false
+        }
+
+        /// Backtracking wildcard match for any pattern, linear in practice: only the last `*` is ever
+        /// retried. The shapes above are its shortcuts (a test compares them).
+        func matchesInGeneral(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+            var pieceIndex = 0
+            var position = 0
+            var retryPiece = -1
+            var retryPosition = 0
+            while true {
+                if pieceIndex == pieces.count {
+                    if position == text.count { return true }
+                } else {
+                    switch pieces[pieceIndex] {
+                    case .anyRun:
+                        retryPiece = pieceIndex
+                        retryPosition = position
                         pieceIndex += 1
                         continue
-                    }
-                case let .literal(literal):
-                    if pieceIndex + 1 == pieces.count, retryPiece >= 0 {
-                        // A final literal after a star: only the text's end can match it.
-                        return text.count - literal.count >= position
-                            && equal(literal, text, at: text.count - literal.count, count: literal.count)
-                    }
-                    if position + literal.count <= text.count, equal(literal, text, at: position, count: literal.count) {
-                        position += literal.count
-                        pieceIndex += 1
-                        continue
+                    case .anyCharacter:
+                        if position < text.count {
+                            position += 1
+                            while position < text.count, text[position] & 0xC0 == 0x80 { position += 1 }
+                            pieceIndex += 1
+                            continue
+                        }
+                    case let .literal(literal):
+                        if pieceIndex + 1 == pieces.count, retryPiece >= 0 {
+                            // A final literal after a star: only the text's end can match it.
+                            return text.count - literal.count >= position
+                                && equal(literal, text, at: text.count - literal.count, count: literal.count)
+                        }
+                        if position + literal.count <= text.count, equal(literal, text, at: position, count: literal.count) {
+                            position += literal.count
+                            pieceIndex += 1
+                            continue
+                        }
                     }
                 }
+                guard retryPiece >= 0, retryPosition < text.count else { return false }
+                retryPosition += 1
+                position = retryPosition
+                pieceIndex = retryPiece + 1
             }
-            guard retryPiece >= 0, retryPosition < text.count else { return false }
-            retryPosition += 1
-            position = retryPosition
-            pieceIndex = retryPiece + 1
         }
-    }
 
-    @inline(__always)
-    private func equal(_ literal: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>, at offset: Int, count: Int) -> Bool {
-        guard literal.count == count, offset + count <= text.count else { return false }
-        if cased {
-            for index in 0..<count where literal[index] != text[offset + index] { return false }
-        } else {
-            for index in 0..<count where literal[index] != Self.fold(text[offset + index]) { return false }
+        @inline(__always)
+        private func equal(_ literal: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>, at offset: Int, count: Int) -> Bool {
+            guard literal.count == count, offset + count <= text.count else { return false }
+            if cased {
+                for index in 0..<count where literal[index] != text[offset + index] { return false }
+            } else {
+                for index in 0..<count where literal[index] != Self.fold(text[offset + index]) { return false }
+            }
+            return true
         }
-        return true
     }
 }
 
