@@ -115,14 +115,29 @@ package final class Deduplicator: Sendable {
         return record(request: request, slot: slot, stage: stage, code: code, cursor: &cursor)
     }
 
-    /// What the index holds of `request` once every worker is done: the stages seen (a bitmask of
-    /// ``AuditStage`` raw values), and the rank (``AuditStage/responseRank``, 0 for none) and code
-    /// of the stage its response counts from.
+    /// What the index holds of `count` requests once every worker is done: the stages seen (a
+    /// bitmask of ``AuditStage`` raw values), and the rank (``AuditStage/responseRank``, 0 for none)
+    /// and code of the stage the response counts from; each answer is handed to `answer` with the
+    /// request's position (none for a request the index never saw).
     ///
-    /// Asked once per request (a shard logs each), so a spilled slot is read back and kept.
-    package func seen(request: Fingerprint, slot: Int64) -> (stages: UInt8, responseRank: UInt8, code: Int?) {
-        let entry = withEntries(ofSlot: slot, keepingResident: true) { IndexEntry($0[request] ?? 0) } ?? IndexEntry(0)
-        return (entry.stages, entry.countedRank, entry.countedCode)
+    /// A run of requests in one slot looks the slot up once, and a slot on disk is read for them and
+    /// left there: asked in slot order, the index is never brought back into memory (a shard asks
+    /// about every request it logged).
+    package func seen(_ count: Int, request: (Int) -> (request: Fingerprint, slot: Int64),
+                      answer: (Int, (stages: UInt8, responseRank: UInt8, code: Int?)) -> Void) {
+        var start = 0
+        while start < count {
+            let slot = request(start).slot
+            var end = start + 1
+            while end < count, request(end).slot == slot { end += 1 }
+            _ = withEntries(ofSlot: slot) { entries in
+                for position in start..<end {
+                    let entry = IndexEntry(entries[request(position).request] ?? 0)
+                    answer(position, (entry.stages, entry.countedRank, entry.countedCode))
+                }
+            }
+            start = end
+        }
     }
 
     /// The stages seen of many requests at once, once every worker is done: each slot is looked up
@@ -137,19 +152,13 @@ package final class Deduplicator: Sendable {
         return answers
     }
 
-    /// `body` over a slot's entries; nil for a slot never used.
-    ///
-    /// - Parameter keepingResident: whether a spilled slot is read back into memory for good, or
-    ///   read for `body` alone and left on disk: assembly asks about each slot once, and keeping
-    ///   each one it read would bring the whole index back into memory.
-    private func withEntries<T>(ofSlot slot: Int64, keepingResident: Bool = false, _ body: ([Fingerprint: UInt64]) -> T) -> T? {
+    /// `body` over a slot's entries; nil for a slot never used. A slot on disk is read for `body`
+    /// alone and left there: the questions after the pass come a slot at a time, and keeping each
+    /// slot they read would bring the whole index back into memory.
+    private func withEntries<T>(ofSlot slot: Int64, _ body: ([Fingerprint: UInt64]) -> T) -> T? {
         guard let bucket = buckets.withLock({ $0[slot] }) else { return nil }
         return bucket.state.withLock { state in
             guard state.spilled else { return body(state.entries) }
-            if keepingResident {
-                reload(&state, slot: slot, into: bucket)
-                return body(state.entries)
-            }
             return body(readSpilled(slot))
         }
     }

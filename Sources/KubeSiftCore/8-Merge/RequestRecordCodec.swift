@@ -14,10 +14,23 @@ package enum RequestRecordCodec {
     static let recordBytes = 64
     private static let levels: [AuditLevel?] = [nil, .metadata, .request, .requestResponse]
 
-    package static func encode(_ records: [RequestRecord]) -> [UInt8] {
-        var bytes = magic
-        bytes.reserveCapacity(16 + records.count * recordBytes)
-        append(UInt64(records.count), to: &bytes)
+    /// The file handed to `emit` a block of `blockRecords` rows at a time.
+    static func encode<Failure: Error>(_ records: [RequestRecord], blockRecords: Int = 1 << 16,
+                                       emit: ([UInt8]) throws(Failure) -> Void) throws(Failure) {
+        var header = magic
+        append(UInt64(records.count), to: &header)
+        try emit(header)
+        var start = 0
+        while start < records.count {
+            let end = min(records.count, start + blockRecords)
+            try emit(rows(records[start..<end]))
+            start = end
+        }
+    }
+
+    private static func rows(_ records: ArraySlice<RequestRecord>) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(records.count * recordBytes)
         for record in records {
             append(record.request.high, to: &bytes)
             append(record.request.low, to: &bytes)

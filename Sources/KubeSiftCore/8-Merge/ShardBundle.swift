@@ -101,17 +101,23 @@ package enum ShardBundle {
         } catch {
             throw OutputError(path: temporary, code: EACCES)
         }
-        let encoder = SortedJSONEncoder()
-        let files: [(String, [UInt8])] = [
-            (contentName, try encoder.encode(content)),
-            (matchesName, MatchCodec.encode(hits: content.hits.all, copies: content.duplicateCopies)),
-            (requestsName, RequestRecordCodec.encode(content.requests)),
-        ]
         var manifest = manifest
-        for (fileName, bytes) in files {
-            try AtomicFileWriter.write(bytes, to: temporary + "/" + fileName)
-            manifest.files[fileName] = SHA256.hash(data: bytes).lowercaseHex
+        /// A file written, flushed and hashed as its chunks come (requests.bin is most of a shard's
+        /// output, and is never held whole).
+        func write(_ fileName: String, _ chunks: (_ emit: ([UInt8]) throws -> Void) throws -> Void) throws {
+            let file = try AtomicFileWriter.StagedFile(target: temporary + "/" + fileName)
+            var hash = SHA256()
+            try chunks { chunk in
+                hash.update(data: chunk)
+                try file.append(chunk)
+            }
+            try file.finish()
+            try AtomicFileWriter.commit([.success(file)])
+            manifest.files[fileName] = hash.finalize().lowercaseHex
         }
+        try write(contentName) { try $0(try SortedJSONEncoder().encode(content)) }
+        try write(matchesName) { try $0(MatchCodec.encode(hits: content.hits.all, copies: content.duplicateCopies)) }
+        try write(requestsName) { try RequestRecordCodec.encode(content.requests, emit: $0) }
         try AtomicFileWriter.write(try SortedJSONEncoder(prettyPrinted: true).encode(manifest) + [0x0A],
                                    to: temporary + "/manifest.json")
         try replace(target, with: temporary)

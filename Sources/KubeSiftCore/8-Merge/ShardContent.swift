@@ -203,7 +203,7 @@ extension Pipeline {
                               seeds: HashSeeds, progress: ProgressCounters? = nil, logger: Logger) -> ShardContent
     {
         let files = assigned.map { inputs.files[$0] }
-        let pass = read(files, options: options, seeds: seeds, logsRequests: true, progress: progress, logger: logger)
+        var pass = read(files, options: options, seeds: seeds, logsRequests: true, progress: progress, logger: logger)
         func global(_ key: MemberKey) -> MemberKey { MemberKey(file: assigned[key.file], member: key.member) }
         func global(_ location: HitLocation) -> HitLocation {
             HitLocation(member: global(location.member), sequence: location.sequence, line: location.line)
@@ -217,7 +217,10 @@ extension Pipeline {
         var content = ShardContent(listing: inputs.files, skippedPaths: inputs.skipped, assigned: assigned,
                                    readResults: [:], tallies: [], duplicateCopies: [], totals: EventTotals(),
                                    keyTexts: [])
-        for output in pass.workerOutputs {
+        for worker in pass.workerOutputs.indices {
+            let output = pass.workerOutputs[worker]
+            // Each worker's log is let go once translated: the shard never holds it twice.
+            pass.workerOutputs[worker].requests = []
             let translation = (0..<dimensions).map { dimension in
                 output.keyTexts[dimension].map { text in
                     if let index = keyIndices[dimension][text] { return index }
@@ -232,10 +235,9 @@ extension Pipeline {
                 for dimension in 0..<dimensions where keys[dimension] >= 0 {
                     keys[dimension] = translation[dimension][Int(keys[dimension])]
                 }
-                let seen = pass.deduplicator.seen(request: logged.request, slot: Deduplicator.slot(of: logged.time))
+                // What the index saw of it is filled in below, a slot at a time.
                 requests.append(RequestRecord(request: logged.request, time: logged.time, file: assigned[logged.file],
-                                              keys: keys, level: logged.level, stages: seen.stages,
-                                              responseRank: seen.responseRank, code: seen.code))
+                                              keys: keys, level: logged.level, stages: 0, responseRank: 0, code: nil))
             }
             content.tallies += output.tallies.map { TallyRecord($0, member: global($0.member)) }
             for var hit in output.hits.takeAll() {
@@ -255,8 +257,16 @@ extension Pipeline {
         var completeness = CompletenessAccumulator(clusterOfFile: clusters.ofFile, clusterCount: clusters.names.count)
         for output in pass.workerOutputs { completeness.merge(output.completeness) }
         content.completeness = completeness.share(names: clusters.names, listingIndex: { assigned[$0] })
-        // In index order, not thread order: a rerun of the shard writes the same records.
-        content.requests = requests.sorted(by: RequestRecord.precedes)
+        // In index order, not thread order: a rerun of the shard writes the same records. Sorted by
+        // slot first, so the index answers a slot at a time, and a slot it wrote to disk is read
+        // for its answers alone, not brought back into memory.
+        requests.sort(by: RequestRecord.precedes)
+        pass.deduplicator.seen(requests.count, request: { (requests[$0].request, requests[$0].slot) }) { position, seen in
+            requests[position].stages = seen.stages
+            requests[position].responseRank = seen.responseRank
+            requests[position].code = seen.code
+        }
+        content.requests = requests
         return content
     }
 }

@@ -77,6 +77,14 @@ import Testing
             while let record = try stream.next() { streamed.append(record) }
             #expect(streamed == content.requests, "blocks of \(rows)")
         }
+        // Written a block at a time too: the same file, whatever the block.
+        let file = try Array(Data(contentsOf: URL(fileURLWithPath: path + "/" + ShardBundle.requestsName)))
+        for rows in [1, 7, 100_000] {
+            var chunks: [[UInt8]] = []
+            RequestRecordCodec.encode(content.requests, blockRecords: rows) { chunks.append($0) }
+            #expect(Array(chunks.joined()) == file, "written in blocks of \(rows)")
+            #expect(chunks.count == 1 + (content.requests.count + rows - 1) / rows)
+        }
         // Two shards, streamed in blocks of 3, count what the records held in memory count.
         let halves = [[0], Array(inputs.files.indices.dropFirst())]
         let shards = try halves.enumerated().map { index, assigned in
