@@ -49,7 +49,6 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "Mustache", package: "swift-mustache"),
                 // The state of nightly runs (inputs seen, open correlation windows, ledger, dispositions).
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -85,7 +84,9 @@ let package = Package(
             name: "KubeSiftCoreTests",
             dependencies: [
                 "KubeSiftCore", "CArchive", .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"), .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Yams", package: "Yams"),
+                // The reference the report templates' own renderer is tested against.
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             // Read by the tests through their path, like samples/.
             exclude: ["Fixtures"]

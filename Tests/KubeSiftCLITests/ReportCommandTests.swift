@@ -101,7 +101,8 @@ import Testing
         let broken = try KubeSiftRunner.run(["analyze", scratch.path("audit.log"), "-o", scratch.path("out2"),
                                              "--templates", scratch.path("broken")])
         #expect(broken.exitCode == 64)
-        #expect(broken.stderr.contains("--templates: \(scratch.path("broken/report.html.mustache")): line 3"))
+        #expect(broken.stderr.contains(
+            "--templates: \(scratch.path("broken/report.html.mustache")): line 2, column 1: the section {{#cover}} is not closed"))
         #expect(!FileManager.default.fileExists(atPath: scratch.path("out2")), "nothing is written")
     }
 }

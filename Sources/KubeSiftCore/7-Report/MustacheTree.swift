@@ -1,25 +1,29 @@
-import Mustache
+/// A value as templates read it (see ``TemplateLibrary``).
+indirect enum TemplateNode {
+    /// Text already escaped for the output; `isNull` (empty text, a count of zero) makes it false
+    /// in a section.
+    case text(String, isNull: Bool)
+    case flag(Bool)
+    case map([String: TemplateNode])
+    case list([TemplateNode])
+    /// A long list whose elements are built as a template reaches them.
+    case lazyList(MustacheTree.LazyNodes)
+}
 
-/// Turns a ``ReportModel`` into the tree swift-mustache renders: a struct becomes a dictionary of
-/// its stored properties, an array an array, a string text escaped for the output format; flags
-/// stay flags, and an `Int` is text that is false in a section when it is zero (like empty text and
+/// Turns a ``ReportModel`` into the tree templates are rendered from: a struct becomes a map of its
+/// stored properties, an array a list, a string text escaped for the output format; flags stay
+/// flags, and an `Int` is text that is false in a section when it is zero (like empty text and
 /// empty lists). Other numbers are plain text.
 ///
 /// Through the model's `Encodable` conformance, which the compiler writes: reading the same
 /// properties by reflection (`Mirror`) took a fifth of a run that rendered every report format.
 enum MustacheTree {
-    /// A value already escaped for the output: swift-mustache writes its text as it is.
-    struct Rendered: MustacheCustomRenderable {
-        let renderText: String
-        let isNull: Bool
-    }
-
-    static func text(_ text: String, escape: (String) -> String) -> Rendered {
-        Rendered(renderText: escape(text), isNull: text.isEmpty)
+    static func text(_ text: String, escape: (String) -> String) -> TemplateNode {
+        .text(escape(text), isNull: text.isEmpty)
     }
 
     /// The tree of `value`, every string passed through `escape`.
-    static func of<T: Encodable>(_ value: T, escape: @escaping (String) -> String) -> Any {
+    static func of<T: Encodable>(_ value: T, escape: @escaping (String) -> String) -> TemplateNode {
         let builder = TreeBuilder(escape: escape)
         // The model holds strings, numbers, flags, arrays and structs: nothing it encodes throws.
         try? value.encode(to: builder)
@@ -32,34 +36,13 @@ enum MustacheTree {
     /// A long list of the model (the findings, each control's findings): each element's node is
     /// built when a template reaches it and dropped after, so a report of thousands of findings
     /// never holds all of their trees at once (4.4 GB of input with 25,000 findings: 650 MB for the
-    /// two trees). Offers the transforms swift-mustache gives an array.
-    struct LazyNodes: MustacheSequence, MustacheTransformable {
+    /// two trees).
+    struct LazyNodes {
         let count: Int
-        let node: (Int) -> Any
+        let node: (Int) -> TemplateNode
 
-        struct Iterator: IteratorProtocol {
-            let nodes: LazyNodes
-            var index = 0
-
-            mutating func next() -> Any? {
-                guard index < nodes.count else { return nil }
-                defer { index += 1 }
-                return nodes.node(index)
-            }
-        }
-
-        func makeIterator() -> Iterator { Iterator(nodes: self) }
-
-        func transform(_ name: String) -> Any? {
-            switch name {
-            case "first": count > 0 ? node(0) : nil
-            case "last": count > 0 ? node(count - 1) : nil
-            case "reversed": LazyNodes(count: count) { [node, count] in node(count - 1 - $0) }
-            case "count": count
-            case "empty": count == 0
-            default: nil
-            }
-        }
+        /// The elements in reverse order, still built one at a time.
+        var reversed: LazyNodes { LazyNodes(count: count) { [node, count] in node(count - 1 - $0) } }
     }
 }
 
@@ -75,14 +58,13 @@ extension Array: LazyTreeList where Element: Encodable {
     }
 }
 
-
 /// Builds one node of the tree: a dictionary, an array or a leaf, whichever its value asks for.
 private final class TreeBuilder: Encoder, SingleValueEncodingContainer {
     let escape: (String) -> String
     // One tree's state, on one thread: the runtime's exclusivity checks cost more than the writes.
-    @exclusivity(unchecked) var dictionary: [String: Any]?
-    @exclusivity(unchecked) var array: [Any]?
-    @exclusivity(unchecked) var leaf: Any?
+    @exclusivity(unchecked) var dictionary: [String: TemplateNode]?
+    @exclusivity(unchecked) var array: [TemplateNode]?
+    @exclusivity(unchecked) var leaf: TemplateNode?
     /// Nested containers, attached when the node is read: under a key, or at a place in the array.
     @exclusivity(unchecked) var pending: [(key: String?, place: Int, builder: TreeBuilder)] = []
 
@@ -95,12 +77,14 @@ private final class TreeBuilder: Encoder, SingleValueEncodingContainer {
 
     /// What was built; a value that encoded nothing is an empty dictionary, as a struct without
     /// properties is.
-    var node: Any {
+    var node: TemplateNode {
         for (key, place, builder) in pending {
             if let key { dictionary?[key] = builder.node } else { array?[place] = builder.node }
         }
         pending.removeAll()
-        return leaf ?? array ?? dictionary ?? [String: Any]()
+        if let leaf { return leaf }
+        if let array { return .list(array) }
+        return .map(dictionary ?? [:])
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
@@ -116,25 +100,25 @@ private final class TreeBuilder: Encoder, SingleValueEncodingContainer {
     func singleValueContainer() -> any SingleValueEncodingContainer { self }
 
     /// The node of a value, leaves made without a builder of their own.
-    func child<T: Encodable>(_ value: T) -> Any? {
+    func child<T: Encodable>(_ value: T) -> TemplateNode? {
         if T.self == String.self { return MustacheTree.text(unsafeBitCast(value, to: String.self), escape: escape) }
         if T.self == Int.self {
             let number = unsafeBitCast(value, to: Int.self)
-            return MustacheTree.Rendered(renderText: String(number), isNull: number == 0)
+            return .text(String(number), isNull: number == 0)
         }
-        if T.self == Bool.self { return unsafeBitCast(value, to: Bool.self) }
-        if let list = value as? any LazyTreeList, let nodes = list.lazyNodes(escape: escape) { return nodes }
+        if T.self == Bool.self { return .flag(unsafeBitCast(value, to: Bool.self)) }
+        if let list = value as? any LazyTreeList, let nodes = list.lazyNodes(escape: escape) { return .lazyList(nodes) }
         let builder = TreeBuilder(escape: escape)
         try? value.encode(to: builder)
         return builder.node
     }
 
-    func plain(_ value: some CustomStringConvertible) -> Any { MustacheTree.text(value.description, escape: escape) }
+    func plain(_ value: some CustomStringConvertible) -> TemplateNode { MustacheTree.text(value.description, escape: escape) }
 
     // MARK: SingleValueEncodingContainer
 
     func encodeNil() throws {}
-    func encode(_ value: Bool) throws { leaf = value }
+    func encode(_ value: Bool) throws { leaf = .flag(value) }
     func encode(_ value: String) throws { leaf = child(value) }
     func encode(_ value: Int) throws { leaf = child(value) }
     func encode(_ value: Double) throws { leaf = plain(value) }
@@ -155,13 +139,13 @@ private struct KeyedTreeBuilder<Key: CodingKey>: KeyedEncodingContainerProtocol 
     let builder: TreeBuilder
     var codingPath: [any CodingKey] { [] }
 
-    private func set(_ node: Any?, _ key: Key) {
+    private func set(_ node: TemplateNode?, _ key: Key) {
         if let node { builder.dictionary?[key.stringValue] = node }
     }
 
     // A nil optional is left out, as an absent value is false in a section.
     mutating func encodeNil(forKey key: Key) throws {}
-    mutating func encode(_ value: Bool, forKey key: Key) throws { set(value, key) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { set(.flag(value), key) }
     mutating func encode(_ value: String, forKey key: Key) throws { set(builder.child(value), key) }
     mutating func encode(_ value: Int, forKey key: Key) throws { set(builder.child(value), key) }
     mutating func encode(_ value: Double, forKey key: Key) throws { set(builder.plain(value), key) }
@@ -192,12 +176,12 @@ private struct UnkeyedTreeBuilder: UnkeyedEncodingContainer {
     var codingPath: [any CodingKey] { [] }
     var count: Int { builder.array?.count ?? 0 }
 
-    private func append(_ node: Any?) {
+    private func append(_ node: TemplateNode?) {
         if let node { builder.array?.append(node) }
     }
 
     mutating func encodeNil() throws {}
-    mutating func encode(_ value: Bool) throws { append(value) }
+    mutating func encode(_ value: Bool) throws { append(.flag(value)) }
     mutating func encode(_ value: String) throws { append(builder.child(value)) }
     mutating func encode(_ value: Int) throws { append(builder.child(value)) }
     mutating func encode(_ value: Double) throws { append(builder.plain(value)) }
@@ -214,7 +198,7 @@ private struct UnkeyedTreeBuilder: UnkeyedEncodingContainer {
     private func pendingBuilder() -> TreeBuilder {
         let nested = TreeBuilder(escape: builder.escape)
         builder.pending.append((nil, builder.array?.count ?? 0, nested))
-        builder.array?.append([String: Any]())
+        builder.array?.append(.map([:]))
         return nested
     }
 }

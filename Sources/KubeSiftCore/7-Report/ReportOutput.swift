@@ -110,21 +110,7 @@ package struct ReportOutput: Sendable {
             try chunk.withUnsafeBufferPointer { try append($0) }
         }
 
-        /// A page rendered whole, written from where its UTF-8 lies, a megabyte at a time (a copy of
-        /// the page would hold it twice).
-        func append(text: String) throws {
-            var text = text
-            try text.withUTF8 { bytes in
-                var start = 0
-                while start < bytes.count {
-                    let end = min(bytes.count, start + (1 << 20))
-                    try append(UnsafeBufferPointer(rebasing: bytes[start..<end]))
-                    start = end
-                }
-            }
-        }
-
-        private func append(_ chunk: UnsafeBufferPointer<UInt8>) throws {
+        func append(_ chunk: UnsafeBufferPointer<UInt8>) throws {
             hash.update(bufferPointer: UnsafeRawBufferPointer(chunk))
             count += chunk.count
             switch destination {
@@ -159,8 +145,8 @@ package struct ReportOutput: Sendable {
                     return file
                 }
                 switch parts[index] {
-                case .html: return [try file("report.html") { try $0.append(text: try renderer!.html(model!)) }]
-                case .markdown: return [try file("report.md") { try $0.append(text: try renderer!.markdown(model!)) }]
+                case .html: return [try file("report.html") { file in try renderer!.html(model!, emit: file.append) }]
+                case .markdown: return [try file("report.md") { file in try renderer!.markdown(model!, emit: file.append) }]
                 case .csv: return try CSVReport.files(document).map { csv in try file(csv.name) { try csv.write($0.append) } }
                 case .json:
                     // Both from one encoding of the findings, written as it goes.

@@ -1,5 +1,4 @@
 import Foundation
-import Mustache
 
 /// The templates `report.html` and `report.md` are rendered with: the built-in ones, compiled in
 /// from `templates/`, with the files of `analyze --templates DIR` laid over them.
@@ -47,32 +46,21 @@ package struct ReportTemplates: Sendable {
         return result
     }
 
-    /// Every file parsed, under its name.
-    ///
-    /// Each gets a `CONTENT_TYPE: TEXT` pragma first: the renderer escapes every value itself, for
-    /// HTML or Markdown, before swift-mustache sees it, so swift-mustache must add nothing.
-    func library() throws(TemplateError) -> MustacheLibrary {
-        var library = MustacheLibrary()
+    /// Every file parsed, under its name (without `.mustache`).
+    func library() throws(TemplateError) -> TemplateLibrary {
+        var library = TemplateLibrary()
         for (path, text) in files.sorted(by: { $0.key < $1.key }) {
             let name = path.hasSuffix(".mustache") ? String(path.dropLast(".mustache".count)) : path
             do {
-                library.register(try MustacheTemplate(string: Self.pragma + text), named: name)
-            } catch let error as MustacheTemplate.ParserError {
-                // The pragma is a line of its own: the template's lines are one further down.
-                throw TemplateError(file: origins[path] ?? path,
-                                    message: "line \(error.context.lineNumber - 1), column \(error.context.columnNumber): \(error.error)")
+                try library.register(text, named: name)
             } catch {
-                throw TemplateError(file: origins[path] ?? path, message: "\(error)")
+                throw TemplateError(file: origins[path] ?? path, message: "line \(error.line), column \(error.column): \(error.message)")
             }
         }
         return library
     }
-
-    /// On a line of its own, which a standalone tag leaves out of the output.
-    static let pragma = "{{% CONTENT_TYPE: TEXT}}\n"
 }
 
-/// A template that could not be read or parsed.
 package struct TemplateError: Error, CustomStringConvertible, Sendable {
     package var file: String
     package var message: String

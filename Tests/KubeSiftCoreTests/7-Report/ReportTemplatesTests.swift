@@ -78,8 +78,25 @@ import Testing
             _ = try ReportTemplates.builtIn.overridden(by: directory.path("mine"))
         } throws: { error in
             let message = "\(error)"
-            return message.hasPrefix(directory.path("mine/partials/md/closing.mustache") + ": line ") && message.contains("expectedSectionEnd")
+            return message == directory.path("mine/partials/md/closing.mustache")
+                + ": line 2, column 1: the section {{#limitations}} is not closed"
         }
         #expect(throws: TemplateError.self) { _ = try ReportTemplates.builtIn.overridden(by: directory.path("missing")) }
+    }
+}
+
+extension TemplateRenderer {
+    /// The page as text.
+    func html(_ model: ReportModel) throws -> String {
+        var bytes: [UInt8] = []
+        try html(model) { bytes += $0 }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The Markdown report as text.
+    func markdown(_ model: ReportModel) throws -> String {
+        var bytes: [UInt8] = []
+        try markdown(model) { bytes += $0 }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,7 +1,7 @@
 extension ReportModel {
     /// A list of the model whose elements are made when they are read: a row per finding, for
     /// tens of thousands of findings, is never held whole. The templates walk it once, an element
-    /// at a time (``MustacheTree/LazyNodes``); other readers index it like an array.
+    /// at a time (``TemplateNode/lazyList(_:)``); other readers index it like an array.
     package struct LazyList<Element: Encodable & Sendable>: RandomAccessCollection, Encodable, Sendable {
         private let make: @Sendable (Int) -> Element
         package let count: Int
