@@ -224,10 +224,11 @@ private struct TemplateParser {
 
     init(_ text: String) { self.text = Array(text.utf8) }
 
-    /// A piece of the template: text, or a tag with its sigil and content.
+    /// A piece of the template: text, or a tag with its sigil and content (and, for a standalone
+    /// partial, the blanks before it).
     private enum Piece {
         case text(ArraySlice<UInt8>)
-        case tag(sigil: UInt8?, content: String, offset: Int)
+        case tag(sigil: UInt8?, content: String, offset: Int, indentation: String? = nil)
     }
 
     mutating func parse() throws(TemplateSyntaxError) -> [TemplateToken] {
@@ -308,13 +309,13 @@ private struct TemplateParser {
     ]
 
     /// Removes the line of each tag that stands alone on it: the blanks before it, and its line end.
-    /// A standalone partial keeps the blanks as its indentation (in the tag's content, after a tab).
+    /// A standalone partial keeps the blanks as its indentation.
     private func stripStandaloneLines(_ pieces: inout [Piece]) {
         func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
         var strips: [(index: Int, trailing: Bool)] = []
         var indentations: [Int: String] = [:]
         for index in pieces.indices {
-            guard case let .tag(sigil?, _, _) = pieces[index], Self.standaloneSigils.contains(sigil) else { continue }
+            guard case let .tag(sigil?, _, _, _) = pieces[index], Self.standaloneSigils.contains(sigil) else { continue }
             // Blanks from the line's start (or the template's) up to the tag.
             var indentation = ""
             if index > 0 {
@@ -349,8 +350,8 @@ private struct TemplateParser {
             }
         }
         for (index, indentation) in indentations {
-            guard case let .tag(sigil, content, offset) = pieces[index] else { continue }
-            pieces[index] = .tag(sigil: sigil, content: content + "\t" + indentation, offset: offset)
+            guard case let .tag(sigil, content, offset, _) = pieces[index] else { continue }
+            pieces[index] = .tag(sigil: sigil, content: content, offset: offset, indentation: indentation)
         }
     }
 
@@ -365,7 +366,7 @@ private struct TemplateParser {
             switch piece {
             case let .text(bytes):
                 if !bytes.isEmpty { tokens.append(.text(String(decoding: bytes, as: UTF8.self))) }
-            case let .tag(sigil, content, offset):
+            case let .tag(sigil, content, offset, indentation):
                 switch sigil {
                 case UInt8(ascii: "!")?, UInt8(ascii: "=")?, UInt8(ascii: "%")?:
                     continue
@@ -379,9 +380,7 @@ private struct TemplateParser {
                     }
                     return tokens
                 case UInt8(ascii: ">")?:
-                    let parts = content.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
-                    tokens.append(.partial(String(parts[0]).trimmingCharacters(in: .whitespaces),
-                                           indentation: parts.count > 1 ? String(parts[1]) : nil))
+                    tokens.append(.partial(content, indentation: indentation))
                 default:
                     guard !content.isEmpty else { throw fail(offset, "an empty tag") }
                     tokens.append(.variable(TemplateName(content[...])))
