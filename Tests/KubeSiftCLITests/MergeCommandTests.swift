@@ -139,6 +139,14 @@ import Testing
                                               environment: ["SHARD_COUNT": "2", "AWS_BATCH_JOB_ARRAY_INDEX": "0"], in: directory)
         #expect(relative.exitCode == 78)
         #expect(relative.stderr.contains("needs --now"), "\(relative.stderr)")
+
+        for nightly in [["--state", scratch.path("state.sqlite")], ["--incremental"], ["--notify", "https://example.com/hook"]] {
+            let stateful = try KubeSiftRunner.run(["analyze", Self.samples, "-o", "out", "--shard-index", "0", "--shard-count", "2"]
+                + nightly, in: directory)
+            #expect(stateful.exitCode == 78, "\(nightly)")
+            #expect(stateful.stderr.contains("a sharded run keeps no state"), "\(stateful.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: scratch.path("state.sqlite")))
+        }
     }
 }
 

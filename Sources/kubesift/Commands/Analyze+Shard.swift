@@ -34,6 +34,12 @@ extension KubeSift.Analyze {
         guard !window.usesRelativeTime || window.now != nil else {
             throw ValidationError("As a shard, a relative --since or --until needs --now: every shard must resolve the same window.")
         }
+        // A shard sees part of the run: what it read, and which windows stay open, are the whole
+        // run's, and the merge does not keep a state yet. Said, rather than ignored.
+        guard nightly.statePath == nil, nightly.notify == nil else {
+            throw ValidationError("As a shard, --state, --incremental and --notify are not taken: a sharded run keeps no state "
+                + "and sends no notification yet; run nightly jobs that keep one as a single process.")
+        }
         let started = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
         let discovered = Pipeline.discover(options)
         var listingBytes: [UInt8]?
