@@ -310,14 +310,14 @@ if let row = settings.row {
 }
 
 try! FileManager.default.createDirectory(atPath: settings.directory, withIntermediateDirectories: true)
-FileHandle.standardError.write(Data("generating \(settings.sizeMB) MB of audit JSON (seed 42) in \(settings.directory)…\n".utf8))
+FileHandle.standardError.write(Data("the corpus: \(settings.sizeMB) MB of audit JSON (seed 42) in \(settings.directory), made unless it is there…\n".utf8))
 let single = generateCorpus(in: settings.directory, name: "audit", megabytes: settings.sizeMB, parts: 1, seed: 42)[0]
 if settings.corpusOnly {
     print(compressed(single, "gzip"))
     exit(0)
 }
 let parts = generateCorpus(in: settings.directory, name: "audit-part", megabytes: settings.sizeMB, parts: settings.zstFiles, seed: 43)
-FileHandle.standardError.write(Data("compressing (gzip -6, zstd -3)…\n".utf8))
+FileHandle.standardError.write(Data("its compressed copies (gzip -6, zstd -3), made unless they are there…\n".utf8))
 let gz = compressed(single, "gzip")
 let zsts = parts.map { compressed($0, "zstd") }
 
@@ -368,7 +368,7 @@ let decodeNative = measure("decode", [single])
 print(formatRow("decode stage alone, 1 core", "256 MB in memory", decodeNative))
 
 // The same events in cloud export shapes: the cost of unwrapping, per event.
-FileHandle.standardError.write(Data("writing the corpus in EKS and AKS shapes…\n".utf8))
+FileHandle.standardError.write(Data("the corpus in EKS and AKS shapes, made unless it is there…\n".utf8))
 for shape in [CloudShape.eksCloudWatch, .eksFirehose, .aks] {
     let files = parts.map { compressed(shape.convert($0), "zstd") }
     let turns = measureInTurns("analyze", files, against: "analyze", zsts, perEvent: true)

@@ -38,9 +38,9 @@ struct TemplateLibrary: Sendable {
     }
 
     /// The template `name` over `root`, as text; nil when there is no such template.
-    func render(_ name: String, _ root: TemplateNode) -> String? {
+    func render(_ name: String, _ root: TemplateNode) throws -> String? {
         var bytes: [UInt8] = []
-        guard (try? render(name, root) { bytes += $0 }) == true else { return nil }
+        guard try render(name, root, emit: { bytes += $0 }) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -48,7 +48,13 @@ struct TemplateLibrary: Sendable {
         var stack: [TemplateNode]
         /// Where the innermost list being walked is: what `first()` and the like ask.
         var sequence: (index: Int, count: Int)?
+        /// Partials inside partials, up to ``partialDepthLimit``.
+        var partials = 0
     }
+
+    /// How deep partials may include partials: a partial that includes itself, always, would
+    /// otherwise recurse until the stack overflows.
+    static let partialDepthLimit = 64
 
     private func render(_ tokens: [TemplateToken], _ context: Context, _ output: inout TemplateOutput) throws {
         for token in tokens {
@@ -65,9 +71,12 @@ struct TemplateLibrary: Sendable {
                 try section(value(of: name, in: context), inverted: inverted, body, context, &output)
             case let .partial(name, indentation):
                 guard let partial = templates[name] else { continue }
+                guard context.partials < Self.partialDepthLimit else {
+                    throw TemplateError(file: name, message: "partials nest more than \(Self.partialDepthLimit) deep: does a partial include itself?")
+                }
                 let outer = output.indentation
                 if let indentation { output.indentation = outer + indentation }
-                try render(partial, Context(stack: context.stack), &output)
+                try render(partial, Context(stack: context.stack, partials: context.partials + 1), &output)
                 output.indentation = outer
             }
         }
@@ -96,12 +105,17 @@ struct TemplateLibrary: Sendable {
             // A flag keeps the context, and the list being walked with it.
             if flag != inverted { try render(body, context, &output) }
         case let .text(_, isNull)?:
-            if isNull == inverted { try render(body, inverted ? context : Context(stack: context.stack + [value!]), &output) }
+            if isNull == inverted { try render(body, inverted ? context : pushing(value!, on: context), &output) }
         case .map?:
-            if !inverted { try render(body, Context(stack: context.stack + [value!]), &output) }
+            if !inverted { try render(body, pushing(value!, on: context), &output) }
         case nil:
             if inverted { try render(body, context, &output) }
         }
+    }
+
+    /// `context` with `value` innermost, and no list being walked.
+    private func pushing(_ value: TemplateNode, on context: Context) -> Context {
+        Context(stack: context.stack + [value], partials: context.partials)
     }
 
     /// What a name means in a context: `.` the innermost value; `a.b` the first value named `a`
@@ -235,8 +249,7 @@ private struct TemplateParser {
         var pieces = try lex()
         stripStandaloneLines(&pieces)
         var position = 0
-        let tokens = try build(pieces, &position, closing: nil)
-        return tokens
+        return try build(pieces, &position, closing: nil, depth: 0)
     }
 
     private func location(_ offset: Int) -> (line: Int, column: Int) {
@@ -355,8 +368,12 @@ private struct TemplateParser {
         }
     }
 
+    /// Sections inside sections a template may nest: each is a level of recursion, here and when
+    /// the template is rendered.
+    static let sectionDepthLimit = 256
+
     /// The tokens up to the tag that closes `closing` (the end of the template when nil).
-    private func build(_ pieces: [Piece], _ position: inout Int, closing: (name: String, offset: Int)?)
+    private func build(_ pieces: [Piece], _ position: inout Int, closing: (name: String, offset: Int)?, depth: Int)
         throws(TemplateSyntaxError) -> [TemplateToken]
     {
         var tokens: [TemplateToken] = []
@@ -371,7 +388,10 @@ private struct TemplateParser {
                 case UInt8(ascii: "!")?, UInt8(ascii: "=")?, UInt8(ascii: "%")?:
                     continue
                 case UInt8(ascii: "#")?, UInt8(ascii: "^")?:
-                    let body = try build(pieces, &position, closing: (content, offset))
+                    guard depth < Self.sectionDepthLimit else {
+                        throw fail(offset, "sections nest more than \(Self.sectionDepthLimit) deep")
+                    }
+                    let body = try build(pieces, &position, closing: (content, offset), depth: depth + 1)
                     tokens.append(.section(TemplateName(content[...]), inverted: sigil == UInt8(ascii: "^"), body))
                 case UInt8(ascii: "/")?:
                     guard let closing else { throw fail(offset, "{{/\(content)}} closes no section") }

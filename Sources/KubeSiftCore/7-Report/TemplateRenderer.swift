@@ -20,8 +20,8 @@ package struct TemplateRenderer: Sendable {
     /// no request leaves it.
     package func html(_ model: ReportModel, emit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         var tree = Self.root(model, escape: ReportText.html)
-        func hash(_ partial: String) throws(TemplateError) -> String {
-            guard let text = library.render(partial, .map(tree)) else {
+        func hash(_ partial: String) throws -> String {
+            guard let text = try library.render(partial, .map(tree)) else {
                 throw TemplateError(file: partial, message: "the HTML template inlines it, but there is no such template")
             }
             return "'sha256-" + Data(SHA256.hash(data: Array(text.utf8))).base64EncodedString() + "'"

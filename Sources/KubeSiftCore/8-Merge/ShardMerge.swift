@@ -37,7 +37,7 @@ package enum ShardMerge {
         let clusters = ClusterIndex(listing)
         let noCompleteness = CompletenessAccumulator(clusterOfFile: clusters.ofFile, clusterCount: clusters.names.count)
         var completeness = noCompleteness
-        for (position, shard) in shards.enumerated() {
+        for shard in shards {
             totals.merge(shard.totals)
             readResults.merge(shard.readResults) { first, _ in first }
             completeness.absorb(shard.completeness, names: clusters.names)

@@ -53,7 +53,7 @@ import Testing
         var library = TemplateLibrary()
         try library.register(template, named: "page")
         for (name, text) in partials { try library.register(text, named: name) }
-        return library.render("page", root) ?? ""
+        return try library.render("page", root) ?? ""
     }
 
     @Test("A long list is built as a template walks it and renders as the whole list would, transforms included")
@@ -117,6 +117,18 @@ import Testing
         #expect(try Self.render("<ul>\n  {{> item}}\n</ul>\n", root, partials: partials) == "<ul>\n  <li>n</li>\n  <li>two</li>\n</ul>\n")
         #expect(try Self.render("[{{> item}}]", root, partials: partials) == "[<li>n</li>\n<li>two</li>\n]")
         #expect(try Self.render("{{> nothing}}x", root) == "x")
+        // Recursion ends with the data, as the specification allows; a partial that always includes
+        // itself is refused, not followed until the stack overflows.
+        func node(_ name: String, _ children: [TemplateNode]) -> TemplateNode {
+            .map(["name": .text(name, isNull: false), "child": .list(children)])
+        }
+        let tree = node("a", [node("b", [node("c", [])])])
+        #expect(try Self.render("{{> node}}", tree, partials: ["node": "{{name}}{{#child}}({{> node}}){{/child}}"]) == "a(b(c))")
+        #expect {
+            try Self.render("{{> loop}}", root, partials: ["loop": "x{{> loop}}"])
+        } throws: { error in
+            "\(error)".contains("partials nest more than 64 deep")
+        }
     }
 
     @Test("A template that does not parse says where", arguments: [
@@ -125,6 +137,7 @@ import Testing
         ("x{{/s}}", 1, 2, "{{/s}} closes no section"),
         ("ok\n  {{name", 2, 3, "a tag is not closed"),
         ("{{< parent}}{{/parent}}", 1, 1, "template inheritance ({{< and {{$) is not supported"),
+        (String(repeating: "{{#a}}", count: 300), 1, 1 + 256 * 6, "sections nest more than 256 deep"),
     ])
     func syntaxErrors(template: String, line: Int, column: Int, message: String) {
         var library = TemplateLibrary()
