@@ -51,12 +51,15 @@ protocol LazyTreeList {
     func lazyNodes(escape: @escaping (String) -> String) -> MustacheTree.LazyNodes?
 }
 
-extension Array: LazyTreeList where Element: Encodable {
+extension LazyTreeList where Self: RandomAccessCollection, Index == Int, Element: Encodable {
+    /// Nil for a short list: it is built whole, the same tree either way.
     func lazyNodes(escape: @escaping (String) -> String) -> MustacheTree.LazyNodes? {
         guard count > MustacheTree.lazyListLength else { return nil }
         return MustacheTree.LazyNodes(count: count) { [self] index in MustacheTree.of(self[index], escape: escape) }
     }
 }
+
+extension Array: LazyTreeList where Element: Encodable {}
 
 /// Builds one node of the tree: a dictionary, an array or a leaf, whichever its value asks for.
 private final class TreeBuilder: Encoder, SingleValueEncodingContainer {

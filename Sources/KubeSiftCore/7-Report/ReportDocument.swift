@@ -348,13 +348,6 @@ package struct ReportDocument: Encodable, Sendable {
         try SortedJSONEncoder(prettyPrinted: true).encode(self) + [0x0A]
     }
 
-    /// ``encoded()`` as consecutive chunks, to be written one after another (``write(emit:findingsLines:batch:)``).
-    package func encodedChunks() throws -> [[UInt8]] {
-        var chunks: [[UInt8]] = []
-        try write(emit: { chunks.append($0) })
-        return chunks
-    }
-
     /// The document handed to `emit` a chunk at a time, and `findings.jsonl` to `findingsLines`, from
     /// one encoding of the findings. The findings (most of both files) are encoded `batch` at a
     /// time on every core; each batch is written as lines of `findings.jsonl`, then re-indented and

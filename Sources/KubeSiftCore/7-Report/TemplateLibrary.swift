@@ -23,8 +23,6 @@ struct TemplateLibrary: Sendable {
         templates[name] = try parser.parse()
     }
 
-    func contains(_ name: String) -> Bool { templates[name] != nil }
-
     /// Renders the template `name` over `root`, handing the output to `emit` a chunk at a time;
     /// false when there is no such template.
     func render(_ name: String, _ root: TemplateNode, emit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Bool {

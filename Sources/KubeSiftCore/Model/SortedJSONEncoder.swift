@@ -61,18 +61,10 @@ package struct EncodedJSON: Encodable, Sendable {
     /// elements are re-indented on every core, a range of them per chunk).
     static func prettyList(_ elements: [EncodedJSON], depth: Int) -> [[UInt8]] {
         var chunks: [[UInt8]] = []
-        prettyList(elements, depth: depth) { chunks.append($0) }
-        return chunks
-    }
-
-    /// ``prettyList(_:depth:)`` handed to `emit` a chunk at a time, a batch of elements re-indented
-    /// on every core at once: a report of many findings is written without holding it whole.
-    static func prettyList<Failure: Error>(_ elements: [EncodedJSON], depth: Int, emit: ([UInt8]) throws(Failure) -> Void)
-        throws(Failure)
-    {
         var list = PrettyList(depth: depth)
-        try list.append(elements, emit: emit)
-        try list.finish(emit: emit)
+        list.append(elements) { chunks.append($0) }
+        list.finish { chunks.append($0) }
+        return chunks
     }
 
     /// A list of these values in the pretty form of a value at `depth`, written as its elements

@@ -160,7 +160,6 @@ enum PatternTest {
             return false
         }
     }
-
 }
 
 /// A Sigma text pattern: literal bytes and wildcards, compared ASCII case-insensitively unless `cased`.

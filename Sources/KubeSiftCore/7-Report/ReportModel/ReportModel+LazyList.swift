@@ -23,10 +23,4 @@ extension ReportModel {
     }
 }
 
-extension ReportModel.LazyList: LazyTreeList {
-    func lazyNodes(escape: @escaping (String) -> String) -> MustacheTree.LazyNodes? {
-        // Short lists are built whole, as arrays are: the same tree either way.
-        guard count > MustacheTree.lazyListLength else { return nil }
-        return MustacheTree.LazyNodes(count: count) { [self] index in MustacheTree.of(self[index], escape: escape) }
-    }
-}
+extension ReportModel.LazyList: LazyTreeList {}
