@@ -1,4 +1,5 @@
 import Foundation
+import KubeSiftCore
 import Testing
 import Yams
 
@@ -59,6 +60,8 @@ import Yams
         #expect(mergeArgs[expect + 1] == String(completions), "the merge expects as many shards as the Job runs")
         let failJob = try failurePolicyCodes(merge, action: "FailJob")
         #expect(Set([5, 64, 78]).isSubset(of: Set(failJob)), "a missing shard or a bad bundle is not retried")
+        #expect(Set([1, 2, 3]).isSubset(of: Set(failJob)), "a merge that recorded its run in the state is not run twice")
+        #expect(!failJob.contains(75), "a state locked by another run is worth a retry")
     }
 
     @Test("The pods' commands, run as Kubernetes runs them, write the report one process writes")
@@ -88,14 +91,20 @@ import Yams
                 ["JOB_COMPLETION_INDEX": String(index), "SHARD_COUNT": String(completions), "KUBESIFT_RUN_ID": "3f1c-uid"]) { $1 })
             #expect(shard.exitCode == 0, "shard \(index): \(shard.stderr)")
         }
+        // The shards read the state (there is none yet); only the merge writes it.
+        let stateIndex = try #require(shardArgs.firstIndex(of: "--state"))
+        let state = shardArgs[stateIndex + 1]
+        #expect(!FileManager.default.fileExists(atPath: state))
         let mergeArgs = local(try #require(try container(load("merge-job.yaml"))["args"] as? [String]))
         let merged = try KubeSiftRunner.run(mergeArgs, environment: epoch)
         #expect(merged.exitCode == 0, "merge: \(merged.stderr)")
+        #expect(try StateStore(path: state).ledger().map(\.status) == [.complete])
 
         let single = scratch.url.appendingPathComponent("single")
         let outputIndex = try #require(shardArgs.firstIndex(of: "--output-dir"))
         var singleArgs = shardArgs
         singleArgs[outputIndex + 1] = single.path
+        singleArgs[stateIndex + 1] = scratch.url.appendingPathComponent("single.sqlite").path
         let run = try KubeSiftRunner.run(singleArgs, environment: epoch)
         #expect(run.exitCode == 0, "\(run.stderr)")
         let report = URL(fileURLWithPath: try #require(mergeArgs.last { $0.hasPrefix(bundles.path) && $0.hasSuffix("report") }))

@@ -1,4 +1,5 @@
 import Foundation
+import KubeSiftCore
 import Testing
 
 /// `analyze --shard-index N --shard-count M` and `merge`, as a scheduler runs them.
@@ -140,13 +141,51 @@ import Testing
         #expect(relative.exitCode == 78)
         #expect(relative.stderr.contains("needs --now"), "\(relative.stderr)")
 
-        for nightly in [["--state", scratch.path("state.sqlite")], ["--incremental"], ["--notify", "https://example.com/hook"]] {
-            let stateful = try KubeSiftRunner.run(["analyze", Self.samples, "-o", "out", "--shard-index", "0", "--shard-count", "2"]
-                + nightly, in: directory)
-            #expect(stateful.exitCode == 78, "\(nightly)")
-            #expect(stateful.stderr.contains("a sharded run keeps no state"), "\(stateful.stderr)")
-            #expect(!FileManager.default.fileExists(atPath: scratch.path("state.sqlite")))
-        }
+        // The merge sends the run's notification; a shard refuses to.
+        let notifying = try KubeSiftRunner.run(["analyze", Self.samples, "-o", "out", "--shard-index", "0", "--shard-count", "2",
+                                                "--notify", "https://example.com/hook"], in: directory)
+        #expect(notifying.exitCode == 78)
+        #expect(notifying.stderr.contains("give it to `kubesift merge`"), "\(notifying.stderr)")
+    }
+
+    @Test("Shards read the state without writing it; the merge refuses a state they did not read")
+    func stateIsTheMergesAlone() throws {
+        let directory = scratch.url
+        let state = scratch.path("state.sqlite")
+        // Shards create nothing: the state does not exist until the merge writes it.
+        try runShards(2, in: directory, extra: ["--state", state])
+        #expect(!FileManager.default.fileExists(atPath: state))
+        #expect(!FileManager.default.fileExists(atPath: state + ".lock"), "a shard takes no lock")
+
+        // Shards that read no state cannot be recorded in one.
+        let unread = try KubeSiftRunner.run(["analyze", Self.samples, "-o", "plain", "--shard-index", "0", "--shard-count", "1"],
+                                            environment: Self.epoch, in: directory)
+        #expect(unread.exitCode == 0, "\(unread.stderr)")
+        let stateless = try KubeSiftRunner.run(["merge", "--expect", "1", "plain", "-o", "plain", "--state", state],
+                                               environment: Self.epoch, in: directory)
+        #expect(stateless.exitCode == 78)
+        #expect(stateless.stderr.contains("the shards read no state"), "\(stateless.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: state))
+
+        // A run recorded in the state after the shards read it: what they passed over is no longer
+        // what it says. Refused, and the state is left as it is.
+        let other = try KubeSiftRunner.run(["analyze", Self.samples, "-o", "single", "--state", state, "-q"],
+                                           environment: Self.epoch, in: directory)
+        #expect(other.exitCode == 0, "\(other.stderr)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: state))
+        let stale = try merge(2, in: directory)
+        #expect(stale.exitCode == 78)
+        #expect(stale.stderr.contains("is not the one the shards read"), "\(stale.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: state)) == before)
+
+        // Shards run again over the state as it is now: every input is unchanged, nothing is new.
+        try runShards(2, in: directory, extra: ["--state", state])
+        let again = try merge(2, in: directory, extra: ["--force"])
+        #expect(again.exitCode == 3, "nothing new since the recorded run: \(again.stderr)")
+        #expect(again.stderr.contains("no input is new since the last run"), "\(again.stderr)")
+        let runs = try StateStore(path: state).ledger()
+        #expect(runs.map(\.status) == [.complete, .noNewEvents])
+        #expect(runs.last?.inputsUnchanged == runs.first?.inputsRead)
     }
 }
 

@@ -94,6 +94,33 @@ import Darwin
         #expect(summary["distinctRequests"] as? Int == 150_000)
     }
 
+    /// With reports per cluster, the combined report is still the nightly one: an episode split over
+    /// two nights is one finding, and a finding reported once is not reported again.
+    @Test func reportsPerClusterKeepTheNightlyHistory() throws {
+        let scratch = try ScratchDirectory()
+        let live = scratch.path("logs/prod/audit.log")
+        func night(_ number: Int, perCluster: Bool) throws -> String {
+            let output = scratch.path("\(perCluster ? "per-cluster" : "combined")-\(number)")
+            let now = Timestamp(microseconds: Self.day0 + Int64(number) * Self.day + Self.minute).description
+            let outcome = try KubeSiftRunner.run(["analyze", scratch.path("logs"), "--cluster-from-dir", "-o", output, "-q", "--now", now,
+                                                  "--state", scratch.path(perCluster ? "per-cluster.sqlite" : "combined.sqlite")]
+                                                 + (perCluster ? ["--per-cluster"] : []))
+            #expect(outcome.exitCode == 0, "\(outcome.stderr)")
+            return try String(contentsOfFile: output + "/findings.jsonl", encoding: .utf8)
+        }
+        // Six failures at the end of one night, six at the start of the next: one brute force.
+        try Self.append((1...20).map { Self.event($0, at: Self.day0 + Int64($0) * Self.minute) }
+            + Self.failures(21...26, from: Self.day0 + Self.day - 3 * Self.minute, sourceIP: "203.0.113.30"), to: live)
+        #expect(try night(1, perCluster: true) == night(1, perCluster: false))
+        try Self.append(Self.failures(27...32, from: Self.day0 + Self.day, sourceIP: "203.0.113.30"), to: live)
+        let second = try night(2, perCluster: true)
+        #expect(second == (try night(2, perCluster: false)))
+        let bruteForce = second.split(separator: "\n").filter { $0.contains("\"api-brute-force\"") }
+        #expect(bruteForce.count == 1)
+        #expect(bruteForce.first?.contains("\"count\":12") == true, "\(bruteForce)")
+        #expect(try Self.recorded(scratch.path("per-cluster.sqlite")) == Self.recorded(scratch.path("combined.sqlite")))
+    }
+
     @Test func aSecondRunOnTheSameStateIsRefused() throws {
         let scratch = try ScratchDirectory()
         let state = scratch.path("state.sqlite")
@@ -194,6 +221,19 @@ import Darwin
         #expect(missing.exitCode == 65)
     }
 
+    /// What a state records, but how long each run took.
+    static func recorded(_ state: String) throws -> String {
+        let store = try StateStore(path: state)
+        let inputs = try store.knownInputs().values.sorted { $0.path < $1.path }
+        let history = try store.history()
+        let runs = try store.ledger().map { run in
+            var run = run
+            run.durationMilliseconds = 0
+            return run
+        }
+        return "\(inputs)\n\(history.carried)\n\(history.reported.sorted { $0.key < $1.key })\n\(history.dispositions.sorted { $0.key < $1.key })\n\(runs)"
+    }
+
     /// The "done when" of nightly runs: a week over a directory that gains, rotates and compresses
     /// files; every request counted once, windows and dispositions carried, the ledger complete.
     @Test func aWeekOfNightlyRuns() throws {
@@ -218,13 +258,29 @@ import Darwin
             if compress { try scratch.shell("gzip logs/\(name)") }
         }
         var reports: [[String: Any]] = []
+        let epoch = ["SOURCE_DATE_EPOCH": "1795305600"]
+        // Every night also runs as three shards and a merge, with a state of their own: the same
+        // findings, byte for byte, and the same state after.
+        let shardedState = scratch.path("sharded-state.sqlite")
         func night(_ day: Int64) throws {
             let now = Timestamp(microseconds: Self.day0 + (day + 1) * Self.day).description
             let outcome = try KubeSiftRunner.run(["analyze", scratch.path("logs"), "--state", state, "--now", now,
-                                                  "-o", scratch.path("report-\(day)"), "-q"],
-                                                 environment: ["SOURCE_DATE_EPOCH": "1795305600"])
+                                                  "-o", scratch.path("report-\(day)"), "-q"], environment: epoch)
             #expect([0, 3].contains(outcome.exitCode), "day \(day): \(outcome.stderr)")
             reports.append(try Self.report(scratch.path("report-\(day)")))
+
+            let bundles = scratch.path("sharded-\(day)")
+            for index in 0..<3 {
+                let shard = try KubeSiftRunner.run(["analyze", scratch.path("logs"), "--state", shardedState, "--now", now,
+                                                    "-o", bundles, "-q", "--shard-index", String(index), "--shard-count", "3",
+                                                    "--run-id", "week"], environment: epoch)
+                #expect(shard.exitCode == 0, "day \(day), shard \(index): \(shard.stderr)")
+            }
+            let merged = try KubeSiftRunner.run(["merge", "--expect", "3", bundles, "-o", bundles, "-q"], environment: epoch)
+            #expect(merged.exitCode == outcome.exitCode, "day \(day): \(merged.stderr)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: bundles + "/findings.jsonl"))
+                == Data(contentsOf: URL(fileURLWithPath: scratch.path("report-\(day)/findings.jsonl"))), "day \(day)")
+            #expect(try Self.recorded(shardedState) == Self.recorded(state), "day \(day)")
         }
 
         // Day 0: the live file starts. Day 1: a brute force at 23:52–23:59:30, reported that night.
@@ -236,9 +292,11 @@ import Darwin
         let reported = try #require(Self.findings(reports[1], rule: "api-brute-force").first)
         let reportedID = try #require(reported["id"] as? String)
         #expect(reported["count"] as? Int == 16)
-        let marked = try KubeSiftRunner.run(["findings", "incident", reportedID, "--reason", "INC-7: token guessing", "--by", "carol",
-                                             "--state", state, "--now", "2026-11-24T08:00:00Z"])
-        #expect(marked.exitCode == 0, "\(marked.stderr)")
+        for recorded in [state, shardedState] {
+            let marked = try KubeSiftRunner.run(["findings", "incident", reportedID, "--reason", "INC-7: token guessing", "--by", "carol",
+                                                 "--state", recorded, "--now", "2026-11-24T08:00:00Z"])
+            #expect(marked.exitCode == 0, "\(marked.stderr)")
+        }
 
         // Day 2: it goes on past midnight for 2 minutes, then the file is rotated (renamed, not compressed yet).
         try Self.append(failures(4, at: Self.day0 + 2 * Self.day, from: "203.0.113.10") + traffic(on: 2, count: 100), to: live)
@@ -290,6 +348,9 @@ import Darwin
         #expect(ledger["daysWithoutReview"] as? [String] == [])
         let dispositions = try #require(ledger["dispositions"] as? [[String: Any]])
         #expect(dispositions.map { $0["finding"] as? String } == [reportedID])
+        let markdown = try String(contentsOfFile: scratch.path("report-6/report.md"), encoding: .utf8)
+        #expect(markdown.contains("Earlier runs are compared only through what the state keeps"))
+        #expect(!markdown.contains("No earlier run is compared: new identities"))
         let ledgerCSV = try String(contentsOfFile: scratch.path("report-6/ledger.csv"), encoding: .utf8)
         #expect(ledgerCSV.split(separator: "\r\n").count == 8, "a header and one row per run")
 

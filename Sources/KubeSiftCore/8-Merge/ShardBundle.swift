@@ -4,8 +4,9 @@ import Foundation
 /// `manifest.json` of a shard bundle: what produced it, with which configuration, and the SHA-256
 /// of every other file in it. The merge refuses bundles that disagree on any of it.
 package struct ShardManifest: Sendable, Codable, Equatable {
-    /// v2: the matches moved from `shard.json` to `matches.bin`.
-    package static let formatName = "kubesift.shard/v2"
+    /// v2: the matches moved from `shard.json` to `matches.bin`. v3: what a shard passed over and
+    /// noted with a state (`modified`, `unchanged`, `stateSHA256`).
+    package static let formatName = "kubesift.shard/v3"
 
     package var format = formatName
     package var toolVersion = KubeSiftVersion.current
@@ -25,6 +26,8 @@ package struct ShardManifest: Sendable, Codable, Equatable {
     package var window: TimeWindow
     /// The instant relative times were resolved against, when there were any.
     package var now: Timestamp?
+    /// With a state: over the inputs it knew when the shard read it (``KnownInputs/sha256``).
+    package var stateSHA256: String?
     /// The `analyze` arguments without the shard options: the merge reads rules and report options from them.
     package var arguments: [String]
     package var startedAt: Timestamp
@@ -34,7 +37,7 @@ package struct ShardManifest: Sendable, Codable, Equatable {
 
     package init(shardIndex: Int, shardCount: Int, attempt: Int?, rulesSHA256: String, optionsSHA256: String,
                  runIDSHA256: String, listingSHA256: String, assignment: String, window: TimeWindow, now: Timestamp?,
-                 arguments: [String], startedAt: Timestamp, finishedAt: Timestamp)
+                 stateSHA256: String? = nil, arguments: [String], startedAt: Timestamp, finishedAt: Timestamp)
     {
         self.shardIndex = shardIndex
         self.shardCount = shardCount
@@ -46,6 +49,7 @@ package struct ShardManifest: Sendable, Codable, Equatable {
         self.assignment = assignment
         self.window = window
         self.now = now
+        self.stateSHA256 = stateSHA256
         self.arguments = arguments
         self.startedAt = startedAt
         self.finishedAt = finishedAt
@@ -55,6 +59,7 @@ package struct ShardManifest: Sendable, Codable, Equatable {
     package var runIdentity: [(String, String)] {
         [("format", format), ("tool version", toolVersion), ("shard count", String(shardCount)), ("rule set", rulesSHA256),
          ("options", optionsSHA256), ("run id", runIDSHA256), ("listing", listingSHA256), ("assignment", assignment),
+         ("state", stateSHA256 ?? "none"),
          ("window", "\(window.since.map(\.description) ?? "-")…\(window.until.map(\.description) ?? "-")")]
     }
 }
@@ -77,10 +82,11 @@ package enum ShardBundle {
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
-    /// The SHA-256 of the listing the shards assigned inputs from.
-    package static func listingDigest(_ inputs: InputDiscoverer.Result, listingFile: [UInt8]?) -> String {
+    /// The SHA-256 of the listing the shards assigned inputs from, and of the inputs a state let them pass over.
+    package static func listingDigest(_ inputs: InputDiscoverer.Result, unchanged: [String] = [], listingFile: [UInt8]?) -> String {
         var hasher = SHA256()
         for file in inputs.files { hasher.update(data: Array("\(file.path)\t\(file.size)\t\(file.cluster ?? "")\n".utf8)) }
+        for path in unchanged { hasher.update(data: Array("unchanged\t\(path)\n".utf8)) }
         for path in inputs.skipped { hasher.update(data: Array("skipped\t\(path.path)\t\(path.problem.kind.rawValue)\n".utf8)) }
         if let listingFile { hasher.update(data: listingFile) }
         return hasher.finalize().lowercaseHex

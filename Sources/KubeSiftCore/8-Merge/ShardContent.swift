@@ -30,9 +30,14 @@ package struct ShardContent: Sendable, Codable {
     var origin = "a shard's own pass"
     /// Gaps, clock anomalies and fields: counted over every event read, copies included, so shards' counts add up.
     var completeness = CompletenessShare()
+    /// With a state: when each input this shard read was last modified (µs since 1970), by listing
+    /// index, for the merge to record.
+    package var modified: [Int: Int64] = [:]
+    /// With a state: the inputs every shard passed over, unchanged since an earlier run read them.
+    package var unchanged: [String] = []
 
     private enum CodingKeys: String, CodingKey {
-        case listing, skippedPaths, assigned, readResults, tallies, totals, keyTexts, completeness
+        case listing, skippedPaths, assigned, readResults, tallies, totals, keyTexts, completeness, modified, unchanged
     }
 }
 
@@ -303,6 +308,7 @@ extension ShardContent {
         part.listing = kept.map { listing[$0] }
         part.skippedPaths = skippedPaths.filter { $0.cluster == cluster }
         part.assigned = assigned.compactMap { position[$0] }
+        part.modified = Dictionary(uniqueKeysWithValues: modified.compactMap { file, time in position[file].map { ($0, time) } })
         part.readResults = Dictionary(uniqueKeysWithValues: readResults.compactMap { file, result in position[file].map { ($0, result) } })
         part.tallies = tallies.compactMap { tally in
             var tally = tally

@@ -13,6 +13,7 @@ package enum ShardMerge {
     ///     as inputs that could not be analyzed.
     ///   - matchMemoryBytes: memory for the correlated requests during assembly; past it, they are
     ///     written to a temporary file (when the shards' matches were).
+    ///   - history: what earlier runs left, when a state is kept (see ``ResultAssembler/history``).
     /// - Important: takes the matches out of `shards`' stores, so that they do not outlive assembly.
     ///   Parts restricted to a cluster (``ShardContent/restricted(toCluster:bounded:)``) only read
     ///   them: merge those first.
@@ -21,7 +22,8 @@ package enum ShardMerge {
     ///   a rule or correlation `rules` lacks.
     package static func result(of shards: [ShardContent], window: TimeWindow, rules: RuleSet,
                                compliance: ComplianceConfiguration?, missingFiles: Set<Int> = [],
-                               matchMemoryBytes: Int = AnalysisOptions.defaultMatchMemoryBytes) throws(ShardBundleError)
+                               matchMemoryBytes: Int = AnalysisOptions.defaultMatchMemoryBytes,
+                               history: RunHistory? = nil) throws(ShardBundleError)
         -> AnalysisResult
     {
         for shard in shards {
@@ -60,6 +62,7 @@ package enum ShardMerge {
                                         })
         // An event in two shards' inputs (a live file and its rotated copy) was matched by both.
         assembler.matchesRepeatAcrossOutputs = true
+        assembler.history = history
         var result = assembler.assemble(readResults: readResults, workerOutputs: outputs, distinctRequests: requests.count)
         markUnread(missingFiles.map { listing[$0].path }, in: &result)
         if let compliance { ComplianceEvaluator(configuration: compliance, rules: rules).evaluate(&result) }

@@ -42,14 +42,10 @@ package enum Pipeline {
                                         stagesSeen: { requests in
                                             deduplicator.stagesSeen(requests.map { ($0.request, Deduplicator.slot(of: $0.time)) })
                                         })
-        if let history = options.history {
-            assembler.carried = history.carried.compactMap { $0.resolved(in: options.rules) }
-            assembler.keepsOpenWindows = true
-        }
+        assembler.history = options.history
         var result = assembler.assemble(readResults: pass.readResults, workerOutputs: pass.workerOutputs,
                                         distinctRequests: deduplicator.distinctRequests)
         result.indexSpills = deduplicator.spillCount
-        if let history = options.history { result.apply(history) }
         let assembled = clock.now
         ReturnFreedMemory.now()
         if let compliance = options.compliance {

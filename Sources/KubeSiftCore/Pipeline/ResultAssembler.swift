@@ -10,10 +10,10 @@ struct ResultAssembler {
     var matchMemoryBytes = Int.max
     /// The stages seen of each request asked, from the request index.
     var stagesSeen: @Sendable ([(request: Fingerprint, time: Timestamp?)]) -> [UInt8] = { Array(repeating: 0, count: $0.count) }
-    /// Requests an earlier run's correlations counted whose windows were still open.
-    var carried: [MatchedRequest] = []
-    /// Whether to hand on the requests whose correlation windows are still open at the end (a state is kept).
-    var keepsOpenWindows = false
+    /// What earlier runs left, when a state is kept: the requests of their open correlation windows
+    /// are counted again, the requests of windows still open at the end handed on, and the findings
+    /// they reported marked (``AnalysisResult/apply(_:)``).
+    var history: RunHistory?
     /// Whether one event may be matched in more than one worker output (shards that each read a copy
     /// of it); a run's own workers never match an event twice.
     var matchesRepeatAcrossOutputs = false
@@ -179,8 +179,9 @@ struct ResultAssembler {
                                                 stagesSeen: stagesSeen)
         findingAssembler.requestBudget = matchMemoryBytes / MatchedRequest.estimatedBytes
         findingAssembler.keepsFirstReaderOnly = matchesRepeatAcrossOutputs
-        let (findings, open, matchSpills) = findingAssembler.assemble(hits, duplicates: duplicates, carried: carried,
-                                                         keepsOpenWindows: keepsOpenWindows, lastEvent: totals.lastEvent)
+        let (findings, open, matchSpills) = findingAssembler.assemble(
+            hits, duplicates: duplicates, carried: history?.carried.compactMap { $0.resolved(in: rules) } ?? [],
+            keepsOpenWindows: history != nil, lastEvent: totals.lastEvent)
         var result = AnalysisResult(window: window, inputs: inputs, totals: totals, skipped: skipped, passedOver: passedOver,
                                     cloudOperations: Array(operations.prefix(AnalysisResult.cloudOperationsListed)),
                                     activity: activity, findings: findings)
@@ -191,7 +192,10 @@ struct ResultAssembler {
                 return EventProvenance(file: file, member: member, line: line)
             })
         result.matchSpills = matchSpills
-        if keepsOpenWindows { result.openCorrelationRequests = open.map { CarriedRequest($0, rules: rules) }.sorted() }
+        if let history {
+            result.openCorrelationRequests = open.map { CarriedRequest($0, rules: rules) }.sorted()
+            result.apply(history)
+        }
         return result
     }
 

@@ -38,8 +38,10 @@ struct RunRecord: Sendable {
 package final class StateStore {
     package let path: String
     private let database: DatabaseQueue
-    private let lock: StateLock
+    /// Nil for a snapshot, which takes no lock.
+    private let lock: StateLock?
 
+    /// Opens the state to read and write it, creating it when it does not exist, and locks it.
     package init(path: String) throws(StateError) {
         self.path = path
         let directory = (path as NSString).deletingLastPathComponent
@@ -47,15 +49,44 @@ package final class StateStore {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         lock = try StateLock(statePath: path)
+        database = try Self.open(path, readOnly: false)
+    }
+
+    private init(snapshotOf path: String) throws(StateError) {
+        self.path = path
+        lock = nil
+        database = try Self.open(path, readOnly: true)
+    }
+
+    /// Opens the state only to read it, as a shard does: many shards at once, perhaps from a
+    /// read-only volume, while the merge alone writes it. Takes no lock.
+    ///
+    /// - Returns: nil when the file does not exist (no run has kept a state yet).
+    package static func snapshot(at path: String) throws(StateError) -> StateStore? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try StateStore(snapshotOf: path)
+    }
+
+    private static func open(_ path: String, readOnly: Bool) throws(StateError) -> DatabaseQueue {
         do {
             var configuration = Configuration()
             configuration.label = "kubesift-state"
-            database = try DatabaseQueue(path: path, configuration: configuration)
-            try Self.migrator.migrate(database)
+            configuration.readonly = readOnly
+            let database = try DatabaseQueue(path: path, configuration: configuration)
+            if readOnly {
+                guard try database.read(migrator.hasCompletedMigrations) else {
+                    throw StateError.unusable(path: path, message: "not a KubeSift state file, or one this version cannot read")
+                }
+            } else {
+                try migrator.migrate(database)
+            }
+            return database
+        } catch let error as StateError {
+            throw error
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw .unusable(path: path, message: "not a KubeSift state file (not an SQLite database)")
         } catch {
-            throw .unusable(path: path, message: Self.describe(error))
+            throw .unusable(path: path, message: describe(error))
         }
     }
 

@@ -34,14 +34,24 @@ extension KubeSift.Analyze {
         guard !window.usesRelativeTime || window.now != nil else {
             throw ValidationError("As a shard, a relative --since or --until needs --now: every shard must resolve the same window.")
         }
-        // A shard sees part of the run: what it read, and which windows stay open, are the whole
-        // run's, and the merge does not keep a state yet. Said, rather than ignored.
-        guard nightly.statePath == nil, nightly.notify == nil else {
-            throw ValidationError("As a shard, --state, --incremental and --notify are not taken: a sharded run keeps no state "
-                + "and sends no notification yet; run nightly jobs that keep one as a single process.")
+        // A shard sees part of the run: the merge, which sees all of it, sends the notification.
+        guard nightly.notify == nil else {
+            throw ValidationError("As a shard, --notify is not taken: give it to `kubesift merge`, which sends the run's notification.")
         }
         let started = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
-        let discovered = Pipeline.discover(options)
+        var discovered = Pipeline.discover(options)
+        // With a state, a shard reads a snapshot of it (no lock, nothing written: the merge is the
+        // state's only writer) and passes over what earlier runs read, as every other shard does.
+        var options = options
+        var known = KnownInputs()
+        var stateSHA256: String?
+        if let path = nightly.statePath {
+            known = KnownInputs(try StateOptions.orExit(logger) { () throws(StateError) in
+                try StateStore.snapshot(at: path)?.knownInputs() ?? [:]
+            })
+            stateSHA256 = known.sha256
+            options.resumePoints = known.passOver(&discovered, incremental: nightly.incremental ?? true)
+        }
         var listingBytes: [UInt8]?
         var assignment = ShardAssignment.pathHash
         if let path = shards.listing {
@@ -58,14 +68,18 @@ extension KubeSift.Analyze {
         if runID.isEmpty {
             logger.warning("no --run-id or $KUBESIFT_RUN_ID: request fingerprints are seeded from the command alone, which whoever writes the logs may know")
         }
-        let content = Pipeline.shard(discovered, assigned: assigned, options: options,
+        var content = Pipeline.shard(discovered, assigned: assigned, options: options,
                                      seeds: ShardSeeds.derive(runID: runID, optionsDigest: optionsDigest), logger: logger)
+        if stateSHA256 != nil {
+            content.modified = Dictionary(uniqueKeysWithValues: assigned.map { ($0, known.modified[discovered.files[$0].path] ?? 0) })
+            content.unchanged = known.unchanged
+        }
         let manifest = ShardManifest(
             shardIndex: plan.index, shardCount: plan.count, attempt: plan.attempt, rulesSHA256: options.rules.sha256,
             optionsSHA256: optionsDigest, runIDSHA256: ShardSeeds.digest(runID: runID),
-            listingSHA256: ShardBundle.listingDigest(discovered, listingFile: listingBytes),
+            listingSHA256: ShardBundle.listingDigest(discovered, unchanged: known.unchanged, listingFile: listingBytes),
             assignment: shards.listing == nil ? "path-hash" : "listing", window: options.window,
-            now: window.usesRelativeTime ? now : nil, arguments: arguments, startedAt: started,
+            now: window.usesRelativeTime ? now : nil, stateSHA256: stateSHA256, arguments: arguments, startedAt: started,
             finishedAt: Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000)))
         let bundle: String
         do {
@@ -77,7 +91,8 @@ extension KubeSift.Analyze {
         }
         if !output.quiet {
             let bytes = assigned.reduce(Int64(0)) { $0 + discovered.files[$1].size }
-            StandardError.write("kubesift: shard \(plan.index) of \(plan.count): \(assigned.count) of \(discovered.files.count) inputs (\(ByteCount(bytes))), \(content.requests.count) distinct requests → \(bundle)\n")
+            let passedOver = known.unchanged.isEmpty ? "" : " (\(known.unchanged.count) more passed over, unchanged since an earlier run)"
+            StandardError.write("kubesift: shard \(plan.index) of \(plan.count): \(assigned.count) of \(discovered.files.count) inputs\(passedOver) (\(ByteCount(bytes))), \(content.requests.count) distinct requests → \(bundle)\n")
         }
     }
 }

@@ -10,21 +10,27 @@ enum ClusterReports {
     }
 
     /// The combined result and one per cluster, from shards' contents (one, for a single process).
+    ///
+    /// - Parameter history: what earlier runs left, when a state is kept. A cluster's report leaves
+    ///   out what was reported before and shows dispositions, but counts no request carried in: the
+    ///   state does not say which cluster one came from. The combined result carries them.
     static func results(_ contents: [ShardContent], window: TimeWindow, rules: RuleSet, compliance: ComplianceConfiguration?,
-                        missingFiles: Set<Int> = [], matchMemoryBytes: Int) throws(ShardBundleError)
+                        missingFiles: Set<Int> = [], matchMemoryBytes: Int, history: RunHistory? = nil) throws(ShardBundleError)
         -> (combined: AnalysisResult, clusters: [(String?, AnalysisResult)])
     {
         let listing = contents.first?.listing ?? []
+        var clusterHistory = history
+        clusterHistory?.carried = []
         let clusters = try (contents.first?.clusters ?? []).map { cluster throws(ShardBundleError) in
             let parts = contents.map { $0.restricted(toCluster: cluster, bounded: !window.isUnbounded) }
             let kept = listing.indices.filter { listing[$0].cluster == cluster }
             let missing = Set(kept.indices.filter { missingFiles.contains(kept[$0]) })
             return (cluster, try ShardMerge.result(of: parts, window: window, rules: rules, compliance: compliance, missingFiles: missing,
-                                                   matchMemoryBytes: matchMemoryBytes))
+                                                   matchMemoryBytes: matchMemoryBytes, history: clusterHistory))
         }
         // Last: it takes the matches the clusters' parts only read.
         let combined = try ShardMerge.result(of: contents, window: window, rules: rules, compliance: compliance,
-                                             missingFiles: missingFiles, matchMemoryBytes: matchMemoryBytes)
+                                             missingFiles: missingFiles, matchMemoryBytes: matchMemoryBytes, history: history)
         return (combined, clusters)
     }
 
@@ -53,7 +59,7 @@ extension KubeSift.Analyze {
                                      progress: progress, logger: logger)
         do {
             return try ClusterReports.results([content], window: options.window, rules: options.rules, compliance: options.compliance,
-                                              matchMemoryBytes: options.matchMemoryBytes)
+                                              matchMemoryBytes: options.matchMemoryBytes, history: options.history)
         } catch {
             // The requests are this process's own, in memory: a refusal is a bug, not bad input.
             logger.error("internal error: \(error)")

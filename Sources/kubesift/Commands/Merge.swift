@@ -44,10 +44,23 @@ extension KubeSift {
                                    valueName: "severity"))
         var failOn: Severity?
 
+        @Option(help: ArgumentHelp(
+            "The state the shards read (their --state), which the merge alone writes: it records the run there, and refuses a state that changed since the shards read it. Default: the shards' --state.",
+            valueName: "file"))
+        var state: String?
+
+        @Option(help: ArgumentHelp(
+            "After the merge, POST the run's JSON summary to this http(s) URL, as `analyze --notify` does.", valueName: "url"))
+        var notify: String?
+
+        @Option(help: ArgumentHelp("Seconds to wait for the --notify endpoint, per attempt (3 attempts).", valueName: "seconds"))
+        var notifyTimeout: Double = 10
+
         func validate() throws {
             guard expect >= 1 else { throw ValidationError("--expect takes the shard count, at least 1.") }
             guard !bundles.isEmpty else { throw ValidationError("Give the shard bundles to merge.") }
             guard (1...65536).contains(matchMemoryMib) else { throw ValidationError("--match-memory-mib takes a number from 1 to 65536.") }
+            try StateOptions.validate(notify: notify, timeout: notifyTimeout)
         }
 
         func run() throws {
@@ -99,14 +112,21 @@ extension KubeSift {
             }) {
                 throw fail("\(output.outputDir) already holds a report (\(existing)); pass --force to replace it", .outputExists)
             }
+            var nightly = analyze.nightly
+            nightly.notify = notify
+            nightly.notifyTimeout = notifyTimeout
+            let session = try openSession(&nightly, set: set, logger: logger)
+            let history = try session.map { session in try StateOptions.orExit(logger) { () throws(StateError) in try session.history() } }
             let result: AnalysisResult
             let clusters: [(String?, AnalysisResult)]
             do {
                 (result, clusters) = clusterReports.perCluster
                     ? try ClusterReports.results(set.contents, window: reference.window, rules: rules, compliance: compliance,
-                                                 missingFiles: set.missingFiles, matchMemoryBytes: matchMemoryMib << 20)
+                                                 missingFiles: set.missingFiles, matchMemoryBytes: matchMemoryMib << 20,
+                                                 history: history)
                     : (try ShardMerge.result(of: set.contents, window: reference.window, rules: rules, compliance: compliance,
-                                             missingFiles: set.missingFiles, matchMemoryBytes: matchMemoryMib << 20), [])
+                                             missingFiles: set.missingFiles, matchMemoryBytes: matchMemoryMib << 20,
+                                             history: history), [])
             } catch {
                 throw fail("\(error)", .configuration)
             }
@@ -114,10 +134,17 @@ extension KubeSift {
             let generatedAt = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int64.init)
                 .map { Timestamp(unixSeconds: $0) } ?? clock
             let parameters = analyze.reportParameters(now: reference.now ?? clock, commandLine: ["kubesift"] + reference.arguments)
+            // The run began when its first shard did (or at the shards' --now, as a single run's does).
+            let firstStart = set.manifests.map(\.startedAt).min() ?? clock
+            let runStart = (try? analyze.window.resolvedNow(clock: firstStart)) ?? firstStart
+            let seconds = Double(clock.microseconds - firstStart.microseconds) / 1e6
+            let code = set.missingShards.isEmpty ? KubeSiftExitCode.of(result, failOn: failOn) : .shardsMissing
+            let ledger = session?.ledgerEntry(for: result, startedAt: runStart, seconds: seconds, exitCode: code.rawValue)
             let written: [String]
             do {
                 try ReportDirectory.prepare(output.outputDir)
-                let document = ReportDocument(result: result, parameters: parameters, generatedAt: generatedAt, rules: rules)
+                var document = ReportDocument(result: result, parameters: parameters, generatedAt: generatedAt, rules: rules)
+                document.ledger = session.flatMap { nightly.ledgerSection($0, current: ledger!) }
                 let report = try output.reportOutput()
                 written = try report.write(document, to: output.outputDir)
                     + ClusterReports.write(clusters, parameters: parameters, generatedAt: generatedAt, rules: rules, report: report,
@@ -126,16 +153,51 @@ extension KubeSift {
             } catch let exit as ExitCode {
                 throw exit
             } catch {
-                throw fail("\(error)", .outputError)
+                logger.error("\(error)")
+                nightly.recordFailure(session, result: result, startedAt: runStart, seconds: seconds, logger: logger)
+                throw KubeSiftExitCode.outputError.exitCode
             }
             if !output.quiet {
                 StandardError.write(RunSummary(result: result, directory: output.outputDir, files: written + [MergeManifest.name],
                                                seconds: Date().timeIntervalSince(started)).text)
             }
 
-            let code = set.missingShards.isEmpty ? KubeSiftExitCode.of(result, failOn: failOn) : .shardsMissing
-            if code == .nothingAnalyzed { logger.warning("no audit event was analyzed") }
-            if code != .success { throw code.exitCode }
+            if code == .nothingAnalyzed {
+                let unchanged = session?.unchanged.count ?? 0
+                logger.warning("\(unchanged > 0 ? "no input is new since the last run (\(unchanged) unchanged)" : "no audit event was analyzed")")
+            }
+            var final = code
+            if let session, let ledger, !nightly.commit(session, result: result, ledger: ledger, logger: logger) {
+                final = .stateError
+            }
+            nightly.notify(result: result, exitCode: final, report: output.outputDir, files: written, logger: logger)
+            if final != .success { throw final.exitCode }
+        }
+
+        /// Opens and locks the state the shards read, when they read one, and takes what they noted
+        /// of the inputs. Refuses a state the shards did not read: what they passed over, and where
+        /// they resumed, would not be what it records.
+        private func openSession(_ nightly: inout StateOptions, set: ShardSet, logger: Logger) throws -> StateSession? {
+            let reference = set.manifests[0]
+            guard let read = reference.stateSHA256 else {
+                guard state == nil else {
+                    logger.error("the shards read no state (their command has no --state): a merge records a run only in the state its shards read")
+                    throw KubeSiftExitCode.configuration.exitCode
+                }
+                return nil
+            }
+            if let state { nightly.state = state }
+            guard var session = try nightly.openSession(logger: logger) else { return nil }
+            guard session.inputs.sha256 == read else {
+                logger.error("the state \(session.store.path) is not the one the shards read: a run was recorded in it since they started, or it is another state; run the shards again")
+                throw KubeSiftExitCode.configuration.exitCode
+            }
+            var modified: [String: Int64] = [:]
+            for content in set.contents {
+                for (file, time) in content.modified { modified[content.listing[file].path] = time }
+            }
+            session.adopt(modified: modified, unchanged: set.contents[0].unchanged)
+            return session
         }
 
         /// The bundles named, and those inside directories named (a shared output directory).

@@ -28,8 +28,13 @@ struct StateOptions: ParsableArguments {
     func validate() throws {
         if state != nil || incremental != nil || notify != nil {
             guard ledgerDays > 0 else { throw ValidationError("--ledger-days must be at least 1.") }
-            guard notifyTimeout > 0 else { throw ValidationError("--notify-timeout must be more than 0 seconds.") }
         }
+        try Self.validate(notify: notify, timeout: notifyTimeout)
+    }
+
+    /// Checks `--notify` and `--notify-timeout`, for `analyze` and `merge`.
+    static func validate(notify: String?, timeout: Double) throws {
+        guard timeout > 0 else { throw ValidationError("--notify-timeout must be more than 0 seconds.") }
         if let notify, URL(string: notify).flatMap({ ["http", "https"].contains($0.scheme?.lowercased() ?? "") }) != true {
             throw ValidationError("--notify '\(notify)' is not an http or https URL.")
         }

@@ -215,7 +215,7 @@ import Testing
             _ = try ShardBundle.read(path)
             Issue.record("a v1 bundle was read")
         } catch {
-            #expect(error.description.contains("it is a kubesift.shard/v1 bundle, and this kubesift reads kubesift.shard/v2"),
+            #expect(error.description.contains("it is a kubesift.shard/v1 bundle, and this kubesift reads \(version)"),
                     "\(error)")
         }
 

@@ -11,9 +11,13 @@ extension ReportModel {
                 + "under Completeness, and the controls that rely on them are partially assessable or blind.",
             "Findings are what the rules flagged. The registers that list requests one by one (privileged activity to system-level changes) are "
                 + "limited to them; the statistics count every request but do not keep who made each one.",
-            "No earlier run is compared: new identities are new within this period, and dormant identities that came "
-                + "back, inputs whose hash changed since a previous review, gaps between runs and review dispositions "
-                + "carried across runs are not shown.",
+            document.ledger == nil
+                ? "No earlier run is compared: new identities are new within this period, and dormant identities that came "
+                    + "back, inputs whose hash changed since a previous review, gaps between runs and review dispositions "
+                    + "carried across runs are not shown."
+                : "Earlier runs are compared only through what the state keeps (inputs read, findings reported, "
+                    + "dispositions, the ledger): new identities are new within this period, and dormant identities that "
+                    + "came back are not shown.",
             "Times are the API servers' own (requestReceivedTimestamp, in UTC); whether their clocks were synchronised "
                 + "is not checked.",
             "Secret values, tokens and passwords are never copied into this report: request and response bodies are "
