@@ -85,6 +85,8 @@ let package = Package(
             dependencies: [
                 "KubeSiftCore", "CArchive", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                // Writes states as older versions did, to test they are still read.
+                .product(name: "GRDB", package: "GRDB.swift"),
                 // The reference the report templates' own renderer is tested against.
                 .product(name: "Mustache", package: "swift-mustache"),
             ],

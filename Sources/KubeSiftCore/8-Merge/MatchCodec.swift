@@ -19,19 +19,7 @@ package enum MatchCodec {
         for hit in hits { hitBytes.write(hit, texts: &texts) }
         var copyBytes = MatchWriter()
         for copy in copies { copyBytes.write(copy) }
-        var textBytes = MatchWriter()
-        for text in texts.texts {
-            textBytes.varint(UInt64(text.utf8.count))
-            textBytes.bytes += text.utf8
-        }
-        var file = MatchWriter()
-        file.bytes = magic
-        for (count, section) in [(texts.texts.count, textBytes), (hits.count, hitBytes), (copies.count, copyBytes)] {
-            file.varint(UInt64(count))
-            file.varint(UInt64(section.bytes.count))
-            file.bytes += section.bytes
-        }
-        return file.bytes
+        return file(magic, texts: texts, sections: [(hits.count, hitBytes), (copies.count, copyBytes)])
     }
 
     /// - Throws: ``MatchCodecError`` when the bytes are not such a file: cut, padded, or holding a
@@ -45,6 +33,68 @@ package enum MatchCodec {
     /// Hands each hit to `hit` as it is decoded (a merge puts them straight into a store that
     /// spills), and returns the copies.
     static func decode(_ bytes: [UInt8], hit: (RuleHit) -> Void) throws(MatchCodecError) -> [EventCopy] {
+        var (file, texts) = try open(bytes, magic: magic)
+        var hitReader = try file.section()
+        for _ in 0..<hitReader.count { hit(try hitReader.reader.hit(.table(texts))) }
+        try hitReader.reader.finish("the matches")
+        var copyReader = try file.section()
+        let copies = try copyReader.reader.list(copyReader.count) { reader throws(MatchCodecError) in try reader.copy() }
+        try copyReader.reader.finish("the copies")
+        try file.finish("the file")
+        return copies
+    }
+
+    static let carriedMagic = Array("KSCAR001".utf8)
+
+    /// The requests of open correlation windows as a state keeps them: the magic `KSCAR001`, then,
+    /// framed as `matches.bin` is, the texts and the requests (the rule's id, the id of the
+    /// correlation each key feeds, the request as a block of correlated requests has it). A few
+    /// hundred bytes each, where their JSON took a kilobyte and most of a nightly run's state time.
+    static func encode(carried: [CarriedRequest]) -> [UInt8] {
+        var texts = TextTable()
+        var records = MatchWriter()
+        for request in carried {
+            records.text(request.ruleID, &texts)
+            records.count(request.correlationIDs.count)
+            for id in request.correlationIDs { records.text(id, &texts) }
+            records.write(request.request, texts: &texts)
+        }
+        return file(carriedMagic, texts: texts, sections: [(carried.count, records)])
+    }
+
+    /// - Throws: ``MatchCodecError`` when the bytes are not such a block: cut, padded or altered.
+    static func decodeCarried(_ bytes: [UInt8]) throws(MatchCodecError) -> [CarriedRequest] {
+        var (file, texts) = try open(bytes, magic: carriedMagic)
+        var section = try file.section()
+        let carried = try section.reader.list(section.count) { reader throws(MatchCodecError) in
+            let ruleID = try reader.text(.table(texts))
+            let correlationIDs = try reader.list(try reader.count()) { reader throws(MatchCodecError) in try reader.text(.table(texts)) }
+            return CarriedRequest(ruleID: ruleID, correlationIDs: correlationIDs, request: try reader.request(.table(texts)))
+        }
+        try section.reader.finish("the requests")
+        try file.finish("the block")
+        return carried
+    }
+
+    /// The magic, then the text table and each section: an element count, a byte length, the bytes.
+    private static func file(_ magic: [UInt8], texts: TextTable, sections: [(count: Int, bytes: MatchWriter)]) -> [UInt8] {
+        var textBytes = MatchWriter()
+        for text in texts.texts {
+            textBytes.varint(UInt64(text.utf8.count))
+            textBytes.bytes += text.utf8
+        }
+        var file = MatchWriter()
+        file.bytes = magic
+        for (count, section) in [(texts.texts.count, textBytes)] + sections {
+            file.varint(UInt64(count))
+            file.varint(UInt64(section.bytes.count))
+            file.bytes += section.bytes
+        }
+        return file.bytes
+    }
+
+    /// Checks the magic and reads the text table; returns a reader of the sections after it.
+    private static func open(_ bytes: [UInt8], magic: [UInt8]) throws(MatchCodecError) -> (MatchReader, [String]) {
         guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
             if bytes.starts(with: magic.prefix(5)) {
                 throw MatchCodecError(offset: 5, problem: "version \(String(decoding: bytes.prefix(8).dropFirst(5), as: UTF8.self)), not 001")
@@ -57,16 +107,7 @@ package enum MatchCodec {
         texts.reserveCapacity(textReader.count)
         for _ in 0..<textReader.count { texts.append(try textReader.reader.text()) }
         try textReader.reader.finish("the text table")
-        var hitReader = try file.section()
-        for _ in 0..<hitReader.count { hit(try hitReader.reader.hit(.table(texts))) }
-        try hitReader.reader.finish("the matches")
-        var copyReader = try file.section()
-        var copies: [EventCopy] = []
-        copies.reserveCapacity(copyReader.count)
-        for _ in 0..<copyReader.count { copies.append(try copyReader.reader.copy()) }
-        try copyReader.reader.finish("the copies")
-        try file.finish("the file")
-        return copies
+        return (file, texts)
     }
 }
 

@@ -12,10 +12,20 @@ package struct CarriedRequest: Sendable, Codable, Equatable {
     package var time: Timestamp? { request.summary.time }
     package var auditID: String { request.summary.auditID }
 
+    init(ruleID: String, correlationIDs: [String], request: MatchedRequest) {
+        self.ruleID = ruleID
+        self.correlationIDs = correlationIDs
+        self.request = request
+    }
+
+    /// - Parameter request: named (its locations turned into evidence): where this run read it means
+    ///   nothing to the next, nor does its number in this run's assembly.
     init(_ request: MatchedRequest, rules: RuleSet) {
         ruleID = rules.detections[request.rule].metadata.id
         correlationIDs = request.keys.map { rules.correlations[$0.correlation].rule.metadata.id }
         self.request = request
+        self.request.origin = 0
+        self.request.locations = MatchedRequest.Locations()
     }
 
     /// The request with indices into `rules`; nil when its rule or every correlation it fed is gone.

@@ -74,7 +74,9 @@ package final class StateStore {
             configuration.readonly = readOnly
             let database = try DatabaseQueue(path: path, configuration: configuration)
             if readOnly {
-                guard try database.read(migrator.hasCompletedMigrations) else {
+                // What a shard reads (the inputs) is in every version's schema; a state the merge has
+                // yet to migrate is read as it is.
+                guard try database.read({ try migrator.appliedIdentifiers($0) }).contains("v1") else {
                     throw StateError.unusable(path: path, message: "not a KubeSift state file, or one this version cannot read")
                 }
             } else {
@@ -115,6 +117,12 @@ package final class StateStore {
                     reason TEXT NOT NULL, reviewer TEXT NOT NULL, at INTEGER NOT NULL);
                 """)
         }
+        // The requests of open windows in binary blocks (``MatchCodec/encode(carried:)``): their JSON
+        // rows took seconds to write and read back on a busy cluster. Rows a v1 state left in
+        // `open_requests` are still read, and cleared by the next commit.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: "CREATE TABLE carried (position INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+        }
         return migrator
     }
 
@@ -145,6 +153,14 @@ package final class StateStore {
             let decoder = JSONDecoder()
             history.carried = try String.fetchAll(db, sql: "SELECT request FROM open_requests ORDER BY position")
                 .map { try decoder.decode(CarriedRequest.self, from: Data($0.utf8)) }
+            for (position, data) in try Row.fetchAll(db, sql: "SELECT position, data FROM carried ORDER BY position")
+                .map({ ($0["position"] as Int, $0["data"] as Data) }) {
+                do {
+                    history.carried += try MatchCodec.decodeCarried(Array(data))
+                } catch {
+                    throw StateError.unusable(path: path, message: "block \(position) of the open windows' requests: \(error)")
+                }
+            }
             for row in try Row.fetchAll(db, sql: "SELECT id, episode FROM findings ORDER BY run, id") {
                 let id: String = row["id"], episode: String = row["episode"]
                 history.reported[id] = episode
@@ -183,6 +199,9 @@ package final class StateStore {
 
     // MARK: - Writing
 
+    /// Requests of open windows per stored block: a few MB each, never one blob the size of them all.
+    static let carriedBlockRequests = 16_384
+
     /// Writes everything one run learned, in one transaction. Returns the run's number.
     @discardableResult
     func commit(_ record: RunRecord) throws(StateError) -> Int {
@@ -196,11 +215,11 @@ package final class StateStore {
                                      input.position?.fingerprintLength, input.position?.bytes, input.position?.lines,
                                      input.position?.events, run])
             }
-            try db.execute(sql: "DELETE FROM open_requests")
-            let encoder = SortedJSONEncoder()
-            for (position, request) in record.openRequests.enumerated() {
-                let text = String(decoding: try encoder.encode(request), as: UTF8.self)
-                try db.execute(sql: "INSERT INTO open_requests (position, request) VALUES (?, ?)", arguments: [position, text])
+            try db.execute(sql: "DELETE FROM open_requests; DELETE FROM carried")
+            for (position, start) in stride(from: 0, to: record.openRequests.count, by: Self.carriedBlockRequests).enumerated() {
+                let block = record.openRequests[start..<min(start + Self.carriedBlockRequests, record.openRequests.count)]
+                try db.execute(sql: "INSERT INTO carried (position, data) VALUES (?, ?)",
+                               arguments: [position, Data(MatchCodec.encode(carried: Array(block)))])
             }
             for finding in record.findings {
                 try db.execute(sql: "INSERT OR IGNORE INTO findings (id, episode, rule_id, title, run) VALUES (?, ?, ?, ?, ?)",
@@ -259,7 +278,13 @@ package final class StateStore {
     // MARK: -
 
     private func read<T>(_ body: (Database) throws -> T) throws(StateError) -> T {
-        do { return try database.read(body) } catch { throw .unusable(path: path, message: Self.describe(error)) }
+        do {
+            return try database.read(body)
+        } catch let error as StateError {
+            throw error
+        } catch {
+            throw .unusable(path: path, message: Self.describe(error))
+        }
     }
 
     private func write<T>(_ body: (Database) throws -> T) throws(StateError) -> T {

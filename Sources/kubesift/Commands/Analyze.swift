@@ -86,7 +86,9 @@ extension KubeSift {
 
             let started = Date()
             var discovered = Pipeline.discover(options)
+            let preparing = stopwatch.now
             try nightly.prepare(&session, &discovered, &options, logger: logger)
+            if session != nil { logger.notice("time: state read \(Pipeline.seconds(stopwatch.now - preparing))") }
             let counters = ProgressCounters(totalInputBytes: Int(discovered.files.reduce(0) { $0 + $1.size }),
                                             totalFiles: discovered.files.count)
             let reporter = output.progress == .never || output.quiet
@@ -123,8 +125,10 @@ extension KubeSift {
                 StandardError.write(RunSummary(result: result, directory: output.outputDir, files: written, seconds: seconds).text)
             }
             var final = code
-            if let session, let ledger, !nightly.commit(session, result: result, ledger: ledger, logger: logger) {
-                final = .stateError
+            let committing = stopwatch.now
+            if let session, let ledger {
+                if !nightly.commit(session, result: result, ledger: ledger, logger: logger) { final = .stateError }
+                logger.notice("time: state written \(Pipeline.seconds(stopwatch.now - committing))")
             }
             nightly.notify(result: result, exitCode: final, report: output.outputDir, files: written, logger: logger)
             if final != .success { throw final.exitCode }
