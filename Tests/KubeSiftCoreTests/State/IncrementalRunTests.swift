@@ -218,6 +218,18 @@ struct IncrementalRunTests {
         #expect(bruteForce.first?.evidence.first?.line == 1)
     }
 
+    @Test("A request is carried only while it is within its own correlation's timespan of the last event")
+    func carriedWithinTheirOwnTimespan() throws {
+        let rules = try Self.catalog.get()
+        let timespan = try #require(rules.correlations.first(where: { $0.rule.metadata.name == "api-brute-force" })?.rule.timespan)
+        // Three failures, then three more one and a half timespans later: the first three can no
+        // longer share a window with anything the next run reads.
+        try addFailures(1...3, from: Self.evening)
+        try addFailures(4...6, from: Self.evening + timespan * 3 / 2)
+        let run = try nightly(at: 1, rules: rules)
+        #expect(run.openCorrelationRequests.map(\.auditID) == (4...6).map(EventLine.auditID))
+    }
+
     @Test("An episode reported, then going on in the next run, is shown as continuing it, never as new",
           arguments: [64 << 20, 1])
     func continuedEpisode(matchMemoryBytes: Int) throws {

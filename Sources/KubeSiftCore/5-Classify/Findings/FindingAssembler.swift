@@ -164,12 +164,12 @@ struct FindingAssembler: Sendable {
         }
         let stores = requestShares.map(\.correlated) + [carriedShare.correlated]
 
-        // Requests within the longest timespan of the last event may still join a window next run.
-        let cutoff = ruleSet.correlations.map(\.rule.timespan).max().flatMap { longest -> Int64? in
-            guard keepsOpenWindows else { return nil }
+        // A request within its correlation's timespan of the last event may still join a window
+        // next run; per correlation, so that a 10-minute rule's requests are not carried for an hour.
+        let cutoffs = keepsOpenWindows ? { () -> [Int64] in
             let latest = (requestShares + [carriedShare]).compactMap(\.latest) + [lastEvent?.microseconds].compactMap { $0 }
-            return (latest.max() ?? 0) - longest
-        }
+            return ruleSet.correlations.map { (latest.max() ?? 0) - $0.rule.timespan }
+        }() : nil
         let nextCorrelationPartition = Locked(0)
         let correlated = concurrentMap(shares) { _ in
             var findings: [Finding] = []
@@ -188,13 +188,16 @@ struct FindingAssembler: Sendable {
                 }
                 for index in perCorrelation.indices where !perCorrelation[index].isEmpty {
                     let result = Correlator(correlation: ruleSet.correlations[index], index: index, evidence: evidence(of:stage:auditID:))
-                        .findings(in: requests, positions: perCorrelation[index], counts: counts, openAfter: cutoff)
+                        .findings(in: requests, positions: perCorrelation[index], counts: counts, openAfter: cutoffs?[index])
                     findings += result.findings
                     for position in result.open { open[requests[position].origin] = requests[position] }
                 }
-                if let cutoff {
-                    for position in requests.indices where (requests[position].summary.time?.microseconds ?? .min) >= cutoff {
-                        open[requests[position].origin] = requests[position]
+                if let cutoffs {
+                    for position in requests.indices {
+                        let time = requests[position].summary.time?.microseconds ?? .min
+                        if requests[position].keys.contains(where: { time >= cutoffs[$0.correlation] }) {
+                            open[requests[position].origin] = requests[position]
+                        }
                     }
                 }
             }
