@@ -230,6 +230,45 @@ struct IncrementalRunTests {
         #expect(run.openCorrelationRequests.map(\.auditID) == (4...6).map(EventLine.auditID))
     }
 
+    @Test("A request two correlations count, in groups of different partitions, is carried once")
+    func carriedOnceWhateverItsCorrelations() throws {
+        func correlation(_ name: String, groupBy: String) -> String {
+            """
+            title: \(name)
+            id: \(name)-id
+            name: \(name)
+            correlation:
+              type: event_count
+              rules: [failed]
+              group-by: [\(groupBy)]
+              timespan: 10m
+              condition: {gte: 1000}
+            level: high
+            """
+        }
+        let rules = try RuleFixture.ruleSet(
+            RuleFixture.yaml(name: "failed", detection: "sel:\n  responseStatus.code: 401\ncondition: sel"),
+            correlation("by-source", groupBy: "sourceIPs"), correlation("by-user", groupBy: "user.username"))
+        // Each request counted under two keys: its address and its user, in some 200 groups.
+        let text = (1...300).map { number in
+            var event = EventLine(auditID: EventLine.auditID(number), received: Self.evening + Int64(number) * 1_000_000)
+            event.user = "user-\(number % 97)"
+            event.sourceIPs = ["203.0.113.\(number % 101)"]
+            event.code = 401
+            return event.json + "\n"
+        }.joined()
+        try directory.write("logs/audit.log", text)
+        let run = try nightly(at: 1, rules: rules)
+        #expect(run.openCorrelationRequests.map(\.auditID).sorted() == (1...300).map(EventLine.auditID))
+        #expect(run.openCorrelationRequests.allSatisfy { $0.correlationIDs.count == 2 })
+
+        // A state written before that, with each request twice: counted, and carried on, once.
+        try StateStore(path: state).commit(CarriedRequestStorageTests.record(run.openCorrelationRequests + run.openCorrelationRequests))
+        let next = try nightly(at: 2, rules: rules)
+        #expect(next.totals.eventsRead == 0)
+        #expect(next.openCorrelationRequests.map(\.auditID).sorted() == (1...300).map(EventLine.auditID))
+    }
+
     @Test("An episode reported, then going on in the next run, is shown as continuing it, never as new",
           arguments: [64 << 20, 1])
     func continuedEpisode(matchMemoryBytes: Int) throws {

@@ -155,9 +155,13 @@ struct FindingAssembler: Sendable {
         }
         var findings = requestShares.flatMap(\.findings)
         let readAgain = requestShares.reduce(into: Set<String>()) { $0.formUnion($1.readAgain) }
-        // Carried requests are few (those of one timespan) and in memory already.
+        // Carried requests are in memory already, read from the state.
         var carriedShare = RequestShare(correlated: .inMemory(partitions: Self.correlationPartitions))
-        for (index, request) in carried.enumerated() where !readAgain.contains("\(request.rule) \(request.summary.auditID)") {
+        // Once each: a state written before carried requests were deduplicated may hold one twice.
+        var carriedOnce = Set<String>()
+        for (index, request) in carried.enumerated() {
+            let key = "\(request.rule) \(request.summary.auditID)"
+            guard !readAgain.contains(key), carriedOnce.insert(key).inserted else { continue }
             var request = request
             request.origin = partitions << 32 | index
             carriedShare.add(request)
@@ -205,7 +209,10 @@ struct FindingAssembler: Sendable {
         }
         findings += correlated.flatMap(\.0)
         let spills = hits.reduce(0) { $0 + $1.spillCount } + stores.reduce(0) { $0 + $1.spillCount }
-        return (Finding.identified(Finding.inReportOrder(findings)), correlated.flatMap(\.1), spills)
+        // A request counted under keys of two partitions is open in both, perhaps in two shares: carried once.
+        var carriedOn = Set<Int>()
+        let open = correlated.flatMap(\.1).filter { carriedOn.insert($0.origin).inserted }
+        return (Finding.identified(Finding.inReportOrder(findings)), open, spills)
     }
 
     /// Which partition of correlated requests counts `key`.
