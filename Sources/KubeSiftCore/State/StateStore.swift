@@ -64,7 +64,23 @@ package final class StateStore {
     /// - Returns: nil when the file does not exist (no run has kept a state yet).
     package static func snapshot(at path: String) throws(StateError) -> StateStore? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
+        if FileManager.default.fileExists(atPath: path + "-journal") { try rollBackInterruptedWrite(at: path) }
         return try StateStore(snapshotOf: path)
+    }
+
+    /// A run killed while it committed leaves its rollback journal, which a read-only reader cannot
+    /// roll back: SQLite refuses to read the state at all, every night, until something writes it.
+    /// Under the state's lock (no run is writing it), opening it for writing once rolls the
+    /// unfinished transaction back: the state is again as the last complete run left it.
+    private static func rollBackInterruptedWrite(at path: String) throws(StateError) {
+        let lock = try StateLock(statePath: path)
+        do {
+            let database = try DatabaseQueue(path: path)
+            _ = try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") }
+        } catch {
+            throw .unusable(path: path, message: "a run was killed while writing it, and its unfinished write cannot be rolled back here: \(describe(error))")
+        }
+        withExtendedLifetime(lock) {}
     }
 
     private static func open(_ path: String, readOnly: Bool) throws(StateError) -> DatabaseQueue {
