@@ -25,6 +25,7 @@ extension KubeSift {
                 """)
 
         @OptionGroup var inputs: InputOptions
+        @OptionGroup var matchMemory: MatchMemoryOptions
         @OptionGroup var window: TimeWindowOptions
         @OptionGroup var output: OutputOptions
         @OptionGroup(title: "Detection rules") var rules: RuleOptions
@@ -62,7 +63,7 @@ extension KubeSift {
             options.readLimits.maximumExpansion = inputs.maxExpansion
             options.readLimits.gzipInflater = inputs.gzipInflater
             options.indexMemoryBytes = inputs.indexMemoryMib << 20
-            options.matchMemoryBytes = inputs.matchMemoryMib << 20
+            options.matchMemoryBytes = matchMemory.bytes
             options.rules = try rules.ruleSet(builtInExamples: false)
             options.compliance = try compliance.configuration(rules: options.rules)
             options.gapThreshold = completeness.gapThreshold

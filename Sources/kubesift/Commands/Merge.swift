@@ -18,7 +18,9 @@ extension KubeSift {
                 and intact (the SHA-256 in each manifest), that each input was read by exactly one shard, \
                 then deduplicates requests read by two shards, runs correlations over every shard's \
                 matches in event time, and writes the same files as `analyze`, with the shards' \
-                command, plus merge-manifest.json with the SHA-256 of every shard manifest.
+                command, plus merge-manifest.json with the SHA-256 of every shard manifest. When the \
+                shards read a --state, the merge is its only writer: it checks the state is the one \
+                they read, carries open correlation windows in, and records the run.
 
                 \(KubeSiftExitCode.helpTable)
                 """)
@@ -36,9 +38,7 @@ extension KubeSift {
         @Flag(help: "Write the report even when shards are missing: their inputs are listed as not analyzed (exit code 5).")
         var allowIncomplete = false
 
-        @Option(help: ArgumentHelp("Memory for the shards' rule matches, as they are read and again in assembly; past it, they spill to a temporary file.",
-                                   valueName: "MiB"))
-        var matchMemoryMib = AnalysisOptions.defaultMatchMemoryBytes >> 20
+        @OptionGroup var matchMemory: MatchMemoryOptions
 
         @Option(help: ArgumentHelp("Exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical).",
                                    valueName: "severity"))
@@ -59,7 +59,6 @@ extension KubeSift {
         func validate() throws {
             guard expect >= 1 else { throw ValidationError("--expect takes the shard count, at least 1.") }
             guard !bundles.isEmpty else { throw ValidationError("Give the shard bundles to merge.") }
-            guard (1...65536).contains(matchMemoryMib) else { throw ValidationError("--match-memory-mib takes a number from 1 to 65536.") }
             try StateOptions.validate(notify: notify, timeout: notifyTimeout)
         }
 
@@ -75,7 +74,7 @@ extension KubeSift {
             let set: ShardSet
             var manifestDigests: [Int: String] = [:]
             do {
-                let read = try ShardBundle.read(try bundleDirectories(), matchMemoryBytes: matchMemoryMib << 20)
+                let read = try ShardBundle.read(try bundleDirectories(), matchMemoryBytes: matchMemory.bytes)
                 for bundle in read { manifestDigests[bundle.manifest.shardIndex] = bundle.manifestSHA256 }
                 set = try ShardSet(read.map { ($0.manifest, $0.content) }, expected: expect)
             } catch {
@@ -122,10 +121,10 @@ extension KubeSift {
             do {
                 (result, clusters) = clusterReports.perCluster
                     ? try ClusterReports.results(set.contents, window: reference.window, rules: rules, compliance: compliance,
-                                                 missingFiles: set.missingFiles, matchMemoryBytes: matchMemoryMib << 20,
+                                                 missingFiles: set.missingFiles, matchMemoryBytes: matchMemory.bytes,
                                                  history: history)
                     : (try ShardMerge.result(of: set.contents, window: reference.window, rules: rules, compliance: compliance,
-                                             missingFiles: set.missingFiles, matchMemoryBytes: matchMemoryMib << 20,
+                                             missingFiles: set.missingFiles, matchMemoryBytes: matchMemory.bytes,
                                              history: history), [])
             } catch {
                 throw fail("\(error)", .configuration)

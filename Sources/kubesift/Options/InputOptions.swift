@@ -29,10 +29,6 @@ struct InputOptions: ParsableArguments {
                                valueName: "MiB"))
     var indexMemoryMib = 32
 
-    @Option(help: ArgumentHelp("Memory for the rule matches correlations count, in the read pass and again in assembly; past it, they spill to a temporary file.",
-                               valueName: "MiB"))
-    var matchMemoryMib = 64
-
     @Option(help: ArgumentHelp("Open archives nested at most this deep (a .tar.gz of .log.gz files is 2).", valueName: "n"))
     var maxNesting = 4
 
@@ -53,7 +49,6 @@ struct InputOptions: ParsableArguments {
         if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs takes a number from 1 to 256.") }
         guard (1...4096).contains(maxRecordMib) else { throw ValidationError("--max-record-mib takes a number from 1 to 4096.") }
         guard (1...65536).contains(indexMemoryMib) else { throw ValidationError("--index-memory-mib takes a number from 1 to 65536.") }
-        guard (1...65536).contains(matchMemoryMib) else { throw ValidationError("--match-memory-mib takes a number from 1 to 65536.") }
         guard (1...16).contains(maxNesting) else { throw ValidationError("--max-nesting takes a number from 1 to 16.") }
         guard maxExpansion >= 0 else { throw ValidationError("--max-expansion takes a ratio of 0 (no limit) or more.") }
     }
