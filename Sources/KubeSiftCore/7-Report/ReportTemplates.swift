@@ -61,6 +61,7 @@ package struct ReportTemplates: Sendable {
     }
 }
 
+/// A template that could not be read, parsed or rendered.
 package struct TemplateError: Error, CustomStringConvertible, Sendable {
     package var file: String
     package var message: String

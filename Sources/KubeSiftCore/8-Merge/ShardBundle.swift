@@ -108,18 +108,15 @@ package enum ShardBundle {
             throw OutputError(path: temporary, code: EACCES)
         }
         var manifest = manifest
-        /// A file written, flushed and hashed as its chunks come (requests.bin is most of a shard's
-        /// output, and is never held whole).
+        /// A file written, flushed and hashed as its chunks come, as a report's files are
+        /// (requests.bin is most of a shard's output, and is never held whole).
         func write(_ fileName: String, _ chunks: (_ emit: ([UInt8]) throws -> Void) throws -> Void) throws {
-            let file = try AtomicFileWriter.StagedFile(target: temporary + "/" + fileName)
-            var hash = SHA256()
-            try chunks { chunk in
-                hash.update(data: chunk)
-                try file.append(chunk)
-            }
+            let staged = try AtomicFileWriter.StagedFile(target: temporary + "/" + fileName)
+            let file = ReportOutput.RenderedFile(name: fileName, destination: .staged(staged))
+            try chunks(file.append)
             try file.finish()
-            try AtomicFileWriter.commit([.success(file)])
-            manifest.files[fileName] = hash.finalize().lowercaseHex
+            try AtomicFileWriter.commit([.success(staged)])
+            manifest.files[fileName] = file.sha256
         }
         try write(contentName) { try $0(try SortedJSONEncoder().encode(content)) }
         try write(matchesName) { try $0(MatchCodec.encode(hits: content.hits.all, copies: content.duplicateCopies)) }

@@ -124,7 +124,8 @@ struct FindingAssembler: Sendable {
         let shares = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
         let partitions = hits.first?.partitionCount ?? 1
         // A request read again (a full re-run) is counted once.
-        let carriedKeys = Set(carried.map { "\($0.rule) \($0.summary.auditID)" })
+        let carriedKeyList = carried.map { "\($0.rule) \($0.summary.auditID)" }
+        let carriedKeys = Set(carriedKeyList)
         // Partitions are uneven (a busy five minutes, a quiet night): each share takes the next one free.
         let nextPartition = Locked(0)
         // Requests made from hits that all fit in memory share their summaries: holding them costs
@@ -160,7 +161,7 @@ struct FindingAssembler: Sendable {
         // Once each: a state written before carried requests were deduplicated may hold one twice.
         var carriedOnce = Set<String>()
         for (index, request) in carried.enumerated() {
-            let key = "\(request.rule) \(request.summary.auditID)"
+            let key = carriedKeyList[index]
             guard !readAgain.contains(key), carriedOnce.insert(key).inserted else { continue }
             var request = request
             request.origin = partitions << 32 | index

@@ -278,9 +278,6 @@ package final class GlobPattern: @unchecked Sendable {
         return GlobPattern(tokens: tokens, cased: cased)
     }
 
-    /// Whether the pattern is `*` alone: it matches any value that exists, structures included.
-    var matchesAnything: Bool { matcher.matchesAnything }
-
     /// ASCII lowercase, as patterns that are not `cased` compare.
     @inline(__always)
     static func fold(_ byte: UInt8) -> UInt8 { Matcher.fold(byte) }
