@@ -22,9 +22,10 @@ enum MustacheTree {
         .text(escape(text), isNull: text.isEmpty)
     }
 
-    /// The tree of `value`, every string passed through `escape`.
-    static func of<T: Encodable>(_ value: T, escape: @escaping (String) -> String) -> TemplateNode {
-        let builder = TreeBuilder(escape: escape)
+    /// The tree of `value`, every string passed through `escape`; with `keys`, only the members
+    /// of those names, at any depth (what a template reads: ``TemplateLibrary/names(readBy:)``).
+    static func of<T: Encodable>(_ value: T, escape: @escaping (String) -> String, keys: Set<String>? = nil) -> TemplateNode {
+        let builder = TreeBuilder(escape: escape, keys: keys)
         // The model holds strings, numbers, flags, arrays and structs: nothing it encodes throws.
         try? value.encode(to: builder)
         return builder.node
@@ -39,10 +40,12 @@ enum MustacheTree {
     /// two trees).
     struct LazyNodes {
         let count: Int
-        let node: (Int) -> TemplateNode
+        /// The element at an index, with only the members of the names given when there are any:
+        /// the table of every finding reads a third of a finding's row.
+        let node: (Int, Set<String>?) -> TemplateNode
 
         /// The elements in reverse order, still built one at a time.
-        var reversed: LazyNodes { LazyNodes(count: count) { [node, count] in node(count - 1 - $0) } }
+        var reversed: LazyNodes { LazyNodes(count: count) { [node, count] in node(count - 1 - $0, $1) } }
     }
 }
 
@@ -55,7 +58,7 @@ extension LazyTreeList where Self: RandomAccessCollection, Index == Int, Element
     /// Nil for a short list: it is built whole, the same tree either way.
     func lazyNodes(escape: @escaping (String) -> String) -> MustacheTree.LazyNodes? {
         guard count > MustacheTree.lazyListLength else { return nil }
-        return MustacheTree.LazyNodes(count: count) { [self] index in MustacheTree.of(self[index], escape: escape) }
+        return MustacheTree.LazyNodes(count: count) { [self] index, keys in MustacheTree.of(self[index], escape: escape, keys: keys) }
     }
 }
 
@@ -64,6 +67,8 @@ extension Array: LazyTreeList where Element: Encodable {}
 /// Builds one node of the tree: a dictionary, an array or a leaf, whichever its value asks for.
 private final class TreeBuilder: Encoder, SingleValueEncodingContainer {
     let escape: (String) -> String
+    /// The members to build; nil for all of them.
+    let keys: Set<String>?
     // One tree's state, on one thread: the runtime's exclusivity checks cost more than the writes.
     @exclusivity(unchecked) var dictionary: [String: TemplateNode]?
     @exclusivity(unchecked) var array: [TemplateNode]?
@@ -71,8 +76,9 @@ private final class TreeBuilder: Encoder, SingleValueEncodingContainer {
     /// Nested containers, attached when the node is read: under a key, or at a place in the array.
     @exclusivity(unchecked) var pending: [(key: String?, place: Int, builder: TreeBuilder)] = []
 
-    init(escape: @escaping (String) -> String) {
+    init(escape: @escaping (String) -> String, keys: Set<String>?) {
         self.escape = escape
+        self.keys = keys
     }
 
     var codingPath: [any CodingKey] { [] }
@@ -111,7 +117,7 @@ private final class TreeBuilder: Encoder, SingleValueEncodingContainer {
         }
         if T.self == Bool.self { return .flag(unsafeBitCast(value, to: Bool.self)) }
         if let list = value as? any LazyTreeList, let nodes = list.lazyNodes(escape: escape) { return .lazyList(nodes) }
-        let builder = TreeBuilder(escape: escape)
+        let builder = TreeBuilder(escape: escape, keys: keys)
         try? value.encode(to: builder)
         return builder.node
     }
@@ -142,17 +148,20 @@ private struct KeyedTreeBuilder<Key: CodingKey>: KeyedEncodingContainerProtocol 
     let builder: TreeBuilder
     var codingPath: [any CodingKey] { [] }
 
-    private func set(_ node: TemplateNode?, _ key: Key) {
-        if let node { builder.dictionary?[key.stringValue] = node }
+    /// Builds the member's node only when it is one of the builder's keys.
+    private func set(_ key: Key, _ node: () -> TemplateNode?) {
+        let name = key.stringValue
+        if let keys = builder.keys, !keys.contains(name) { return }
+        if let node = node() { builder.dictionary?[name] = node }
     }
 
     // A nil optional is left out, as an absent value is false in a section.
     mutating func encodeNil(forKey key: Key) throws {}
-    mutating func encode(_ value: Bool, forKey key: Key) throws { set(.flag(value), key) }
-    mutating func encode(_ value: String, forKey key: Key) throws { set(builder.child(value), key) }
-    mutating func encode(_ value: Int, forKey key: Key) throws { set(builder.child(value), key) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { set(builder.plain(value), key) }
-    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { set(builder.child(value), key) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { set(key) { .flag(value) } }
+    mutating func encode(_ value: String, forKey key: Key) throws { set(key) { builder.child(value) } }
+    mutating func encode(_ value: Int, forKey key: Key) throws { set(key) { builder.child(value) } }
+    mutating func encode(_ value: Double, forKey key: Key) throws { set(key) { builder.plain(value) } }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { set(key) { builder.child(value) } }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
         -> KeyedEncodingContainer<NestedKey>
@@ -168,7 +177,7 @@ private struct KeyedTreeBuilder<Key: CodingKey>: KeyedEncodingContainerProtocol 
     mutating func superEncoder(forKey key: Key) -> any Encoder { pendingBuilder(key.stringValue) }
 
     private func pendingBuilder(_ key: String) -> TreeBuilder {
-        let nested = TreeBuilder(escape: builder.escape)
+        let nested = TreeBuilder(escape: builder.escape, keys: builder.keys)
         builder.pending.append((key, 0, nested))
         return nested
     }
@@ -199,7 +208,7 @@ private struct UnkeyedTreeBuilder: UnkeyedEncodingContainer {
     mutating func superEncoder() -> any Encoder { pendingBuilder() }
 
     private func pendingBuilder() -> TreeBuilder {
-        let nested = TreeBuilder(escape: builder.escape)
+        let nested = TreeBuilder(escape: builder.escape, keys: builder.keys)
         builder.pending.append((nil, builder.array?.count ?? 0, nested))
         builder.array?.append(.map([:]))
         return nested

@@ -42,6 +42,40 @@ struct TemplateLibrary: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Every name the template `name` and the partials it includes can look up: each part of each
+    /// dotted name, in any section. A tree built with only the members of these names renders the
+    /// same (``MustacheTree/of(_:escape:keys:)``), since no other member is ever reached.
+    func names(readBy name: String) -> Set<String> {
+        var names: Set<String> = []
+        var partials: Set<String> = [name]
+        collectNames(templates[name] ?? [], into: &names, partials: &partials)
+        return names
+    }
+
+    private func names(in tokens: [TemplateToken]) -> Set<String> {
+        var names: Set<String> = []
+        var partials: Set<String> = []
+        collectNames(tokens, into: &names, partials: &partials)
+        return names
+    }
+
+    private func collectNames(_ tokens: [TemplateToken], into names: inout Set<String>, partials: inout Set<String>) {
+        for token in tokens {
+            switch token {
+            case .text:
+                continue
+            case let .variable(name):
+                names.formUnion(name.path)
+            case let .section(name, _, body):
+                names.formUnion(name.path)
+                collectNames(body, into: &names, partials: &partials)
+            case let .partial(partial, _):
+                guard partials.insert(partial).inserted, let included = templates[partial] else { continue }
+                collectNames(included, into: &names, partials: &partials)
+            }
+        }
+    }
+
     private struct Context {
         var stack: [TemplateNode]
         /// Where the innermost list being walked is: what `first()` and the like ask.
@@ -98,7 +132,8 @@ struct TemplateLibrary: Sendable {
         case let .list(elements)?:
             try each(elements.count) { elements[$0] }
         case let .lazyList(nodes)?:
-            try each(nodes.count, nodes.node)
+            let keys = inverted ? nil : names(in: body)
+            try each(nodes.count) { nodes.node($0, keys) }
         case let .flag(flag)?:
             // A flag keeps the context, and the list being walked with it.
             if flag != inverted { try render(body, context, &output) }
@@ -170,7 +205,7 @@ struct TemplateLibrary: Sendable {
             element = { elements[$0] }
         case let .lazyList(nodes):
             count = nodes.count
-            element = nodes.node
+            element = { nodes.node($0, nil) }
         default:
             return nil
         }

@@ -19,7 +19,8 @@ package struct TemplateRenderer: Sendable {
     /// that allows the page's own inline style and script (by their SHA-256) and nothing else, so
     /// no request leaves it.
     package func html(_ model: ReportModel, emit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        var tree = Self.root(model, escape: ReportText.html)
+        let keys = [Self.stylesheet, Self.script, "report.html"].reduce(into: Set<String>()) { $0.formUnion(library.names(readBy: $1)) }
+        var tree = Self.root(model, escape: ReportText.html, keys: keys)
         func hash(_ partial: String) throws -> String {
             guard let text = try library.render(partial, .map(tree)) else {
                 throw TemplateError(file: partial, message: "the HTML template inlines it, but there is no such template")
@@ -34,7 +35,8 @@ package struct TemplateRenderer: Sendable {
 
     /// The Markdown report, handed to `emit` as it is rendered.
     package func markdown(_ model: ReportModel, emit: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        try render(.map(Self.root(model, escape: ReportText.markdown)), template: "report.md", emit: emit)
+        let keys = library.names(readBy: "report.md")
+        try render(.map(Self.root(model, escape: ReportText.markdown, keys: keys)), template: "report.md", emit: emit)
     }
 
     /// The partials the HTML page inlines in `<style>` and `<script>`.
@@ -47,8 +49,9 @@ package struct TemplateRenderer: Sendable {
         }
     }
 
-    static func root(_ model: ReportModel, escape: @escaping (String) -> String) -> [String: TemplateNode] {
-        guard case let .map(root) = MustacheTree.of(model, escape: escape) else { return [:] }
+    /// The model's tree; with `keys`, only the members of those names (what the templates read).
+    static func root(_ model: ReportModel, escape: @escaping (String) -> String, keys: Set<String>?) -> [String: TemplateNode] {
+        guard case let .map(root) = MustacheTree.of(model, escape: escape, keys: keys) else { return [:] }
         return root
     }
 }

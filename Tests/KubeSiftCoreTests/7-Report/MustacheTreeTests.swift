@@ -49,6 +49,27 @@ import Testing
         #expect(Self.list(child["children"])?.isEmpty == true)
     }
 
+    @Test("With keys, only members of those names are built, at every depth")
+    func keysFilterMembers() throws {
+        let row = Row(name: "top", count: 3, bytes: 1, flagged: true, note: "n", tags: ["t"],
+                      children: [Row(name: "child", count: 4, bytes: 2, flagged: false, note: nil, tags: [], children: [])])
+        let tree = try #require(Self.map(MustacheTree.of(row, escape: ReportText.html, keys: ["name", "children", "count"])))
+        #expect(Set(tree.keys) == ["name", "children", "count"])
+        let child = try #require(Self.map(Self.list(tree["children"])?.first))
+        #expect(Set(child.keys) == ["name", "children", "count"])
+        #expect(Self.text(child["name"])! == ("child", false))
+    }
+
+    @Test("The names a template reads: every part of every name, in sections and the partials it includes")
+    func namesReadByATemplate() throws {
+        var library = TemplateLibrary()
+        try library.register("{{a.b}}{{#list}}{{c}}{{^d}}{{> inner}}{{/d}}{{/list}}{{count(rows)}}{{#first()}}{{/first()}}", named: "page")
+        try library.register("{{e}}{{> inner}}{{> page}}", named: "inner")
+        try library.register("{{unused}}", named: "other")
+        #expect(library.names(readBy: "page") == ["a", "b", "list", "c", "d", "e", "rows"])
+        #expect(library.names(readBy: "missing").isEmpty)
+    }
+
     static func render(_ template: String, _ root: TemplateNode, partials: [String: String] = [:]) throws -> String {
         var library = TemplateLibrary()
         try library.register(template, named: "page")
@@ -161,7 +182,7 @@ import Testing
             case let .flag(flag): flag
             case let .map(members): members.mapValues(tree)
             case let .list(elements): elements.map(tree)
-            case let .lazyList(nodes): (0..<nodes.count).map { tree(nodes.node($0)) }
+            case let .lazyList(nodes): (0..<nodes.count).map { tree(nodes.node($0, nil)) }
             }
         }
     }
@@ -183,7 +204,8 @@ import Testing
             } else {
                 try renderer.markdown(model) { bytes += $0 }
             }
-            var root = TemplateRenderer.root(model, escape: escape)
+            // The whole tree: the renderer builds only what the templates read, and must render the same.
+            var root = TemplateRenderer.root(model, escape: escape, keys: nil)
             if template == "report.html" {
                 // The page's policy is computed from the rendered style and script: taken from our page.
                 let page = String(decoding: bytes, as: UTF8.self)
