@@ -231,7 +231,7 @@ import Darwin
             run.durationMilliseconds = 0
             return run
         }
-        return "\(inputs)\n\(history.carried)\n\(history.reported.sorted { $0.key < $1.key })\n\(history.dispositions.sorted { $0.key < $1.key })\n\(runs)"
+        return "\(inputs)\n\(try history.carried.decoded().sorted())\n\(history.reported.sorted { $0.key < $1.key })\n\(history.dispositions.sorted { $0.key < $1.key })\n\(runs)"
     }
 
     /// The "done when" of nightly runs: a week over a directory that gains, rotates and compresses

@@ -35,7 +35,7 @@ package enum MatchCodec {
     static func decode(_ bytes: [UInt8], hit: (RuleHit) -> Void) throws(MatchCodecError) -> [EventCopy] {
         var (file, texts) = try open(bytes, magic: magic)
         var hitReader = try file.section()
-        for _ in 0..<hitReader.count { hit(try hitReader.reader.hit(.table(texts))) }
+        for _ in 0..<hitReader.count { hit(try hitReader.reader.hit(texts)) }
         try hitReader.reader.finish("the matches")
         var copyReader = try file.section()
         let copies = try copyReader.reader.list(copyReader.count) { reader throws(MatchCodecError) in try reader.copy() }
@@ -62,14 +62,28 @@ package enum MatchCodec {
         return file(carriedMagic, texts: texts, sections: [(carried.count, records)])
     }
 
+    /// This run's `requests` as ``encode(carried:)`` writes them once they are carried
+    /// (``CarriedRequest/init(_:rules:)`` of each, named), without making them.
+    static func encode(carrying requests: some Collection<MatchedRequest>, rules: RuleSet, name: MatchedRequest.Namer) -> [UInt8] {
+        var texts = TextTable()
+        var records = MatchWriter()
+        for request in requests {
+            records.text(rules.detections[request.rule].metadata.id, &texts)
+            records.count(request.keys.count)
+            for key in request.keys { records.text(rules.correlations[key.correlation].rule.metadata.id, &texts) }
+            records.write(request, origin: 0, locations: [], evidence: request.allEvidence(name), texts: &texts)
+        }
+        return file(carriedMagic, texts: texts, sections: [(requests.count, records)])
+    }
+
     /// - Throws: ``MatchCodecError`` when the bytes are not such a block: cut, padded or altered.
     static func decodeCarried(_ bytes: [UInt8]) throws(MatchCodecError) -> [CarriedRequest] {
         var (file, texts) = try open(bytes, magic: carriedMagic)
         var section = try file.section()
         let carried = try section.reader.list(section.count) { reader throws(MatchCodecError) in
-            let ruleID = try reader.text(.table(texts))
-            let correlationIDs = try reader.list(try reader.count()) { reader throws(MatchCodecError) in try reader.text(.table(texts)) }
-            return CarriedRequest(ruleID: ruleID, correlationIDs: correlationIDs, request: try reader.request(.table(texts)))
+            let ruleID = try reader.text(texts)
+            let correlationIDs = try reader.list(try reader.count()) { reader throws(MatchCodecError) in try reader.text(texts) }
+            return CarriedRequest(ruleID: ruleID, correlationIDs: correlationIDs, request: try reader.request(texts))
         }
         try section.reader.finish("the requests")
         try file.finish("the block")
@@ -112,9 +126,10 @@ package enum MatchCodec {
 }
 
 extension MatchCodec {
-    // Blocks set aside in a temporary file (``SpillPartitions``): a record count, then the records,
-    // texts written where they occur. A table would share them, but looking each one up costs more
-    // than the bytes it saves, and a block never leaves the process that wrote it.
+    // Blocks set aside in a temporary file (``SpillPartitions``): a table of their texts, then the
+    // records. Records read back share one copy of each user, namespace and file name: with their
+    // own copies, the 230,000 requests of one busy correlation group, counted at once, took more
+    // memory than if they had never been written, and decoding them took longer.
 
     static func encodeBlock(hits: [RuleHit]) -> [UInt8] {
         encodeBlock(hits) { $0.write($1, texts: &$2) }
@@ -127,27 +142,28 @@ extension MatchCodec {
     private static func encodeBlock<Record>(_ records: [Record], _ write: (inout MatchWriter, Record, inout TextTable) -> Void)
         -> [UInt8]
     {
-        var texts = TextTable(inline: true)
+        var texts = TextTable()
         var block = MatchWriter()
-        block.count(records.count)
         for record in records { write(&block, record, &texts) }
-        return block.bytes
+        return file([], texts: texts, sections: [(records.count, block)])
     }
 
     static func decodeHitBlock(_ bytes: [UInt8]) throws(MatchCodecError) -> [RuleHit] {
-        try decodeBlock(bytes) { reader throws(MatchCodecError) in try reader.hit(.inline) }
+        try decodeBlock(bytes) { reader, texts throws(MatchCodecError) in try reader.hit(texts) }
     }
 
     static func decodeRequestBlock(_ bytes: [UInt8]) throws(MatchCodecError) -> [MatchedRequest] {
-        try decodeBlock(bytes) { reader throws(MatchCodecError) in try reader.request(.inline) }
+        try decodeBlock(bytes) { reader, texts throws(MatchCodecError) in try reader.request(texts) }
     }
 
-    private static func decodeBlock<Record>(_ bytes: [UInt8], _ record: (inout MatchReader) throws(MatchCodecError) -> Record)
+    private static func decodeBlock<Record>(_ bytes: [UInt8], _ record: (inout MatchReader, [String]) throws(MatchCodecError) -> Record)
         throws(MatchCodecError) -> [Record]
     {
-        var reader = MatchReader(bytes, from: 0, to: bytes.count)
-        let records = try reader.list(try reader.count(), record)
-        try reader.finish("the block")
+        var (file, texts) = try open(bytes, magic: [])
+        var section = try file.section()
+        let records = try section.reader.list(section.count) { reader throws(MatchCodecError) in try record(&reader, texts) }
+        try section.reader.finish("the records")
+        try file.finish("the block")
         return records
     }
 }
@@ -163,12 +179,8 @@ package struct MatchCodecError: Error, Equatable, CustomStringConvertible, Senda
 
 /// Each distinct text once, in first-use order.
 private struct TextTable {
-    /// Whether texts are written where they occur instead of into the table.
-    let inline: Bool
     private(set) var texts: [String] = []
     private var indices: [String: Int] = [:]
-
-    init(inline: Bool = false) { self.inline = inline }
 
     mutating func index(of text: String) -> Int {
         if let index = indices[text] { return index }
@@ -194,16 +206,11 @@ private struct MatchWriter {
     }
 
     mutating func text(_ text: String, _ texts: inout TextTable) {
-        guard texts.inline else { return count(texts.index(of: text)) }
-        count(text.utf8.count)
-        bytes += text.utf8
+        count(texts.index(of: text))
     }
 
     mutating func optionalText(_ text: String?, _ texts: inout TextTable) {
-        guard texts.inline else { return count(text.map { texts.index(of: $0) + 1 } ?? 0) }
-        guard let text else { return count(0) }
-        count(text.utf8.count + 1)
-        bytes += text.utf8
+        count(text.map { texts.index(of: $0) + 1 } ?? 0)
     }
 
     mutating func fingerprint(_ fingerprint: Fingerprint) {
@@ -236,16 +243,21 @@ private struct MatchWriter {
     }
 
     mutating func write(_ request: MatchedRequest, texts: inout TextTable) {
+        write(request, origin: request.origin, locations: request.locations.all, evidence: request.evidence, texts: &texts)
+    }
+
+    mutating func write(_ request: MatchedRequest, origin: Int, locations: [MatchedRequest.StageLocation],
+                        evidence: [Finding.Evidence], texts: inout TextTable) {
         count(request.rule)
         bytes.append(request.latestStage.rawValue)
-        varint(UInt64(request.origin))
-        count(request.locations.count)
-        for stageLocation in request.locations.all {
+        varint(UInt64(origin))
+        count(locations.count)
+        for stageLocation in locations {
             location(stageLocation.location)
             bytes.append(stageLocation.stage.rawValue)
         }
-        count(request.evidence.count)
-        for evidence in request.evidence {
+        count(evidence.count)
+        for evidence in evidence {
             text(evidence.file, &texts)
             optionalText(evidence.member, &texts)
             signed(Int64(evidence.line))
@@ -284,12 +296,6 @@ private struct MatchWriter {
             optionalText(key.value, &texts)
         }
     }
-}
-
-/// Where a record's texts are: in the table before the records, or where they occur.
-private enum TextSource {
-    case table([String])
-    case inline
 }
 
 /// Reads `bytes[position..<end]`; every read checks it stays inside.
@@ -366,17 +372,16 @@ private struct MatchReader {
         return text
     }
 
-    mutating func text(_ texts: TextSource) throws(MatchCodecError) -> String {
-        guard case let .table(texts) = texts else { return try text() }
+    /// A text of the table, by its index.
+    mutating func text(_ texts: [String]) throws(MatchCodecError) -> String {
         let index = try count()
         guard index < texts.count else { throw failure("text \(index) of a table of \(texts.count)") }
         return texts[index]
     }
 
-    mutating func optionalText(_ texts: TextSource) throws(MatchCodecError) -> String? {
+    mutating func optionalText(_ texts: [String]) throws(MatchCodecError) -> String? {
         let reference = try count()
         guard reference > 0 else { return nil }
-        guard case let .table(texts) = texts else { return try text(length: reference - 1) }
         guard reference <= texts.count else { throw failure("text \(reference - 1) of a table of \(texts.count)") }
         return texts[reference - 1]
     }
@@ -417,7 +422,7 @@ private struct MatchReader {
         EventCopy(request: try fingerprint(), stage: try stage(), location: try location())
     }
 
-    mutating func hit(_ texts: TextSource) throws(MatchCodecError) -> RuleHit {
+    mutating func hit(_ texts: [String]) throws(MatchCodecError) -> RuleHit {
         let rule = try count()
         let request = try fingerprint()
         let stage = try stage()
@@ -426,7 +431,7 @@ private struct MatchReader {
         return RuleHit(rule: rule, request: request, stage: stage, location: location, summary: summary, keys: try keys(texts))
     }
 
-    mutating func request(_ texts: TextSource) throws(MatchCodecError) -> MatchedRequest {
+    mutating func request(_ texts: [String]) throws(MatchCodecError) -> MatchedRequest {
         let rule = try count()
         let latestStage = try stage()
         let origin = try varint()
@@ -450,7 +455,7 @@ private struct MatchReader {
         return request
     }
 
-    private mutating func summary(_ texts: TextSource) throws(MatchCodecError) -> RequestSummary {
+    private mutating func summary(_ texts: [String]) throws(MatchCodecError) -> RequestSummary {
         let auditID = try text(texts)
         let time = try optionalSigned().map(Timestamp.init(microseconds:))
         let verb = try optionalText(texts)
@@ -471,7 +476,7 @@ private struct MatchReader {
             responseCode: code.map { Int($0) }, level: level)
     }
 
-    private mutating func keys(_ texts: TextSource) throws(MatchCodecError) -> [CorrelationKey] {
+    private mutating func keys(_ texts: [String]) throws(MatchCodecError) -> [CorrelationKey] {
         try list(try count()) { reader throws(MatchCodecError) in
             CorrelationKey(correlation: try reader.count(), slot: try reader.count(),
                            group: try reader.list(try reader.count()) { reader throws(MatchCodecError) in try reader.text(texts) },

@@ -28,7 +28,7 @@ package struct AnalysisResult: Sendable {
     /// reports like ``indexSpills``).
     package var matchSpills = 0
     /// With a state: the requests whose correlation windows are still open at the end, for the next run.
-    package var openCorrelationRequests: [CarriedRequest] = []
+    package var openCorrelationRequests = CarriedRequestBlocks()
     /// With a state: what the earlier runs changed in this one.
     package var history: HistoryOutcome?
 

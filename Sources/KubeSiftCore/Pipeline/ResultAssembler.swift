@@ -180,7 +180,7 @@ struct ResultAssembler {
         findingAssembler.requestBudget = matchMemoryBytes / MatchedRequest.estimatedBytes
         findingAssembler.keepsFirstReaderOnly = matchesRepeatAcrossOutputs
         let (findings, open, matchSpills) = findingAssembler.assemble(
-            hits, duplicates: duplicates, carried: history?.carried.compactMap { $0.resolved(in: rules) } ?? [],
+            hits, duplicates: duplicates, carried: history?.carried ?? CarriedRequestBlocks(),
             keepsOpenWindows: history != nil, lastEvent: totals.lastEvent)
         var result = AnalysisResult(window: window, inputs: inputs, totals: totals, skipped: skipped, passedOver: passedOver,
                                     cloudOperations: Array(operations.prefix(AnalysisResult.cloudOperationsListed)),
@@ -193,7 +193,7 @@ struct ResultAssembler {
             })
         result.matchSpills = matchSpills
         if let history {
-            result.openCorrelationRequests = open.map { CarriedRequest($0, rules: rules) }.sorted()
+            result.openCorrelationRequests = open
             result.apply(history)
         }
         return result

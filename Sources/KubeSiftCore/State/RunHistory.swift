@@ -28,20 +28,33 @@ package struct CarriedRequest: Sendable, Codable, Equatable {
         self.request.locations = MatchedRequest.Locations()
     }
 
-    /// The request with indices into `rules`; nil when its rule or every correlation it fed is gone.
-    func resolved(in rules: RuleSet) -> MatchedRequest? {
-        guard let rule = rules.detections.firstIndex(where: { $0.metadata.id == ruleID }) else { return nil }
-        var resolved = request
-        resolved.rule = rule
-        resolved.keys = zip(request.keys, correlationIDs).compactMap { key, id in
-            guard let correlation = rules.correlations.firstIndex(where: { $0.rule.metadata.id == id }),
-                  key.slot < rules.correlations[correlation].baseRules.count,
-                  rules.correlations[correlation].baseRules[key.slot] == rule else { return nil }
-            var key = key
-            key.correlation = correlation
-            return key
+    /// Gives carried requests the indices of this run's rules.
+    struct Resolver {
+        let rules: RuleSet
+        private let ruleIndex: [String: Int]
+        private let correlationIndex: [String: Int]
+
+        init(_ rules: RuleSet) {
+            self.rules = rules
+            ruleIndex = Dictionary(rules.detections.enumerated().map { ($1.metadata.id, $0) }, uniquingKeysWith: { first, _ in first })
+            correlationIndex = Dictionary(rules.correlations.enumerated().map { ($1.rule.metadata.id, $0) },
+                                          uniquingKeysWith: { first, _ in first })
         }
-        return resolved.keys.isEmpty ? nil : resolved
+
+        /// The request with indices into the rules; nil when its rule or every correlation it fed is gone.
+        func resolve(_ carried: CarriedRequest) -> MatchedRequest? {
+            guard let rule = ruleIndex[carried.ruleID] else { return nil }
+            var resolved = carried.request
+            resolved.rule = rule
+            resolved.keys = zip(carried.request.keys, carried.correlationIDs).compactMap { key, id in
+                guard let correlation = correlationIndex[id], key.slot < rules.correlations[correlation].baseRules.count,
+                      rules.correlations[correlation].baseRules[key.slot] == rule else { return nil }
+                var key = key
+                key.correlation = correlation
+                return key
+            }
+            return resolved.keys.isEmpty ? nil : resolved
+        }
     }
 }
 
@@ -83,7 +96,7 @@ package struct Disposition: Sendable, Equatable, Codable {
 /// What earlier runs leave to an incremental one, read from the state before it starts.
 package struct RunHistory: Sendable {
     /// Requests whose correlation windows were open when the last run ended.
-    package var carried: [CarriedRequest] = []
+    package var carried = CarriedRequestBlocks()
     /// Every finding id reported before, with the episode it belongs to (see ``Finding/episode``).
     package var reported: [String: String] = [:]
     /// Per episode, the id of the finding that first reported it.

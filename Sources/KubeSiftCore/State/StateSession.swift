@@ -36,7 +36,7 @@ package struct StateSession {
         var history = try store.history()
         if !incremental {
             // Everything is read again: nothing is carried in, and what was reported is shown again.
-            history.carried = []
+            history.carried = CarriedRequestBlocks()
             history.showsReported = true
         }
         return history

@@ -24,7 +24,7 @@ package struct ReportedFinding: Sendable, Equatable {
 struct RunRecord: Sendable {
     var ledger: LedgerEntry
     var inputs: [KnownInput]
-    var openRequests: [CarriedRequest]
+    var openRequests: CarriedRequestBlocks
     var findings: [ReportedFinding]
 }
 
@@ -167,12 +167,12 @@ package final class StateStore {
         try read { db in
             var history = RunHistory()
             let decoder = JSONDecoder()
-            history.carried = try String.fetchAll(db, sql: "SELECT request FROM open_requests ORDER BY position")
-                .map { try decoder.decode(CarriedRequest.self, from: Data($0.utf8)) }
+            history.carried.append(try String.fetchAll(db, sql: "SELECT request FROM open_requests ORDER BY position")
+                .map { try decoder.decode(CarriedRequest.self, from: Data($0.utf8)) })
             for (position, data) in try Row.fetchAll(db, sql: "SELECT position, data FROM carried ORDER BY position")
                 .map({ ($0["position"] as Int, $0["data"] as Data) }) {
                 do {
-                    history.carried += try MatchCodec.decodeCarried(Array(data))
+                    try history.carried.append(validating: Array(data))
                 } catch {
                     throw StateError.unusable(path: path, message: "block \(position) of the open windows' requests: \(error)")
                 }
@@ -215,9 +215,6 @@ package final class StateStore {
 
     // MARK: - Writing
 
-    /// Requests of open windows per stored block: a few MB each, never one blob the size of them all.
-    static let carriedBlockRequests = 16_384
-
     /// Writes everything one run learned, in one transaction. Returns the run's number.
     @discardableResult
     func commit(_ record: RunRecord) throws(StateError) -> Int {
@@ -232,10 +229,8 @@ package final class StateStore {
                                      input.position?.events, run])
             }
             try db.execute(sql: "DELETE FROM open_requests; DELETE FROM carried")
-            for (position, start) in stride(from: 0, to: record.openRequests.count, by: Self.carriedBlockRequests).enumerated() {
-                let block = record.openRequests[start..<min(start + Self.carriedBlockRequests, record.openRequests.count)]
-                try db.execute(sql: "INSERT INTO carried (position, data) VALUES (?, ?)",
-                               arguments: [position, Data(MatchCodec.encode(carried: Array(block)))])
+            for (position, block) in record.openRequests.blocks.enumerated() {
+                try db.execute(sql: "INSERT INTO carried (position, data) VALUES (?, ?)", arguments: [position, Data(block)])
             }
             for finding in record.findings {
                 try db.execute(sql: "INSERT OR IGNORE INTO findings (id, episode, rule_id, title, run) VALUES (?, ?, ?, ?, ?)",

@@ -20,7 +20,7 @@ enum ClusterReports {
     {
         let listing = contents.first?.listing ?? []
         var clusterHistory = history
-        clusterHistory?.carried = []
+        clusterHistory?.carried = CarriedRequestBlocks()
         let clusters = try (contents.first?.clusters ?? []).map { cluster throws(ShardBundleError) in
             let parts = contents.map { $0.restricted(toCluster: cluster, bounded: !window.isUnbounded) }
             let kept = listing.indices.filter { listing[$0].cluster == cluster }

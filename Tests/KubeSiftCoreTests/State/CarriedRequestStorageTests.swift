@@ -43,20 +43,46 @@ struct CarriedRequestStorageTests {
         RunRecord(ledger: LedgerEntry(run: 1, startedAt: Timestamp(microseconds: 0), durationMilliseconds: 1, since: nil, until: nil,
                                       inputsRead: 0, inputsUnchanged: 0, eventsRead: 0, requests: 0, findings: 0, newFindings: 0,
                                       status: .complete, exitCode: 0),
-                  inputs: [], openRequests: requests, findings: [])
+                  inputs: [], openRequests: CarriedRequestBlocks(requests), findings: [])
     }
 
     @Test("Requests over several blocks read back as they were written, in order")
     func roundTrip() throws {
         let directory = try TemporaryDirectory()
-        let requests = Self.requests(StateStore.carriedBlockRequests * 2 + 5)
+        let requests = Self.requests(CarriedRequestBlocks.requestsPerBlock * 2 + 5)
         do {
             let store = try StateStore(path: directory.path("state.sqlite"))
             try store.commit(Self.record(requests))
         }
         let read = try StateStore(path: directory.path("state.sqlite")).history().carried
-        #expect(try Self.text(read) == Self.text(requests))
+        #expect(read.blocks.count == 3 && read.count == requests.count)
+        #expect(try Self.text(read.decoded()) == Self.text(requests))
         #expect(MatchCodec.encode(carried: requests).count < requests.count * 300, "a few hundred bytes a request at most")
+    }
+
+    @Test("This run's requests encoded as carried are the blocks of their carried values")
+    func carryingEncodesAsTheValues() throws {
+        let rules = try RuleCatalog.ruleSet(extraPaths: [], disabled: [])
+        let correlation = try #require(rules.correlations.indices.first)
+        let rule = rules.correlations[correlation].baseRules[0]
+        let requests = Self.requests(CarriedRequestBlocks.requestsPerBlock + 3).enumerated().map { number, carried in
+            var request = carried.request
+            request.rule = rule
+            request.keys = [CorrelationKey(correlation: correlation, slot: 0, group: ["g\(number % 3)"], value: nil)]
+            request.origin = number + 1
+            if number % 2 == 0 {
+                request.locations.append(.init(location: HitLocation(member: MemberKey(file: 0, member: 0), sequence: 2, line: .absolute(number)),
+                                               stage: .responseComplete))
+            }
+            return request
+        }
+        let name: MatchedRequest.Namer = { location, stage, auditID in
+            guard case let .absolute(line) = location.line else { preconditionFailure("every line here is absolute") }
+            return Finding.Evidence(file: "/logs/audit.log", member: nil, line: line, sha256: "ab", auditID: auditID, stage: stage.name)
+        }
+        let encoded = CarriedRequestBlocks(carrying: requests, rules: rules, name: name)
+        #expect(encoded == CarriedRequestBlocks(requests.map { CarriedRequest($0.named(name), rules: rules) }))
+        #expect(encoded.blocks.count == 2 && encoded.count == requests.count)
     }
 
     @Test("A damaged block is refused with where it is damaged, never half read")
@@ -95,10 +121,10 @@ struct CarriedRequestStorageTests {
             }
         }
         let store = try StateStore(path: path)
-        let read = try store.history().carried
+        let read = try store.history().carried.decoded()
         #expect(try Self.text(read) == Self.text(requests))
         try store.commit(Self.record(read))
         #expect(try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM open_requests") } == 0)
-        #expect(try Self.text(store.history().carried) == Self.text(requests))
+        #expect(try Self.text(store.history().carried.decoded()) == Self.text(requests))
     }
 }

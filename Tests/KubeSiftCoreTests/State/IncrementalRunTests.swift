@@ -218,6 +218,27 @@ struct IncrementalRunTests {
         #expect(bruteForce.first?.evidence.first?.line == 1)
     }
 
+    /// A copy of the first night's events under a new name (a rotated file synced again) is read
+    /// as a new input; its requests, carried in as well, must be counted and carried on once.
+    @Test("A carried request read again is counted, and carried on, once", arguments: [64 << 20, 1])
+    func carriedRequestReadAgain(matchMemoryBytes: Int) throws {
+        let rules = try Self.catalog.get()
+        try addFailures(1...6, from: Self.lateNight)
+        #expect(try nightly(at: 1, rules: rules, matchMemoryBytes: matchMemoryBytes).openCorrelationRequests.count == 6)
+
+        // Another event first, so that the copy is not taken for audit.log rotated.
+        try directory.write("logs/audit-copy.log", (lines(100...100) + failures(1...6, from: Self.lateNight)).map { $0 + "\n" }.joined())
+        try addFailures(7...12, from: Self.lateNight + 180_000_000)
+        let second = try nightly(at: 2, rules: rules, matchMemoryBytes: matchMemoryBytes)
+        #expect(second.totals.eventsRead == 13)
+        let carried = try second.openCorrelationRequests.decoded()
+        #expect(carried.map(\.auditID).sorted() == (1...12).map(EventLine.auditID))
+        let bruteForce = try #require(second.findings.first { $0.rule.name == "api-brute-force" })
+        #expect(bruteForce.auditIDs == (1...12).map(EventLine.auditID))
+        // Its evidence names the first night's reading once, not the copy as well.
+        #expect(bruteForce.evidence.filter { $0.auditID == EventLine.auditID(1) }.count == 1)
+    }
+
     @Test("A request is carried only while it is within its own correlation's timespan of the last event")
     func carriedWithinTheirOwnTimespan() throws {
         let rules = try Self.catalog.get()
@@ -227,7 +248,7 @@ struct IncrementalRunTests {
         try addFailures(1...3, from: Self.evening)
         try addFailures(4...6, from: Self.evening + timespan * 3 / 2)
         let run = try nightly(at: 1, rules: rules)
-        #expect(run.openCorrelationRequests.map(\.auditID) == (4...6).map(EventLine.auditID))
+        #expect(try run.openCorrelationRequests.decoded().sorted().map(\.auditID) == (4...6).map(EventLine.auditID))
     }
 
     @Test("A request two correlations count, in groups of different partitions, is carried once")
@@ -259,14 +280,15 @@ struct IncrementalRunTests {
         }.joined()
         try directory.write("logs/audit.log", text)
         let run = try nightly(at: 1, rules: rules)
-        #expect(run.openCorrelationRequests.map(\.auditID).sorted() == (1...300).map(EventLine.auditID))
-        #expect(run.openCorrelationRequests.allSatisfy { $0.correlationIDs.count == 2 })
+        let open = try run.openCorrelationRequests.decoded()
+        #expect(open.map(\.auditID).sorted() == (1...300).map(EventLine.auditID))
+        #expect(open.allSatisfy { $0.correlationIDs.count == 2 })
 
         // A state written before that, with each request twice: counted, and carried on, once.
-        try StateStore(path: state).commit(CarriedRequestStorageTests.record(run.openCorrelationRequests + run.openCorrelationRequests))
+        try StateStore(path: state).commit(CarriedRequestStorageTests.record(open + open))
         let next = try nightly(at: 2, rules: rules)
         #expect(next.totals.eventsRead == 0)
-        #expect(next.openCorrelationRequests.map(\.auditID).sorted() == (1...300).map(EventLine.auditID))
+        #expect(try next.openCorrelationRequests.decoded().map(\.auditID).sorted() == (1...300).map(EventLine.auditID))
     }
 
     @Test("An episode reported, then going on in the next run, is shown as continuing it, never as new",

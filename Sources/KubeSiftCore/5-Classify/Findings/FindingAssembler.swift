@@ -93,7 +93,7 @@ struct FindingAssembler: Sendable {
     ///   - hits: every worker's hits, a list per worker.
     ///   - duplicates: every worker's dropped copies of events, a list per worker.
     func assemble(_ hits: [[RuleHit]], duplicates: [[EventCopy]] = []) -> [Finding] {
-        assemble(hits.map { SpillPartitions.holding($0) }, duplicates: duplicates, carried: []).findings
+        assemble(hits.map { SpillPartitions.holding($0) }, duplicates: duplicates, carried: CarriedRequestBlocks()).findings
     }
 
     /// Partitions of correlated requests: one partition's requests are correlated at a time.
@@ -111,21 +111,19 @@ struct FindingAssembler: Sendable {
     ///     were open when it ended); they make no finding of their own.
     ///   - keepsOpenWindows: whether to return the correlated requests whose windows are still open
     ///     at the end (a run that keeps a state), named, for the next run to count again: those
-    ///     within the longest correlation timespan of the last event (`lastEvent`, or a later
-    ///     request), and those counted in an episode still open then, so that the episode starts
-    ///     with the same request next time and is recognised as the one reported.
-    /// - Returns: the findings, the requests to carry on (none unless `keepsOpenWindows`), and how
-    ///   many times matches were written to disk, in the read pass and here.
-    func assemble(_ hits: [SpillPartitions<RuleHit>], duplicates: [[EventCopy]], carried: [MatchedRequest],
+    ///     within their correlation's timespan of the last event (`lastEvent`, or a later request),
+    ///     and those counted in an episode still open then, so that the episode starts with the
+    ///     same request next time and is recognised as the one reported.
+    /// - Returns: the findings, the requests to carry on (none unless `keepsOpenWindows`), encoded
+    ///   as each partition is done with them, and how many times matches were written to disk, in
+    ///   the read pass and here.
+    func assemble(_ hits: [SpillPartitions<RuleHit>], duplicates: [[EventCopy]], carried: CarriedRequestBlocks,
                   keepsOpenWindows: Bool = false, lastEvent: Timestamp? = nil)
-        -> (findings: [Finding], open: [MatchedRequest], spills: Int)
+        -> (findings: [Finding], open: CarriedRequestBlocks, spills: Int)
     {
         let firstCopies = firstCopies(duplicates)
         let shares = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
         let partitions = hits.first?.partitionCount ?? 1
-        // A request read again (a full re-run) is counted once.
-        let carriedKeyList = carried.map { "\($0.rule) \($0.summary.auditID)" }
-        let carriedKeys = Set(carriedKeyList)
         // Partitions are uneven (a busy five minutes, a quiet night): each share takes the next one free.
         let nextPartition = Locked(0)
         // Requests made from hits that all fit in memory share their summaries: holding them costs
@@ -142,10 +140,6 @@ struct FindingAssembler: Sendable {
                 let requests = matchedRequests(lists, firstCopies: firstCopies)
                 for (index, request) in requests.enumerated() {
                     if ruleSet.generatesFindings[request.rule] { result.findings.append(finding(request)) }
-                    if !carriedKeys.isEmpty {
-                        let key = "\(request.rule) \(request.summary.auditID)"
-                        if carriedKeys.contains(key) { result.readAgain.insert(key) }
-                    }
                     guard !request.keys.isEmpty else { continue }
                     var request = request
                     request.origin = partition << 32 | index
@@ -155,14 +149,11 @@ struct FindingAssembler: Sendable {
             return result
         }
         var findings = requestShares.flatMap(\.findings)
-        let readAgain = requestShares.reduce(into: Set<String>()) { $0.formUnion($1.readAgain) }
-        // Carried requests are in memory already, read from the state.
-        var carriedShare = RequestShare(correlated: .inMemory(partitions: Self.correlationPartitions))
-        // Once each: a state written before carried requests were deduplicated may hold one twice.
-        var carriedOnce = Set<String>()
-        for (index, request) in carried.enumerated() {
-            let key = carriedKeyList[index]
-            guard !readAgain.contains(key), carriedOnce.insert(key).inserted else { continue }
+        // Carried requests are decoded a block at a time, and held under the same budget as those read.
+        var carriedShare = RequestShare(correlated: SpillPartitions(
+            partitions: Self.correlationPartitions, budget: self.requestBudget / shares,
+            encode: MatchCodec.encodeBlock(requests:), decode: { try MatchCodec.decodeRequestBlock($0) }))
+        carried.forEachResolved(in: ruleSet) { index, request in
             var request = request
             request.origin = partitions << 32 | index
             carriedShare.add(request)
@@ -175,13 +166,23 @@ struct FindingAssembler: Sendable {
             let latest = (requestShares + [carriedShare]).compactMap(\.latest) + [lastEvent?.microseconds].compactMap { $0 }
             return ruleSet.correlations.map { (latest.max() ?? 0) - $0.rule.timespan }
         }() : nil
+        // Within its correlation's timespan of the last event (see `keepsOpenWindows`).
+        @Sendable func isRecent(_ request: MatchedRequest) -> Bool {
+            guard let cutoffs else { return false }
+            let time = request.summary.time?.microseconds ?? .min
+            return request.keys.contains { time >= cutoffs[$0.correlation] }
+        }
         let nextCorrelationPartition = Locked(0)
         let correlated = concurrentMap(shares) { _ in
             var findings: [Finding] = []
-            var open: [Int: MatchedRequest] = [:]
+            // Recent requests are carried on by the partition of their first key, so once, encoded
+            // when it is done; those only an open episode keeps, rarer, by origin at the end.
+            var recent: [(partition: Int, requests: CarriedRequestBlocks)] = []
+            var inOpenEpisodes: [Int: MatchedRequest] = [:]
             while case let partition = nextCorrelationPartition.withLock({ $0 += 1; return $0 - 1 }),
                   partition < Self.correlationPartitions {
-                let requests = JoinedArrays(stores.map { $0.take(partition) })
+                let read = stores.dropLast().map { $0.take(partition) }
+                let requests = JoinedArrays(read + [Self.carriedOnce(stores.last!.take(partition), readAgainIn: read)])
                 guard !requests.isEmpty else { continue }
                 let counts = { (key: CorrelationKey) in Self.partition(of: key) == partition }
                 // Each correlation reads only the requests of its own base rules.
@@ -195,25 +196,50 @@ struct FindingAssembler: Sendable {
                     let result = Correlator(correlation: ruleSet.correlations[index], index: index, evidence: evidence(of:stage:auditID:))
                         .findings(in: requests, positions: perCorrelation[index], counts: counts, openAfter: cutoffs?[index])
                     findings += result.findings
-                    for position in result.open { open[requests[position].origin] = requests[position] }
-                }
-                if let cutoffs {
-                    for position in requests.indices {
-                        let time = requests[position].summary.time?.microseconds ?? .min
-                        if requests[position].keys.contains(where: { time >= cutoffs[$0.correlation] }) {
-                            open[requests[position].origin] = requests[position]
-                        }
+                    for position in result.open where !isRecent(requests[position]) {
+                        inOpenEpisodes[requests[position].origin] = requests[position]
                     }
                 }
+                guard cutoffs != nil else { continue }
+                let carriedOn = requests.indices.lazy.map { requests[$0] }
+                    .filter { isRecent($0) && Self.partition(of: $0.keys[0]) == partition }
+                recent.append((partition, carriedRequests(Array(carriedOn))))
             }
-            return (findings, open.values.map { $0.named(evidence(of:stage:auditID:)) })
+            return (findings, recent, Array(inOpenEpisodes.values))
         }
         findings += correlated.flatMap(\.0)
         let spills = hits.reduce(0) { $0 + $1.spillCount } + stores.reduce(0) { $0 + $1.spillCount }
-        // A request counted under keys of two partitions is open in both, perhaps in two shares: carried once.
+        var open = CarriedRequestBlocks()
+        for (_, requests) in correlated.flatMap(\.1).sorted(by: { $0.partition < $1.partition }) { open.append(requests) }
+        // A request in open episodes of two partitions, perhaps in two shares: carried once.
         var carriedOn = Set<Int>()
-        let open = correlated.flatMap(\.1).filter { carriedOn.insert($0.origin).inserted }
+        open.append(carriedRequests(correlated.flatMap(\.2).filter { carriedOn.insert($0.origin).inserted }))
         return (Finding.identified(Finding.inReportOrder(findings)), open, spills)
+    }
+
+    /// Requests to carry on, named: where this run read them means nothing to the next. In no
+    /// particular order: the next run sorts what it counts.
+    private func carriedRequests(_ requests: [MatchedRequest]) -> CarriedRequestBlocks {
+        CarriedRequestBlocks(carrying: requests, rules: ruleSet, name: evidence(of:stage:auditID:))
+    }
+
+    /// The carried requests of one partition, each once and none this run read again (a rotated
+    /// file read again as a new input): a state written before carried requests were
+    /// deduplicated may hold one twice, and a request read again has the same keys, hence
+    /// partitions, as when it was carried.
+    private static func carriedOnce(_ carried: [MatchedRequest], readAgainIn read: [[MatchedRequest]]) -> [MatchedRequest] {
+        guard !carried.isEmpty else { return carried }
+        var seen = Set<RequestKey>()
+        for requests in read {
+            for request in requests { seen.insert(RequestKey(rule: request.rule, auditID: request.summary.auditID)) }
+        }
+        return carried.filter { seen.insert(RequestKey(rule: $0.rule, auditID: $0.summary.auditID)).inserted }
+    }
+
+    /// One request as rules match it: the rule, and the request's audit ID.
+    private struct RequestKey: Hashable {
+        var rule: Int
+        var auditID: String
     }
 
     /// Which partition of correlated requests counts `key`.
@@ -229,8 +255,6 @@ struct FindingAssembler: Sendable {
     private struct RequestShare: @unchecked Sendable {
         var findings: [Finding] = []
         var correlated: SpillPartitions<MatchedRequest>
-        /// Carried requests this run read again.
-        var readAgain: Set<String> = []
         /// The latest time of a correlated request.
         var latest: Int64?
 
