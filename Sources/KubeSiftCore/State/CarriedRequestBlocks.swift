@@ -21,10 +21,12 @@ package struct CarriedRequestBlocks: Sendable, Equatable {
 
     /// Encodes this run's `requests` as carried requests, named: as ``init(_:)`` of each one's
     /// ``CarriedRequest/init(_:rules:)`` would, without making them.
-    init(carrying requests: [MatchedRequest], rules: RuleSet, name: MatchedRequest.Namer) {
-        for start in stride(from: 0, to: requests.count, by: Self.requestsPerBlock) {
-            blocks.append(MatchCodec.encode(carrying: requests[start..<min(start + Self.requestsPerBlock, requests.count)], rules: rules,
-                                            name: name))
+    init(carrying requests: some RandomAccessCollection<MatchedRequest>, rules: RuleSet, name: MatchedRequest.Namer) {
+        var start = requests.startIndex
+        while start != requests.endIndex {
+            let end = requests.index(start, offsetBy: Self.requestsPerBlock, limitedBy: requests.endIndex) ?? requests.endIndex
+            blocks.append(MatchCodec.encode(carrying: requests[start..<end], rules: rules, name: name))
+            start = end
         }
         count = requests.count
     }

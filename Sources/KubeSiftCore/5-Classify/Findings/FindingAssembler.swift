@@ -201,9 +201,8 @@ struct FindingAssembler: Sendable {
                     }
                 }
                 guard cutoffs != nil else { continue }
-                let carriedOn = requests.indices.lazy.map { requests[$0] }
-                    .filter { isRecent($0) && Self.partition(of: $0.keys[0]) == partition }
-                recent.append((partition, carriedRequests(Array(carriedOn))))
+                let carriedOn = requests.indices.filter { isRecent(requests[$0]) && Self.partition(of: requests[$0].keys[0]) == partition }
+                recent.append((partition, carriedRequests(carriedOn.lazy.map { requests[$0] })))
             }
             return (findings, recent, Array(inOpenEpisodes.values))
         }
@@ -219,7 +218,7 @@ struct FindingAssembler: Sendable {
 
     /// Requests to carry on, named: where this run read them means nothing to the next. In no
     /// particular order: the next run sorts what it counts.
-    private func carriedRequests(_ requests: [MatchedRequest]) -> CarriedRequestBlocks {
+    private func carriedRequests(_ requests: some RandomAccessCollection<MatchedRequest>) -> CarriedRequestBlocks {
         CarriedRequestBlocks(carrying: requests, rules: ruleSet, name: evidence(of:stage:auditID:))
     }
 
