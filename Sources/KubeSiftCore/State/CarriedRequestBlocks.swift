@@ -1,9 +1,10 @@
 /// Requests of open correlation windows as the state stores them: binary blocks
 /// (``MatchCodec/encode(carried:)``) of up to ``requestsPerBlock`` requests each.
 ///
-/// A run holds them so from the state's read to assembly and from assembly to the commit: as
-/// values, the last hour of a busy cluster (230,000 requests) took 250 MB through the whole run;
-/// encoded, they take 30 MB, and are decoded a block at a time when correlations count them.
+/// A run holds them in this form from the state's read to assembly, and from assembly to the
+/// commit: as values, the last hour of a busy cluster (230,000 requests) took 250 MB through the
+/// whole run; encoded, they take 30 MB, and are decoded a block at a time when correlations count
+/// them.
 package struct CarriedRequestBlocks: Sendable, Equatable {
     package private(set) var blocks: [[UInt8]] = []
     /// How many requests the blocks hold.
@@ -22,13 +23,7 @@ package struct CarriedRequestBlocks: Sendable, Equatable {
     /// Encodes this run's `requests` as carried requests, named: as ``init(_:)`` of each one's
     /// ``CarriedRequest/init(_:rules:)`` would, without making them.
     init(carrying requests: some RandomAccessCollection<MatchedRequest>, rules: RuleSet, name: MatchedRequest.Namer) {
-        var start = requests.startIndex
-        while start != requests.endIndex {
-            let end = requests.index(start, offsetBy: Self.requestsPerBlock, limitedBy: requests.endIndex) ?? requests.endIndex
-            blocks.append(MatchCodec.encode(carrying: requests[start..<end], rules: rules, name: name))
-            start = end
-        }
-        count = requests.count
+        append(requests) { MatchCodec.encode(carrying: $0, rules: rules, name: name) }
     }
 
     package var isEmpty: Bool { count == 0 }
@@ -40,8 +35,16 @@ package struct CarriedRequestBlocks: Sendable, Equatable {
     }
 
     mutating func append(_ requests: [CarriedRequest]) {
-        for start in stride(from: 0, to: requests.count, by: Self.requestsPerBlock) {
-            blocks.append(MatchCodec.encode(carried: Array(requests[start..<min(start + Self.requestsPerBlock, requests.count)])))
+        append(requests) { MatchCodec.encode(carried: Array($0)) }
+    }
+
+    /// Encodes `requests` ``requestsPerBlock`` at a time.
+    private mutating func append<Requests: RandomAccessCollection>(_ requests: Requests, encode: (Requests.SubSequence) -> [UInt8]) {
+        var start = requests.startIndex
+        while start != requests.endIndex {
+            let end = requests.index(start, offsetBy: Self.requestsPerBlock, limitedBy: requests.endIndex) ?? requests.endIndex
+            blocks.append(encode(requests[start..<end]))
+            start = end
         }
         count += requests.count
     }
