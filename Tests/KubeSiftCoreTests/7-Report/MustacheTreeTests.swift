@@ -187,9 +187,14 @@ import Testing
         }
     }
 
-    @Test("The report's templates render the samples' report exactly as swift-mustache does")
-    func sameAsSwiftMustache() throws {
-        let model = ReportModel(try ReportOutputTests.document())
+    /// Also with the findings repeated past ``MustacheTree/lazyListLength``: the rows are then
+    /// built as the templates walk them, with only the members their sections read.
+    @Test("The report's templates render the samples' report exactly as swift-mustache does", arguments: [1, 8])
+    func sameAsSwiftMustache(repeatingFindings times: Int) throws {
+        var document = try ReportOutputTests.document()
+        document.detections.findings = Array(repeating: document.detections.findings, count: times).flatMap { $0 }
+        if times > 1 { #expect(document.detections.findings.count > MustacheTree.lazyListLength) }
+        let model = ReportModel(document)
         let templates = ReportTemplates.builtIn
         var reference = MustacheLibrary()
         for (path, text) in templates.files {

@@ -6,8 +6,10 @@ extension ReportModel.FindingsSection {
         let findings = document.detections.findings
         total = findings.isEmpty ? "No finding." : "\(ReportFormatting.plural(findings.count, "finding")): "
             + ReportModel.severityBreakdown(findings) + "."
-        rows = ReportModel.LazyList(findings, Self.row)
-        detailed = ReportModel.LazyList(Array(findings.indices.prefix(ReportModel.detailedFindingsLimit))) { Self.row(findings[$0]) }
+        rows = ReportModel.LazyList(findings) { Self.row($0, reading: $1) }
+        detailed = ReportModel.LazyList(Array(findings.indices.prefix(ReportModel.detailedFindingsLimit))) {
+            Self.row(findings[$0], reading: $1)
+        }
         omittedDetails = max(0, rows.count - ReportModel.detailedFindingsLimit)
         var byRule: [String: [Finding]] = [:]
         for finding in findings { byRule[finding.rule.id, default: []].append(finding) }
@@ -22,11 +24,17 @@ extension ReportModel.FindingsSection {
             }
     }
 
-    static func row(_ finding: Finding) -> Row {
+    /// The row of `finding`; with `keys`, the lists and joined texts of other names are left empty
+    /// (the table of every finding reads none of them).
+    static func row(_ finding: Finding, reading keys: Set<String>? = nil) -> Row {
+        func reads(_ name: String) -> Bool { keys?.contains(name) ?? true }
         let request = finding.request
-        var grouping = (finding.group ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }
-        if let distinct = finding.distinctValues { grouping.append("\(ReportFormatting.count(distinct)) distinct values") }
-        let shown = finding.evidence.prefix(evidenceShown).map { evidence in
+        var grouping: [String] = []
+        if reads("grouping") {
+            grouping = (finding.group ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }
+            if let distinct = finding.distinctValues { grouping.append("\(ReportFormatting.count(distinct)) distinct values") }
+        }
+        let shown = !reads("evidence") ? [] : finding.evidence.prefix(evidenceShown).map { evidence in
             Evidence(file: evidence.file, member: evidence.member ?? "", line: evidence.line, stage: evidence.stage,
                      auditID: evidence.auditID)
         }
@@ -41,11 +49,12 @@ extension ReportModel.FindingsSection {
             action: ReportModel.action(of: request), object: ReportModel.object(of: request),
             requestURI: request.requestURI ?? "", command: request.command ?? "", outcome: ReportModel.outcome(of: request),
             grouping: grouping.joined(separator: "; "),
-            controls: (finding.controls ?? []).map(ReportModel.controlLink),
-            relatedControls: (finding.relatedControls ?? []).map(ReportModel.controlLink),
-            controlsText: (finding.controls ?? []).joined(separator: ", "),
-            relatedControlsText: (finding.relatedControls ?? []).joined(separator: ", "),
-            evidence: Array(shown), moreEvidence: finding.evidence.count - shown.count + (finding.evidenceOmitted ?? 0))
+            controls: reads("controls") ? (finding.controls ?? []).map(ReportModel.controlLink) : [],
+            relatedControls: reads("relatedControls") ? (finding.relatedControls ?? []).map(ReportModel.controlLink) : [],
+            controlsText: reads("controlsText") ? (finding.controls ?? []).joined(separator: ", ") : "",
+            relatedControlsText: reads("relatedControlsText") ? (finding.relatedControls ?? []).joined(separator: ", ") : "",
+            evidence: Array(shown), moreEvidence: finding.evidence.count - min(finding.evidence.count, evidenceShown)
+                + (finding.evidenceOmitted ?? 0))
         row.disposition = finding.disposition.map {
             "\($0.kind.rawValue) by \($0.by), \(ReportFormatting.time($0.at)): \($0.reason)"
         } ?? ""
