@@ -62,6 +62,11 @@ struct ByteHasher {
 package struct Fingerprint: Hashable, Sendable, Codable {
     package var high: UInt64
     package var low: UInt64
+
+    // A fingerprint is already a hash keyed by the run's secret seeds: a hash table takes one lane
+    // as it is, mixed with its own seed, instead of running SipHash over both lanes again.
+    package func hash(into hasher: inout Hasher) { hasher.combine(high) }
+    package func _rawHashValue(seed: Int) -> Int { Int(truncatingIfNeeded: high ^ UInt64(UInt(bitPattern: seed))) }
 }
 
 /// The secret, per-run seeds of every hash table and fingerprint in one analysis.
