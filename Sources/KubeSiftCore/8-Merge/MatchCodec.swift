@@ -54,24 +54,22 @@ package enum MatchCodec {
         var texts = TextTable()
         var records = MatchWriter()
         for request in carried {
-            records.text(request.ruleID, &texts)
-            records.count(request.correlationIDs.count)
-            for id in request.correlationIDs { records.text(id, &texts) }
-            records.write(request.request, texts: &texts)
+            records.writeCarried(request.request, ruleID: request.ruleID, correlationIDs: request.correlationIDs,
+                                 evidence: request.request.evidence, texts: &texts)
         }
         return file(carriedMagic, texts: texts, sections: [(carried.count, records)])
     }
 
-    /// This run's `requests` as ``encode(carried:)`` writes them once they are carried
-    /// (``CarriedRequest/init(_:rules:)`` of each, named), without making them.
+    /// This run's `requests`, as ``encode(carried:)`` writes the requests a later run reads: rules
+    /// named by id, and locations named as evidence (where this run read them means nothing to the
+    /// next, nor does its number in this run's assembly).
     static func encode(carrying requests: some Collection<MatchedRequest>, rules: RuleSet, name: MatchedRequest.Namer) -> [UInt8] {
         var texts = TextTable()
         var records = MatchWriter()
         for request in requests {
-            records.text(rules.detections[request.rule].metadata.id, &texts)
-            records.count(request.keys.count)
-            for key in request.keys { records.text(rules.correlations[key.correlation].rule.metadata.id, &texts) }
-            records.write(request, origin: 0, locations: [], evidence: request.allEvidence(name), texts: &texts)
+            records.writeCarried(request, ruleID: rules.detections[request.rule].metadata.id,
+                                 correlationIDs: request.keys.lazy.map { rules.correlations[$0.correlation].rule.metadata.id },
+                                 evidence: request.allEvidence(name), texts: &texts)
         }
         return file(carriedMagic, texts: texts, sections: [(requests.count, records)])
     }
@@ -246,8 +244,18 @@ private struct MatchWriter {
         write(request, origin: request.origin, locations: request.locations.all, evidence: request.evidence, texts: &texts)
     }
 
-    mutating func write(_ request: MatchedRequest, origin: Int, locations: [MatchedRequest.StageLocation],
-                        evidence: [Finding.Evidence], texts: inout TextTable) {
+    /// A carried request: its rule's id, the ids of the correlations its keys feed, then the request
+    /// with its evidence named and no locations or assembly number.
+    mutating func writeCarried(_ request: MatchedRequest, ruleID: String, correlationIDs: some Collection<String>,
+                               evidence: [Finding.Evidence], texts: inout TextTable) {
+        text(ruleID, &texts)
+        count(correlationIDs.count)
+        for id in correlationIDs { text(id, &texts) }
+        write(request, origin: 0, locations: [], evidence: evidence, texts: &texts)
+    }
+
+    private mutating func write(_ request: MatchedRequest, origin: Int, locations: [MatchedRequest.StageLocation],
+                                evidence: [Finding.Evidence], texts: inout TextTable) {
         count(request.rule)
         bytes.append(request.latestStage.rawValue)
         varint(UInt64(origin))

@@ -20,8 +20,8 @@ package struct CarriedRequestBlocks: Sendable, Equatable {
         append(requests)
     }
 
-    /// Encodes this run's `requests` as carried requests, named: as ``init(_:)`` of each one's
-    /// ``CarriedRequest/init(_:rules:)`` would, without making them.
+    /// Encodes this run's `requests` as carried requests, named (``MatchCodec/encode(carrying:rules:name:)``),
+    /// without making ``CarriedRequest`` values of them.
     init(carrying requests: some RandomAccessCollection<MatchedRequest>, rules: RuleSet, name: MatchedRequest.Namer) {
         append(requests) { MatchCodec.encode(carrying: $0, rules: rules, name: name) }
     }

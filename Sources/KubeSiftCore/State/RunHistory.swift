@@ -18,15 +18,6 @@ package struct CarriedRequest: Sendable, Codable, Equatable {
         self.request = request
     }
 
-    /// - Parameter request: named (its locations turned into evidence): where this run read it means
-    ///   nothing to the next, nor does its number in this run's assembly.
-    init(_ request: MatchedRequest, rules: RuleSet) {
-        ruleID = rules.detections[request.rule].metadata.id
-        correlationIDs = request.keys.map { rules.correlations[$0.correlation].rule.metadata.id }
-        self.request = request
-        self.request.origin = 0
-        self.request.locations = MatchedRequest.Locations()
-    }
 
     /// Gives carried requests the indices of this run's rules.
     struct Resolver {

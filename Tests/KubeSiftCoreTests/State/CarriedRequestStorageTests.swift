@@ -81,7 +81,16 @@ struct CarriedRequestStorageTests {
             return Finding.Evidence(file: "/logs/audit.log", member: nil, line: line, sha256: "ab", auditID: auditID, stage: stage.name)
         }
         let encoded = CarriedRequestBlocks(carrying: requests, rules: rules, name: name)
-        #expect(encoded == CarriedRequestBlocks(requests.map { CarriedRequest($0.named(name), rules: rules) }))
+        // The values a later run reads: rules by id, evidence named, no locations or assembly number.
+        let carried = requests.map { request in
+            var named = request.named(name)
+            named.origin = 0
+            return CarriedRequest(ruleID: rules.detections[request.rule].metadata.id,
+                                  correlationIDs: request.keys.map { rules.correlations[$0.correlation].rule.metadata.id },
+                                  request: named)
+        }
+        #expect(encoded == CarriedRequestBlocks(carried))
+        #expect(try encoded.decoded().map(\.request.evidence) == carried.map(\.request.evidence))
         #expect(encoded.blocks.count == 2 && encoded.count == requests.count)
     }
 
