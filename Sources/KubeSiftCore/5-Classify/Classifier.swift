@@ -42,11 +42,33 @@ final class Classifier {
     /// Partitioned by time slot (``RuleHit/partition``), for assembly to take a partition at a time.
     let hits: SpillPartitions<RuleHit>
     @exclusivity(unchecked) private var texts = TextInterner()
+    /// Each distinct set of correlation fields (``correlationKeys(of:)``), interned; its keys at the same index.
+    @exclusivity(unchecked) private var keyTable = SpanTable(seed: UInt64.random(in: .min ... .max), limit: 1 << 16)
+    @exclusivity(unchecked) private var keyLists: [[CorrelationKey]] = []
+    private let keyBytes = ByteScratch(capacity: 256)
+    /// By rule, the fields of each correlation it feeds: read from here, not from a copy of the
+    /// correlation, which retained all of it.
+    private let keyFields: [[KeyFields]]
+
+    private struct KeyFields {
+        let correlation: Int
+        let slot: Int
+        let group: [[FieldSource]]
+        /// Nil for a correlation that counts events, not distinct values.
+        let value: [FieldSource]?
+    }
 
     /// - Parameter hitBudget: hits held in memory before they are written to a temporary file.
     init(ruleSet: RuleSet, hitBudget: Int = .max) {
         self.ruleSet = ruleSet
         matcher = RuleMatcher(rules: ruleSet.detections)
+        keyFields = ruleSet.uses.map { uses in
+            uses.map { use in
+                let correlation = ruleSet.correlations[use.correlation]
+                return KeyFields(correlation: use.correlation, slot: use.slot, group: correlation.groupSources[use.slot],
+                                 value: correlation.rule.valueField == nil ? nil : correlation.valueSources[use.slot])
+            }
+        }
         hits = .forHits(budget: hitBudget)
     }
 
@@ -60,20 +82,58 @@ final class Classifier {
         let complete = matched.contains { ruleSet.generatesFindings[$0] }
         let summary = RequestSummary(view, time: time, complete: complete, texts: &texts)
         for rule in matched {
-            // The correlation's fields read where they lie: a copy of the correlation retained all of it.
-            let keys = texts.keys(ruleSet.uses[rule].map { use in
-                CorrelationKey(
-                    correlation: use.correlation, slot: use.slot,
-                    group: texts.list(ruleSet.correlations[use.correlation].groupSources[use.slot].map {
-                        texts.text(view.firstText(of: $0) ?? "", .plain)
-                    }),
-                    value: ruleSet.correlations[use.correlation].rule.valueField == nil
-                        ? nil
-                        : view.firstText(of: ruleSet.correlations[use.correlation].valueSources[use.slot]).map { texts.text($0, .plain) })
-            })
-            let hit = RuleHit(rule: rule, request: request, stage: stage, location: location, summary: summary, keys: keys)
+            let hit = RuleHit(rule: rule, request: request, stage: stage, location: location, summary: summary,
+                              keys: correlationKeys(of: rule))
             hits.append(hit, to: hit.partition)
         }
+    }
+
+    /// What the correlations `rule` feeds group and count this event by, looked up by the bytes of
+    /// those fields: the same user in the same namespace again builds no text and hashes no list.
+    private func correlationKeys(of rule: Int) -> [CorrelationKey] {
+        keyFields[rule].withUnsafeBufferPointer { uses in
+            guard !uses.isEmpty else { return [] }
+            keyBytes.count = 0
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: rule)) { appendKeyBytes($0) }
+            for use in uses {
+                for sources in use.group { appendFirstText(of: sources) }
+                if let value = use.value { appendFirstText(of: value) }
+            }
+            let entry = keyTable.index(of: keyBytes.base, count: keyBytes.count)
+            if entry >= 0, entry < keyLists.count { return keyLists[entry] }
+            let keys = texts.keys(uses.map { use in
+                CorrelationKey(correlation: use.correlation, slot: use.slot,
+                               group: texts.list(use.group.map { texts.text(view.firstText(of: $0) ?? "", .plain) }),
+                               value: use.value.flatMap { view.firstText(of: $0) }.map { texts.text($0, .plain) })
+            })
+            if entry == keyLists.count { keyLists.append(keys) }
+            return keys
+        }
+    }
+
+    /// The text ``EventView/firstText(of:)`` finds, as its length and bytes; an absent one as a
+    /// length no text has. The keys are a function of these bytes.
+    private func appendFirstText(of sources: [FieldSource]) {
+        let found = view.anyValue(of: sources) { value in
+            if case let .raw(bytes) = value {
+                appendText(UnsafeRawBufferPointer(bytes))
+                return true
+            }
+            guard var text = value.text else { return false }
+            text.withUTF8 { appendText(UnsafeRawBufferPointer($0)) }
+            return true
+        }
+        if !found { withUnsafeBytes(of: UInt32.max) { appendKeyBytes($0) } }
+    }
+
+    private func appendText(_ bytes: UnsafeRawBufferPointer) {
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: bytes.count)) { appendKeyBytes($0) }
+        appendKeyBytes(bytes)
+    }
+
+    private func appendKeyBytes(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else { return }
+        keyBytes.append(base.assumingMemoryBound(to: UInt8.self), count: bytes.count)
     }
 }
 

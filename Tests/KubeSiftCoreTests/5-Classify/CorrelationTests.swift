@@ -147,4 +147,30 @@ struct CorrelationTests {
         let path = try directory.write("audit.log", lines: lines)
         #expect(Analysis.run([path]) { $0.rules = rules }.findings.isEmpty)
     }
+
+    @Test("A hit's correlation keys are the fields it holds: a value that is absent, empty or escaped is told apart or not as its text is")
+    func correlationKeysFollowTheText() throws {
+        let written = RuleFixture.yaml(name: "written", detection: "sel:\n  verb: create\ncondition: sel")
+        let rules = try RuleFixture.ruleSet(written + "\n---\n" + Self.correlation(
+            type: "value_count", rules: ["written"], groupBy: "user.username", condition: "{field: objectRef.namespace, gte: 2}"))
+        func event(_ id: String, user: String, namespace: String?) throws -> JSONValue {
+            let objectRef = namespace.map { #"{"resource":"pods","namespace":"\#($0)"}"# } ?? #"{"resource":"pods"}"#
+            return try RuleFixture.event(#"{"auditID":"\#(id)","verb":"create","user":{"username":"\#(user)"},"objectRef":\#(objectRef)}"#)
+        }
+        let events = try [
+            event("1", user: "alice", namespace: "shop"),
+            event("2", user: "alice", namespace: nil),
+            event("3", user: "alice", namespace: ""),
+            event("4", user: "alice", namespace: "shop"),
+            event("5", user: #"al\u0069ce"#, namespace: #"sh\u006fp"#),
+            event("6", user: "bob", namespace: "shop"),
+        ]
+        let hits = RuleExampleRunner.classify(events, ruleSet: rules).hits.sorted { $0.summary.auditID < $1.summary.auditID }
+        let keys = hits.map { hit in hit.keys.map { "\($0.group)=\($0.value ?? "<none>")" } }
+        #expect(keys == [["[\"alice\"]=shop"], ["[\"alice\"]=<none>"], ["[\"alice\"]="], ["[\"alice\"]=shop"],
+                         ["[\"alice\"]=shop"], ["[\"bob\"]=shop"]])
+        // The same fields again, escaped or not, are one shared list of keys.
+        func storage(_ keys: [CorrelationKey]) -> UnsafeRawPointer? { keys.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }
+        #expect(storage(hits[3].keys) == storage(hits[0].keys))
+    }
 }

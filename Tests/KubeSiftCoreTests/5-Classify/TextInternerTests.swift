@@ -60,4 +60,28 @@ import Testing
         let otherKeys = texts.keys([changed])
         #expect(otherKeys == [changed] && storage(otherKeys) != storage(keys))
     }
+
+    @Test("A list looked up by the array's logged bytes is parsed once per treatment and shared")
+    func listsByLoggedBytes() {
+        var texts = TextInterner()
+        let token = "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEyMyJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlc2lnbmF0dXJl"
+        let logged = Array(#"["system:authenticated","\#(token)"]"#.utf8)
+        var parses = 0
+        func list(_ treatment: TextInterner.Treatment) -> [String] {
+            logged.withUnsafeBytes { bytes in
+                texts.list(logged: bytes, treatment) {
+                    parses += 1
+                    return ["system:authenticated", token]
+                }
+            }
+        }
+        let scrubbed = list(.scrubbed)
+        let again = list(.scrubbed)
+        let plain = list(.plain)
+        #expect(scrubbed == ["system:authenticated", SecretScrubber.mask] && plain == ["system:authenticated", token])
+        #expect(again == scrubbed && parses == 2)
+        #expect(again.withUnsafeBufferPointer { $0.baseAddress } == scrubbed.withUnsafeBufferPointer { $0.baseAddress })
+        // Nothing logged: parsed every time, as the event has no array to look up by.
+        #expect(texts.list(logged: nil, .plain) { ["10.0.0.1"] } == ["10.0.0.1"])
+    }
 }

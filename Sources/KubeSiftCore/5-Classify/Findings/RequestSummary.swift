@@ -95,16 +95,16 @@ extension RequestSummary {
             time: time,
             verb: text(.verb),
             username: scrubbed(.username),
-            groups: complete ? view.strings(of: .userGroups).map { texts.text($0, .scrubbed) } : nil,
+            groups: complete ? texts.list(logged: view.logged(.userGroups), .scrubbed) { view.strings(of: .userGroups) } : nil,
             impersonatedUser: scrubbed(.impersonatedUsername),
-            sourceIPs: texts.list(view.strings(of: .sourceIPs).map { texts.text($0, .plain) }),
+            sourceIPs: texts.list(logged: view.logged(.sourceIPs), .plain) { view.strings(of: .sourceIPs) },
             userAgent: complete ? scrubbed(.userAgent) : nil,
             apiGroup: scrubbed(.apiGroup),
             namespace: scrubbed(.namespace),
             resource: scrubbed(.resource),
             name: name,
             subresource: subresource,
-            requestURI: complete ? text(.requestURI).map(SecretScrubber.scrubURI) : nil,
+            requestURI: complete ? texts.text(of: view.value(of: .requestURI), .uri) : nil,
             command: command,
             decision: complete
                 ? view.string(in: .annotations, at: ["authorization.k8s.io/decision"]).map { texts.text($0, .scrubbed) } : nil,
@@ -138,6 +138,8 @@ struct TextInterner {
     /// What is done to a text before it is shared; the same bytes treated two ways are two texts.
     enum Treatment: UInt8 {
         case plain, scrubbed
+        /// A request URI: its query's credentials masked (``SecretScrubber/scrubURI(_:)``).
+        case uri
     }
 
     private var table = SpanTable(seed: UInt64.random(in: .min ... .max), limit: 1 << 16)
@@ -148,10 +150,28 @@ struct TextInterner {
     private var lists: [[String]: [String]] = [:]
     private var keyLists: [[CorrelationKey]: [CorrelationKey]] = [:]
     private static let listLimit = 1 << 16
+    /// Lists made from a JSON array of strings, by the array's bytes as logged (and the treatment).
+    private var arrays = SpanTable(seed: UInt64.random(in: .min ... .max), limit: listLimit)
+    private var arrayLists: [[String]] = []
 
     /// The shared copy of `list` (of texts this interner returned).
     mutating func list(_ list: [String]) -> [String] {
         Self.shared(list, in: &lists)
+    }
+
+    /// The shared list of the texts of a JSON array of strings, `logged` (its bytes as logged), each
+    /// treated as `treatment`; `elements` parses it. The same bytes again (a client's `sourceIPs`, a
+    /// user's groups) cost one lookup, not a parse and a lookup per element.
+    mutating func list(logged: UnsafeRawBufferPointer?, _ treatment: Treatment, elements: () -> [String]) -> [String] {
+        guard let logged, !logged.isEmpty else { return list(elements().map { text($0, treatment) }) }
+        key.removeAll(keepingCapacity: true)
+        key.append(treatment.rawValue)
+        key.append(contentsOf: logged)
+        let index = key.withUnsafeBytes { arrays.index(of: $0.baseAddress!, count: $0.count) }
+        if index >= 0, index < arrayLists.count { return arrayLists[index] }
+        let made = list(elements().map { text($0, treatment) })
+        if index == arrayLists.count { arrayLists.append(made) }
+        return made
     }
 
     /// The shared copy of `keys` (whose texts this interner returned).
@@ -194,6 +214,7 @@ struct TextInterner {
         switch treatment {
         case .plain: text
         case .scrubbed: SecretScrubber.scrub(text)
+        case .uri: SecretScrubber.scrubURI(text)
         }
     }
 }

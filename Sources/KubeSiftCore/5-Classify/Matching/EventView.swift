@@ -12,6 +12,10 @@ final class EventView {
     /// Bodies are indexed the first time a rule reads into one; the tapes keep their storage.
     @exclusivity(unchecked) private var tapes = [JSONTape](repeating: JSONTape(), count: EventBody.allCases.count)
     @exclusivity(unchecked) private var tapeStates = [TapeState](repeating: .notRead, count: EventBody.allCases.count)
+    /// Bits of the fields cached and bodies read for this event, so that a reset clears only those:
+    /// most events are done with after their prefilter fields.
+    @exclusivity(unchecked) private var cachedFields: UInt64 = 0
+    @exclusivity(unchecked) private var readBodies: UInt64 = 0
     @exclusivity(unchecked) private var derived: [DerivedField: [FieldValue]] = [:]
     /// Nodes of the request body's tape.
     @exclusivity(unchecked) private var podSpecs: [Int]?
@@ -22,6 +26,7 @@ final class EventView {
     }
 
     init() {
+        precondition(ScannedField.allCases.count <= 64 && EventBody.allCases.count <= 64, "one bit per field and body")
         base = UnsafePointer(bitPattern: 1)!
     }
 
@@ -29,8 +34,14 @@ final class EventView {
     func reset(_ event: ScannedEvent, base: UnsafePointer<UInt8>) {
         self.event = event
         self.base = base
-        for index in scanned.indices where scanned[index] != nil { scanned[index] = nil }
-        for index in tapeStates.indices where tapeStates[index] != .notRead { tapeStates[index] = .notRead }
+        while cachedFields != 0 {
+            scanned[cachedFields.trailingZeroBitCount] = nil
+            cachedFields &= cachedFields - 1
+        }
+        while readBodies != 0 {
+            tapeStates[readBodies.trailingZeroBitCount] = .notRead
+            readBodies &= readBodies - 1
+        }
         if !derived.isEmpty { derived.removeAll(keepingCapacity: true) }
         podSpecs = nil
         containers = nil
@@ -112,6 +123,13 @@ final class EventView {
         return matched
     }
 
+    /// A body's bytes as they were logged (a `sourceIPs` array, say), nil when the event has none.
+    func logged(_ part: EventBody) -> UnsafeRawBufferPointer? {
+        let span = self.span(of: part)
+        guard span.isPresent else { return nil }
+        return UnsafeRawBufferPointer(start: base + span.start, count: span.end - span.start)
+    }
+
     /// The first value of a field that has text: what a group-by or a summary shows.
     func firstText(of sources: [FieldSource]) -> String? {
         var found: String?
@@ -126,6 +144,7 @@ final class EventView {
         if let cached = scanned[field.rawValue] { return cached }
         let value = read(field)
         scanned[field.rawValue] = .some(value)
+        cachedFields |= 1 << UInt64(field.rawValue)
         return value
     }
 
@@ -175,6 +194,7 @@ final class EventView {
                 } catch {}
             }
             tapeStates[part.rawValue] = indexed ? .indexed : .absent
+            readBodies |= 1 << UInt64(part.rawValue)
             return indexed
         }
     }

@@ -22,14 +22,16 @@ final class RuleMatcher {
     /// The rule indices every entry's ranges point into. Lists of plain values in flat arrays: an
     /// array per entry (and per identity) was retained and released on every event.
     @exclusivity(unchecked) private var candidateRules: [Int32] = []
-    @exclusivity(unchecked) private var keyBytes: [UInt8] = []
+    /// Where an event's prefilter key and identity are written to be looked up: raw buffers, which
+    /// an append copies into without an array's uniqueness and capacity checks per field.
+    private let keyBytes = ByteScratch(capacity: 256)
+    private let identityBytes = ByteScratch(capacity: 512)
     @exclusivity(unchecked) private var scratch: [UInt8] = []
     /// Each identity, interned; from its index times the rule count, per rule, whether the identity
     /// alone rules it out (`false` on identity fields alone), worked out the first time an event of
     /// it needs to know.
     @exclusivity(unchecked) private var identityKeys: SpanTable
     @exclusivity(unchecked) private var identities: [IdentityVerdict] = []
-    @exclusivity(unchecked) private var identityBytes: [UInt8] = []
 
     private enum IdentityVerdict {
         case unknown, excluded, open
@@ -71,7 +73,7 @@ final class RuleMatcher {
         result.removeAll(keepingCapacity: true)
         guard !rules.isEmpty else { return }
         writeKey(view.event, base: view.base)
-        let entry = keyBytes.withUnsafeBytes { keys.index(of: $0.baseAddress!, count: $0.count) }
+        let entry = keys.index(of: keyBytes.base, count: keyBytes.count)
         if entry >= 0, entry < entries.count {
             collect(entries[entry], view, into: &result)
             return
@@ -132,16 +134,16 @@ final class RuleMatcher {
     /// The event's identity in `identities`; nil past the memo's limit.
     private func identityEntry(_ view: EventView) -> Int? {
         let event = view.event
-        identityBytes.removeAll(keepingCapacity: true)
+        identityBytes.count = 0
         func append(_ start: Int, _ end: Int) {
-            if start >= 0 { identityBytes.append(contentsOf: UnsafeBufferPointer(start: view.base + start, count: end - start)) }
+            if start >= 0 { identityBytes.append(view.base + start, count: end - start) }
             identityBytes.append(0x00)
         }
         append(event.username.start, event.username.end)
         append(event.userGroups.start, event.userGroups.end)
         append(event.impersonatedUser.start, event.impersonatedUser.end)
         append(event.sourceIPs.start, event.sourceIPs.end)
-        let entry = identityBytes.withUnsafeBytes { identityKeys.index(of: $0.baseAddress!, count: $0.count) }
+        let entry = identityKeys.index(of: identityBytes.base, count: identityBytes.count)
         guard entry >= 0 else { return nil }
         if entry * rules.count == identities.count { identities.append(contentsOf: repeatElement(.unknown, count: rules.count)) }
         return entry
@@ -150,14 +152,14 @@ final class RuleMatcher {
     /// The prefilter fields' raw bytes, each ended by a separator (absent fields by a marker no
     /// JSON string holds), into `keyBytes`: no allocation once warm.
     private func writeKey(_ event: ScannedEvent, base: UnsafePointer<UInt8>) {
-        keyBytes.removeAll(keepingCapacity: true)
+        keyBytes.count = 0
         // One call per field: an array literal of the spans would allocate for every event.
         append(event.verb, base)
         append(event.resource, base)
         append(event.subresource, base)
         append(event.apiGroup, base)
         if let code = event.responseCode {
-            withUnsafeBytes(of: code.littleEndian) { keyBytes.append(contentsOf: $0) }
+            withUnsafeBytes(of: code.littleEndian) { keyBytes.append($0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: $0.count) }
         } else {
             keyBytes.append(0x01)
         }
@@ -169,9 +171,9 @@ final class RuleMatcher {
             keyBytes.append(0x01)
         } else if span.escaped {
             JSONText.unescape(base + span.start, span.count, into: &scratch)
-            keyBytes.append(contentsOf: scratch)
+            keyBytes.append(scratch)
         } else {
-            keyBytes.append(contentsOf: UnsafeBufferPointer(start: base + span.start, count: span.count))
+            keyBytes.append(base + span.start, count: span.count)
         }
         keyBytes.append(0x00)
     }
