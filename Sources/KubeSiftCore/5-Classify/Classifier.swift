@@ -46,9 +46,10 @@ final class Classifier {
     @exclusivity(unchecked) private var keyTable = SpanTable(seed: UInt64.random(in: .min ... .max), limit: 1 << 16)
     @exclusivity(unchecked) private var keyLists: [[CorrelationKey]] = []
     private let keyBytes = ByteScratch(capacity: 256)
-    /// By rule, the fields of each correlation it feeds: read from here, not from a copy of the
-    /// correlation, which retained all of it.
-    private let keyFields: [[KeyFields]]
+    /// The fields of each correlation a rule feeds, the rules' one after the other (`keyFieldRanges`
+    /// by rule): read from here, not from a copy of the correlation, which retained all of it.
+    private let keyFields: [KeyFields]
+    private let keyFieldRanges: [Range<Int>]
 
     private struct KeyFields {
         let correlation: Int
@@ -62,13 +63,17 @@ final class Classifier {
     init(ruleSet: RuleSet, hitBudget: Int = .max) {
         self.ruleSet = ruleSet
         matcher = RuleMatcher(rules: ruleSet.detections)
-        keyFields = ruleSet.uses.map { uses in
-            uses.map { use in
+        var keyFields: [KeyFields] = []
+        keyFieldRanges = ruleSet.uses.map { uses in
+            let start = keyFields.count
+            for use in uses {
                 let correlation = ruleSet.correlations[use.correlation]
-                return KeyFields(correlation: use.correlation, slot: use.slot, group: correlation.groupSources[use.slot],
-                                 value: correlation.rule.valueField == nil ? nil : correlation.valueSources[use.slot])
+                keyFields.append(KeyFields(correlation: use.correlation, slot: use.slot, group: correlation.groupSources[use.slot],
+                                           value: correlation.rule.valueField == nil ? nil : correlation.valueSources[use.slot]))
             }
+            return start..<keyFields.count
         }
+        self.keyFields = keyFields
         hits = .forHits(budget: hitBudget)
     }
 
@@ -91,8 +96,10 @@ final class Classifier {
     /// What the correlations `rule` feeds group and count this event by, looked up by the bytes of
     /// those fields: the same user in the same namespace again builds no text and hashes no list.
     private func correlationKeys(of rule: Int) -> [CorrelationKey] {
-        keyFields[rule].withUnsafeBufferPointer { uses in
-            guard !uses.isEmpty else { return [] }
+        let range = keyFieldRanges[rule]
+        guard !range.isEmpty else { return [] }
+        return keyFields.withUnsafeBufferPointer { all in
+            let uses = all[range]
             keyBytes.count = 0
             withUnsafeBytes(of: UInt32(truncatingIfNeeded: rule)) { appendKeyBytes($0) }
             for use in uses {

@@ -39,10 +39,11 @@ struct Correlator {
         var findings: [Finding] = []
         var open: [Int] = []
         for group in groups.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            // Field by field, not as tuples: a tuple holds a copy of each audit ID, counted per comparison.
             let items = groups[group]!.sorted { lhs, rhs in
-                if (lhs.time, lhs.auditID, lhs.slot) != (rhs.time, rhs.auditID, rhs.slot) {
-                    return (lhs.time, lhs.auditID, lhs.slot) < (rhs.time, rhs.auditID, rhs.slot)
-                }
+                if lhs.time != rhs.time { return lhs.time < rhs.time }
+                if lhs.auditID != rhs.auditID { return lhs.auditID < rhs.auditID }
+                if lhs.slot != rhs.slot { return lhs.slot < rhs.slot }
                 // Two requests with one audit ID at one instant: where they were read decides.
                 return requests[lhs.request].allEvidence(evidence).min()! < requests[rhs.request].allEvidence(evidence).min()!
             }
@@ -157,13 +158,22 @@ struct Correlator {
         var evidenceTotal = 0
         var users = Set<String>()
         var sourceIPs = Set<String>()
+        // Requests read where they lie (a copy of each is counted), and the user and addresses added
+        // only when they differ from the last request's: a busy group repeats one client for thousands.
+        var lastUser: String?
+        var lastSourceIPs: [String] = []
         for item in items where seen.insert(item.auditID).inserted {
-            let request = requests[item.request]
             auditIDs.append(item.auditID)
-            if evidence.count < Finding.evidenceLimit { evidence += request.allEvidence(self.evidence).sorted() }
-            evidenceTotal += request.evidenceCount
-            if let user = request.summary.username { users.insert(user) }
-            sourceIPs.formUnion(request.summary.sourceIPs)
+            if evidence.count < Finding.evidenceLimit { evidence += requests[item.request].allEvidence(self.evidence).sorted() }
+            evidenceTotal += requests[item.request].evidenceCount
+            if let user = requests[item.request].summary.username, user != lastUser {
+                users.insert(user)
+                lastUser = user
+            }
+            if requests[item.request].summary.sourceIPs != lastSourceIPs {
+                lastSourceIPs = requests[item.request].summary.sourceIPs
+                sourceIPs.formUnion(lastSourceIPs)
+            }
         }
         let omitted = max(0, evidenceTotal - Finding.evidenceLimit)
         return Finding(

@@ -137,12 +137,12 @@ struct FindingAssembler: Sendable {
                 var lists = hits.map { $0.take(partition) }
                 // The copies of an event share its time slot, hence its partition.
                 if keepsFirstReaderOnly { lists = Self.firstReaders(lists) }
-                let requests = matchedRequests(lists, firstCopies: firstCopies)
-                for (index, request) in requests.enumerated() {
+                var requests = matchedRequests(lists, firstCopies: firstCopies)
+                // Taken out one by one (moved, not copied) into the store that keeps them.
+                while var request = requests.popLast() {
                     if ruleSet.generatesFindings[request.rule] { result.findings.append(finding(request)) }
                     guard !request.keys.isEmpty else { continue }
-                    var request = request
-                    request.origin = partition << 32 | index
+                    request.origin = partition << 32 | requests.count
                     result.add(request)
                 }
             }
@@ -259,20 +259,18 @@ struct FindingAssembler: Sendable {
 
         init(correlated: SpillPartitions<MatchedRequest>) { self.correlated = correlated }
 
-        /// Into each partition one of its keys is counted in, once.
-        mutating func add(_ request: MatchedRequest) {
+        /// Into each partition one of its keys is counted in, once; moved into the last.
+        mutating func add(_ request: consuming MatchedRequest) {
             if let time = request.summary.time?.microseconds, latest.map({ time > $0 }) ?? true { latest = time }
             let first = FindingAssembler.partition(of: request.keys[0])
-            correlated.append(request, to: first)
-            guard request.keys.count > 1 else { return }
-            var added = [first]
+            guard request.keys.count > 1 else { return correlated.append(request, to: first) }
+            var partitions = [first]
             for key in request.keys.dropFirst() {
                 let partition = FindingAssembler.partition(of: key)
-                if !added.contains(partition) {
-                    added.append(partition)
-                    correlated.append(request, to: partition)
-                }
+                if !partitions.contains(partition) { partitions.append(partition) }
             }
+            for partition in partitions.dropLast() { correlated.append(copy request, to: partition) }
+            correlated.append(request, to: partitions[partitions.count - 1])
         }
     }
 
@@ -394,7 +392,14 @@ struct FindingAssembler: Sendable {
         // In arrival order, which depends on thread timing: everything downstream sorts what it
         // reports by content (findings in report order, correlation items by time and request).
         if withdrawn.isEmpty { return merged }
-        return merged.indices.filter { !withdrawn.contains($0) }.map { merged[$0] }
+        // Kept ones moved up in place, in order: a copy of each would be counted.
+        var kept = 0
+        for index in merged.indices where !withdrawn.contains(index) {
+            if kept != index { merged.swapAt(kept, index) }
+            kept += 1
+        }
+        merged.removeLast(merged.count - kept)
+        return merged
     }
 }
 

@@ -115,6 +115,13 @@ extension RequestSummary {
     /// Fills in what only an earlier stage of the same request recorded; this (later) stage's own
     /// values win.
     mutating func absorb(_ other: RequestSummary) {
+        // Usually both stages logged the same fields: then nothing is copied.
+        guard box !== other.box,
+              box.fields.responseCode == nil && other.box.fields.responseCode != nil
+              || box.fields.decision == nil && other.box.fields.decision != nil
+              || box.fields.name == nil && other.box.fields.name != nil
+              || box.fields.level == nil && other.box.fields.level != nil
+              || box.fields.time == nil && other.box.fields.time != nil else { return }
         var fields = box.fields
         var filled = false
         func fill<T>(_ keyPath: WritableKeyPath<Fields, T?>) {

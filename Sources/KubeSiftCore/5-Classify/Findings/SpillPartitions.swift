@@ -64,7 +64,7 @@ final class SpillPartitions<Record>: @unchecked Sendable {
 
     var isEmpty: Bool { source?.store.isEmpty ?? (heldCount == 0 && blocks.allSatisfy(\.isEmpty)) }
 
-    func append(_ record: Record, to partition: Int) {
+    func append(_ record: consuming Record, to partition: Int) {
         precondition(source == nil, "a view holds nothing")
         held[partition].append(record)
         heldCount += 1

@@ -110,6 +110,7 @@ final class RuleMatcher {
             }
             let identity = candidates.readsIdentity ? identityEntry(view) : nil
             var key: IdentityKey?
+            let lent = Unmanaged.passUnretained(view)
             codes.withUnsafeBufferPointer { codes in
                 for position in candidates.undecided {
                     let index = Int(arena[position])
@@ -121,7 +122,10 @@ final class RuleMatcher {
                         }
                         if identities[verdict] == .excluded { continue }
                     }
-                    if codes[index].evaluate({ Self.test($0, view) }) { result.append(index) }
+                    // The view lent, not retained, for each condition tested.
+                    if codes[index].evaluate({ condition in lent._withUnsafeGuaranteedRef { Self.test(condition, $0) } }) {
+                        result.append(index)
+                    }
                 }
             }
             if !candidates.matching.isEmpty {
