@@ -9,9 +9,8 @@ final class EventView {
     @exclusivity(unchecked) private(set) var base: UnsafePointer<UInt8>
     @exclusivity(unchecked) private var scanned = [FieldValue??](repeating: nil, count: ScannedField.allCases.count)
     @exclusivity(unchecked) private var scratch: [UInt8] = []
-    /// Bodies are indexed the first time a rule reads into one; the tapes keep their storage. In a
-    /// buffer the view owns, not an array: walking a tape in an array retained the array each time.
-    private let tapes: UnsafeMutableBufferPointer<JSONTape>
+    /// Bodies are indexed the first time a rule reads into one; the tapes keep their storage.
+    @exclusivity(unchecked) private var tapes = [JSONTape](repeating: JSONTape(), count: EventBody.allCases.count)
     @exclusivity(unchecked) private var tapeStates = [TapeState](repeating: .notRead, count: EventBody.allCases.count)
     /// Bits of the fields cached and bodies read for this event, so that a reset clears only those:
     /// most events are done with after their prefilter fields.
@@ -29,13 +28,6 @@ final class EventView {
     init() {
         precondition(ScannedField.allCases.count <= 64 && EventBody.allCases.count <= 64, "one bit per field and body")
         base = UnsafePointer(bitPattern: 1)!
-        tapes = .allocate(capacity: EventBody.allCases.count)
-        tapes.initialize(repeating: JSONTape())
-    }
-
-    deinit {
-        _ = tapes.deinitialize()
-        tapes.deallocate()
     }
 
     /// Points the view at the next event.
@@ -95,7 +87,7 @@ final class EventView {
     private func walk(_ part: EventBody, _ node: Int, _ path: Slice<UnsafeBufferPointer<String>>,
                       _ body: (FieldValue) -> Bool) -> Bool
     {
-        tapes[part.rawValue].walk(node, path, body)
+        tapes.withUnsafeBufferPointer { $0[part.rawValue].walk(node, path, body) }
     }
 
     /// The values of a body that is a list of strings (`user.groups`, `sourceIPs`), read off the
