@@ -18,7 +18,6 @@ package struct CarriedRequest: Sendable, Codable, Equatable {
         self.request = request
     }
 
-
     /// Gives carried requests the indices of this run's rules.
     struct Resolver {
         let rules: RuleSet

@@ -171,9 +171,7 @@ struct TextInterner {
     /// user's groups) cost one lookup, not a parse and a lookup per element.
     mutating func list(logged: UnsafeRawBufferPointer?, _ treatment: Treatment, elements: () -> [String]) -> [String] {
         guard let logged, !logged.isEmpty else { return list(elements().map { text($0, treatment) }) }
-        key.removeAll(keepingCapacity: true)
-        key.append(treatment.rawValue)
-        key.append(contentsOf: logged)
+        setKey(treatment, logged)
         let index = key.withUnsafeBytes { arrays.index(of: $0.baseAddress!, count: $0.count) }
         if index >= 0, index < arrayLists.count { return arrayLists[index] }
         let made = list(elements().map { text($0, treatment) })
@@ -197,17 +195,20 @@ struct TextInterner {
     mutating func text(of value: FieldValue?, _ treatment: Treatment) -> String? {
         guard let value else { return nil }
         guard case let .raw(bytes) = value else { return value.text.map { text($0, treatment) } }
-        key.removeAll(keepingCapacity: true)
-        key.append(treatment.rawValue)
-        key.append(contentsOf: bytes)
+        setKey(treatment, bytes)
         return shared(treatment) { String(decoding: bytes, as: UTF8.self) }
     }
 
     mutating func text(_ text: String, _ treatment: Treatment) -> String {
+        setKey(treatment, text.utf8)
+        return shared(treatment) { text }
+    }
+
+    /// `bytes` after their treatment, as the tables look texts and lists up.
+    private mutating func setKey(_ treatment: Treatment, _ bytes: some Sequence<UInt8>) {
         key.removeAll(keepingCapacity: true)
         key.append(treatment.rawValue)
-        key.append(contentsOf: text.utf8)
-        return shared(treatment) { text }
+        key.append(contentsOf: bytes)
     }
 
     private mutating func shared(_ treatment: Treatment, _ make: () -> String) -> String {
