@@ -12,13 +12,18 @@ struct Correlator {
     let evidence: MatchedRequest.Namer
 
     /// One base-rule match as the correlation counts it; `request` indexes the matched requests.
+    /// Plain values only: items are sorted and slid over, and a text in each was retained and
+    /// released at every move.
     private struct Item {
         var time: Int64
-        var slot: Int
-        var value: String?
+        var slot: Int32
+        /// The counted value's number among those of one ``findings(in:positions:counts:openAfter:)``
+        /// call; ``noValue`` when the correlation counts events or the request has none.
+        var value: Int32
         var request: Int
-        var auditID: String
     }
+
+    private static let noValue: Int32 = -1
 
     /// - Parameters:
     ///   - positions: the indices in `requests` of the requests this correlation counts.
@@ -29,22 +34,31 @@ struct Correlator {
                   openAfter: Int64? = nil) -> (findings: [Finding], open: [Int])
     {
         var groups: [[String]: [Item]] = [:]
+        var valueNumbers: [String: Int32] = [:]
         for position in positions {
             guard let time = requests[position].summary.time?.microseconds else { continue }
             for key in requests[position].keys where key.correlation == index && counts(key) {
-                groups[key.group, default: []].append(Item(time: time, slot: key.slot, value: key.value, request: position,
-                                                           auditID: requests[position].summary.auditID))
+                var value = Self.noValue
+                if let text = key.value {
+                    if let known = valueNumbers[text] {
+                        value = known
+                    } else {
+                        value = Int32(valueNumbers.count)
+                        valueNumbers[text] = value
+                    }
+                }
+                groups[key.group, default: []].append(Item(time: time, slot: Int32(key.slot), value: value, request: position))
             }
         }
         var findings: [Finding] = []
         var open: [Int] = []
         for group in groups.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            // Field by field, not as tuples: a tuple holds a copy of each audit ID, counted per comparison.
             let items = groups[group]!.sorted { lhs, rhs in
                 if lhs.time != rhs.time { return lhs.time < rhs.time }
-                if lhs.auditID != rhs.auditID { return lhs.auditID < rhs.auditID }
+                // At one instant (rare), by audit ID, then base rule, then where the request was read.
+                let left = requests[lhs.request].summary.auditID, right = requests[rhs.request].summary.auditID
+                if left != right { return left < right }
                 if lhs.slot != rhs.slot { return lhs.slot < rhs.slot }
-                // Two requests with one audit ID at one instant: where they were read decides.
                 return requests[lhs.request].allEvidence(evidence).min()! < requests[rhs.request].allEvidence(evidence).min()!
             }
             for episode in episodes(items) {
@@ -76,7 +90,7 @@ struct Correlator {
             case .valueCount: holds = rule.comparison.holds(Double(window.distinctValues), rule.threshold)
             case .temporal: holds = window.slotsSeen >= Int(rule.threshold)
             case .temporalOrdered:
-                holds = items[right].slot == correlation.baseRules.count - 1
+                holds = items[right].slot == Int32(correlation.baseRules.count - 1)
                     && Self.inOrder(items[left...right], slots: correlation.baseRules.count)
             }
             guard holds else { continue }
@@ -109,10 +123,10 @@ struct Correlator {
 
     /// Whether the base rules occur in their listed order within `items`.
     private static func inOrder(_ items: ArraySlice<Item>, slots: Int) -> Bool {
-        var next = 0
+        var next: Int32 = 0
         for item in items where item.slot == next {
             next += 1
-            if next == slots { return true }
+            if next == Int32(slots) { return true }
         }
         return false
     }
@@ -120,7 +134,8 @@ struct Correlator {
     private struct WindowState {
         let kind: CorrelationRule.Kind
         var count = 0
-        var values: [String: Int] = [:]
+        /// Per value number in the window, how many of its items.
+        var values: [Int32: Int] = [:]
         var slotCounts: [Int]
 
         init(kind: CorrelationRule.Kind, slots: Int) {
@@ -133,16 +148,16 @@ struct Correlator {
 
         mutating func add(_ item: Item) {
             count += 1
-            slotCounts[item.slot] += 1
-            if let value = item.value { values[value, default: 0] += 1 }
+            slotCounts[Int(item.slot)] += 1
+            if item.value != Correlator.noValue { values[item.value, default: 0] += 1 }
         }
 
         mutating func remove(_ item: Item) {
             count -= 1
-            slotCounts[item.slot] -= 1
-            if let value = item.value {
-                values[value]! -= 1
-                if values[value] == 0 { values[value] = nil }
+            slotCounts[Int(item.slot)] -= 1
+            if item.value != Correlator.noValue {
+                values[item.value]! -= 1
+                if values[item.value] == 0 { values[item.value] = nil }
             }
         }
     }
@@ -162,8 +177,10 @@ struct Correlator {
         // only when they differ from the last request's: a busy group repeats one client for thousands.
         var lastUser: String?
         var lastSourceIPs: [String] = []
-        for item in items where seen.insert(item.auditID).inserted {
-            auditIDs.append(item.auditID)
+        for item in items {
+            let auditID = requests[item.request].summary.auditID
+            guard seen.insert(auditID).inserted else { continue }
+            auditIDs.append(auditID)
             if evidence.count < Finding.evidenceLimit { evidence += requests[item.request].allEvidence(self.evidence).sorted() }
             evidenceTotal += requests[item.request].evidenceCount
             if let user = requests[item.request].summary.username, user != lastUser {
@@ -181,7 +198,7 @@ struct Correlator {
             firstSeen: Timestamp(microseconds: items.first!.time), lastSeen: Timestamp(microseconds: items.last!.time),
             count: auditIDs.count, auditIDs: auditIDs, request: requests[items.first!.request].summary,
             group: groupValues.isEmpty ? nil : groupValues,
-            distinctValues: rule.kind == .valueCount ? Set(items.compactMap(\.value)).count : nil,
+            distinctValues: rule.kind == .valueCount ? Set(items.lazy.map(\.value).filter { $0 != Self.noValue }).count : nil,
             users: users.sorted(), sourceIPs: sourceIPs.sorted(), evidence: Array(evidence.prefix(Finding.evidenceLimit)),
             evidenceOmitted: omitted > 0 ? omitted : nil)
     }
