@@ -151,7 +151,8 @@ struct TextInterner {
 
     private var table = SpanTable(seed: UInt64.random(in: .min ... .max), limit: 1 << 16)
     private var texts: [String] = []
-    private var key: [UInt8] = []
+    /// Where the key of a lookup is written: the treatment, then the bytes.
+    private let key = ByteScratch(capacity: 256)
     /// Lists of shared texts (source IPs, correlation keys), shared in turn: an array is an
     /// allocation per match otherwise, and most matches repeat a list seen before.
     private var lists: [[String]: [String]] = [:]
@@ -171,8 +172,8 @@ struct TextInterner {
     /// user's groups) cost one lookup, not a parse and a lookup per element.
     mutating func list(logged: UnsafeRawBufferPointer?, _ treatment: Treatment, elements: () -> [String]) -> [String] {
         guard let logged, !logged.isEmpty else { return list(elements().map { text($0, treatment) }) }
-        setKey(treatment, logged)
-        let index = key.withUnsafeBytes { arrays.index(of: $0.baseAddress!, count: $0.count) }
+        setKey(treatment, logged.assumingMemoryBound(to: UInt8.self))
+        let index = arrays.index(of: key.base, count: key.count)
         if index >= 0, index < arrayLists.count { return arrayLists[index] }
         let made = list(elements().map { text($0, treatment) })
         if index == arrayLists.count { arrayLists.append(made) }
@@ -200,19 +201,20 @@ struct TextInterner {
     }
 
     mutating func text(_ text: String, _ treatment: Treatment) -> String {
-        setKey(treatment, text.utf8)
+        var bytes = text
+        bytes.withUTF8 { setKey(treatment, $0) }
         return shared(treatment) { text }
     }
 
     /// `bytes` after their treatment, as the tables look texts and lists up.
-    private mutating func setKey(_ treatment: Treatment, _ bytes: some Sequence<UInt8>) {
-        key.removeAll(keepingCapacity: true)
+    private func setKey(_ treatment: Treatment, _ bytes: UnsafeBufferPointer<UInt8>) {
+        key.count = 0
         key.append(treatment.rawValue)
-        key.append(contentsOf: bytes)
+        if let base = bytes.baseAddress { key.append(base, count: bytes.count) }
     }
 
     private mutating func shared(_ treatment: Treatment, _ make: () -> String) -> String {
-        let index = key.withUnsafeBytes { table.index(of: $0.baseAddress!, count: $0.count) }
+        let index = table.index(of: key.base, count: key.count)
         guard index != SpanTable.overflow else { return Self.treat(make(), treatment) }
         if index == texts.count { texts.append(Self.treat(make(), treatment)) }
         return texts[index]
