@@ -28,7 +28,7 @@ enum FuzzTarget: String, CaseIterable {
         case .json:
             _ = try? JSONValue.parse(bytes)
             guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
-            var tape = JSONTape()
+            let tape = JSONTape()
             try? tape.index(base, start: 0, end: bytes.count)
         case .event:
             _ = DecodeStage.countEvents(in: Array(bytes))

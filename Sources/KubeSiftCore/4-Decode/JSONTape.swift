@@ -13,7 +13,10 @@ import Darwin
 /// a string per key and value; a tape allocates nothing once its storage has grown (one tape is
 /// reused from event to event), and looking up a key compares bytes. Strings are decoded only when
 /// a rule reads one that holds escapes.
-package struct JSONTape {
+///
+/// A class over a buffer of its own, so that a ``Reader`` (plain pointers) stays valid until the
+/// tape is indexed again: a walk then reads the nodes without retaining anything.
+package final class JSONTape {
     enum Kind: UInt8 {
         case object, array, string, number, bool, null
     }
@@ -31,43 +34,68 @@ package struct JSONTape {
         var string: StringSpan { StringSpan(start: start, end: end, escaped: flag) }
     }
 
-    private(set) var nodes: [Node] = []
+    private var storage: UnsafeMutablePointer<Node>
+    private var capacity: Int
+    private var count = 0
     private(set) var base = UnsafePointer<UInt8>(bitPattern: 1)!
 
-    package init() {}
+    package init() {
+        capacity = 64
+        storage = .allocate(capacity: capacity)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// The nodes in document order; valid until the tape is indexed again.
+    var nodes: UnsafeBufferPointer<Node> { UnsafeBufferPointer(start: storage, count: count) }
+
+    /// The tape as a walk reads it; valid until the tape is indexed again.
+    var reader: Reader { Reader(nodes: nodes, base: base) }
 
     /// Indexes the one JSON value in `start..<end` of `base`, replacing what the tape held.
     ///
     /// - Throws: ``ScanFailure`` when the bytes are not one complete, well-formed JSON value.
-    package mutating func index(_ base: UnsafePointer<UInt8>, start: Int, end: Int) throws(ScanFailure) {
+    package func index(_ base: UnsafePointer<UInt8>, start: Int, end: Int) throws(ScanFailure) {
         self.base = base
-        nodes.removeAll(keepingCapacity: true)
+        count = 0
         var scanner = JSONScanner(base: base, start: start, end: end)
         try value(&scanner, depth: 0)
         scanner.skipWhitespace()
         guard scanner.isAtEnd else { throw .unexpectedByte }
     }
 
-    private mutating func value(_ scanner: inout JSONScanner, depth: Int) throws(ScanFailure) {
+    private func append(_ node: Node) {
+        if count == capacity {
+            let larger = UnsafeMutablePointer<Node>.allocate(capacity: capacity * 2)
+            larger.moveInitialize(from: storage, count: count)
+            storage.deallocate()
+            storage = larger
+            capacity *= 2
+        }
+        (storage + count).initialize(to: node)
+        count += 1
+    }
+
+    private func value(_ scanner: inout JSONScanner, depth: Int) throws(ScanFailure) {
         guard depth < JSONScanner.maximumDepth else { throw .tooDeep }
         scanner.skipWhitespace()
         guard !scanner.isAtEnd else { throw .unexpectedEnd }
-        let index = nodes.count
+        let index = count
         switch scanner.current {
         case UInt8(ascii: "{"):
-            nodes.append(Node(kind: .object, flag: false, start: scanner.position, end: 0, next: 0))
+            append(Node(kind: .object, flag: false, start: scanner.position, end: 0, next: 0))
             try scanner.forEachMember { key, inner throws(ScanFailure) in
-                nodes.append(Node(kind: .string, flag: key.escaped, start: key.start, end: key.end, next: nodes.count + 1))
+                append(Node(kind: .string, flag: key.escaped, start: key.start, end: key.end, next: count + 1))
                 try value(&inner, depth: depth + 1)
             }
-            nodes[index].next = nodes.count
+            storage[index].next = count
         case UInt8(ascii: "["):
-            nodes.append(Node(kind: .array, flag: false, start: scanner.position, end: 0, next: 0))
+            append(Node(kind: .array, flag: false, start: scanner.position, end: 0, next: 0))
             try scanner.forEachElement { inner throws(ScanFailure) in try value(&inner, depth: depth + 1) }
-            nodes[index].next = nodes.count
+            storage[index].next = count
         case UInt8(ascii: "\""):
             let span = try scanner.scanString()
-            nodes.append(Node(kind: .string, flag: span.escaped, start: span.start, end: span.end, next: index + 1))
+            append(Node(kind: .string, flag: span.escaped, start: span.start, end: span.end, next: index + 1))
         default:
             let span = try scanner.skipValue()
             let kind: Kind
@@ -84,69 +112,108 @@ package struct JSONTape {
                 guard JSONScanner.isNumber(base + span.start, span.end - span.start) else { throw .unexpectedByte }
                 kind = .number
             }
-            nodes.append(Node(kind: kind, flag: flag, start: span.start, end: span.end, next: index + 1))
+            append(Node(kind: kind, flag: flag, start: span.start, end: span.end, next: index + 1))
         }
     }
 
     // MARK: - Reading
 
-    /// The text of the string node at `index` (decoded when it holds escapes).
-    func text(_ index: Int) -> String {
-        JSONText.string(base, nodes[index].string) ?? ""
-    }
+    /// The tape as reading it needs it: pointers and no counted reference, so that walking a path
+    /// (a call per key) copies nothing that is retained. Valid while the tape is not changed.
+    struct Reader {
+        let nodes: UnsafeBufferPointer<Node>
+        let base: UnsafePointer<UInt8>
 
-    /// The value of node `index` as a rule compares it; objects and arrays are `.structure`.
-    func fieldValue(_ index: Int) -> FieldValue {
-        let node = nodes[index]
-        switch node.kind {
-        case .string:
-            if node.flag { return .string(text(index)) }
-            return .raw(UnsafeBufferPointer(start: base + node.start, count: node.end - node.start))
-        case .number:
-            return .number(String(decoding: UnsafeBufferPointer(start: base + node.start, count: node.end - node.start),
-                                  as: UTF8.self))
-        case .bool: return .bool(node.flag)
-        case .null: return .null
-        case .object, .array: return .structure
+        /// A reader of no tape, for a body not indexed yet.
+        static var empty: Reader { Reader(nodes: UnsafeBufferPointer(start: nil, count: 0), base: UnsafePointer(bitPattern: 1)!) }
+
+        /// The text of the string node at `index` (decoded when it holds escapes).
+        func text(_ index: Int) -> String {
+            JSONText.string(base, nodes[index].string) ?? ""
         }
-    }
 
-    /// Whether the key node at `index` is `component` followed by a dot and more (`a.b` for `a`).
-    func keyStartsComponent(_ index: Int, _ component: String) -> Bool {
-        let node = nodes[index]
-        if node.flag { return text(index).hasPrefix(component + ".") }
-        var component = component
-        return component.withUTF8 { bytes in
-            node.end - node.start > bytes.count + 1 && base[node.start + bytes.count] == UInt8(ascii: ".")
-                && (bytes.isEmpty || memcmp(base + node.start, bytes.baseAddress!, bytes.count) == 0)
-        }
-    }
-
-    /// The member `key` of the object at `index` (the last one when a document repeats a key, as Go's
-    /// decoder reads it), or nil.
-    func member(_ index: Int, _ key: String) -> Int? {
-        guard nodes[index].kind == .object else { return nil }
-        var bytesOfKey = key
-        // The key's bytes are taken once, and most keys differ from it in length: a rule that asks
-        // for fifty keys of a ConfigMap's data compares lengths, not texts.
-        return bytesOfKey.withUTF8 { bytes in
-            nodes.withUnsafeBufferPointer { nodes in
-                var found: Int?
-                var position = index + 1
-                let end = nodes[index].next
-                while position < end {
-                    let node = nodes[position]
-                    if node.flag {
-                        if text(position) == key { found = position + 1 }
-                    } else if node.end - node.start == bytes.count,
-                              bytes.isEmpty || memcmp(base + node.start, bytes.baseAddress!, bytes.count) == 0 {
-                        found = position + 1
-                    }
-                    position = nodes[position + 1].next
-                }
-                return found
+        /// The value of node `index` as a rule compares it; objects and arrays are `.structure`.
+        func fieldValue(_ index: Int) -> FieldValue {
+            let node = nodes[index]
+            switch node.kind {
+            case .string:
+                if node.flag { return .string(text(index)) }
+                return .raw(UnsafeBufferPointer(start: base + node.start, count: node.end - node.start))
+            case .number:
+                return .number(String(decoding: UnsafeBufferPointer(start: base + node.start, count: node.end - node.start),
+                                      as: UTF8.self))
+            case .bool: return .bool(node.flag)
+            case .null: return .null
+            case .object, .array: return .structure
             }
         }
+
+        /// Whether the key node at `index` is `component` followed by a dot and more (`a.b` for `a`).
+        func keyStartsComponent(_ index: Int, _ component: UnsafeBufferPointer<UInt8>) -> Bool {
+            let node = nodes[index]
+            if node.flag {
+                let key = text(index).utf8
+                return key.count > component.count + 1 && key.starts(with: component)
+                    && key[key.index(key.startIndex, offsetBy: component.count)] == UInt8(ascii: ".")
+            }
+            return node.end - node.start > component.count + 1 && base[node.start + component.count] == UInt8(ascii: ".")
+                && (component.isEmpty || memcmp(base + node.start, component.baseAddress!, component.count) == 0)
+        }
+
+        /// The member `key` of the object at `index` (the last one when a document repeats a key, as
+        /// Go's decoder reads it), or nil. Most keys differ from it in length: a rule that asks for
+        /// fifty keys of a ConfigMap's data compares lengths, not texts.
+        func member(_ index: Int, _ key: UnsafeBufferPointer<UInt8>) -> Int? {
+            guard nodes[index].kind == .object else { return nil }
+            var found: Int?
+            var position = index + 1
+            let end = nodes[index].next
+            while position < end {
+                let node = nodes[position]
+                if node.flag {
+                    if text(position).utf8.elementsEqual(key) { found = position + 1 }
+                } else if node.end - node.start == key.count,
+                          key.isEmpty || memcmp(base + node.start, key.baseAddress!, key.count) == 0 {
+                    found = position + 1
+                }
+                position = nodes[position + 1].next
+            }
+            return found
+        }
+
+        /// Calls `body` with the index of every element of the array, or every member value of the
+        /// object, at `index` (with its key node's index, for objects) until it returns true.
+        func anyChild(of index: Int, _ body: (_ key: Int?, _ value: Int) -> Bool) -> Bool {
+            let node = nodes[index]
+            var position = index + 1
+            switch node.kind {
+            case .array:
+                while position < node.next {
+                    if body(nil, position) { return true }
+                    position = nodes[position].next
+                }
+            case .object:
+                while position < node.next {
+                    if body(position, position + 1) { return true }
+                    position = nodes[position + 1].next
+                }
+            default:
+                break
+            }
+            return false
+        }
+    }
+
+    /// The text of the string node at `index` (decoded when it holds escapes).
+    func text(_ index: Int) -> String { reader.text(index) }
+
+    /// The value of node `index` as a rule compares it; objects and arrays are `.structure`.
+    func fieldValue(_ index: Int) -> FieldValue { reader.fieldValue(index) }
+
+    /// The member `key` of the object at `index` (see ``Reader/member(_:_:)``), or nil.
+    func member(_ index: Int, _ key: String) -> Int? {
+        var key = key
+        return key.withUTF8 { reader.member(index, $0) }
     }
 
     /// The value at `path` of keys from the root, or nil where a key is missing.
@@ -159,26 +226,9 @@ package struct JSONTape {
         return node
     }
 
-    /// Calls `body` with the index of every element of the array, or every member value of the object,
-    /// at `index` (with its key node's index, for objects) until it returns true.
+    /// See ``Reader/anyChild(of:_:)``.
     func anyChild(of index: Int, _ body: (_ key: Int?, _ value: Int) -> Bool) -> Bool {
-        let node = nodes[index]
-        var position = index + 1
-        switch node.kind {
-        case .array:
-            while position < node.next {
-                if body(nil, position) { return true }
-                position = nodes[position].next
-            }
-        case .object:
-            while position < node.next {
-                if body(position, position + 1) { return true }
-                position = nodes[position + 1].next
-            }
-        default:
-            break
-        }
-        return false
+        reader.anyChild(of: index, body)
     }
 
     /// The string elements of the array at node `index` (nothing when it is not an array).

@@ -162,7 +162,9 @@ final class CompiledCondition: @unchecked Sendable {
     let sources: UnsafeMutableBufferPointer<CompiledSource>
     /// Nil when a pattern is a regular expression or a network: those are tested through `condition`.
     let tests: UnsafeMutableBufferPointer<PatternTest>?
-    private let paths: [UnsafeMutableBufferPointer<String>]
+    /// The same tests as one `contains` list, when that is what they are (``ContainsList``).
+    let containsList: ContainsList?
+    private let paths: [UnsafeMutableBufferPointer<PathKey>]
 
     init(_ condition: FieldCondition) {
         self.condition = condition
@@ -170,11 +172,10 @@ final class CompiledCondition: @unchecked Sendable {
         exists = condition.exists
         requiresAll = condition.requiresAll
         negated = condition.negated
-        var paths: [UnsafeMutableBufferPointer<String>] = []
+        var paths: [UnsafeMutableBufferPointer<PathKey>] = []
         sources = .allocate(capacity: condition.sources.count)
         for (index, source) in condition.sources.enumerated() {
-            let path = UnsafeMutableBufferPointer<String>.allocate(capacity: source.path?.count ?? 0)
-            _ = path.initialize(from: source.path ?? [])
+            let path = PathKey.allocate(source.path ?? [])
             paths.append(path)
             sources.initializeElement(at: index, to: source.compiled(path: UnsafeBufferPointer(path)))
         }
@@ -183,17 +184,17 @@ final class CompiledCondition: @unchecked Sendable {
         if tests.count == condition.patterns.count {
             self.tests = .allocate(capacity: tests.count)
             _ = self.tests!.initialize(from: tests)
+            containsList = ContainsList(self.tests!)
         } else {
             self.tests = nil
+            containsList = nil
         }
     }
 
     deinit {
         sources.deallocate()
         tests?.deallocate()
-        for path in paths {
-            path.deinitialize()
-            path.deallocate()
-        }
+        containsList?.deallocate()
+        for path in paths { PathKey.deallocate(path) }
     }
 }

@@ -10,7 +10,9 @@ final class EventView {
     @exclusivity(unchecked) private var scanned = [FieldValue??](repeating: nil, count: ScannedField.allCases.count)
     @exclusivity(unchecked) private var scratch: [UInt8] = []
     /// Bodies are indexed the first time a rule reads into one; the tapes keep their storage.
-    @exclusivity(unchecked) private var tapes = [JSONTape](repeating: JSONTape(), count: EventBody.allCases.count)
+    private let tapes = EventBody.allCases.map { _ in JSONTape() }
+    /// Each indexed body's tape as walks read it: plain pointers, copied without a retain.
+    @exclusivity(unchecked) private var readers = [JSONTape.Reader](repeating: .empty, count: EventBody.allCases.count)
     @exclusivity(unchecked) private var tapeStates = [TapeState](repeating: .notRead, count: EventBody.allCases.count)
     /// Bits of the fields cached and bodies read for this event, so that a reset clears only those:
     /// most events are done with after their prefilter fields.
@@ -84,10 +86,10 @@ final class EventView {
 
     /// Walks a body's tape in place (a copy of the tape would retain its storage on every test).
     @inline(__always)
-    private func walk(_ part: EventBody, _ node: Int, _ path: Slice<UnsafeBufferPointer<String>>,
+    private func walk(_ part: EventBody, _ node: Int, _ path: Slice<UnsafeBufferPointer<PathKey>>,
                       _ body: (FieldValue) -> Bool) -> Bool
     {
-        tapes.withUnsafeBufferPointer { $0[part.rawValue].walk(node, path, body) }
+        readers[part.rawValue].walk(node, path, body)
     }
 
     /// The values of a body that is a list of strings (`user.groups`, `sourceIPs`), read off the
@@ -190,6 +192,7 @@ final class EventView {
             if span.isPresent {
                 do throws(ScanFailure) {
                     try tapes[part.rawValue].index(base, start: span.start, end: span.end)
+                    readers[part.rawValue] = tapes[part.rawValue].reader
                     indexed = true
                 } catch {}
             }
@@ -322,30 +325,30 @@ final class EventView {
     }
 }
 
-extension JSONTape {
+extension JSONTape.Reader {
     /// Follows `path` from node `index` through objects and into every element of arrays, calling
     /// `body` with each value found until it returns true; a key that itself holds dots
     /// (`authorization.k8s.io/decision`) is tried as joined components.
-    func walk(_ index: Int, _ path: Slice<UnsafeBufferPointer<String>>, _ body: (FieldValue) -> Bool) -> Bool {
+    func walk(_ index: Int, _ path: Slice<UnsafeBufferPointer<PathKey>>, _ body: (FieldValue) -> Bool) -> Bool {
         switch nodes[index].kind {
         case .array:
             if path.isEmpty, nodes[index].next == index + 1 { return body(.structure) }
             return anyChild(of: index) { _, element in walk(element, path, body) }
         case .object:
             guard let first = path.first else { return body(.structure) }
-            if first == "*" {
+            if first.isAnyMember {
                 // Any member: the values of a map whose keys are not known in advance (ConfigMap data).
                 return anyChild(of: index) { _, value in walk(value, path.dropFirst(), body) }
             }
-            if let member = member(index, first) { return walk(member, path.dropFirst(), body) }
+            if let member = member(index, first.bytes) { return walk(member, path.dropFirst(), body) }
             // A key holding dots spans several path components; the last such member counts, as for
             // plain keys. With one component left, none can.
             guard path.count > 1 else { return false }
             var dotted: (value: Int, components: Int)?
             _ = anyChild(of: index) { key, value in
-                guard let key, keyStartsComponent(key, first) else { return false }
-                let parts = text(key).split(separator: ".", omittingEmptySubsequences: false)
-                if parts.count <= path.count, zip(parts, path).allSatisfy({ $0 == $1 }) {
+                guard let key, keyStartsComponent(key, first.bytes) else { return false }
+                let parts = text(key).utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+                if parts.count <= path.count, zip(parts, path).allSatisfy({ $0.elementsEqual($1.bytes) }) {
                     dotted = (value, parts.count)
                 }
                 return false

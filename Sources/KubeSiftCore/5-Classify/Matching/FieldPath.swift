@@ -75,10 +75,57 @@ package enum FieldSource: Sendable, Equatable {
 /// (``CompiledCondition``), so that reading one retains nothing.
 enum CompiledSource {
     case scanned(ScannedField)
-    case body(EventBody, path: UnsafeBufferPointer<String>)
+    case body(EventBody, path: UnsafeBufferPointer<PathKey>)
     case derived(DerivedField)
-    case podSpec(path: UnsafeBufferPointer<String>)
-    case podContainer(path: UnsafeBufferPointer<String>)
+    case podSpec(path: UnsafeBufferPointer<PathKey>)
+    case podContainer(path: UnsafeBufferPointer<PathKey>)
+}
+
+/// One key of a compiled path, as its UTF-8 bytes: a walk compares them with a body's keys where
+/// they lie. A `String` per key was copied out of its list, and retained, at every step of every walk.
+struct PathKey {
+    let bytes: UnsafeBufferPointer<UInt8>
+
+    /// `*`: any member of an object (a map whose keys are not known in advance, like ConfigMap data).
+    var isAnyMember: Bool { bytes.count == 1 && bytes[0] == UInt8(ascii: "*") }
+
+    /// `path` as keys over one allocation of their bytes; ``deallocate(_:)`` frees both.
+    static func allocate(_ path: [String]) -> UnsafeMutableBufferPointer<PathKey> {
+        let keys = UnsafeMutableBufferPointer<PathKey>.allocate(capacity: path.count)
+        guard !path.isEmpty else { return keys }
+        let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, path.reduce(0) { $0 + $1.utf8.count }))
+        fill(keys, from: path, into: bytes)
+        return keys
+    }
+
+    static func deallocate(_ keys: UnsafeMutableBufferPointer<PathKey>) {
+        // The first key starts the allocation of all their bytes.
+        if let first = keys.first { UnsafeMutablePointer(mutating: first.bytes.baseAddress!).deallocate() }
+        keys.deallocate()
+    }
+
+    /// `body` with `path` as keys, valid during the call (on the stack, for a path read once).
+    static func withKeys<Result>(_ path: [String], _ body: (UnsafeBufferPointer<PathKey>) -> Result) -> Result {
+        let count = max(1, path.reduce(0) { $0 + $1.utf8.count })
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { bytes in
+            withUnsafeTemporaryAllocation(of: PathKey.self, capacity: path.count) { keys in
+                fill(keys, from: path, into: bytes)
+                return body(UnsafeBufferPointer(keys))
+            }
+        }
+    }
+
+    private static func fill(_ keys: UnsafeMutableBufferPointer<PathKey>, from path: [String], into bytes: UnsafeMutableBufferPointer<UInt8>) {
+        var offset = 0
+        for (index, component) in path.enumerated() {
+            let start = bytes.baseAddress! + offset
+            for byte in component.utf8 {
+                bytes[offset] = byte
+                offset += 1
+            }
+            keys.initializeElement(at: index, to: PathKey(bytes: UnsafeBufferPointer(start: start, count: component.utf8.count)))
+        }
+    }
 }
 
 extension FieldSource {
@@ -90,8 +137,8 @@ extension FieldSource {
         }
     }
 
-    /// The source compiled over `path` (its own path, or a copy of it that outlives the call).
-    func compiled(path: UnsafeBufferPointer<String>) -> CompiledSource {
+    /// The source compiled over `path` (its own path's keys, which outlive the call).
+    func compiled(path: UnsafeBufferPointer<PathKey>) -> CompiledSource {
         switch self {
         case let .scanned(field): .scanned(field)
         case let .body(part, _): .body(part, path: path)
@@ -103,7 +150,7 @@ extension FieldSource {
 
     /// `body` with the source compiled over its own path, valid during the call.
     func withCompiled<Result>(_ body: (CompiledSource) -> Result) -> Result {
-        (path ?? []).withUnsafeBufferPointer { body(compiled(path: $0)) }
+        PathKey.withKeys(path ?? []) { body(compiled(path: $0)) }
     }
 }
 

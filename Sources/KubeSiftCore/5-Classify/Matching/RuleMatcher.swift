@@ -193,6 +193,7 @@ final class RuleMatcher {
     @inline(__always)
     static func test(_ compiled: CompiledCondition, anyValue: ((FieldValue) -> Bool) -> Bool) -> Bool {
         if let exists = compiled.exists { return anyValue { _ in true } == exists }
+        if let contains = compiled.containsList { return test(compiled, contains, anyValue) }
         if let tests = compiled.tests { return test(compiled, tests, anyValue) }
         return test(compiled, compiled.condition.patterns, anyValue)
     }

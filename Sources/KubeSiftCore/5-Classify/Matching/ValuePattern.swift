@@ -121,6 +121,96 @@ extension UnsafeMutableBufferPointer: PatternList where Element == PatternTest {
     }
 }
 
+/// Patterns that are all `*literal*` (a `contains` list), matched in one pass over the text: a
+/// table of the literals' first bytes says where one can start, and only there are they compared.
+/// A list of eight credential markers over a ConfigMap's values was eight scans of every value.
+struct ContainsList: PatternList {
+    /// Each literal, pointing into its pattern's storage (the condition keeps the patterns).
+    private let literals: UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>>
+    /// By byte: whether a literal starts with it (after folding, unless `cased`).
+    private let starts: UnsafeMutableBufferPointer<Bool>
+    private let cased: Bool
+    private let shortest: Int
+
+    /// Nil unless every pattern is a `contains` glob (whose literal is never empty: `*` alone is
+    /// another shape), all cased alike.
+    init?(_ tests: UnsafeMutableBufferPointer<PatternTest>) {
+        var literals: [UnsafeBufferPointer<UInt8>] = []
+        var cased: Bool?
+        for test in tests {
+            guard case let .glob(matcher) = test, let literal = matcher.containedLiteral,
+                  cased == nil || cased == matcher.cased else { return nil }
+            cased = matcher.cased
+            literals.append(literal)
+        }
+        guard let cased, literals.count > 1 else { return nil }
+        self.cased = cased
+        shortest = literals.map(\.count).min()!
+        self.literals = .allocate(capacity: literals.count)
+        _ = self.literals.initialize(from: literals)
+        starts = .allocate(capacity: 256)
+        starts.initialize(repeating: false)
+        for literal in literals { starts[Int(literal[0])] = true }
+    }
+
+    /// Frees the buffers; the owning condition calls it once, in its `deinit`.
+    func deallocate() {
+        literals.deallocate()
+        starts.deallocate()
+    }
+
+    var count: Int { literals.count }
+
+    func matches(_ index: Int, _ value: FieldValue) -> Bool {
+        Self.withText(value) { text in Self.contains(literals[index], text, cased: cased) }
+    }
+
+    func anyMatches(_ value: FieldValue) -> Bool {
+        Self.withText(value) { text in
+            guard text.count >= shortest else { return false }
+            for start in 0...(text.count - shortest) {
+                let byte = cased ? text[start] : GlobPattern.Matcher.fold(text[start])
+                guard starts[Int(byte)] else { continue }
+                for literal in literals where literal[0] == byte && literal.count <= text.count - start {
+                    if Self.equal(literal, text, at: start, cased: cased) { return true }
+                }
+            }
+            return false
+        }
+    }
+
+    /// A value's text, as ``GlobPattern/Matcher/matches(_:)-(FieldValue)`` reads it; a structure
+    /// or a value without text contains nothing.
+    @inline(__always)
+    private static func withText(_ value: FieldValue, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+        switch value {
+        case let .raw(bytes): return body(bytes)
+        case .structure: return false
+        default:
+            guard var text = value.text else { return false }
+            return text.withUTF8(body)
+        }
+    }
+
+    private static func contains(_ literal: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>, cased: Bool) -> Bool {
+        guard text.count >= literal.count else { return false }
+        for start in 0...(text.count - literal.count) where equal(literal, text, at: start, cased: cased) { return true }
+        return false
+    }
+
+    @inline(__always)
+    private static func equal(_ literal: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>, at offset: Int,
+                              cased: Bool) -> Bool
+    {
+        if cased {
+            for index in 0..<literal.count where literal[index] != text[offset + index] { return false }
+        } else {
+            for index in 0..<literal.count where literal[index] != GlobPattern.Matcher.fold(text[offset + index]) { return false }
+        }
+        return true
+    }
+}
+
 /// A ``ValuePattern`` as the hot path reads it: plain values only, so that testing a value against a
 /// list of them retains nothing. Regular expressions and networks have none: a condition with one
 /// is tested through its ``ValuePattern``s.
@@ -303,6 +393,11 @@ package final class GlobPattern: @unchecked Sendable {
         @inline(__always)
         static func fold(_ byte: UInt8) -> UInt8 {
             byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+        }
+
+        /// The literal of a `*literal*` pattern (the `contains` modifier), nil for other shapes.
+        var containedLiteral: UnsafeBufferPointer<UInt8>? {
+            if case let .contains(literal) = shape { literal } else { nil }
         }
 
         func matches(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
