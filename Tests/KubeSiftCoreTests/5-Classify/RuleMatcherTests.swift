@@ -229,6 +229,34 @@ struct RuleMatcherTests {
         }
     }
 
+    @Test("Programs folded for an event's verb, resource, subresource, API group and code decide as the full ones")
+    func foldedProgramsDecideAsFullOnes() throws {
+        // Every example event of the built-in catalog, classified by one matcher: most share their
+        // prefilter fields with an earlier one, so they run the memo's folded programs.
+        let rules = try RuleCatalog.ruleSet(extraPaths: [], disabled: [])
+        let examples: [RuleExamples] = rules.detections.map(\.metadata.examples) + rules.correlations.map(\.rule.metadata.examples)
+        let events: [JSONValue] = examples.flatMap { ($0.match + $0.noMatch).flatMap(\.events) }
+        #expect(events.count > 500)
+        let classified = RuleExampleRunner.classify(events, ruleSet: rules)
+        let viaMatcher = Set(classified.hits.map { "\($0.location.sequence) \(rules.detections[$0.rule].metadata.name)" })
+        let programs = rules.detections.map { DetectionProgram($0.detection) }
+        var direct = Set<String>()
+        let view = EventView()
+        for (sequence, event) in events.enumerated() {
+            var bytes = Array(event.serialized().utf8)
+            bytes.withUnsafeMutableBufferPointer { buffer in
+                RecordDecoder().decode(UnsafePointer(buffer.baseAddress!), start: 0, end: buffer.count, emit: { scanned, base in
+                    view.reset(scanned, base: base)
+                    for (index, program) in programs.enumerated() where program.evaluate({ RuleMatcher.test($0, view) }) {
+                        direct.insert("\(sequence) \(rules.detections[index].metadata.name)")
+                    }
+                }, note: { _, _ in })
+            }
+        }
+        #expect(viaMatcher == direct)
+        #expect(direct.count > 300)
+    }
+
     @Test("A compiled detection decides as the condition tree does, for every truth of its conditions")
     func programMatchesTree() throws {
         // Conditions are told apart by their field name; `truth` says which hold.

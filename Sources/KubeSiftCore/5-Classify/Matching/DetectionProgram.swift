@@ -146,6 +146,32 @@ struct DetectionProgram {
     func evaluate(_ test: (CompiledCondition) -> Bool) -> Bool { code.evaluate(test) }
 }
 
+/// Programs with the conditions whose truth is already known replaced by constants, and the steps
+/// they are made of. The matcher knows, for every event with one verb, resource, subresource, API
+/// group and response code, how each condition on those fields comes out: an event then runs
+/// only the tests of its other fields.
+final class FoldedPrograms {
+    private var buffers: [UnsafeMutableBufferPointer<DetectionProgram.Step>] = []
+
+    /// `program` with condition `index` a constant wherever `known(index)` is not nil; valid while
+    /// this object lives.
+    func fold(_ program: DetectionProgram, known: (Int) -> Bool?) -> DetectionProgram.Code {
+        let original = program.code.steps
+        let steps = UnsafeMutableBufferPointer<DetectionProgram.Step>.allocate(capacity: original.count)
+        for position in original.indices {
+            var step = original[position]
+            if case let .test(index) = step, let value = known(index) { step = .constant(value) }
+            steps.initializeElement(at: position, to: step)
+        }
+        buffers.append(steps)
+        return DetectionProgram.Code(steps: steps, tests: program.code.tests)
+    }
+
+    deinit {
+        for buffer in buffers { buffer.deallocate() }
+    }
+}
+
 /// A field condition as the hot path reads it. A reference: handing the condition (a text and two
 /// lists) to each test copied it, one retain and release per list, and that was half the matcher's
 /// time. What a test reads is plain values, and buffers the condition owns: reading them retains

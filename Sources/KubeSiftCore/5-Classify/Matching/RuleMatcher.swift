@@ -22,6 +22,12 @@ final class RuleMatcher {
     /// The rule indices every entry's ranges point into. Lists of plain values in flat arrays: an
     /// array per entry (and per identity) was retained and released on every event.
     @exclusivity(unchecked) private var candidateRules: [Int32] = []
+    /// At the same positions, the programs undecided rules run: folded for the entry's prefilter
+    /// fields (``FoldedPrograms``), as the rule's own past ``foldLimit`` positions.
+    @exclusivity(unchecked) private var candidateCodes: [DetectionProgram.Code] = []
+    private let folded = FoldedPrograms()
+    /// Folded programs kept, at most (crafted input with thousands of combinations gets the rest unfolded).
+    private static let foldLimit = 1 << 14
     /// Where an event's prefilter key and identity are written to be looked up: raw buffers, which
     /// an append copies into without an array's uniqueness and capacity checks per field.
     private let keyBytes = ByteScratch(capacity: 256)
@@ -91,6 +97,13 @@ final class RuleMatcher {
         let start = candidateRules.count
         candidateRules += matching
         candidateRules += undecided
+        let folds = entry == entries.count && candidateCodes.count + undecided.count <= Self.foldLimit
+        candidateCodes += matching.map { codes[Int($0)] }
+        candidateCodes += undecided.map { rule in
+            let program = programs[Int(rule)]
+            guard folds else { return codes[Int(rule)] }
+            return folded.fold(program) { Self.prefilter(program.conditions[$0], key.values(of:)) }
+        }
         let computed = Candidates(matching: start..<(start + matching.count), undecided: (start + matching.count)..<candidateRules.count,
                                   readsIdentity: undecided.contains { readsIdentity[Int($0)] })
         collect(computed, view, into: &result)
@@ -98,6 +111,7 @@ final class RuleMatcher {
             entries.append(computed)
         } else {
             candidateRules.removeLast(candidateRules.count - start)
+            candidateCodes.removeLast(candidateCodes.count - start)
         }
     }
 
@@ -111,7 +125,7 @@ final class RuleMatcher {
             let identity = candidates.readsIdentity ? identityEntry(view) : nil
             var key: IdentityKey?
             let lent = Unmanaged.passUnretained(view)
-            codes.withUnsafeBufferPointer { codes in
+            candidateCodes.withUnsafeBufferPointer { codes in
                 for position in candidates.undecided {
                     let index = Int(arena[position])
                     if let identity, readsIdentity[index] {
@@ -123,7 +137,7 @@ final class RuleMatcher {
                         if identities[verdict] == .excluded { continue }
                     }
                     // The view lent, not retained, for each condition tested.
-                    if codes[index].evaluate({ condition in lent._withUnsafeGuaranteedRef { Self.test(condition, $0) } }) {
+                    if codes[position].evaluate({ condition in lent._withUnsafeGuaranteedRef { Self.test(condition, $0) } }) {
                         result.append(index)
                     }
                 }
