@@ -78,7 +78,7 @@ final class RuleMatcher {
     func matches(_ view: EventView, into result: inout [Int]) {
         result.removeAll(keepingCapacity: true)
         guard !rules.isEmpty else { return }
-        writeKey(view.event, base: view.base)
+        writeKey(view)
         let entry = keys.index(of: keyBytes.base, count: keyBytes.count)
         if entry >= 0, entry < entries.count {
             collect(entries[entry], view, into: &result)
@@ -151,16 +151,16 @@ final class RuleMatcher {
 
     /// The event's identity in `identities`; nil past the memo's limit.
     private func identityEntry(_ view: EventView) -> Int? {
-        let event = view.event
         identityBytes.count = 0
         func append(_ start: Int, _ end: Int) {
             if start >= 0 { identityBytes.append(view.base + start, count: end - start) }
             identityBytes.append(0x00)
         }
-        append(event.username.start, event.username.end)
-        append(event.userGroups.start, event.userGroups.end)
-        append(event.impersonatedUser.start, event.impersonatedUser.end)
-        append(event.sourceIPs.start, event.sourceIPs.end)
+        // Fields read where the view holds them: a copy of the scanned event is most of a kilobyte.
+        append(view.event.username.start, view.event.username.end)
+        append(view.event.userGroups.start, view.event.userGroups.end)
+        append(view.event.impersonatedUser.start, view.event.impersonatedUser.end)
+        append(view.event.sourceIPs.start, view.event.sourceIPs.end)
         let entry = identityKeys.index(of: identityBytes.base, count: identityBytes.count)
         guard entry >= 0 else { return nil }
         if entry * rules.count == identities.count { identities.append(contentsOf: repeatElement(.unknown, count: rules.count)) }
@@ -169,14 +169,16 @@ final class RuleMatcher {
 
     /// The prefilter fields' raw bytes, each ended by a separator (absent fields by a marker no
     /// JSON string holds), into `keyBytes`: no allocation once warm.
-    private func writeKey(_ event: ScannedEvent, base: UnsafePointer<UInt8>) {
+    private func writeKey(_ view: EventView) {
         keyBytes.count = 0
-        // One call per field: an array literal of the spans would allocate for every event.
-        append(event.verb, base)
-        append(event.resource, base)
-        append(event.subresource, base)
-        append(event.apiGroup, base)
-        if let code = event.responseCode {
+        let base = view.base
+        // One call per field: an array literal of the spans would allocate for every event. Fields
+        // read where the view holds them: a copy of the scanned event is most of a kilobyte.
+        append(view.event.verb, base)
+        append(view.event.resource, base)
+        append(view.event.subresource, base)
+        append(view.event.apiGroup, base)
+        if let code = view.event.responseCode {
             withUnsafeBytes(of: code.littleEndian) { keyBytes.append($0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: $0.count) }
         } else {
             keyBytes.append(0x01)
