@@ -348,10 +348,9 @@ struct FindingAssembler: Sendable {
 
             // A fingerprint is already a keyed hash (see ``Fingerprint``): the rule is mixed into its
             // lane instead of running SipHash over both.
-            func hash(into hasher: inout Hasher) { hasher.combine(request.high &+ UInt64(rule) &* 0x9E37_79B9_7F4A_7C15) }
-            func _rawHashValue(seed: Int) -> Int {
-                Int(truncatingIfNeeded: (request.high &+ UInt64(rule) &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(UInt(bitPattern: seed)))
-            }
+            private var lane: UInt64 { request.high &+ UInt64(rule) &* 0x9E37_79B9_7F4A_7C15 }
+            func hash(into hasher: inout Hasher) { hasher.combine(lane) }
+            func _rawHashValue(seed: Int) -> Int { Int(truncatingIfNeeded: lane ^ UInt64(UInt(bitPattern: seed))) }
         }
         // Merged in place in one array: copying these values in and out of a dictionary would copy
         // their evidence lists each time.

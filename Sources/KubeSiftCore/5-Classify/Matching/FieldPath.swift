@@ -93,7 +93,7 @@ struct PathKey {
     static func allocate(_ path: [String]) -> UnsafeMutableBufferPointer<PathKey> {
         let keys = UnsafeMutableBufferPointer<PathKey>.allocate(capacity: path.count)
         guard !path.isEmpty else { return keys }
-        let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, path.reduce(0) { $0 + $1.utf8.count }))
+        let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: byteCount(path))
         fill(keys, from: path, into: bytes)
         return keys
     }
@@ -106,14 +106,16 @@ struct PathKey {
 
     /// `body` with `path` as keys, valid during the call (on the stack, for a path read once).
     static func withKeys<Result>(_ path: [String], _ body: (UnsafeBufferPointer<PathKey>) -> Result) -> Result {
-        let count = max(1, path.reduce(0) { $0 + $1.utf8.count })
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { bytes in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: byteCount(path)) { bytes in
             withUnsafeTemporaryAllocation(of: PathKey.self, capacity: path.count) { keys in
                 fill(keys, from: path, into: bytes)
                 return body(UnsafeBufferPointer(keys))
             }
         }
     }
+
+    /// The bytes of all of `path`'s keys (at least one, so that an allocation has an address).
+    private static func byteCount(_ path: [String]) -> Int { max(1, path.reduce(0) { $0 + $1.utf8.count }) }
 
     private static func fill(_ keys: UnsafeMutableBufferPointer<PathKey>, from path: [String], into bytes: UnsafeMutableBufferPointer<UInt8>) {
         var offset = 0

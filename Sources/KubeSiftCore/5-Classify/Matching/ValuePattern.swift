@@ -23,6 +23,15 @@ package enum FieldValue {
         }
     }
 
+    /// `body` with the value's text as UTF-8 (text lying in the decode buffer read where it lies);
+    /// false for a value without text.
+    @inline(__always)
+    func withText(_ body: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+        if case let .raw(bytes) = self { return body(bytes) }
+        guard var text = self.text else { return false }
+        return text.withUTF8(body)
+    }
+
     var numeric: Double? {
         switch self {
         case let .integer(value): Double(value)
@@ -125,7 +134,9 @@ extension UnsafeMutableBufferPointer: PatternList where Element == PatternTest {
 /// table of the literals' first bytes says where one can start, and only there are they compared.
 /// A list of eight credential markers over a ConfigMap's values was eight scans of every value.
 struct ContainsList: PatternList {
-    /// Each literal, pointing into its pattern's storage (the condition keeps the patterns).
+    /// Each pattern's matcher, and its literal (pointing into the pattern's storage, which the
+    /// condition keeps).
+    private let matchers: UnsafeMutableBufferPointer<GlobPattern.Matcher>
     private let literals: UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>>
     /// By byte: whether a literal starts with it (after folding, unless `cased`).
     private let starts: UnsafeMutableBufferPointer<Bool>
@@ -135,17 +146,19 @@ struct ContainsList: PatternList {
     /// Nil unless every pattern is a `contains` glob (whose literal is never empty: `*` alone is
     /// another shape), all cased alike.
     init?(_ tests: UnsafeMutableBufferPointer<PatternTest>) {
+        var matchers: [GlobPattern.Matcher] = []
         var literals: [UnsafeBufferPointer<UInt8>] = []
-        var cased: Bool?
         for test in tests {
             guard case let .glob(matcher) = test, let literal = matcher.containedLiteral,
-                  cased == nil || cased == matcher.cased else { return nil }
-            cased = matcher.cased
+                  matchers.first.map({ $0.cased == matcher.cased }) ?? true else { return nil }
+            matchers.append(matcher)
             literals.append(literal)
         }
-        guard let cased, literals.count > 1 else { return nil }
-        self.cased = cased
+        guard let first = matchers.first, matchers.count > 1 else { return nil }
+        cased = first.cased
         shortest = literals.map(\.count).min()!
+        self.matchers = .allocate(capacity: matchers.count)
+        _ = self.matchers.initialize(from: matchers)
         self.literals = .allocate(capacity: literals.count)
         _ = self.literals.initialize(from: literals)
         starts = .allocate(capacity: 256)
@@ -155,59 +168,28 @@ struct ContainsList: PatternList {
 
     /// Frees the buffers; the owning condition calls it once, in its `deinit`.
     func deallocate() {
+        matchers.deallocate()
         literals.deallocate()
         starts.deallocate()
     }
 
-    var count: Int { literals.count }
+    var count: Int { matchers.count }
 
-    func matches(_ index: Int, _ value: FieldValue) -> Bool {
-        Self.withText(value) { text in Self.contains(literals[index], text, cased: cased) }
-    }
+    func matches(_ index: Int, _ value: FieldValue) -> Bool { matchers[index].matches(value) }
 
     func anyMatches(_ value: FieldValue) -> Bool {
-        Self.withText(value) { text in
+        // A structure or a value without text contains nothing, as for each matcher.
+        value.withText { text in
             guard text.count >= shortest else { return false }
             for start in 0...(text.count - shortest) {
                 let byte = cased ? text[start] : GlobPattern.Matcher.fold(text[start])
                 guard starts[Int(byte)] else { continue }
-                for literal in literals where literal[0] == byte && literal.count <= text.count - start {
-                    if Self.equal(literal, text, at: start, cased: cased) { return true }
+                for index in literals.indices where literals[index][0] == byte {
+                    if matchers[index].equal(literals[index], text, at: start, count: literals[index].count) { return true }
                 }
             }
             return false
         }
-    }
-
-    /// A value's text, as ``GlobPattern/Matcher/matches(_:)-(FieldValue)`` reads it; a structure
-    /// or a value without text contains nothing.
-    @inline(__always)
-    private static func withText(_ value: FieldValue, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
-        switch value {
-        case let .raw(bytes): return body(bytes)
-        case .structure: return false
-        default:
-            guard var text = value.text else { return false }
-            return text.withUTF8(body)
-        }
-    }
-
-    private static func contains(_ literal: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>, cased: Bool) -> Bool {
-        guard text.count >= literal.count else { return false }
-        for start in 0...(text.count - literal.count) where equal(literal, text, at: start, cased: cased) { return true }
-        return false
-    }
-
-    @inline(__always)
-    private static func equal(_ literal: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>, at offset: Int,
-                              cased: Bool) -> Bool
-    {
-        if cased {
-            for index in 0..<literal.count where literal[index] != text[offset + index] { return false }
-        } else {
-            for index in 0..<literal.count where literal[index] != GlobPattern.Matcher.fold(text[offset + index]) { return false }
-        }
-        return true
     }
 }
 
@@ -415,10 +397,7 @@ package final class GlobPattern: @unchecked Sendable {
         func matches(_ value: FieldValue) -> Bool {
             switch value {
             case .structure: return matchesAnything
-            case let .raw(bytes): return matches(bytes)
-            default:
-                guard var text = value.text else { return false }
-                return text.withUTF8 { matches($0) }
+            default: return value.withText { matches($0) }
             }
         }
 
@@ -476,8 +455,9 @@ package final class GlobPattern: @unchecked Sendable {
             }
         }
 
+        /// Whether `literal` lies at `offset` of `text`, `count` bytes long (compared as this pattern is).
         @inline(__always)
-        private func equal(_ literal: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>, at offset: Int, count: Int) -> Bool {
+        func equal(_ literal: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>, at offset: Int, count: Int) -> Bool {
             guard literal.count == count, offset + count <= text.count else { return false }
             if cased {
                 for index in 0..<count where literal[index] != text[offset + index] { return false }
