@@ -16,8 +16,31 @@ struct EventCopy: Sendable, Codable {
 struct CorrelationKey: Sendable, Hashable, Codable {
     var correlation: Int
     var slot: Int
-    var group: [String]
+    let group: [String]
     var value: String?
+    /// The group's hash, taken once: assembly looks requests up by group several times each, and
+    /// hashing the texts each time cost more than the lookups. Per process (the hasher's seed),
+    /// never written.
+    let groupHash: Int
+
+    init(correlation: Int, slot: Int, group: [String], value: String?) {
+        self.correlation = correlation
+        self.slot = slot
+        self.group = group
+        self.value = value
+        groupHash = group.hashValue
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case correlation, slot, group, value
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(correlation: try container.decode(Int.self, forKey: .correlation), slot: try container.decode(Int.self, forKey: .slot),
+                  group: try container.decode([String].self, forKey: .group),
+                  value: try container.decodeIfPresent(String.self, forKey: .value))
+    }
 }
 
 /// One event that matched one detection rule.

@@ -25,6 +25,15 @@ struct Correlator {
 
     private static let noValue: Int32 = -1
 
+    /// A group's texts, looked up by the hash its key carries (``CorrelationKey/groupHash``).
+    private struct Group: Hashable {
+        var texts: [String]
+        var hash: Int
+
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+        static func == (lhs: Group, rhs: Group) -> Bool { lhs.hash == rhs.hash && lhs.texts == rhs.texts }
+    }
+
     /// - Parameters:
     ///   - positions: the indices in `requests` of the requests this correlation counts.
     ///   - counts: whether a key of this correlation is counted here (its group's partition).
@@ -33,7 +42,7 @@ struct Correlator {
     func findings(in requests: JoinedArrays<MatchedRequest>, positions: [Int], counts: (CorrelationKey) -> Bool = { _ in true },
                   openAfter: Int64? = nil) -> (findings: [Finding], open: [Int])
     {
-        var groups: [[String]: [Item]] = [:]
+        var groups: [Group: [Item]] = [:]
         var valueNumbers: [String: Int32] = [:]
         for position in positions {
             guard let time = requests[position].summary.time?.microseconds else { continue }
@@ -47,12 +56,13 @@ struct Correlator {
                         valueNumbers[text] = value
                     }
                 }
-                groups[key.group, default: []].append(Item(time: time, slot: Int32(key.slot), value: value, request: position))
+                let item = Item(time: time, slot: Int32(key.slot), value: value, request: position)
+                groups[Group(texts: key.group, hash: key.groupHash), default: []].append(item)
             }
         }
         var findings: [Finding] = []
         var open: [Int] = []
-        for group in groups.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+        for group in groups.keys.sorted(by: { $0.texts.lexicographicallyPrecedes($1.texts) }) {
             let items = groups[group]!.sorted { lhs, rhs in
                 if lhs.time != rhs.time { return lhs.time < rhs.time }
                 // At one instant (rare), by audit ID, then base rule, then where the request was read.
@@ -62,7 +72,7 @@ struct Correlator {
                 return requests[lhs.request].allEvidence(evidence).min()! < requests[rhs.request].allEvidence(evidence).min()!
             }
             for episode in episodes(items) {
-                findings.append(finding(group: group, items: items[episode], requests: requests))
+                findings.append(finding(group: group.texts, items: items[episode], requests: requests))
                 if let openAfter, items[episode.upperBound].time >= openAfter { open += items[episode].map(\.request) }
             }
         }

@@ -137,7 +137,7 @@ struct FindingAssembler: Sendable {
                 var lists = hits.map { $0.take(partition) }
                 // The copies of an event share its time slot, hence its partition.
                 if keepsFirstReaderOnly { lists = Self.firstReaders(lists) }
-                var requests = matchedRequests(lists, firstCopies: firstCopies)
+                var requests = matchedRequests(consume lists, firstCopies: firstCopies)
                 // Taken out one by one (moved, not copied) into the store that keeps them.
                 while var request = requests.popLast() {
                     if ruleSet.generatesFindings[request.rule] { result.findings.append(finding(request)) }
@@ -243,10 +243,9 @@ struct FindingAssembler: Sendable {
 
     /// Which partition of correlated requests counts `key`.
     static func partition(of key: CorrelationKey) -> Int {
-        var hasher = Hasher()
-        hasher.combine(key.correlation)
-        hasher.combine(key.group)
-        return Int(UInt(bitPattern: hasher.finalize()) % UInt(correlationPartitions))
+        // The group's hash is already a keyed hash: the correlation is mixed in, not hashed again.
+        let mixed = UInt(bitPattern: key.groupHash) &+ UInt(bitPattern: key.correlation) &* 0x9E37_79B9_7F4A_7C15
+        return Int((mixed ^ mixed >> 29) % UInt(correlationPartitions))
     }
 
     /// What one share of the request partitions made: findings of generating rules, and the requests
@@ -338,10 +337,12 @@ struct FindingAssembler: Sendable {
         (lhs.member.file, lhs.member.member, locate(lhs).line) < (rhs.member.file, rhs.member.member, locate(rhs).line)
     }
 
-    /// The requests each rule matched (of the requests `includes` takes): stages merged, matches the
-    /// final stage withdrew left out. Evidence names each event's first copy in input order.
-    func matchedRequests(_ hitLists: [[RuleHit]], firstCopies: [CopyKey: HitLocation] = [:],
-                         of includes: (Fingerprint) -> Bool = { _ in true }) -> [MatchedRequest] {
+    /// The requests each rule matched: stages merged, matches the final stage withdrew left out.
+    /// Evidence names each event's first copy in input order.
+    ///
+    /// - Parameter hitLists: taken apart: each hit is moved into its request, not copied (a copy
+    ///   retains its summary and keys, which the other threads' hits share, and releases them after).
+    func matchedRequests(_ hitLists: consuming [[RuleHit]], firstCopies: [CopyKey: HitLocation] = [:]) -> [MatchedRequest] {
         struct Key: Hashable {
             var rule: Int
             var request: Fingerprint
@@ -354,11 +355,14 @@ struct FindingAssembler: Sendable {
         }
         // Merged in place in one array: copying these values in and out of a dictionary would copy
         // their evidence lists each time.
+        let hitCount = hitLists.reduce(0) { $0 + $1.count }
         var indices: [Key: Int] = [:]
-        indices.reserveCapacity(hitLists.reduce(0) { $0 + $1.count })
+        indices.reserveCapacity(hitCount)
         var merged: [MatchedRequest] = []
+        merged.reserveCapacity(hitCount)
         var fingerprints: [Fingerprint] = []
-        func add(_ hit: RuleHit) {
+        fingerprints.reserveCapacity(hitCount)
+        func add(_ hit: consuming RuleHit) {
             var location = hit.location
             if let copy = firstCopies[CopyKey(request: hit.request, stage: hit.stage)], precedes(copy, location) {
                 location = copy
@@ -366,9 +370,9 @@ struct FindingAssembler: Sendable {
             let key = Key(rule: hit.rule, request: hit.request)
             guard let index = indices[key] else {
                 indices[key] = merged.count
+                fingerprints.append(hit.request)
                 merged.append(MatchedRequest(rule: hit.rule, summary: hit.summary, location: location, keys: hit.keys,
                                              latestStage: hit.stage))
-                fingerprints.append(hit.request)
                 return
             }
             if hit.stage.order > merged[index].latestStage.order {
@@ -382,11 +386,8 @@ struct FindingAssembler: Sendable {
             }
             merged[index].locations.append(.init(location: location, stage: hit.stage))
         }
-        // By index: a hit of another share is skipped without copying it.
-        for hits in hitLists {
-            for position in hits.indices where includes(hits[position].request) {
-                add(hits[position])
-            }
+        for list in hitLists.indices {
+            while let hit = hitLists[list].popLast() { add(hit) }
         }
         // The request's most final stage decides: when a later stage was logged and the rule did not
         // match it (a denied exec, whose RequestReceived carries no response yet), the earlier match
