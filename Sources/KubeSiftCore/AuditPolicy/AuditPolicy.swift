@@ -142,7 +142,7 @@ extension AuditPolicy {
         let reader = YAMLSource.Reader(file: file)
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else { throw reader.fail(nil, "the file is empty") }
+            guard let node = try YAMLSource.parser(text, resolver: .default).singleRoot() else { throw reader.fail(nil, "the file is empty") }
             root = node
         } catch let problem as FileProblem {
             throw problem

@@ -14,6 +14,13 @@ package struct FileProblem: Error, Sendable, Equatable, CustomStringConvertible 
 /// Reading the YAML files KubeSift's catalogs are written in: finding them, and turning every
 /// problem into a ``FileProblem`` that names its line and column.
 package enum YAMLSource {
+    /// A parser of `text` that only composes nodes. Yams' defaults cost more than a small file's
+    /// parse: its default constructor builds three tables of Swift value builders, which composing
+    /// never uses, and its default encoding reads the whole environment, for every parser.
+    static func parser(_ text: String, resolver: Resolver = .basic) throws -> Parser {
+        try Parser(yaml: text, resolver: resolver, constructor: Constructor([:], [:], [:]), encoding: .utf8)
+    }
+
     /// The text of every `.yml`/`.yaml` file below a folder (or of one file), in path order.
     package static func files(at path: String) -> (files: [(path: String, text: String)], problems: [FileProblem]) {
         var isDirectory: ObjCBool = false

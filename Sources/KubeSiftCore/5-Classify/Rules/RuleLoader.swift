@@ -25,7 +25,7 @@ package enum RuleLoader {
         let file = origin.path
         do {
             // Scalars are typed by `PlainScalar` where it matters; Yams' regex resolver is not needed.
-            let parser = try Parser(yaml: text, resolver: .basic)
+            let parser = try YAMLSource.parser(text)
             while let root = try parser.nextRoot() {
                 let line = root.mark?.line ?? 1
                 do {

@@ -39,20 +39,28 @@ package struct RuleSet: Sendable {
     /// - Throws: ``FileProblem`` when a correlation names a rule that does not exist, or an id or name
     ///   given to `disabled` matches nothing.
     package init(_ definitions: [RuleDefinition], disabled: Set<String> = []) throws(FileProblem) {
-        var kept: [RuleDefinition] = []
+        // By id and name, where each rule is in `kept`: a replaced one is left as nil, so that
+        // loading a catalog is not a scan of every rule before for each rule.
+        var kept: [RuleDefinition?] = []
+        var positions: [String: Int] = [:]
         for definition in definitions {
             let meta = definition.metadata
-            kept.removeAll { $0.metadata.id == meta.id || $0.metadata.name == meta.name }
+            for key in [meta.id, meta.name] {
+                if let replaced = positions[key] { kept[replaced] = nil }
+            }
+            positions[meta.id] = kept.count
+            positions[meta.name] = kept.count
             kept.append(definition)
         }
-        for name in disabled.sorted() where !kept.contains(where: { $0.metadata.id == name || $0.metadata.name == name }) {
+        let isKept = { (key: String) in positions[key].map { kept[$0] != nil } ?? false }
+        for name in disabled.sorted() where !isKept(name) {
             throw FileProblem(file: "--disable", line: 0, column: 0, message: "no rule has the id or name `\(name)`")
         }
         let isDisabled = { (meta: RuleMetadata) in disabled.contains(meta.id) || disabled.contains(meta.name) }
 
         var detections: [DetectionRule] = []
         var pending: [CorrelationRule] = []
-        for definition in kept where !isDisabled(definition.metadata) {
+        for definition in kept.compactMap({ $0 }) where !isDisabled(definition.metadata) {
             switch definition {
             case let .detection(rule): detections.append(rule)
             case let .correlation(rule): pending.append(rule)
@@ -65,13 +73,19 @@ package struct RuleSet: Sendable {
         var uses = [[(correlation: Int, slot: Int)]](repeating: [], count: detections.count)
         var correlations: [ResolvedCorrelation] = []
         var generatedByCorrelation = [Bool](repeating: false, count: detections.count)
+        // The first detection with a name or id, as a scan in order would find it.
+        var detectionIndex: [String: Int] = [:]
+        for (index, rule) in detections.enumerated().reversed() {
+            detectionIndex[rule.metadata.id] = index
+            detectionIndex[rule.metadata.name] = index
+        }
         for rule in pending {
             var bases: [Int] = []
             var missing = false
             for reference in rule.ruleReferences {
-                if let index = detections.firstIndex(where: { $0.metadata.name == reference || $0.metadata.id == reference }) {
+                if let index = detectionIndex[reference] {
                     bases.append(index)
-                } else if kept.contains(where: { $0.metadata.name == reference || $0.metadata.id == reference }) {
+                } else if isKept(reference) {
                     missing = true // disabled: the correlation goes with it
                 } else {
                     throw FileProblem(file: rule.metadata.origin.path, line: rule.metadata.line, column: 1,

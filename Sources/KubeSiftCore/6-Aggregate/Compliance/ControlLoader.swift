@@ -35,7 +35,7 @@ package enum ControlLoader {
         let reader = YAMLSource.Reader(file: path)
         do {
             // Every value here is text: no need for Yams' regex-based typing of scalars.
-            guard let root = try Yams.compose(yaml: text, .basic) else {
+            guard let root = try YAMLSource.parser(text).singleRoot() else {
                 result.problems.append(FileProblem(file: path, line: 1, column: 1, message: "the file is empty"))
                 return result
             }
