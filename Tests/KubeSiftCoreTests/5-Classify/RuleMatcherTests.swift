@@ -42,6 +42,23 @@ struct RuleMatcherTests {
         #expect(classified.hits.map(\.summary.auditID) == expected)
     }
 
+    @Test("The identity memo tells an empty username from none: events of both, in either order, match as alone")
+    func identityMemoTellsEmptyFromAbsent() throws {
+        // A condition on the username alone is decided by the identity memo; one event must not
+        // decide it for the other.
+        let rules = try RuleFixture.detection("""
+            selection:
+              user.username|exists: false
+            condition: selection
+            """)
+        let empty = #"{"verb":"get","objectRef":{"resource":"pods"},"user":{"username":""},"auditID":"empty"}"#
+        let absent = #"{"verb":"get","objectRef":{"resource":"pods"},"user":{"username":null},"auditID":"absent"}"#
+        for order in [[absent], [empty, absent], [absent, empty]] {
+            let classified = RuleExampleRunner.classify(try order.map { try RuleFixture.event($0) }, ruleSet: rules)
+            #expect(classified.hits.map(\.summary.auditID) == ["absent"], "in the order \(order)")
+        }
+    }
+
     @Test("Arrays are searched element by element, at any depth of the path; `\\*` is a literal star")
     func anyElement() throws {
         let rules = try RuleFixture.detection("""

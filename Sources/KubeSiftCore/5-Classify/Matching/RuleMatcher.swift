@@ -153,7 +153,8 @@ final class RuleMatcher {
     private func identityEntry(_ view: EventView) -> Int? {
         identityBytes.count = 0
         func append(_ start: Int, _ end: Int) {
-            if start >= 0 { identityBytes.append(view.base + start, count: end - start) }
+            // An absent field apart from an empty one (a username of ""): a marker no JSON text holds.
+            if start >= 0 { identityBytes.append(view.base + start, count: end - start) } else { identityBytes.append(0x01) }
             identityBytes.append(0x00)
         }
         // Fields read where the view holds them: a copy of the scanned event is most of a kilobyte.
