@@ -86,51 +86,53 @@ package struct Finding: Sendable, Equatable, Codable {
     /// The findings with their ``id``s set: 16 hex digits of a SHA-256 over the rule, kind, times,
     /// audit IDs, group and request. Findings that would share one (the same request in two
     /// copies with different bodies) get `-2`, `-3`… in report order, so ids are unique.
-    package static func identified(_ findings: [Finding]) -> [Finding] {
+    package static func identified(_ findings: consuming [Finding]) -> [Finding] {
         // The digests are independent: computed on every core, in slices.
         let slices = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        let bySlice = concurrentMap(slices) { slice in
-            stride(from: slice, to: findings.count, by: slices).map { digest(of: findings[$0]) }
+        let bySlice = concurrentMap(slices) { [findings] slice in
+            var text: [UInt8] = []
+            return stride(from: slice, to: findings.count, by: slices).map { digest(of: findings[$0], text: &text) }
         }
         var seen: [String: Int] = [:]
-        return findings.indices.map { index in
-            var finding = findings[index]
+        // Set in place: a copy of each finding would retain and release every field it holds.
+        for index in findings.indices {
             let digest = bySlice[index % slices][index / slices]
             let occurrence = seen[digest, default: 0] + 1
             seen[digest] = occurrence
-            finding.id = occurrence == 1 ? digest : "\(digest)-\(occurrence)"
-            return finding
+            findings[index].id = occurrence == 1 ? digest : "\(digest)-\(occurrence)"
         }
+        return findings
     }
 
-    /// The first 16 hex digits of a SHA-256 over what identifies a finding, field by field.
-    private static func digest(of finding: Finding) -> String {
+    /// The first 16 hex digits of a SHA-256 over what identifies a finding, field by field. The
+    /// fields are written into `text` and hashed at once: an update per field (thousands of audit
+    /// IDs in a correlation's finding) cost more than the hashing.
+    private static func digest(of finding: Finding, text: inout [UInt8]) -> String {
         let request = finding.request
-        var hash = SHA256()
-        func add(_ field: String) {
-            var field = field
-            field.withUTF8 { hash.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        }
-        func separate() { hash.update(data: [0x0A]) }
+        text.removeAll(keepingCapacity: true)
+        func add(_ field: String) { text.append(contentsOf: field.utf8) }
+        func separate() { text.append(0x0A) }
         add(finding.rule.id); separate()
         add(finding.kind.rawValue); separate()
         add(String(finding.firstSeen?.microseconds ?? 0)); separate()
         add(String(finding.lastSeen?.microseconds ?? 0)); separate()
         for (position, auditID) in finding.auditIDs.enumerated() {
-            if position > 0 { add(",") }
+            if position > 0 { text.append(UInt8(ascii: ",")) }
             add(auditID)
         }
         separate()
         for (position, member) in (finding.group ?? [:]).sorted(by: { $0.key < $1.key }).enumerated() {
-            if position > 0 { add(",") }
-            add("\(member.key)=\(member.value)")
+            if position > 0 { text.append(UInt8(ascii: ",")) }
+            add(member.key)
+            text.append(UInt8(ascii: "="))
+            add(member.value)
         }
         for field in [request.verb, request.username, request.namespace, request.resource, request.subresource, request.name,
                       request.requestURI] {
             separate()
             add(field ?? "")
         }
-        return String(hash.finalize().lowercaseHex.prefix(16))
+        return String(SHA256.hash(data: text).lowercaseHex.prefix(16))
     }
 
     /// Findings in the order they are reported: by time, most severe first within a moment, then by
