@@ -104,9 +104,9 @@ final class Classifier {
         _ event: ScannedEvent, base: UnsafePointer<UInt8>, request: Fingerprint, stage: AuditStage, time: Timestamp?,
         location: HitLocation
     ) {
-        view.reset(event, base: base)
-        matcher.matches(view, into: &matched)
+        let pointed = matcher.matches(event, base: base, view: view, into: &matched)
         guard !matched.isEmpty else { return }
+        if !pointed { view.reset(event, base: base) }
         let complete = matched.contains { ruleSet.generatesFindings[$0] }
         let summary = RequestSummary(view, time: time, complete: complete, texts: &texts)
         for rule in matched {

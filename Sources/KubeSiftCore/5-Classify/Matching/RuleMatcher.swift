@@ -74,16 +74,23 @@ final class RuleMatcher {
         identityKeys = SpanTable(seed: UInt64.random(in: .min ... .max), limit: Self.memoLimit)
     }
 
-    /// The indices of the rules `view` matches, in rule order.
-    func matches(_ view: EventView, into result: inout [Int]) {
+    /// The indices of the rules the event matches, in rule order.
+    ///
+    /// Most events are decided by the memos, from bytes read where the scanned event holds them;
+    /// `view` is pointed at the event (a copy of most of a kilobyte) only when a rule needs more.
+    ///
+    /// - Returns: whether `view` was pointed at the event.
+    func matches(_ event: ScannedEvent, base: UnsafePointer<UInt8>, view: EventView, into result: inout [Int]) -> Bool {
         result.removeAll(keepingCapacity: true)
-        guard !rules.isEmpty else { return }
-        writeKey(view)
+        guard !rules.isEmpty else { return false }
+        var pointed = false
+        writeKey(event, base)
         let entry = keys.index(of: keyBytes.base, count: keyBytes.count)
         if entry >= 0, entry < entries.count {
-            collect(entries[entry], view, into: &result)
-            return
+            collect(entries[entry], event, base, view, pointed: &pointed, into: &result)
+            return pointed
         }
+        Self.point(view, at: event, base, pointed: &pointed)
         let key = PrefilterKey(view)
         var matching: [Int32] = []
         var undecided: [Int32] = []
@@ -106,23 +113,34 @@ final class RuleMatcher {
         }
         let computed = Candidates(matching: start..<(start + matching.count), undecided: (start + matching.count)..<candidateRules.count,
                                   readsIdentity: undecided.contains { readsIdentity[Int($0)] })
-        collect(computed, view, into: &result)
+        collect(computed, event, base, view, pointed: &pointed, into: &result)
         if entry == entries.count {
             entries.append(computed)
         } else {
             candidateRules.removeLast(candidateRules.count - start)
             candidateCodes.removeLast(candidateCodes.count - start)
         }
+        return pointed
+    }
+
+    /// Points `view` at the event, once.
+    @inline(__always)
+    private static func point(_ view: EventView, at event: ScannedEvent, _ base: UnsafePointer<UInt8>, pointed: inout Bool) {
+        if !pointed {
+            view.reset(event, base: base)
+            pointed = true
+        }
     }
 
     @inline(__always)
-    private func collect(_ candidates: Candidates, _ view: EventView, into result: inout [Int]) {
+    private func collect(_ candidates: Candidates, _ event: ScannedEvent, _ base: UnsafePointer<UInt8>, _ view: EventView,
+                         pointed: inout Bool, into result: inout [Int]) {
         candidateRules.withUnsafeBufferPointer { arena in
             if candidates.undecided.isEmpty {
                 for position in candidates.matching { result.append(Int(arena[position])) }
                 return
             }
-            let identity = candidates.readsIdentity ? identityEntry(view) : nil
+            let identity = candidates.readsIdentity ? identityEntry(event, base) : nil
             var key: IdentityKey?
             let lent = Unmanaged.passUnretained(view)
             candidateCodes.withUnsafeBufferPointer { codes in
@@ -131,12 +149,16 @@ final class RuleMatcher {
                     if let identity, readsIdentity[index] {
                         let verdict = identity * rules.count + index
                         if identities[verdict] == .unknown {
-                            if key == nil { key = IdentityKey(view) }
+                            if key == nil {
+                                Self.point(view, at: event, base, pointed: &pointed)
+                                key = IdentityKey(view)
+                            }
                             identities[verdict] = Self.prefilter(programs[index], known: key!.values(of:)) == false ? .excluded : .open
                         }
                         if identities[verdict] == .excluded { continue }
                     }
                     // The view lent, not retained, for each condition tested.
+                    Self.point(view, at: event, base, pointed: &pointed)
                     if codes[position].evaluate({ condition in lent._withUnsafeGuaranteedRef { Self.test(condition, $0) } }) {
                         result.append(index)
                     }
@@ -150,18 +172,17 @@ final class RuleMatcher {
     }
 
     /// The event's identity in `identities`; nil past the memo's limit.
-    private func identityEntry(_ view: EventView) -> Int? {
+    private func identityEntry(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>) -> Int? {
         identityBytes.count = 0
         func append(_ start: Int, _ end: Int) {
             // An absent field apart from an empty one (a username of ""): a marker no JSON text holds.
-            if start >= 0 { identityBytes.append(view.base + start, count: end - start) } else { identityBytes.append(0x01) }
+            if start >= 0 { identityBytes.append(base + start, count: end - start) } else { identityBytes.append(0x01) }
             identityBytes.append(0x00)
         }
-        // Fields read where the view holds them: a copy of the scanned event is most of a kilobyte.
-        append(view.event.username.start, view.event.username.end)
-        append(view.event.userGroups.start, view.event.userGroups.end)
-        append(view.event.impersonatedUser.start, view.event.impersonatedUser.end)
-        append(view.event.sourceIPs.start, view.event.sourceIPs.end)
+        append(event.username.start, event.username.end)
+        append(event.userGroups.start, event.userGroups.end)
+        append(event.impersonatedUser.start, event.impersonatedUser.end)
+        append(event.sourceIPs.start, event.sourceIPs.end)
         let entry = identityKeys.index(of: identityBytes.base, count: identityBytes.count)
         guard entry >= 0 else { return nil }
         if entry * rules.count == identities.count { identities.append(contentsOf: repeatElement(.unknown, count: rules.count)) }
@@ -170,16 +191,14 @@ final class RuleMatcher {
 
     /// The prefilter fields' raw bytes, each ended by a separator (absent fields by a marker no
     /// JSON string holds), into `keyBytes`: no allocation once warm.
-    private func writeKey(_ view: EventView) {
+    private func writeKey(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>) {
         keyBytes.count = 0
-        let base = view.base
-        // One call per field: an array literal of the spans would allocate for every event. Fields
-        // read where the view holds them: a copy of the scanned event is most of a kilobyte.
-        append(view.event.verb, base)
-        append(view.event.resource, base)
-        append(view.event.subresource, base)
-        append(view.event.apiGroup, base)
-        if let code = view.event.responseCode {
+        // One call per field: an array literal of the spans would allocate for every event.
+        append(event.verb, base)
+        append(event.resource, base)
+        append(event.subresource, base)
+        append(event.apiGroup, base)
+        if let code = event.responseCode {
             withUnsafeBytes(of: code.littleEndian) { keyBytes.append($0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: $0.count) }
         } else {
             keyBytes.append(0x01)
