@@ -204,7 +204,7 @@ struct Correlator {
         }
         let omitted = max(0, evidenceTotal - Finding.evidenceLimit)
         return Finding(
-            rule: .init(rule.metadata), kind: .correlation,
+            rule: correlation.reference, kind: .correlation,
             firstSeen: Timestamp(microseconds: items.first!.time), lastSeen: Timestamp(microseconds: items.last!.time),
             count: auditIDs.count, auditIDs: auditIDs, request: requests[items.first!.request].summary,
             group: groupValues.isEmpty ? nil : groupValues,

@@ -275,12 +275,11 @@ struct FindingAssembler: Sendable {
 
     /// The finding of one request a generating rule matched.
     private func finding(_ request: MatchedRequest) -> Finding {
-        let metadata = ruleSet.detections[request.rule].metadata
         var evidence = request.allEvidence(evidence(of:stage:auditID:)).sorted()
         let omitted = max(0, evidence.count - Finding.evidenceLimit)
         evidence = Array(evidence.prefix(Finding.evidenceLimit))
         return Finding(
-            rule: .init(metadata), kind: .request, firstSeen: request.summary.time, lastSeen: request.summary.time,
+            rule: ruleSet.references[request.rule], kind: .request, firstSeen: request.summary.time, lastSeen: request.summary.time,
             count: 1, auditIDs: [request.summary.auditID], request: request.summary, evidence: evidence,
             evidenceOmitted: omitted > 0 ? omitted : nil)
     }

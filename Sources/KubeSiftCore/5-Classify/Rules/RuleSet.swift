@@ -10,6 +10,8 @@ package struct RuleSet: Sendable {
         var groupSources: [[[FieldSource]]]
         /// Per base rule, the sources of the counted field (`value_count`).
         var valueSources: [[FieldSource]]
+        /// How its findings name it.
+        var reference: Finding.RuleReference
     }
 
     package private(set) var detections: [DetectionRule]
@@ -20,6 +22,8 @@ package struct RuleSet: Sendable {
     package private(set) var judgedOnFinalStage: [Bool]
     /// Per detection: the correlations that count it, and its position in each one's rule list.
     private(set) var uses: [[(correlation: Int, slot: Int)]]
+    /// Per detection: how its findings name it (made once: its ATT&CK techniques are read from its tags).
+    private(set) var references: [Finding.RuleReference]
 
     package var isEmpty: Bool { detections.isEmpty }
 
@@ -109,13 +113,14 @@ package struct RuleSet: Sendable {
                 if rule.generate { generatedByCorrelation[base] = true }
             }
             correlations.append(ResolvedCorrelation(rule: rule, baseRules: bases, groupSources: groupSources,
-                                                    valueSources: valueSources))
+                                                    valueSources: valueSources, reference: .init(rule.metadata)))
         }
         for index in generates.indices where generatedByCorrelation[index] { generates[index] = true }
         self.detections = detections
         self.correlations = correlations
         generatesFindings = generates
         self.uses = uses
+        references = detections.map { .init($0.metadata) }
         judgedOnFinalStage = detections.map { rule in
             !rule.detection.selections.contains { selection in
                 selection.alternatives.joined().contains { $0.sources.contains(.scanned(.stage)) }
