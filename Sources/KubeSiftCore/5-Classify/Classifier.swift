@@ -37,7 +37,8 @@ struct CorrelationKey: Sendable, Hashable, Codable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(correlation: try container.decode(Int.self, forKey: .correlation), slot: try container.decode(Int.self, forKey: .slot),
+        self.init(correlation: try container.decode(Int.self, forKey: .correlation),
+                  slot: try container.decode(Int.self, forKey: .slot),
                   group: try container.decode([String].self, forKey: .group),
                   value: try container.decodeIfPresent(String.self, forKey: .value))
     }

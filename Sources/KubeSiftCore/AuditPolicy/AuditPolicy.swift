@@ -142,7 +142,9 @@ extension AuditPolicy {
         let reader = YAMLSource.Reader(file: file)
         let root: Node
         do {
-            guard let node = try YAMLSource.parser(text, resolver: .default).singleRoot() else { throw reader.fail(nil, "the file is empty") }
+            guard let node = try YAMLSource.parser(text, resolver: .default).singleRoot() else {
+                throw reader.fail(nil, "the file is empty")
+            }
             root = node
         } catch let problem as FileProblem {
             throw problem

@@ -279,7 +279,8 @@ struct FindingAssembler: Sendable {
         let omitted = max(0, evidence.count - Finding.evidenceLimit)
         evidence = Array(evidence.prefix(Finding.evidenceLimit))
         return Finding(
-            rule: ruleSet.references[request.rule], kind: .request, firstSeen: request.summary.time, lastSeen: request.summary.time,
+            rule: ruleSet.references[request.rule], kind: .request,
+            firstSeen: request.summary.time, lastSeen: request.summary.time,
             count: 1, auditIDs: [request.summary.auditID], request: request.summary, evidence: evidence,
             evidenceOmitted: omitted > 0 ? omitted : nil)
     }
