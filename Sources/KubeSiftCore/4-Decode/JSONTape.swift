@@ -207,9 +207,6 @@ package final class JSONTape {
     /// The text of the string node at `index` (decoded when it holds escapes).
     func text(_ index: Int) -> String { reader.text(index) }
 
-    /// The value of node `index` as a rule compares it; objects and arrays are `.structure`.
-    func fieldValue(_ index: Int) -> FieldValue { reader.fieldValue(index) }
-
     /// The member `key` of the object at `index` (see ``Reader/member(_:_:)``), or nil.
     func member(_ index: Int, _ key: String) -> Int? {
         var key = key
