@@ -143,7 +143,7 @@ struct FindingAssembler: Sendable {
                     if ruleSet.generatesFindings[request.rule] { result.findings.append(finding(request)) }
                     guard !request.keys.isEmpty else { continue }
                     request.origin = partition << 32 | requests.count
-                    result.add(request)
+                    result.add(consume request)
                 }
             }
             return result
@@ -398,16 +398,16 @@ struct FindingAssembler: Sendable {
             AuditStage.allCases.contains { stages & $0.rawValue != 0 && $0.order > merged[index].latestStage.order }
         }.map(\.0))
         // In arrival order, which depends on thread timing: everything downstream sorts what it
-        // reports by content (findings in report order, correlation items by time and request).
+        // reports by content (findings in report order, correlation items by time and request),
+        // so the kept ones are taken from the end, moved: swapping them into place copied both
+        // sides of every swap.
         if withdrawn.isEmpty { return merged }
-        // Kept ones moved up in place, in order: a copy of each would be counted.
-        var kept = 0
-        for index in merged.indices where !withdrawn.contains(index) {
-            if kept != index { merged.swapAt(kept, index) }
-            kept += 1
+        var kept: [MatchedRequest] = []
+        kept.reserveCapacity(merged.count - withdrawn.count)
+        while let request = merged.popLast() {
+            if !withdrawn.contains(merged.count) { kept.append(request) }
         }
-        merged.removeLast(merged.count - kept)
-        return merged
+        return kept
     }
 }
 

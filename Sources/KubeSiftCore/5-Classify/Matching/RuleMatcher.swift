@@ -135,39 +135,37 @@ final class RuleMatcher {
     @inline(__always)
     private func collect(_ candidates: Candidates, _ event: ScannedEvent, _ base: UnsafePointer<UInt8>, _ view: EventView,
                          pointed: inout Bool, into result: inout [Int]) {
-        candidateRules.withUnsafeBufferPointer { arena in
-            if candidates.undecided.isEmpty {
-                for position in candidates.matching { result.append(Int(arena[position])) }
-                return
-            }
-            let identity = candidates.readsIdentity ? identityEntry(event, base) : nil
-            var key: IdentityKey?
-            let lent = Unmanaged.passUnretained(view)
-            candidateCodes.withUnsafeBufferPointer { codes in
-                for position in candidates.undecided {
-                    let index = Int(arena[position])
-                    if let identity, readsIdentity[index] {
-                        let verdict = identity * rules.count + index
-                        if identities[verdict] == .unknown {
-                            if key == nil {
-                                Self.point(view, at: event, base, pointed: &pointed)
-                                key = IdentityKey(view)
-                            }
-                            identities[verdict] = Self.prefilter(programs[index], known: key!.values(of:)) == false ? .excluded : .open
-                        }
-                        if identities[verdict] == .excluded { continue }
+        // The lists are read by index, not through `withUnsafeBufferPointer`: holding a buffer
+        // across the loop retained and released it for every event.
+        if candidates.undecided.isEmpty {
+            for position in candidates.matching { result.append(Int(candidateRules[position])) }
+            return
+        }
+        let identity = candidates.readsIdentity ? identityEntry(event, base) : nil
+        var key: IdentityKey?
+        let lent = Unmanaged.passUnretained(view)
+        for position in candidates.undecided {
+            let index = Int(candidateRules[position])
+            if let identity, readsIdentity[index] {
+                let verdict = identity * rules.count + index
+                if identities[verdict] == .unknown {
+                    if key == nil {
+                        Self.point(view, at: event, base, pointed: &pointed)
+                        key = IdentityKey(view)
                     }
-                    // The view lent, not retained, for each condition tested.
-                    Self.point(view, at: event, base, pointed: &pointed)
-                    if codes[position].evaluate({ condition in lent._withUnsafeGuaranteedRef { Self.test(condition, $0) } }) {
-                        result.append(index)
-                    }
+                    identities[verdict] = Self.prefilter(programs[index], known: key!.values(of:)) == false ? .excluded : .open
                 }
+                if identities[verdict] == .excluded { continue }
             }
-            if !candidates.matching.isEmpty {
-                for position in candidates.matching { result.append(Int(arena[position])) }
-                result.sort()
+            // The view lent, not retained, for each condition tested.
+            Self.point(view, at: event, base, pointed: &pointed)
+            if candidateCodes[position].evaluate({ condition in lent._withUnsafeGuaranteedRef { Self.test(condition, $0) } }) {
+                result.append(index)
             }
+        }
+        if !candidates.matching.isEmpty {
+            for position in candidates.matching { result.append(Int(candidateRules[position])) }
+            result.sort()
         }
     }
 
