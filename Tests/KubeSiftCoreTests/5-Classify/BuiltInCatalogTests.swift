@@ -18,6 +18,12 @@ struct BuiltInCatalogTests {
         #expect(lean.problems.isEmpty)
         #expect(lean.rules.map(\.metadata.id) == Self.loaded.rules.map(\.metadata.id))
         #expect(lean.rules.allSatisfy { $0.metadata.examples.match.isEmpty && $0.metadata.examples.noMatch.isEmpty })
+        // The examples' lines are emptied, not removed: a rule after them is still found on its line.
+        #expect(lean.rules.map(\.metadata.line) == Self.loaded.rules.map(\.metadata.line))
+        #expect(lean.rules.map(\.metadata.controls) == Self.loaded.rules.map(\.metadata.controls))
+        for file in RuleCatalog.builtInFiles {
+            #expect(!RuleCatalog.blankingExamples(file.text).contains("examples:"), "\(file.path): its examples are still parsed")
+        }
         let full = try RuleSet(Self.loaded.rules)
         let leanSet = try RuleSet(lean.rules)
         for rule in full.detections {
@@ -28,6 +34,31 @@ struct BuiltInCatalogTests {
                 }
             }
         }
+    }
+
+    @Test("Blanking the examples empties their block, comments and all, and nothing after it")
+    func blankingExamples() {
+        let text = """
+            title: one
+            kubesift:
+              category: admin-activity
+              examples:
+                match:
+                  - verb: delete
+              # between the lists
+                no-match:
+
+                  - verb: get
+              audit-level: Metadata
+            ---
+            title: two
+            """
+        let blanked = RuleCatalog.blankingExamples(text).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(blanked.count == text.split(separator: "\n", omittingEmptySubsequences: false).count)
+        #expect(blanked.filter { !$0.isEmpty } == ["title: one", "kubesift:", "  category: admin-activity", "  audit-level: Metadata", "---", "title: two"])
+        // Written another way (a flow mapping on the key's line), the block is left for the parser.
+        let flow = "kubesift:\n  examples: {match: []}\n"
+        #expect(RuleCatalog.blankingExamples(flow) == flow)
     }
 
     @Test("Every built-in rule says what it is: a UUID, a unique name, its category and level, and examples both ways")

@@ -8,7 +8,9 @@ package enum RuleCatalog {
         // The files are independent: parsed on every core, put together in file order.
         let files = BuiltInRuleFiles.files
         let loaded = concurrentMap(files.count) { index in
-            RuleLoader.load(yaml: files[index].text, origin: .builtIn(path: "rules/" + files[index].path), examples: examples)
+            // Without examples their text is not parsed at all: it is half of the catalog's YAML.
+            let text = examples ? files[index].text : blankingExamples(files[index].text)
+            return RuleLoader.load(yaml: text, origin: .builtIn(path: "rules/" + files[index].path), examples: examples)
         }
         var result = RuleLoader.FileResult()
         for file in loaded {
@@ -16,6 +18,36 @@ package enum RuleCatalog {
             result.problems += file.problems
         }
         return result
+    }
+
+    /// A built-in rule file with the lines of each `kubesift.examples` block emptied, so that the
+    /// rest keeps its line numbers. The catalog's files write the block as `  examples:` alone on
+    /// its line, under `kubesift:`; it ends at the first line other than a comment that is indented
+    /// as little as that key (the next key or document). A file written otherwise is left as it is
+    /// (and parsed, examples and all).
+    static func blankingExamples(_ text: String) -> String {
+        // On bytes: splitting a `String` into lines by `Character` cost more than parsing the YAML.
+        let space = UInt8(ascii: " "), newline = UInt8(ascii: "\n")
+        let key = Array("  examples:".utf8)
+        let bytes = Array(text.utf8)
+        var kept: [UInt8] = []
+        kept.reserveCapacity(bytes.count)
+        var inBlock = false
+        var start = 0
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: newline) ?? bytes.count
+            let line = bytes[start..<end]
+            if inBlock {
+                // Deeper than its key, blank, or a comment: still the block.
+                let firstVisible = line.firstIndex { $0 != space } ?? end
+                inBlock = firstVisible - start >= 3 || firstVisible == end || bytes[firstVisible] == UInt8(ascii: "#")
+            }
+            if !inBlock, line.elementsEqual(key) { inBlock = true }
+            if !inBlock { kept += line }
+            if end < bytes.count { kept.append(newline) }
+            start = end + 1
+        }
+        return String(decoding: kept, as: UTF8.self)
     }
 
     /// The built-in rule files as written, by path below `rules/`.
