@@ -92,13 +92,17 @@ final class RuleMatcher {
         }
         Self.point(view, at: event, base, pointed: &pointed)
         let key = PrefilterKey(view)
+        // One closure for every rule: `key.values(of:)` written per call allocated its context each time.
+        let known = key.values(of:)
         var matching: [Int32] = []
         var undecided: [Int32] = []
-        for index in rules.indices {
-            switch Self.prefilter(programs[index], known: key.values(of:)) {
-            case true?: matching.append(Int32(index))
-            case nil: undecided.append(Int32(index))
-            case false?: break
+        programs.withUnsafeBufferPointer { programs in
+            for index in programs.indices {
+                switch Self.prefilter(programs[index], known: known) {
+                case true?: matching.append(Int32(index))
+                case nil: undecided.append(Int32(index))
+                case false?: break
+                }
             }
         }
         let start = candidateRules.count
@@ -109,7 +113,7 @@ final class RuleMatcher {
         candidateCodes += undecided.map { rule in
             let program = programs[Int(rule)]
             guard folds else { return codes[Int(rule)] }
-            return folded.fold(program) { Self.prefilter(program.conditions[$0], key.values(of:)) }
+            return folded.fold(program) { Self.prefilter(program.conditions[$0], known) }
         }
         let computed = Candidates(matching: start..<(start + matching.count), undecided: (start + matching.count)..<candidateRules.count,
                                   readsIdentity: undecided.contains { readsIdentity[Int($0)] })
@@ -255,33 +259,33 @@ final class RuleMatcher {
 
     /// The fields the prefilter decides on, as the event has them.
     struct PrefilterKey {
-        var verb: FieldValue?
-        var resource: FieldValue?
-        var subresource: FieldValue?
-        var apiGroup: FieldValue?
-        var code: FieldValue?
+        // Each field's values as the list a condition reads (empty when the event lacks it), made
+        // once: a memo miss asks for them once per condition of every rule.
+        var verb: [FieldValue]
+        var resource: [FieldValue]
+        var subresource: [FieldValue]
+        var apiGroup: [FieldValue]
+        var code: [FieldValue]
 
         init(_ view: EventView) {
-            verb = view.value(of: .verb)
-            resource = view.value(of: .resource)
-            subresource = view.value(of: .subresource)
-            apiGroup = view.value(of: .apiGroup)
-            code = view.value(of: .responseCode)
+            verb = view.value(of: .verb).map { [$0] } ?? []
+            resource = view.value(of: .resource).map { [$0] } ?? []
+            subresource = view.value(of: .subresource).map { [$0] } ?? []
+            apiGroup = view.value(of: .apiGroup).map { [$0] } ?? []
+            code = view.value(of: .responseCode).map { [$0] } ?? []
         }
 
         /// The values of `source` (empty when the event lacks it), or nil when it is not a key field.
         func values(of source: FieldSource) -> [FieldValue]? {
             guard case let .scanned(field) = source else { return nil }
-            let value: FieldValue?
             switch field {
-            case .verb: value = verb
-            case .resource: value = resource
-            case .subresource: value = subresource
-            case .apiGroup: value = apiGroup
-            case .responseCode: value = code
+            case .verb: return verb
+            case .resource: return resource
+            case .subresource: return subresource
+            case .apiGroup: return apiGroup
+            case .responseCode: return code
             default: return nil
             }
-            return value.map { [$0] } ?? []
         }
     }
 
@@ -367,8 +371,14 @@ final class RuleMatcher {
     }
 
     private static func prefilter(_ compiled: CompiledCondition, _ known: (FieldSource) -> [FieldValue]?) -> Bool? {
+        let sources = compiled.condition.sources
+        // Nearly every condition reads one field: its list as it is, not copied into another.
+        if sources.count == 1 {
+            guard let values = known(sources[0]) else { return nil }
+            return test(compiled) { body in values.contains(where: body) }
+        }
         var values: [FieldValue] = []
-        for source in compiled.condition.sources {
+        for source in sources {
             guard let found = known(source) else { return nil }
             values += found
         }
