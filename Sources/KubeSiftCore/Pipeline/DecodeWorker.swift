@@ -94,6 +94,7 @@ final class DecodeWorker {
     @exclusivity(unchecked) private var tallies: [ChunkTally] = []
     @exclusivity(unchecked) private var totals = EventTotals()
     @exclusivity(unchecked) private var duplicateCopies: [EventCopy] = []
+    @exclusivity(unchecked) private var unescaped: [UInt8] = []
     /// Shard mode only (nil otherwise): one entry per request this worker counted first.
     @exclusivity(unchecked) private var requests: [LoggedRequest]?
 
@@ -152,7 +153,7 @@ final class DecodeWorker {
             tally.withoutTime += 1
         }
         let stage = Self.stage(of: event, base: base)
-        let request = RequestFingerprint.of(event, base: base, seeds: seeds)
+        let request = RequestFingerprint.of(event, base: base, seeds: seeds, unescaped: &unescaped)
         let outcome = deduplicator.record(
             request: request, slot: Deduplicator.slot(of: time), stage: stage, code: event.responseCode, cursor: &cursor)
         completeness.record(event, base: base, time: time, stage: stage, line: line)
@@ -207,9 +208,10 @@ final class DecodeWorker {
 /// The identity of a request: what all of its stages share (what the URL and the client fix).
 enum RequestFingerprint {
     @inline(__always)
-    static func of(_ event: ScannedEvent, base: UnsafePointer<UInt8>, seeds: HashSeeds) -> Fingerprint {
+    /// - Parameter unescaped: where escaped text is unescaped: the caller's, kept from event to
+    ///   event (one per event was an allocation for most of them, the URI being escaped).
+    static func of(_ event: ScannedEvent, base: UnsafePointer<UInt8>, seeds: HashSeeds, unescaped: inout [UInt8]) -> Fingerprint {
         var builder = FingerprintBuilder(seeds: seeds)
-        var unescaped: [UInt8] = []
         func combine(_ span: StringSpan) {
             if !span.isPresent {
                 builder.combine(UInt64.max)

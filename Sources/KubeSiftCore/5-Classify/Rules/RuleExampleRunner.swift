@@ -84,7 +84,8 @@ package enum RuleExampleRunner {
             var bytes = Array(event.serialized().utf8)
             bytes.withUnsafeMutableBufferPointer { buffer in
                 decoder.decode(UnsafePointer(buffer.baseAddress!), start: 0, end: buffer.count, emit: { scanned, base in
-                    let request = RequestFingerprint.of(scanned, base: base, seeds: seeds)
+                    var unescaped: [UInt8] = []
+                    let request = RequestFingerprint.of(scanned, base: base, seeds: seeds, unescaped: &unescaped)
                     let stage = DecodeWorker.stage(of: scanned, base: base)
                     stages[request, default: 0] |= stage.rawValue
                     classifier.classify(
