@@ -5,27 +5,22 @@ import Testing
 struct JSONTextTests {
     /// The rules a byte at a time, written plainly: what ``JSONText/unescape(_:_:into:)`` must agree with.
     static func reference(_ bytes: [UInt8]) -> [UInt8] {
+        let controls: [Character: UInt8] = ["n": 0x0A, "t": 0x09, "r": 0x0D, "b": 0x08, "f": 0x0C]
         var output: [UInt8] = []
         var index = 0
         while index < bytes.count {
-            guard bytes[index] == UInt8(ascii: "\\"), index + 1 < bytes.count else {
+            let isEscape = bytes[index] == UInt8(ascii: "\\") && index + 1 < bytes.count
+            if !isEscape {
                 output.append(bytes[index])
                 index += 1
-                continue
-            }
-            let escape = bytes[index + 1]
-            index += 2
-            switch escape {
-            case UInt8(ascii: "n"): output.append(0x0A)
-            case UInt8(ascii: "t"): output.append(0x09)
-            case UInt8(ascii: "r"): output.append(0x0D)
-            case UInt8(ascii: "b"): output.append(0x08)
-            case UInt8(ascii: "f"): output.append(0x0C)
-            case UInt8(ascii: "u"):
-                let decoded = bytes.withUnsafeBufferPointer { JSONText.unicodeEscape($0.baseAddress!, at: index, limit: bytes.count) }
+            } else if bytes[index + 1] == UInt8(ascii: "u") {
+                let decoded = bytes.withUnsafeBufferPointer { JSONText.unicodeEscape($0.baseAddress!, at: index + 2, limit: bytes.count) }
                 output += Array(String(decoded.scalar).utf8)
                 index = decoded.next
-            default: output.append(escape)
+            } else {
+                // Any other escaped byte stands for itself.
+                output.append(controls[Character(Unicode.Scalar(bytes[index + 1]))] ?? bytes[index + 1])
+                index += 2
             }
         }
         return output
