@@ -4,8 +4,9 @@ enum JSONText {
     /// A malformed escape becomes U+FFFD rather than an error: the value is evidence, kept as seen.
     static func unescape(_ start: UnsafePointer<UInt8>, _ count: Int, into output: inout [UInt8]) {
         output.removeAll(keepingCapacity: true)
-        // Room for the worst case (see `string(_:_:)`), and the text between escapes copied a run
-        // at a time: appended byte by byte, unescaping was half of a request's fingerprint.
+        // Room for the worst case (a bad `\u` escape becomes a 3-byte U+FFFD: half as long again),
+        // and the text between escapes copied a run at a time: appended byte by byte, unescaping
+        // was half of a request's fingerprint.
         output.reserveCapacity(count * 3 / 2 + 4)
         var index = 0
         while index < count {
@@ -69,7 +70,6 @@ enum JSONText {
         if !span.escaped {
             return String(decoding: UnsafeBufferPointer(start: base + span.start, count: span.count), as: UTF8.self)
         }
-        // Unescaped text is at most half as long again (a bad `\u` escape becomes a 3-byte U+FFFD).
         var scratch: [UInt8] = []
         unescape(base + span.start, span.count, into: &scratch)
         return String(decoding: scratch, as: UTF8.self)

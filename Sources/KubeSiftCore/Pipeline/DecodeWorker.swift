@@ -207,9 +207,9 @@ final class DecodeWorker {
 
 /// The identity of a request: what all of its stages share (what the URL and the client fix).
 enum RequestFingerprint {
-    @inline(__always)
     /// - Parameter unescaped: where escaped text is unescaped: the caller's, kept from event to
     ///   event (one per event was an allocation for most of them, the URI being escaped).
+    @inline(__always)
     static func of(_ event: ScannedEvent, base: UnsafePointer<UInt8>, seeds: HashSeeds, unescaped: inout [UInt8]) -> Fingerprint {
         var builder = FingerprintBuilder(seeds: seeds)
         func combine(_ span: StringSpan) {

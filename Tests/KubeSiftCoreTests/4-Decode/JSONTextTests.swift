@@ -14,7 +14,9 @@ struct JSONTextTests {
                 output.append(bytes[index])
                 index += 1
             } else if bytes[index + 1] == UInt8(ascii: "u") {
-                let decoded = bytes.withUnsafeBufferPointer { JSONText.unicodeEscape($0.baseAddress!, at: index + 2, limit: bytes.count) }
+                let decoded = bytes.withUnsafeBufferPointer {
+                    JSONText.unicodeEscape($0.baseAddress!, at: index + 2, limit: bytes.count)
+                }
                 output += Array(String(decoded.scalar).utf8)
                 index = decoded.next
             } else {
@@ -55,7 +57,8 @@ struct JSONTextTests {
     @Test("Agrees with the rules a byte at a time on random mixes of text, backslashes and escapes")
     func agreesWithTheReference() {
         var generator = SeededGenerator(seed: 0x4B53_4946_5400)
-        let pieces = ["a", "é", "/x?y=1", "\\", "\\n", "\\\"", "\\\\", "\\u0026", "\\ud83d\\ude00", "\\ud83d", "\\u12", "\\uZZZZ", "\\q"]
+        let pieces = ["a", "é", "/x?y=1", "\\", "\\n", "\\\"", "\\\\", "\\u0026", "\\ud83d\\ude00", "\\ud83d", "\\u12",
+                      "\\uZZZZ", "\\q"]
         var output: [UInt8] = []
         for _ in 0..<2_000 {
             let count = Int(generator.next() % 12)

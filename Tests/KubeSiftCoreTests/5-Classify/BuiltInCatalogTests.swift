@@ -55,7 +55,8 @@ struct BuiltInCatalogTests {
             """
         let blanked = RuleCatalog.blankingExamples(text).split(separator: "\n", omittingEmptySubsequences: false)
         #expect(blanked.count == text.split(separator: "\n", omittingEmptySubsequences: false).count)
-        #expect(blanked.filter { !$0.isEmpty } == ["title: one", "kubesift:", "  category: admin-activity", "  audit-level: Metadata", "---", "title: two"])
+        #expect(blanked.filter { !$0.isEmpty }
+            == ["title: one", "kubesift:", "  category: admin-activity", "  audit-level: Metadata", "---", "title: two"])
         // Written another way (a flow mapping on the key's line), the block is left for the parser.
         let flow = "kubesift:\n  examples: {match: []}\n"
         #expect(RuleCatalog.blankingExamples(flow) == flow)
