@@ -240,15 +240,10 @@ package enum SecretScrubber {
 
     /// A URI with the values of credential-like query parameters masked.
     package static func scrubURI(_ uri: String) -> String {
-        // Split on bytes: these separators are ASCII, and splitting by `Character` costs far more.
-        func split(_ text: Substring, _ separator: Unicode.Scalar, maxSplits: Int = .max) -> [Substring] {
-            text.utf8.split(separator: UInt8(ascii: separator), maxSplits: maxSplits, omittingEmptySubsequences: false)
-                .map(Substring.init)
-        }
-        let parts = split(uri[...], "?", maxSplits: 1)
+        let parts = uri.split(onASCII: "?", maxSplits: 1)
         guard parts.count == 2 else { return scrub(uri) }
-        let query = split(parts[1], "&").map { parameter -> String in
-            let pair = split(parameter, "=", maxSplits: 1)
+        let query = parts[1].split(onASCII: "&").map { parameter -> String in
+            let pair = parameter.split(onASCII: "=", maxSplits: 1)
             guard pair.count == 2 else { return String(parameter) }
             if isSensitive(pair[0]) { return "\(pair[0])=\(mask)" }
             if pair[0] == "command" {
@@ -279,8 +274,7 @@ package enum SecretScrubber {
         if hasNothingToMask(text) { return text }
         var output: [Substring] = []
         var maskNext = false
-        for bytes in text.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false) {
-            let word = Substring(bytes)
+        for word in text.split(onASCII: " ") {
             // Only short words are compared with the keywords below; longer ones need no lowering.
             let lower = word.utf8.count <= 16 ? asciiLowercased(word) : ""
             if maskNext, !word.isEmpty, lower != "bearer", lower != "basic" {

@@ -197,8 +197,7 @@ package enum FieldResolver {
     /// The sources of `field`; never empty.
     package static func sources(of field: String) -> [FieldSource] {
         if let derived = derived[field] { return [.derived(derived)] }
-        let components = field.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-            .map { String(Substring($0)) }
+        let components = field.split(onASCII: ".").map(String.init)
         switch podAliases[components[0]] {
         case let .podSpec(path)?: return [.podSpec(path: path + components.dropFirst())]
         case let .podContainer(path)?: return [.podContainer(path: path + components.dropFirst())]

@@ -80,11 +80,11 @@ package enum RuleExampleRunner {
         let seeds = HashSeeds.random()
         var stages: [Fingerprint: UInt8] = [:]
         let decoder = RecordDecoder()
+        var unescaped: [UInt8] = []
         for (index, event) in events.enumerated() {
             var bytes = Array(event.serialized().utf8)
             bytes.withUnsafeMutableBufferPointer { buffer in
                 decoder.decode(UnsafePointer(buffer.baseAddress!), start: 0, end: buffer.count, emit: { scanned, base in
-                    var unescaped: [UInt8] = []
                     let request = RequestFingerprint.of(scanned, base: base, seeds: seeds, unescaped: &unescaped)
                     let stage = DecodeWorker.stage(of: scanned, base: base)
                     stages[request, default: 0] |= stage.rawValue

@@ -206,9 +206,8 @@ package enum RuleLoader {
 
     private static func fieldCondition(key: Node, value: Node, context: Context) throws -> FieldCondition {
         let written = try context.string(key, "a field name")
-        // Split on the byte: splitting by `Character` was a tenth of loading the catalog.
-        let parts = written.utf8.split(separator: UInt8(ascii: "|"), omittingEmptySubsequences: false)
-            .map { String(Substring($0)) }
+        // On the byte: splitting by `Character` was a tenth of loading the catalog.
+        let parts = written.split(onASCII: "|").map(String.init)
         let field = parts[0]
         guard !field.isEmpty else { throw context.fail(key, "`\(written)`: the field name is empty") }
         let modifiers = Array(parts.dropFirst())
