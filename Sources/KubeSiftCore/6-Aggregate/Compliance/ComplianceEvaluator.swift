@@ -68,10 +68,39 @@ package struct ComplianceEvaluator {
 
     /// The shown controls a rule maps to, in report order, by weight.
     private struct RuleMapping {
-        var primary: [ControlReference]
-        var secondary: [ControlReference]
+        /// Primary controls first; each by its place in ``ControlSlots``.
+        var targets: [(slot: Int, primary: Bool)]
         var primaryNames: [String]
         var secondaryNames: [String]
+    }
+
+    /// The shown controls findings map to, numbered as first met, with the findings bearing on
+    /// each: a finding's controls are filled by number, not looked up by name (thousands of
+    /// findings, each with a dozen controls).
+    private struct ControlSlots {
+        var references: [ControlReference] = []
+        var scopes: [ScopeKind] = []
+        var numbers: [ControlReference: Int] = [:]
+        var exceptions: [[String]] = []
+        var exceptionRules: [Set<String>] = []
+        /// The rule last added to each control's exception rules: a name is hashed only when it
+        /// differs from the one before (findings of few rules bear on any one control).
+        var lastExceptionRule: [String?] = []
+        var related: [[String]] = []
+        var outOfScope: [[String]] = []
+
+        mutating func slot(_ reference: ControlReference, scope: ScopeKind) -> Int {
+            if let known = numbers[reference] { return known }
+            numbers[reference] = references.count
+            references.append(reference)
+            scopes.append(scope)
+            exceptions.append([])
+            exceptionRules.append([])
+            lastExceptionRule.append(nil)
+            related.append([])
+            outOfScope.append([])
+            return references.count - 1
+        }
     }
 
     /// Tells each finding its controls, and sorts the findings by control: exceptions, related, out of scope.
@@ -81,6 +110,7 @@ package struct ComplianceEvaluator {
     {
         let sourceByRule = Dictionary(sources.indices.map { (sources[$0].metadata.id, $0) }, uniquingKeysWith: { first, _ in first })
         let scopeOf = Dictionary(configuration.frameworks.map { ($0.id, $0.scope) }, uniquingKeysWith: { first, _ in first })
+        var controls = ControlSlots()
         // Worked out once per rule: a rule can have thousands of findings.
         var mappings: [String: RuleMapping] = [:]
         func mapping(of rule: String) -> RuleMapping {
@@ -90,30 +120,42 @@ package struct ComplianceEvaluator {
                 shown.filter { $0.value == weight }.keys.sorted { order[$0]! < order[$1]! }
             }
             let primary = sorted(.primary), secondary = sorted(.secondary)
-            let mapping = RuleMapping(primary: primary, secondary: secondary, primaryNames: primary.map(\.description),
+            let targets = primary.map { (controls.slot($0, scope: scopeOf[$0.catalog]!), true) }
+                + secondary.map { (controls.slot($0, scope: scopeOf[$0.catalog]!), false) }
+            let mapping = RuleMapping(targets: targets, primaryNames: primary.map(\.description),
                                       secondaryNames: secondary.map(\.description))
             mappings[rule] = mapping
             return mapping
         }
-        var byControl = FindingsByControl()
         for index in findings.indices {
             let mapping = mapping(of: findings[index].rule.id)
             findings[index].controls = mapping.primaryNames
             findings[index].relatedControls = mapping.secondaryNames
             let id = findings[index].id, namespace = findings[index].request.namespace
             let isException = findings[index].disposition?.kind != .falsePositive
-            for (weight, references) in [(MappingWeight.primary, mapping.primary), (.secondary, mapping.secondary)] {
-                for reference in references {
-                    if !configuration.scopes.contains(namespace: namespace, in: scopeOf[reference.catalog]!) {
-                        byControl.outOfScope[reference, default: []].append(id)
-                    } else if weight == .primary, isException {
-                        byControl.exceptions[reference, default: []].append(id)
-                        byControl.exceptionRules[reference, default: []].insert(findings[index].rule.name)
-                    } else {
-                        byControl.related[reference, default: []].append(id)
+            for (slot, primary) in mapping.targets {
+                if !configuration.scopes.contains(namespace: namespace, in: controls.scopes[slot]) {
+                    controls.outOfScope[slot].append(id)
+                } else if primary, isException {
+                    controls.exceptions[slot].append(id)
+                    let rule = findings[index].rule.name
+                    if controls.lastExceptionRule[slot] != rule {
+                        controls.exceptionRules[slot].insert(rule)
+                        controls.lastExceptionRule[slot] = rule
                     }
+                } else {
+                    controls.related[slot].append(id)
                 }
             }
+        }
+        var byControl = FindingsByControl()
+        for (slot, reference) in controls.references.enumerated() {
+            if !controls.exceptions[slot].isEmpty {
+                byControl.exceptions[reference] = controls.exceptions[slot]
+                byControl.exceptionRules[reference] = controls.exceptionRules[slot]
+            }
+            if !controls.related[slot].isEmpty { byControl.related[reference] = controls.related[slot] }
+            if !controls.outOfScope[slot].isEmpty { byControl.outOfScope[reference] = controls.outOfScope[slot] }
         }
         return byControl
     }
