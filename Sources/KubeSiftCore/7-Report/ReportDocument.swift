@@ -352,23 +352,50 @@ package struct ReportDocument: Encodable, Sendable {
     /// one encoding of the findings. The findings (most of both files) are encoded `batch` at a
     /// time on every core; each batch is written as lines of `findings.jsonl`, then re-indented and
     /// spliced into the rest of the document. Neither file, nor the encoded findings, is held whole.
+    ///
+    /// The next batch is encoded while this thread writes (and its caller hashes) the one before,
+    /// and the rest of the document while the first batch is: writing on one core after encoding
+    /// on all took as long again as the encoding.
     package func write(emit: ([UInt8]) throws -> Void, findingsLines: ([UInt8]) throws -> Void = { _ in },
-                       batch: Int = 4_096) throws {
-        let (head, tail, depth) = try frame()
-        try emit(head)
-        var list = EncodedJSON.PrettyList(depth: depth)
+                       batch: Int = 512) throws {
         let findings = detections.findings
-        for start in stride(from: 0, to: findings.count, by: batch) {
-            let parts = try FindingsFile.encodedParts(findings[start..<min(findings.count, start + batch)])
-            for part in parts { try findingsLines(part) }
-            try list.append(parts.flatMap(Self.lines), emit: emit)
+        let starts = Array(stride(from: 0, to: findings.count, by: batch))
+        func encoding(_ index: Int) -> Pending<EncodedBatch> {
+            let batchFindings = findings[starts[index]..<min(findings.count, starts[index] + batch)]
+            let first = starts[index]
+            return Pending { EncodedBatch(batchFindings, first: first) }
         }
-        try list.finish(emit: emit)
+        var next = starts.isEmpty ? nil : encoding(0)
+        let (head, tail) = try frame()
+        try emit(head)
+        try emit([UInt8(ascii: "[")])
+        for index in starts.indices {
+            let encoded = next!.wait()
+            next = index + 1 < starts.count ? encoding(index + 1) : nil
+            for part in encoded.parts { try findingsLines(part) }
+            for chunk in encoded.pretty { try emit(chunk) }
+        }
+        try emit(EncodedJSON.prettyListEnd(depth: Self.findingsDepth, count: findings.count))
         try emit(tail)
     }
 
+    /// The list of findings' depth in the pretty document: `detections.findings`.
+    fileprivate static let findingsDepth = 2
+
+    /// A batch of findings encoded: `findings.jsonl`'s lines, in parts of whole lines, and the
+    /// same re-indented as elements of the document's list, the first its element number `first`.
+    private struct EncodedBatch: Sendable {
+        var parts: [[UInt8]]
+        var pretty: [[UInt8]]
+
+        init(_ findings: ArraySlice<Finding>, first: Int) {
+            parts = FindingsFile.encodedParts(findings)
+            pretty = EncodedJSON.prettyElements(parts.flatMap(ReportDocument.lines), depth: ReportDocument.findingsDepth, first: first)
+        }
+    }
+
     /// The values of `findings.jsonl`'s lines, where they lie.
-    private static func lines(_ part: [UInt8]) -> [EncodedJSON] {
+    fileprivate static func lines(_ part: [UInt8]) -> [EncodedJSON] {
         var lines: [EncodedJSON] = []
         // memchr, not `split`: the generic split looks at each of the file's bytes through a closure.
         part.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) in
@@ -386,9 +413,9 @@ package struct ReportDocument: Encodable, Sendable {
         return lines
     }
 
-    /// The document without its findings, pretty-printed: what comes before their list, what comes
-    /// after it, and the list's depth.
-    private func frame() throws -> (head: [UInt8], tail: [UInt8], depth: Int) {
+    /// The document without its findings, pretty-printed: what comes before their list and what
+    /// comes after it.
+    private func frame() throws -> (head: [UInt8], tail: [UInt8]) {
         // The rest of the document is encoded around one placeholder, unguessable, so no text from
         // a log can pose as it; the list of findings replaces the list holding it.
         let placeholder = Array("\"\(UUID().uuidString)\"".utf8)
@@ -420,7 +447,8 @@ package struct ReportDocument: Encodable, Sendable {
         var close = found.upperBound + 1
         while rest[close] == 0x20 { close += 1 }
         precondition(rest[found.upperBound] == 0x0A && rest[close] == UInt8(ascii: "]"), "the findings' placeholder is not a list's only element")
-        return (Array(rest[..<open]), Array(rest[(close + 1)...]), (close - found.upperBound - 1) / 2)
+        precondition(close - found.upperBound - 1 == 2 * Self.findingsDepth, "the findings' list is not at its depth")
+        return (Array(rest[..<open]), Array(rest[(close + 1)...]))
     }
 }
 

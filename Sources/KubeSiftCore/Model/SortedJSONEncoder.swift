@@ -42,6 +42,18 @@ package struct SortedJSONEncoder: Sendable {
     }
 }
 
+extension SortedJSONEncoder {
+    /// Appends `string` quoted and escaped as this encoder writes strings.
+    static func appendString(_ string: String, to output: inout [UInt8]) {
+        JSONValueWriter.appendQuoted(string, to: &output)
+    }
+
+    /// Appends `value` as this encoder writes integers.
+    static func appendInteger(_ value: Int, to output: inout [UInt8]) {
+        JSONValueWriter.appendInteger(value, to: &output)
+    }
+}
+
 /// A value already encoded by a compact ``SortedJSONEncoder``, written as it is (re-indented when
 /// the document is pretty-printed): what two documents share (a finding in `findings.jsonl` and in
 /// `report.json`) is encoded once. Only ``SortedJSONEncoder`` can write one.
@@ -57,54 +69,34 @@ package struct EncodedJSON: Encodable, Sendable {
                                                      debugDescription: "pre-encoded JSON is written by SortedJSONEncoder only"))
     }
 
-    /// A list of these values in the pretty form of a value at `depth`, in consecutive chunks (the
-    /// elements are re-indented on every core, a range of them per chunk).
+    /// A list of these values in the pretty form of a value at `depth`, in consecutive chunks.
     static func prettyList(_ elements: [EncodedJSON], depth: Int) -> [[UInt8]] {
-        var chunks: [[UInt8]] = []
-        var list = PrettyList(depth: depth)
-        list.append(elements) { chunks.append($0) }
-        list.finish { chunks.append($0) }
-        return chunks
+        [[UInt8(ascii: "[")]] + prettyElements(elements, depth: depth, first: 0)
+            + [prettyListEnd(depth: depth, count: elements.count)]
     }
 
-    /// A list of these values in the pretty form of a value at `depth`, written as its elements
-    /// come, a batch at a time, each batch re-indented on every core at once.
-    struct PrettyList {
-        let depth: Int
-        private var written = 0
-
-        init(depth: Int) { self.depth = depth }
-
-        private static func indentation(_ level: Int) -> Repeated<UInt8> { repeatElement(0x20, count: 2 * level) }
-
-        mutating func append<Failure: Error>(_ elements: [EncodedJSON], emit: ([UInt8]) throws(Failure) -> Void) throws(Failure) {
-            guard !elements.isEmpty else { return }
-            if written == 0 { try emit([UInt8(ascii: "[")]) }
-            let batch = 4_096
-            for start in stride(from: 0, to: elements.count, by: batch) {
-                let end = min(elements.count, start + batch)
-                let (depth, before) = (depth, written)
-                let indented = concurrentMap(ranges: end - start) { range in
-                    var bytes: [UInt8] = []
-                    // Indentation adds about half again to compact JSON.
-                    bytes.reserveCapacity(range.reduce(0) { $0 + elements[start + $1].compact.count } * 3 / 2)
-                    for index in range.lazy.map({ start + $0 }) {
-                        if before + index > 0 { bytes.append(UInt8(ascii: ",")) }
-                        bytes.append(0x0A)
-                        bytes.append(contentsOf: Self.indentation(depth + 1))
-                        elements[index].appendPretty(depth: depth + 1, to: &bytes)
-                    }
-                    return bytes
-                }
-                for chunk in indented { try emit(chunk) }
+    /// Elements of a pretty list at `depth` after its `[`, the first of them the list's element
+    /// number `first`: each after its comma (the list's first has none) on a line of its own,
+    /// re-indented on every core, a range of elements per chunk.
+    static func prettyElements(_ elements: [EncodedJSON], depth: Int, first: Int) -> [[UInt8]] {
+        concurrentMap(ranges: elements.count) { range in
+            var bytes: [UInt8] = []
+            // Indentation adds about half again to compact JSON.
+            bytes.reserveCapacity(range.reduce(0) { $0 + elements[$1].compact.count } * 3 / 2)
+            for index in range {
+                if first + index > 0 { bytes.append(UInt8(ascii: ",")) }
+                bytes.append(0x0A)
+                bytes.append(contentsOf: repeatElement(0x20, count: 2 * (depth + 1)))
+                elements[index].appendPretty(depth: depth + 1, to: &bytes)
             }
-            written += elements.count
+            return bytes
         }
+    }
 
-        func finish<Failure: Error>(emit: ([UInt8]) throws(Failure) -> Void) throws(Failure) {
-            guard written > 0 else { return try emit([UInt8(ascii: "["), 0x0A, 0x0A] + Self.indentation(depth) + [UInt8(ascii: "]")]) }
-            try emit([0x0A] + Self.indentation(depth) + [UInt8(ascii: "]")])
-        }
+    /// What closes a pretty list at `depth` of `count` elements (none: a blank line between its
+    /// brackets, as Foundation writes it).
+    static func prettyListEnd(depth: Int, count: Int) -> [UInt8] {
+        (count == 0 ? [0x0A, 0x0A] : [0x0A]) + repeatElement(0x20, count: 2 * depth) + [UInt8(ascii: "]")]
     }
 
     /// Appends `compact` in the pretty form of a value at `depth`: the bytes a pretty encoder writes.

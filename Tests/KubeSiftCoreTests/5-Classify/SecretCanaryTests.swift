@@ -43,7 +43,7 @@ struct SecretCanaryTests {
                                                    until: nil, now: nil, maximumRecordBytes: 1 << 20, maximumNesting: 4)
         let report = try ReportDocument(result: result, parameters: parameters,
                                         generatedAt: Timestamp(unixSeconds: 0), rules: rules).encoded()
-        let findings = try FindingsFile.encoded(result.findings)
+        let findings = FindingsFile.encoded(result.findings)
         for (name, bytes) in [("report.json", report), ("findings.jsonl", findings)] {
             let text = String(decoding: bytes, as: UTF8.self)
             for canary in Self.canaries {
