@@ -161,16 +161,18 @@ package struct ReportOutput: Sendable {
         return try rendered.flatMap { try $0.get() }
     }
 
-    /// What is rendered apart, in the order the files are listed.
+    /// What is rendered apart, in the order rendering starts and the files are listed. JSON
+    /// first: part of its writing is on one thread (the document around the findings, hashing),
+    /// which the templates' rendering fills around; started last, it ran alone at the end.
     private enum Part: CaseIterable {
-        case html, markdown, csv, json
+        case json, html, markdown, csv
 
         var format: ReportFormat {
             switch self {
+            case .json: .json
             case .html: .html
             case .markdown: .md
             case .csv: .csv
-            case .json: .json
             }
         }
     }

@@ -39,6 +39,9 @@ package enum ReportText {
     }
 
     private static let htmlSpecial = table("&<>\"'")
+    private static let csvSpecial = table(",\"")
+    /// Line breaks and tabs: kept in HTML and CSV, where they are whitespace or quoted.
+    private static let whitespace: Set<Unicode.Scalar> = ["\n", "\r", "\t"]
     private static let markdownSpecial = table("\\`*_[]<>|~&")
 
     private static func needsReplacing(_ scalar: Unicode.Scalar) -> Bool {
@@ -55,7 +58,7 @@ package enum ReportText {
         if isPlain(text, special: htmlSpecial) { return text }
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count)
-        for character in visible(text, keeping: ["\n", "\r", "\t"]).unicodeScalars {
+        for character in visible(text, keeping: whitespace).unicodeScalars {
             switch character {
             case "&": escaped += "&amp;"
             case "<": escaped += "&lt;"
@@ -103,7 +106,10 @@ package enum ReportText {
     /// value starting with `=`, `+`, `-`, `@`, a tab or a CR, which a spreadsheet would run as a
     /// formula, gets a leading `'` first (OWASP's CSV-injection advice).
     package static func csv(_ text: String) -> String {
-        var field = visible(text, keeping: ["\n", "\r", "\t"])
+        // Printable ASCII without a comma or quote (most names, numbers and times) stays as it is,
+        // unless a spreadsheet would read it as a formula.
+        if isPlain(text, special: csvSpecial), !(text.utf8.first.map { "=+-@".utf8.contains($0) } ?? false) { return text }
+        var field = visible(text, keeping: whitespace)
         if let first = field.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
             field = "'" + field
         }

@@ -56,6 +56,8 @@ import Testing
         ("two\nlines", "\"two\nlines\""),
         ("plain text", "plain text"),
         ("x=1", "x=1"),
+        ("", ""),
+        ("ünïcode, \u{202E}txt", "\"ünïcode, \u{FFFD}txt\""),
     ])
     func csv(value: String, field: String) {
         #expect(ReportText.csv(value) == field)
