@@ -1,53 +1,13 @@
-/// A fast, seeded hash over byte runs, eight bytes at a time.
+/// A fast, seeded hash over byte runs, sixteen bytes at a time.
 ///
 /// Used where Swift's `Hasher` (SipHash) is too slow for the hot path. The mixing step is the
-/// "multiply, then fold the 128-bit product" construction of wyhash. Its seeds must be secret and
-/// random (see ``HashSeeds``): with a known seed an attacker who writes log content could craft two
-/// requests with one fingerprint and have the second dropped as a "duplicate".
-struct ByteHasher {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed ^ 0x9E37_79B9_7F4A_7C15 }
-
+/// "multiply, then fold the 128-bit product" construction of wyhash.
+enum ByteHasher {
     @inline(__always)
-    private static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
         let product = a.multipliedFullWidth(by: b)
         return product.high ^ product.low
     }
-
-    /// Mixes in `count` bytes at `start`, then the length, so `"ab","c"` and `"a","bc"` differ.
-    @inline(__always)
-    mutating func combine(_ start: UnsafeRawPointer, _ count: Int) {
-        var offset = 0
-        while offset + 8 <= count {
-            let word = start.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            state = Self.fold(state ^ word ^ 0xA076_1D64_78BD_642F, 0xE703_7ED1_A0B4_28DB)
-            offset += 8
-        }
-        if offset < count {
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < count {
-                tail |= UInt64(start.load(fromByteOffset: offset, as: UInt8.self)) << shift
-                shift += 8
-                offset += 1
-            }
-            state = Self.fold(state ^ tail ^ 0x8EBC_6AF0_9C88_C6E3, 0x5899_65CC_7537_4CC3)
-        }
-        combine(UInt64(truncatingIfNeeded: count))
-    }
-
-    @inline(__always)
-    mutating func combine(_ value: UInt64) {
-        state = Self.fold(state ^ value ^ 0x1D8E_4E27_C47D_124F, 0xE703_7ED1_A0B4_28DB)
-    }
-
-    mutating func combine(_ buffer: UnsafeRawBufferPointer) {
-        guard let base = buffer.baseAddress else { return combine(UInt64(0)) }
-        combine(base, buffer.count)
-    }
-
-    func finalize() -> UInt64 { Self.fold(state, 0x2D35_8DCC_AA6C_78A5) }
 
     /// Hashes one byte run, sixteen bytes per multiply (two words folded together, the state in the
     /// second), the last up to sixteen read as two words that may overlap. Every lookup of a
@@ -109,27 +69,68 @@ package struct HashSeeds: Sendable {
     }
 }
 
-/// Builds a ``Fingerprint`` from a sequence of fields.
+/// Builds a ``Fingerprint`` from a sequence of fields: both lanes read each field sixteen bytes at
+/// a time (one multiply per lane, the two independent), the last up to sixteen as two words that may
+/// overlap (no byte at a time), then its length, so `"ab","c"` and `"a","bc"` differ.
+///
+/// Every multiply has a secret on each side (the lane's state, and a key drawn from the run's seed),
+/// so no log content can zero one and make a lane forget what came before: two requests that differ
+/// only early on cannot be made to share a fingerprint without knowing the seeds.
 struct FingerprintBuilder {
-    private var first: ByteHasher
-    private var second: ByteHasher
+    private var first: UInt64
+    private var second: UInt64
+    private let firstKey: UInt64
+    private let secondKey: UInt64
 
     init(seeds: HashSeeds) {
-        first = ByteHasher(seed: seeds.fingerprint.0)
-        second = ByteHasher(seed: seeds.fingerprint.1)
+        first = seeds.fingerprint.0 ^ 0x9E37_79B9_7F4A_7C15
+        second = seeds.fingerprint.1 ^ 0x9E37_79B9_7F4A_7C15
+        // Odd, so never zero; secret, being made from a secret.
+        firstKey = ByteHasher.fold(seeds.fingerprint.0 ^ 0xA076_1D64_78BD_642F, 0xE703_7ED1_A0B4_28DB) | 1
+        secondKey = ByteHasher.fold(seeds.fingerprint.1 ^ 0xA076_1D64_78BD_642F, 0xE703_7ED1_A0B4_28DB) | 1
+    }
+
+    @inline(__always)
+    private mutating func mix(_ low: UInt64, _ high: UInt64) {
+        first = ByteHasher.fold(low ^ firstKey, high ^ first)
+        second = ByteHasher.fold(low ^ secondKey, high ^ second)
     }
 
     @inline(__always)
     mutating func combine(_ start: UnsafeRawPointer, _ count: Int) {
-        first.combine(start, count)
-        second.combine(start, count)
+        var offset = 0
+        while count - offset > 16 {
+            mix(start.loadUnaligned(fromByteOffset: offset, as: UInt64.self),
+                start.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
+            offset += 16
+        }
+        let remaining = count - offset
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        if remaining >= 8 {
+            low = start.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            high = start.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        } else if remaining >= 4 {
+            low = UInt64(start.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+            high = UInt64(start.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
+        } else if remaining > 0 {
+            // The first, middle and last byte: all of one, two or three.
+            low = UInt64(start.load(fromByteOffset: offset, as: UInt8.self)) << 16
+                | UInt64(start.load(fromByteOffset: offset + remaining / 2, as: UInt8.self)) << 8
+                | UInt64(start.load(fromByteOffset: count - 1, as: UInt8.self))
+        }
+        mix(low, high)
+        // The length in a step of its own: folded into a word of the text, text could cancel it.
+        combine(UInt64(truncatingIfNeeded: count))
     }
 
     @inline(__always)
     mutating func combine(_ value: UInt64) {
-        first.combine(value)
-        second.combine(value)
+        mix(value, 0x8EBC_6AF0_9C88_C6E3)
     }
 
-    func finalize() -> Fingerprint { Fingerprint(high: first.finalize(), low: second.finalize()) }
+    func finalize() -> Fingerprint {
+        Fingerprint(high: ByteHasher.fold(first ^ 0x2D35_8DCC_AA6C_78A5, secondKey),
+                    low: ByteHasher.fold(second ^ 0x2D35_8DCC_AA6C_78A5, firstKey))
+    }
 }

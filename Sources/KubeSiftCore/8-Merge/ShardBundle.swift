@@ -5,8 +5,9 @@ import Foundation
 /// of every other file in it. The merge refuses bundles that disagree on any of it.
 package struct ShardManifest: Sendable, Codable, Equatable {
     /// v2: the matches moved from `shard.json` to `matches.bin`. v3: what a shard passed over and
-    /// noted with a state (`modified`, `unchanged`, `stateSHA256`).
-    package static let formatName = "kubesift.shard/v3"
+    /// noted with a state (`modified`, `unchanged`, `stateSHA256`). v4: request fingerprints are
+    /// taken sixteen bytes at a time, and compare with no earlier bundle's.
+    package static let formatName = "kubesift.shard/v4"
 
     package var format = formatName
     package var toolVersion = KubeSiftVersion.current
