@@ -88,7 +88,9 @@ struct ActivityAccumulator {
         let requests = newRequest ? 1 : 0
         if let time {
             let start = time.hourStart.microseconds
-            if let current = currentHour, current.start != start { hourly[current.start, default: HourlyCount()].merge(current.count) }
+            if let current = currentHour, current.start != start {
+                hourly[current.start, default: HourlyCount()].merge(current.count)
+            }
             if currentHour?.start != start { currentHour = (start, HourlyCount()) }
             currentHour!.count.requests += requests
             currentHour!.count.denied += deniedChange
@@ -237,7 +239,9 @@ struct ActivityAccumulator {
             stats.dimensions[.responseCode] = Dictionary(uniqueKeysWithValues: codes.map { (String($0.key), $0.value) })
         }
         for (hour, count) in hourly { stats.hourly[Timestamp(microseconds: hour)] = count }
-        if let current = currentHour { stats.hourly[Timestamp(microseconds: current.start), default: HourlyCount()].merge(current.count) }
+        if let current = currentHour {
+            stats.hourly[Timestamp(microseconds: current.start), default: HourlyCount()].merge(current.count)
+        }
         return stats
     }
 }

@@ -21,23 +21,29 @@ enum ByteHasher {
                          start.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self) ^ state)
             offset += 16
         }
-        let remaining = count - offset
-        var low: UInt64 = 0
-        var high: UInt64 = 0
-        if remaining >= 8 {
-            low = start.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            high = start.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-        } else if remaining >= 4 {
-            low = UInt64(start.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) << 32
-                | UInt64(start.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
-        } else if remaining > 0 {
-            // The first, middle and last byte: all of one, two or three.
-            low = UInt64(start.load(fromByteOffset: offset, as: UInt8.self)) << 16
-                | UInt64(start.load(fromByteOffset: offset + remaining / 2, as: UInt8.self)) << 8
-                | UInt64(start.load(fromByteOffset: count - 1, as: UInt8.self))
-        }
+        let (low, high) = tail(start, from: offset, to: count)
         state = fold(low ^ 0xE703_7ED1_A0B4_28DB, high ^ state ^ UInt64(truncatingIfNeeded: count))
         return fold(state ^ 0x8EBC_6AF0_9C88_C6E3, 0x5899_65CC_7537_4CC3)
+    }
+
+    /// The last bytes of a run, `offset..<count` (sixteen at most), as two words that may overlap:
+    /// for a given length, every byte is in one of them (of one, two or three bytes: the first, the
+    /// middle and the last); zeros for none.
+    @inline(__always)
+    static func tail(_ start: UnsafeRawPointer, from offset: Int, to count: Int) -> (low: UInt64, high: UInt64) {
+        let remaining = count - offset
+        if remaining >= 8 {
+            return (start.loadUnaligned(fromByteOffset: offset, as: UInt64.self),
+                    start.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+        } else if remaining >= 4 {
+            return (UInt64(start.loadUnaligned(fromByteOffset: offset, as: UInt32.self)),
+                    UInt64(start.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
+        } else if remaining > 0 {
+            return (UInt64(start.load(fromByteOffset: offset, as: UInt8.self)) << 16
+                | UInt64(start.load(fromByteOffset: offset + remaining / 2, as: UInt8.self)) << 8
+                | UInt64(start.load(fromByteOffset: count - 1, as: UInt8.self)), 0)
+        }
+        return (0, 0)
     }
 }
 
@@ -104,21 +110,7 @@ struct FingerprintBuilder {
                 start.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
             offset += 16
         }
-        let remaining = count - offset
-        var low: UInt64 = 0
-        var high: UInt64 = 0
-        if remaining >= 8 {
-            low = start.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            high = start.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-        } else if remaining >= 4 {
-            low = UInt64(start.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-            high = UInt64(start.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
-        } else if remaining > 0 {
-            // The first, middle and last byte: all of one, two or three.
-            low = UInt64(start.load(fromByteOffset: offset, as: UInt8.self)) << 16
-                | UInt64(start.load(fromByteOffset: offset + remaining / 2, as: UInt8.self)) << 8
-                | UInt64(start.load(fromByteOffset: count - 1, as: UInt8.self))
-        }
+        let (low, high) = ByteHasher.tail(start, from: offset, to: count)
         mix(low, high)
         // The length in a step of its own: folded into a word of the text, text could cancel it.
         combine(UInt64(truncatingIfNeeded: count))

@@ -354,8 +354,8 @@ package struct ReportDocument: Encodable, Sendable {
     /// spliced into the rest of the document. Neither file, nor the encoded findings, is held whole.
     ///
     /// The next batch is encoded while this thread writes (and its caller hashes) the one before,
-    /// and the rest of the document while the first batch is: writing on one core after encoding
-    /// on all took as long again as the encoding.
+    /// and the rest of the document while the first batch is: encoding, then writing, left a core
+    /// idle through each writing.
     package func write(emit: ([UInt8]) throws -> Void, findingsLines: ([UInt8]) throws -> Void = { _ in },
                        batch: Int = 512) throws {
         let findings = detections.findings
@@ -390,7 +390,8 @@ package struct ReportDocument: Encodable, Sendable {
 
         init(_ findings: ArraySlice<Finding>, first: Int) {
             parts = FindingsFile.encodedParts(findings)
-            pretty = EncodedJSON.prettyElements(parts.flatMap(ReportDocument.lines), depth: ReportDocument.findingsDepth, first: first)
+            pretty = EncodedJSON.prettyElements(parts.flatMap(ReportDocument.lines), depth: ReportDocument.findingsDepth,
+                                                first: first)
         }
     }
 

@@ -49,8 +49,9 @@ import Testing
         let finding = try JSONDecoder().decode(Finding.self, from: Data(Self.everyMember.utf8))
         let object = try JSONSerialization.jsonObject(with: Data(Self.everyMember.utf8)) as! [String: Any]
         let request = try JSONSerialization.data(withJSONObject: object["request"]!)
-        let parts: [(String, Any)] = [("finding", finding), ("request", try JSONDecoder().decode(RequestSummary.Fields.self, from: request)),
-                                      ("disposition", finding.disposition!), ("evidence", finding.evidence[0])]
+        let fields = try JSONDecoder().decode(RequestSummary.Fields.self, from: request)
+        let parts: [(String, Any)] = [("finding", finding), ("request", fields), ("disposition", finding.disposition!),
+                                      ("evidence", finding.evidence[0])]
         for (name, value) in parts {
             for child in Mirror(reflecting: value).children {
                 let member = Mirror(reflecting: child.value)
