@@ -88,10 +88,10 @@ struct ActivityAccumulator {
         let requests = newRequest ? 1 : 0
         if let time {
             let start = time.hourStart.microseconds
-            if let current = currentHour, current.start != start {
-                hourly[current.start, default: HourlyCount()].merge(current.count)
+            if currentHour?.start != start {
+                if let done = currentHour { hourly[done.start, default: HourlyCount()].merge(done.count) }
+                currentHour = (start, HourlyCount())
             }
-            if currentHour?.start != start { currentHour = (start, HourlyCount()) }
             currentHour!.count.requests += requests
             currentHour!.count.denied += deniedChange
         }

@@ -15,7 +15,7 @@ enum FindingJSON {
         if let disposition = finding.disposition {
             object.member("disposition", &output) { output in
                 var inner = ObjectBytes()
-                inner.member("at", &output) { SortedJSONEncoder.appendString(disposition.at.description, to: &$0) }
+                inner.member("at", disposition.at.description, &output)
                 inner.member("by", disposition.by, &output)
                 inner.member("kind", disposition.kind.rawValue, &output)
                 inner.member("reason", disposition.reason, &output)

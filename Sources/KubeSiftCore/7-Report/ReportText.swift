@@ -102,17 +102,23 @@ package enum ReportText {
         return String(escaped)
     }
 
+    /// Whether a spreadsheet would run `text` as a formula (see ``csv(_:)``).
+    private static func startsFormula(_ text: String) -> Bool {
+        switch text.unicodeScalars.first {
+        case "=", "+", "-", "@", "\t", "\r": true
+        default: false
+        }
+    }
+
     /// One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF, quotes doubled. A
     /// value starting with `=`, `+`, `-`, `@`, a tab or a CR, which a spreadsheet would run as a
     /// formula, gets a leading `'` first (OWASP's CSV-injection advice).
     package static func csv(_ text: String) -> String {
         // Printable ASCII without a comma or quote (most names, numbers and times) stays as it is,
         // unless a spreadsheet would read it as a formula.
-        if isPlain(text, special: csvSpecial), !(text.utf8.first.map { "=+-@".utf8.contains($0) } ?? false) { return text }
+        if isPlain(text, special: csvSpecial), !startsFormula(text) { return text }
         var field = visible(text, keeping: whitespace)
-        if let first = field.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
-            field = "'" + field
-        }
+        if startsFormula(field) { field = "'" + field }
         guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }) else {
             return field
         }

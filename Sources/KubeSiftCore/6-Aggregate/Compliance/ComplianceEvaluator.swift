@@ -22,14 +22,35 @@ package struct ComplianceEvaluator {
         var blindness: String?
     }
 
-    /// The findings bearing on each control, by how they bear on it.
+    /// The findings bearing on each shown control, by how they bear on it. Controls are numbered as
+    /// first met, so a finding's controls are filled by number, not looked up by name (thousands of
+    /// findings, each with a dozen controls).
     private struct FindingsByControl {
-        /// In scope, primary: exceptions.
-        var exceptions: [ControlReference: [String]] = [:]
-        var exceptionRules: [ControlReference: Set<String>] = [:]
-        /// In scope, secondary.
-        var related: [ControlReference: [String]] = [:]
-        var outOfScope: [ControlReference: [String]] = [:]
+        struct Control {
+            /// The scope of the control's framework.
+            var scope: ScopeKind
+            /// In scope, primary: exceptions.
+            var exceptions: [String] = []
+            var exceptionRules: Set<String> = []
+            /// The rule last added to `exceptionRules`: a name is hashed only when it differs from
+            /// the one before (findings of few rules bear on any one control).
+            var lastExceptionRule: String?
+            /// In scope, secondary.
+            var related: [String] = []
+            var outOfScope: [String] = []
+        }
+
+        private var numbers: [ControlReference: Int] = [:]
+        var controls: [Control] = []
+
+        mutating func number(of reference: ControlReference, scope: ScopeKind) -> Int {
+            if let known = numbers[reference] { return known }
+            numbers[reference] = controls.count
+            controls.append(Control(scope: scope))
+            return controls.count - 1
+        }
+
+        subscript(reference: ControlReference) -> Control? { numbers[reference].map { controls[$0] } }
     }
 
     /// Sets `result.compliance`, and `controls` and `relatedControls` of every finding.
@@ -68,39 +89,10 @@ package struct ComplianceEvaluator {
 
     /// The shown controls a rule maps to, in report order, by weight.
     private struct RuleMapping {
-        /// Primary controls first; each by its place in ``ControlSlots``.
-        var targets: [(slot: Int, primary: Bool)]
+        /// Primary controls first; each by its number in ``FindingsByControl``.
+        var targets: [(number: Int, primary: Bool)]
         var primaryNames: [String]
         var secondaryNames: [String]
-    }
-
-    /// The shown controls findings map to, numbered as first met, with the findings bearing on
-    /// each: a finding's controls are filled by number, not looked up by name (thousands of
-    /// findings, each with a dozen controls).
-    private struct ControlSlots {
-        var references: [ControlReference] = []
-        var scopes: [ScopeKind] = []
-        var numbers: [ControlReference: Int] = [:]
-        var exceptions: [[String]] = []
-        var exceptionRules: [Set<String>] = []
-        /// The rule last added to each control's exception rules: a name is hashed only when it
-        /// differs from the one before (findings of few rules bear on any one control).
-        var lastExceptionRule: [String?] = []
-        var related: [[String]] = []
-        var outOfScope: [[String]] = []
-
-        mutating func slot(_ reference: ControlReference, scope: ScopeKind) -> Int {
-            if let known = numbers[reference] { return known }
-            numbers[reference] = references.count
-            references.append(reference)
-            scopes.append(scope)
-            exceptions.append([])
-            exceptionRules.append([])
-            lastExceptionRule.append(nil)
-            related.append([])
-            outOfScope.append([])
-            return references.count - 1
-        }
     }
 
     /// Tells each finding its controls, and sorts the findings by control: exceptions, related, out of scope.
@@ -110,7 +102,7 @@ package struct ComplianceEvaluator {
     {
         let sourceByRule = Dictionary(sources.indices.map { (sources[$0].metadata.id, $0) }, uniquingKeysWith: { first, _ in first })
         let scopeOf = Dictionary(configuration.frameworks.map { ($0.id, $0.scope) }, uniquingKeysWith: { first, _ in first })
-        var controls = ControlSlots()
+        var byControl = FindingsByControl()
         // Worked out once per rule: a rule can have thousands of findings.
         var mappings: [String: RuleMapping] = [:]
         func mapping(of rule: String) -> RuleMapping {
@@ -120,8 +112,8 @@ package struct ComplianceEvaluator {
                 shown.filter { $0.value == weight }.keys.sorted { order[$0]! < order[$1]! }
             }
             let primary = sorted(.primary), secondary = sorted(.secondary)
-            let targets = primary.map { (controls.slot($0, scope: scopeOf[$0.catalog]!), true) }
-                + secondary.map { (controls.slot($0, scope: scopeOf[$0.catalog]!), false) }
+            let targets = primary.map { (byControl.number(of: $0, scope: scopeOf[$0.catalog]!), true) }
+                + secondary.map { (byControl.number(of: $0, scope: scopeOf[$0.catalog]!), false) }
             let mapping = RuleMapping(targets: targets, primaryNames: primary.map(\.description),
                                       secondaryNames: secondary.map(\.description))
             mappings[rule] = mapping
@@ -133,29 +125,20 @@ package struct ComplianceEvaluator {
             findings[index].relatedControls = mapping.secondaryNames
             let id = findings[index].id, namespace = findings[index].request.namespace
             let isException = findings[index].disposition?.kind != .falsePositive
-            for (slot, primary) in mapping.targets {
-                if !configuration.scopes.contains(namespace: namespace, in: controls.scopes[slot]) {
-                    controls.outOfScope[slot].append(id)
+            for (number, primary) in mapping.targets {
+                if !configuration.scopes.contains(namespace: namespace, in: byControl.controls[number].scope) {
+                    byControl.controls[number].outOfScope.append(id)
                 } else if primary, isException {
-                    controls.exceptions[slot].append(id)
+                    byControl.controls[number].exceptions.append(id)
                     let rule = findings[index].rule.name
-                    if controls.lastExceptionRule[slot] != rule {
-                        controls.exceptionRules[slot].insert(rule)
-                        controls.lastExceptionRule[slot] = rule
+                    if byControl.controls[number].lastExceptionRule != rule {
+                        byControl.controls[number].exceptionRules.insert(rule)
+                        byControl.controls[number].lastExceptionRule = rule
                     }
                 } else {
-                    controls.related[slot].append(id)
+                    byControl.controls[number].related.append(id)
                 }
             }
-        }
-        var byControl = FindingsByControl()
-        for (slot, reference) in controls.references.enumerated() {
-            if !controls.exceptions[slot].isEmpty {
-                byControl.exceptions[reference] = controls.exceptions[slot]
-                byControl.exceptionRules[reference] = controls.exceptionRules[slot]
-            }
-            if !controls.related[slot].isEmpty { byControl.related[reference] = controls.related[slot] }
-            if !controls.outOfScope[slot].isEmpty { byControl.outOfScope[reference] = controls.outOfScope[slot] }
         }
         return byControl
     }
@@ -170,18 +153,19 @@ package struct ComplianceEvaluator {
         for control in catalog.controls {
             let reference = ControlReference(catalog: catalog.id, control: control.id)
             let mapped = rules(reference)
+            let bearing = findings[reference]
             var entry = ComplianceResult.ControlResult(
                 id: control.id, parent: control.parent, title: control.title, assessable: control.assessable,
                 evidenceKinds: control.evidence, status: .notAssessable, reason: "",
-                findings: findings.exceptions[reference] ?? [], relatedFindings: findings.related[reference] ?? [],
-                outOfScopeFindings: findings.outOfScope[reference] ?? [],
+                findings: bearing?.exceptions ?? [], relatedFindings: bearing?.related ?? [],
+                outOfScopeFindings: bearing?.outOfScope ?? [],
                 rules: mapped.map(\.metadata.name), blindRules: mapped.filter { $0.blindness != nil }.map(\.metadata.name),
                 coverage: context.coverage.contains(reference),
                 needs: control.needs.map { .init(resource: $0.resource, level: $0.level, seen: context.sees($0)) },
                 notes: control.notes)
             (entry.status, entry.reason) = context.status(
                 of: control, entry: entry, rules: mapped.map { ($0.metadata.name, $0.blindness) },
-                exceptionRules: (findings.exceptionRules[reference] ?? []).sorted(), scope: scopeText(catalog.scope))
+                exceptionRules: (bearing?.exceptionRules ?? []).sorted(), scope: scopeText(catalog.scope))
             summary.count(entry.status)
             let family = familyIndex[control.family]!
             families[family].summary.count(entry.status)
