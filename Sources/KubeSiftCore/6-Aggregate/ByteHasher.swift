@@ -104,6 +104,16 @@ struct FingerprintBuilder {
 
     @inline(__always)
     mutating func combine(_ start: UnsafeRawPointer, _ count: Int) {
+        combineBytes(start, count)
+        // The length in a step of its own: folded into a word of the text, text could cancel it.
+        combine(UInt64(truncatingIfNeeded: count))
+    }
+
+    /// A field's bytes without its length, in as many steps as the length says (one up to sixteen
+    /// bytes): for keys that combine their fields' lengths together, after them all, so that the
+    /// steps still tell the fields apart.
+    @inline(__always)
+    mutating func combineBytes(_ start: UnsafeRawPointer, _ count: Int) {
         var offset = 0
         while count - offset > 16 {
             mix(start.loadUnaligned(fromByteOffset: offset, as: UInt64.self),
@@ -112,13 +122,17 @@ struct FingerprintBuilder {
         }
         let (low, high) = ByteHasher.tail(start, from: offset, to: count)
         mix(low, high)
-        // The length in a step of its own: folded into a word of the text, text could cancel it.
-        combine(UInt64(truncatingIfNeeded: count))
     }
 
     @inline(__always)
     mutating func combine(_ value: UInt64) {
         mix(value, 0x8EBC_6AF0_9C88_C6E3)
+    }
+
+    /// Two words in one step.
+    @inline(__always)
+    mutating func combine(_ low: UInt64, _ high: UInt64) {
+        mix(low, high)
     }
 
     func finalize() -> Fingerprint {

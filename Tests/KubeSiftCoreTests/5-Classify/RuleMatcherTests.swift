@@ -59,6 +59,30 @@ struct RuleMatcherTests {
         }
     }
 
+    @Test("The memos key each field apart: the same bytes split another way, or a code logged or not, decide anew")
+    func memoKeysTellFieldsApart() throws {
+        let rules = try RuleFixture.detection("""
+            selection:
+              verb: get
+              objectRef.resource: pods
+              user.username: alice
+              user.groups: admins
+            filter_failed:
+              responseStatus.code|gte: 400
+            condition: selection and not filter_failed
+            """)
+        // The same bytes in every field but split differently: the prefilter's verb and resource,
+        // the identity's user and groups (a group list is keyed as logged).
+        let match = #"{"verb":"get","objectRef":{"resource":"pods"},"user":{"username":"alice","groups":["admins"]},"auditID":"match"}"#
+        let verbShifted = #"{"verb":"getp","objectRef":{"resource":"ods"},"user":{"username":"alice","groups":["admins"]},"auditID":"verb"}"#
+        let userShifted = #"{"verb":"get","objectRef":{"resource":"pods"},"user":{"username":"alicea","groups":["dmins"]},"auditID":"user"}"#
+        let failed = #"{"verb":"get","objectRef":{"resource":"pods"},"user":{"username":"alice","groups":["admins"]},"responseStatus":{"code":403},"auditID":"failed"}"#
+        for order in [[match, verbShifted, userShifted, failed], [failed, userShifted, verbShifted, match]] {
+            let classified = RuleExampleRunner.classify(try order.map { try RuleFixture.event($0) }, ruleSet: rules)
+            #expect(classified.hits.map(\.summary.auditID) == ["match"], "in the order \(order)")
+        }
+    }
+
     @Test("Arrays are searched element by element, at any depth of the path; `\\*` is a literal star")
     func anyElement() throws {
         let rules = try RuleFixture.detection("""

@@ -1,4 +1,4 @@
-/// Decides which detection rules one event matches. One per worker: it keeps a memo and scratch.
+/// Decides which detection rules one event matches. One per worker: it keeps its memos.
 ///
 /// Most rules name a verb and a resource, and most events match no rule at all. So the matcher
 /// first evaluates every rule on just the verb, resource, subresource, API group and response
@@ -16,8 +16,9 @@ final class RuleMatcher {
     private let rules: [DetectionRule]
     /// Past this many distinct combinations (only crafted input has them) candidates are not cached.
     private static let memoLimit = 1 << 16
-    /// Each combination of the prefilter's fields, interned; its candidates at the same index.
-    @exclusivity(unchecked) private var keys: SpanTable
+    /// Each combination of the prefilter's fields, by its fingerprint (``prefilterKey(_:_:)``); its
+    /// candidates at the same index.
+    @exclusivity(unchecked) private var keys = FingerprintTable(limit: RuleMatcher.memoLimit)
     @exclusivity(unchecked) private var entries: [Candidates] = []
     /// The rule indices every entry's ranges point into. Lists of plain values in flat arrays: an
     /// array per entry (and per identity) was retained and released on every event.
@@ -28,15 +29,14 @@ final class RuleMatcher {
     private let folded = FoldedPrograms()
     /// Folded programs kept, at most (crafted input with thousands of combinations gets the rest unfolded).
     private static let foldLimit = 1 << 14
-    /// Where an event's prefilter key and identity are written to be looked up: raw buffers, which
-    /// an append copies into without an array's uniqueness and capacity checks per field.
-    private let keyBytes = ByteScratch(capacity: 256)
-    private let identityBytes = ByteScratch(capacity: 512)
-    @exclusivity(unchecked) private var scratch: [UInt8] = []
-    /// Each identity, interned; from its index times the rule count, per rule, whether the identity
-    /// alone rules it out (`false` on identity fields alone), worked out the first time an event of
-    /// it needs to know.
-    @exclusivity(unchecked) private var identityKeys: SpanTable
+    /// The memos' keys are fingerprints of the fields they stand for, as logged: hashed where they
+    /// lie, with the run's secret seeds, instead of copied out and compared byte for byte (as the
+    /// request index tells requests apart; see ``Fingerprint``).
+    private let blankKey = FingerprintBuilder(seeds: .random())
+    /// Each identity, by its fingerprint (``identityKey(_:_:)``); from its index times the rule
+    /// count, per rule, whether the identity alone rules it out (`false` on identity fields
+    /// alone), worked out the first time an event of it needs to know.
+    @exclusivity(unchecked) private var identityKeys = FingerprintTable(limit: RuleMatcher.memoLimit)
     @exclusivity(unchecked) private var identities: [IdentityVerdict] = []
 
     private enum IdentityVerdict {
@@ -70,8 +70,6 @@ final class RuleMatcher {
                 selection.alternatives.joined().contains { $0.sources.contains(where: IdentityKey.knows) }
             }
         }
-        keys = SpanTable(seed: UInt64.random(in: .min ... .max), limit: Self.memoLimit)
-        identityKeys = SpanTable(seed: UInt64.random(in: .min ... .max), limit: Self.memoLimit)
     }
 
     /// The indices of the rules the event matches, in rule order.
@@ -84,8 +82,7 @@ final class RuleMatcher {
         result.removeAll(keepingCapacity: true)
         guard !rules.isEmpty else { return false }
         var pointed = false
-        writeKey(event, base)
-        let entry = keys.index(of: keyBytes.base, count: keyBytes.count)
+        let entry = keys.index(of: prefilterKey(event, base))
         if entry >= 0, entry < entries.count {
             collect(entries[entry], event, base, view, pointed: &pointed, into: &result)
             return pointed
@@ -175,49 +172,53 @@ final class RuleMatcher {
 
     /// The event's identity in `identities`; nil past the memo's limit.
     private func identityEntry(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>) -> Int? {
-        identityBytes.count = 0
-        func append(_ start: Int, _ end: Int) {
-            // An absent field apart from an empty one (a username of ""): a marker no JSON text holds.
-            if start >= 0 { identityBytes.append(base + start, count: end - start) } else { identityBytes.append(0x01) }
-            identityBytes.append(0x00)
-        }
-        append(event.username.start, event.username.end)
-        append(event.userGroups.start, event.userGroups.end)
-        append(event.impersonatedUser.start, event.impersonatedUser.end)
-        append(event.sourceIPs.start, event.sourceIPs.end)
-        let entry = identityKeys.index(of: identityBytes.base, count: identityBytes.count)
+        let entry = identityKeys.index(of: identityKey(event, base))
         guard entry >= 0 else { return nil }
         if entry * rules.count == identities.count { identities.append(contentsOf: repeatElement(.unknown, count: rules.count)) }
         return entry
     }
 
-    /// The prefilter fields' raw bytes, each ended by a separator (absent fields by a marker no
-    /// JSON string holds), into `keyBytes`: no allocation once warm.
-    private func writeKey(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>) {
-        keyBytes.count = 0
-        // One call per field: an array literal of the spans would allocate for every event.
-        append(event.verb, base)
-        append(event.resource, base)
-        append(event.subresource, base)
-        append(event.apiGroup, base)
-        if let code = event.responseCode {
-            withUnsafeBytes(of: code.littleEndian) { keyBytes.append($0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: $0.count) }
-        } else {
-            keyBytes.append(0x01)
-        }
+    /// The fingerprint of what the identity prefilter reads (``IdentityKey``), as logged.
+    private func identityKey(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>) -> Fingerprint {
+        // Copied from one made once: making a builder draws its keys from the seeds.
+        var builder = blankKey
+        let lengths = (Self.combine(event.username.start, event.username.end, base, into: &builder),
+                       Self.combine(event.userGroups.start, event.userGroups.end, base, into: &builder),
+                       Self.combine(event.impersonatedUser.start, event.impersonatedUser.end, base, into: &builder),
+                       Self.combine(event.sourceIPs.start, event.sourceIPs.end, base, into: &builder))
+        // Read from the end, the lengths say how many steps each field took before them.
+        builder.combine(lengths.0, lengths.1)
+        builder.combine(lengths.2, lengths.3)
+        return builder.finalize()
     }
 
-    @inline(__always)
-    private func append(_ span: StringSpan, _ base: UnsafePointer<UInt8>) {
-        if !span.isPresent {
-            keyBytes.append(0x01)
-        } else if span.escaped {
-            JSONText.unescape(base + span.start, span.count, into: &scratch)
-            keyBytes.append(scratch)
+    /// The fingerprint of the prefilter's fields (``PrefilterKey``), as logged.
+    private func prefilterKey(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>) -> Fingerprint {
+        var builder = blankKey
+        // One call per field: an array literal of the spans would allocate for every event.
+        let lengths = (Self.combine(event.verb.start, event.verb.end, base, into: &builder),
+                       Self.combine(event.resource.start, event.resource.end, base, into: &builder),
+                       Self.combine(event.subresource.start, event.subresource.end, base, into: &builder),
+                       Self.combine(event.apiGroup.start, event.apiGroup.end, base, into: &builder))
+        builder.combine(lengths.0, lengths.1)
+        builder.combine(lengths.2, lengths.3)
+        if let code = event.responseCode {
+            builder.combine(UInt64(bitPattern: Int64(code)), 0)
         } else {
-            keyBytes.append(base + span.start, count: span.count)
+            builder.combine(0, 1)
         }
-        keyBytes.append(0x00)
+        return builder.finalize()
+    }
+
+    /// A field's bytes as logged (raw: an escaped spelling is a key of its own, and decides the
+    /// same); nothing when it is absent. Returns what the key's lengths step takes for it: its
+    /// length, or a marker no length can equal.
+    @inline(__always)
+    private static func combine(_ start: Int, _ end: Int, _ base: UnsafePointer<UInt8>,
+                                into builder: inout FingerprintBuilder) -> UInt64 {
+        guard start >= 0 else { return .max }
+        builder.combineBytes(base + start, end - start)
+        return UInt64(end - start)
     }
 
     // MARK: - Full evaluation
