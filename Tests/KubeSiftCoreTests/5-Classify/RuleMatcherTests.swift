@@ -83,6 +83,28 @@ struct RuleMatcherTests {
         }
     }
 
+    @Test("A condition on a body the event did not log is decided by the prefilter, as it would be in full, in any order")
+    func missingBodyDecidedByPrefilter() throws {
+        // Same verb and resource throughout: only the bodies logged tell the events apart.
+        let rules = try RuleFixture.detection("""
+            without_spec:
+              requestObject.spec|exists: false
+            with_container:
+              requestObject.spec.containers.name: app
+            without_status:
+              responseObject.status: null
+            condition: (without_spec and without_status) or with_container
+            """)
+        let metadata = #"{"verb":"create","objectRef":{"resource":"pods"},"auditID":"metadata"}"#
+        let withBody = #"{"verb":"create","objectRef":{"resource":"pods"},"requestObject":{"spec":{"containers":[{"name":"app"}]}},"auditID":"body"}"#
+        let otherBody = #"{"verb":"create","objectRef":{"resource":"pods"},"requestObject":{"spec":{"containers":[{"name":"db"}]}},"auditID":"other"}"#
+        let withResponse = #"{"verb":"create","objectRef":{"resource":"pods"},"responseObject":{"status":{"phase":"Pending"}},"auditID":"response"}"#
+        for order in [[metadata, withBody, otherBody, withResponse], [withResponse, otherBody, withBody, metadata]] {
+            let classified = RuleExampleRunner.classify(try order.map { try RuleFixture.event($0) }, ruleSet: rules)
+            #expect(Set(classified.hits.map(\.summary.auditID)) == ["metadata", "body"], "in the order \(order)")
+        }
+    }
+
     @Test("Arrays are searched element by element, at any depth of the path; `\\*` is a literal star")
     func anyElement() throws {
         let rules = try RuleFixture.detection("""

@@ -2,13 +2,12 @@
 ///
 /// Most rules name a verb and a resource, and most events match no rule at all. So the matcher
 /// first evaluates every rule on just the verb, resource, subresource, API group and response
-/// code, in three-valued logic (any other field is "unknown"), and remembers, per combination of
-/// those five, which rules match outright and which could still match. Rules still open are then
-/// tried the same way on the identity alone (user, groups, impersonation, source addresses),
-/// memoised per identity:
-/// most events come from a few kubelets and controllers that no identity rule is about. Only what
-/// is left is evaluated in full, as a compiled ``DetectionProgram``, and only the fields it reads are
-/// decoded.
+/// code, and whether a request and a response body were logged, in three-valued logic (any other
+/// field is "unknown"), and remembers, per combination of those, which rules match outright and
+/// which could still match. Rules still open are then tried the same way on the identity alone
+/// (user, groups, impersonation, source addresses), memoised per identity: most events come from a
+/// few kubelets and controllers that no identity rule is about. Only what is left is evaluated in
+/// full, as a compiled ``DetectionProgram``, and only the fields it reads are decoded.
 ///
 /// Its state is per worker thread and never accessed re-entrantly, hence `@exclusivity(unchecked)`:
 /// the runtime's dynamic checks cost more per event than the lookups they guard.
@@ -192,7 +191,7 @@ final class RuleMatcher {
         return builder.finalize()
     }
 
-    /// The fingerprint of the prefilter's fields (``PrefilterKey``), as logged.
+    /// The fingerprint of the prefilter's fields and bodies (``PrefilterKey``), as logged.
     private func prefilterKey(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>) -> Fingerprint {
         var builder = blankKey
         // One call per field: an array literal of the spans would allocate for every event.
@@ -202,10 +201,11 @@ final class RuleMatcher {
                        Self.combine(event.apiGroup.start, event.apiGroup.end, base, into: &builder))
         builder.combine(lengths.0, lengths.1)
         builder.combine(lengths.2, lengths.3)
+        let bodies = (event.requestObject.isPresent ? 1 : 0) | (event.responseObject.isPresent ? 2 : 0) as UInt64
         if let code = event.responseCode {
-            builder.combine(UInt64(bitPattern: Int64(code)), 0)
+            builder.combine(UInt64(bitPattern: Int64(code)), bodies)
         } else {
-            builder.combine(0, 1)
+            builder.combine(0, bodies | 4)
         }
         return builder.finalize()
     }
@@ -258,7 +258,7 @@ final class RuleMatcher {
 
     // MARK: - Prefilter
 
-    /// The fields the prefilter decides on, as the event has them.
+    /// The fields the prefilter decides on, as the event has them, and which of the bodies it has.
     struct PrefilterKey {
         // Each field's values as the list a condition reads (empty when the event lacks it), made
         // once: a memo miss asks for them once per condition of every rule.
@@ -267,6 +267,11 @@ final class RuleMatcher {
         var subresource: [FieldValue]
         var apiGroup: [FieldValue]
         var code: [FieldValue]
+        /// Whether the event logged a request or response body. Most events are logged at the
+        /// Metadata level, without either, and a rule that reads one (a ConfigMap's data, a pod's
+        /// containers) is then decided here: every path into a missing body has no values.
+        var hasRequestObject: Bool
+        var hasResponseObject: Bool
 
         init(_ view: EventView) {
             verb = view.value(of: .verb).map { [$0] } ?? []
@@ -274,18 +279,30 @@ final class RuleMatcher {
             subresource = view.value(of: .subresource).map { [$0] } ?? []
             apiGroup = view.value(of: .apiGroup).map { [$0] } ?? []
             code = view.value(of: .responseCode).map { [$0] } ?? []
+            hasRequestObject = view.event.requestObject.isPresent
+            hasResponseObject = view.event.responseObject.isPresent
         }
 
-        /// The values of `source` (empty when the event lacks it), or nil when it is not a key field.
+        /// The values of `source` (empty when the event lacks it), or nil when it is not a key field
+        /// or a path into a body the event lacks.
         func values(of source: FieldSource) -> [FieldValue]? {
-            guard case let .scanned(field) = source else { return nil }
-            switch field {
-            case .verb: return verb
-            case .resource: return resource
-            case .subresource: return subresource
-            case .apiGroup: return apiGroup
-            case .responseCode: return code
-            default: return nil
+            switch source {
+            case let .scanned(field):
+                switch field {
+                case .verb: return verb
+                case .resource: return resource
+                case .subresource: return subresource
+                case .apiGroup: return apiGroup
+                case .responseCode: return code
+                default: return nil
+                }
+            case .body(.requestObject, _), .podSpec, .podContainer:
+                // Pod specs and their containers are read from the request body alone.
+                return hasRequestObject ? nil : []
+            case .body(.responseObject, _):
+                return hasResponseObject ? nil : []
+            case .body, .derived:
+                return nil
             }
         }
     }
