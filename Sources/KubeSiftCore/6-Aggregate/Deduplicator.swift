@@ -37,7 +37,9 @@ package final class Deduplicator: Sendable {
     /// A worker's handle on the slot it used last: most events fall in the slot of the one before.
     package struct Cursor {
         fileprivate var slot = Int64.min
+        /// Holds the bucket; `lent` is the same, read without a retain.
         fileprivate var bucket: Bucket?
+        fileprivate var lent: Unmanaged<Bucket>?
         fileprivate var uses = 0
 
         package init() {}
@@ -79,7 +81,16 @@ package final class Deduplicator: Sendable {
     package func record(request: Fingerprint, slot: Int64, stage: AuditStage, code: Int?, cursor: inout Cursor)
         -> DeduplicationOutcome
     {
-        let bucket = self.bucket(for: slot, cursor: &cursor)
+        // Lent by the cursor, which holds it: no retain and release per event of an object both
+        // workers use at once.
+        bucket(for: slot, cursor: &cursor)._withUnsafeGuaranteedRef { bucket in
+            record(request: request, slot: slot, stage: stage, code: code, in: bucket)
+        }
+    }
+
+    private func record(request: Fingerprint, slot: Int64, stage: AuditStage, code: Int?, in bucket: Bucket)
+        -> DeduplicationOutcome
+    {
         // A bucket's resident count changes only under its lock, so eviction cannot lose a change.
         let outcome = bucket.state.withLock { state -> DeduplicationOutcome in
             if state.spilled { reload(&state, slot: slot, into: bucket) }
@@ -180,11 +191,14 @@ package final class Deduplicator: Sendable {
 
     // MARK: - Slots
 
-    private func bucket(for slot: Int64, cursor: inout Cursor) -> Bucket {
+    /// The slot's bucket, unretained: `cursor` holds it.
+    private func bucket(for slot: Int64, cursor: inout Cursor) -> Unmanaged<Bucket> {
         cursor.uses += 1
-        if cursor.slot == slot, let bucket = cursor.bucket {
-            if cursor.uses & 1023 == 0 { bucket.lastUse.store(clock.add(1, ordering: .relaxed).newValue, ordering: .relaxed) }
-            return bucket
+        if cursor.slot == slot, let lent = cursor.lent {
+            if cursor.uses & 1023 == 0 {
+                lent._withUnsafeGuaranteedRef { $0.lastUse.store(clock.add(1, ordering: .relaxed).newValue, ordering: .relaxed) }
+            }
+            return lent
         }
         let bucket = buckets.withLock { buckets in
             if let existing = buckets[slot] { return existing }
@@ -195,7 +209,8 @@ package final class Deduplicator: Sendable {
         bucket.lastUse.store(clock.add(1, ordering: .relaxed).newValue, ordering: .relaxed)
         cursor.slot = slot
         cursor.bucket = bucket
-        return bucket
+        cursor.lent = Unmanaged.passUnretained(bucket)
+        return cursor.lent!
     }
 
     /// Writes least recently used slots to disk until the index is back under 3/4 of its budget.
