@@ -179,28 +179,16 @@ final class RuleMatcher {
 
     /// The fingerprint of what the identity prefilter reads (``IdentityKey``), as logged.
     private func identityKey(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>) -> Fingerprint {
-        // Copied from one made once: making a builder draws its keys from the seeds.
-        var builder = blankKey
-        let lengths = (Self.combine(event.username.start, event.username.end, base, into: &builder),
-                       Self.combine(event.userGroups.start, event.userGroups.end, base, into: &builder),
-                       Self.combine(event.impersonatedUser.start, event.impersonatedUser.end, base, into: &builder),
-                       Self.combine(event.sourceIPs.start, event.sourceIPs.end, base, into: &builder))
-        // Read from the end, the lengths say how many steps each field took before them.
-        builder.combine(lengths.0, lengths.1)
-        builder.combine(lengths.2, lengths.3)
-        return builder.finalize()
+        fields((event.username.start, event.username.end), (event.userGroups.start, event.userGroups.end),
+               (event.impersonatedUser.start, event.impersonatedUser.end), (event.sourceIPs.start, event.sourceIPs.end),
+               base).finalize()
     }
 
     /// The fingerprint of the prefilter's fields and bodies (``PrefilterKey``), as logged.
     private func prefilterKey(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>) -> Fingerprint {
-        var builder = blankKey
-        // One call per field: an array literal of the spans would allocate for every event.
-        let lengths = (Self.combine(event.verb.start, event.verb.end, base, into: &builder),
-                       Self.combine(event.resource.start, event.resource.end, base, into: &builder),
-                       Self.combine(event.subresource.start, event.subresource.end, base, into: &builder),
-                       Self.combine(event.apiGroup.start, event.apiGroup.end, base, into: &builder))
-        builder.combine(lengths.0, lengths.1)
-        builder.combine(lengths.2, lengths.3)
+        var builder = fields((event.verb.start, event.verb.end), (event.resource.start, event.resource.end),
+                             (event.subresource.start, event.subresource.end), (event.apiGroup.start, event.apiGroup.end),
+                             base)
         let bodies = (event.requestObject.isPresent ? 1 : 0) | (event.responseObject.isPresent ? 2 : 0) as UInt64
         if let code = event.responseCode {
             builder.combine(UInt64(bitPattern: Int64(code)), bodies)
@@ -208,6 +196,22 @@ final class RuleMatcher {
             builder.combine(0, bodies | 4)
         }
         return builder.finalize()
+    }
+
+    /// Four fields (start and end in `base`, a negative start for an absent one), then their
+    /// lengths in two steps: read from the end, the lengths say how many steps each field took.
+    /// One call per field: an array literal of the spans would allocate for every event.
+    private func fields(_ first: (Int, Int), _ second: (Int, Int), _ third: (Int, Int), _ fourth: (Int, Int),
+                        _ base: UnsafePointer<UInt8>) -> FingerprintBuilder {
+        // Copied from one made once: making a builder draws its keys from the seeds.
+        var builder = blankKey
+        let lengths = (Self.combine(first.0, first.1, base, into: &builder),
+                       Self.combine(second.0, second.1, base, into: &builder),
+                       Self.combine(third.0, third.1, base, into: &builder),
+                       Self.combine(fourth.0, fourth.1, base, into: &builder))
+        builder.combine(lengths.0, lengths.1)
+        builder.combine(lengths.2, lengths.3)
+        return builder
     }
 
     /// A field's bytes as logged (raw: an escaped spelling is a key of its own, and decides the
