@@ -172,13 +172,20 @@ package final class JSONTape {
                 let node = nodes[position]
                 if node.flag {
                     if text(position).utf8.elementsEqual(key) { found = position + 1 }
-                } else if node.end - node.start == key.count,
-                          key.isEmpty || memcmp(base + node.start, key.baseAddress!, key.count) == 0 {
+                } else if plainKeyEquals(position, key) {
                     found = position + 1
                 }
                 position = nodes[position + 1].next
             }
             return found
+        }
+
+        /// Whether the key node at `index`, which holds no escape, is `key`: lengths first.
+        @inline(__always)
+        func plainKeyEquals(_ index: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+            let node = nodes[index]
+            return node.end - node.start == key.count
+                && (key.isEmpty || memcmp(base + node.start, key.baseAddress!, key.count) == 0)
         }
 
         /// Calls `body` with the index of every element of the array, or every member value of the

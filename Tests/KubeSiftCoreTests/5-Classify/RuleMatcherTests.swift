@@ -105,6 +105,62 @@ struct RuleMatcherTests {
         }
     }
 
+    @Test("A long `or` of keys skips its tests only when no key can be there: dotted, escaped and array keys still match")
+    func keyGuardSkipsOnlyWhatCannotMatch() throws {
+        let rules = try RuleFixture.detection("""
+            keys:
+              - requestObject.data.password: '*'
+              - requestObject.data.PASSWORD: '*'
+              - requestObject.data.api_key: '*'
+              - requestObject.data.secret_key: '*'
+              - requestObject.data.token: '*'
+              - requestObject.data.private_key: '*'
+              - requestObject.data.id_rsa: '*'
+              - requestObject.data.tls.key: '*'
+              - requestObject.data..netrc: '*'
+            condition: keys
+            """)
+        let cases: [(body: String, matches: Bool)] = [
+            (#"{"data":{"app.yaml":"port: 80","run.sh":"exit 0"}}"#, false),
+            (#"{"data":{"app.yaml":"port: 80","api_key":"k"}}"#, true),
+            (#"{"spec":{"replicas":1}}"#, false),
+            (#"{"data":"not an object"}"#, false),
+            // A key holding dots stands for the path's components.
+            (#"{"data.password":"x"}"#, true),
+            (#"{"data":{"tls.key":"pem"}}"#, true),
+            (#"{"data":{".netrc":"machine"}}"#, true),
+            // The same key spelled with an escape.
+            (#"{"data":{"pass\u0077ord":"x"}}"#, true),
+            // An array of objects is searched element by element.
+            (#"{"data":[{"run.sh":"exit 0"},{"id_rsa":"key"}]}"#, true),
+            (#"{"data":[{"run.sh":"exit 0"}]}"#, false),
+        ]
+        for (number, entry) in cases.enumerated() {
+            let json = #"{"verb":"create","objectRef":{"resource":"configmaps"},"requestObject":\#(entry.body),"auditID":"e\#(number)"}"#
+            #expect(try RuleFixture.matches(rules, json) == entry.matches, "\(entry.body)")
+        }
+        // Every case again in one run, through the memo, and evaluated without the guard: the same.
+        let events = try cases.enumerated().map { number, entry in
+            try RuleFixture.event(#"{"verb":"create","objectRef":{"resource":"configmaps"},"requestObject":\#(entry.body),"auditID":"e\#(number)"}"#)
+        }
+        let classified = RuleExampleRunner.classify(events, ruleSet: rules)
+        let expected = cases.indices.filter { cases[$0].matches }.map { "e\($0)" }
+        #expect(classified.hits.map(\.summary.auditID).sorted() == expected.sorted())
+        let program = DetectionProgram(rules.detections[0].detection)
+        let view = EventView()
+        var unguarded: [String] = []
+        for (number, event) in events.enumerated() {
+            var bytes = Array(event.serialized().utf8)
+            bytes.withUnsafeMutableBufferPointer { buffer in
+                RecordDecoder().decode(UnsafePointer(buffer.baseAddress!), start: 0, end: buffer.count, emit: { scanned, base in
+                    view.reset(scanned, base: base)
+                    if program.evaluate({ RuleMatcher.test($0, view) }) { unguarded.append("e\(number)") }
+                }, note: { _, _ in })
+            }
+        }
+        #expect(unguarded == expected)
+    }
+
     @Test("Arrays are searched element by element, at any depth of the path; `\\*` is a literal star")
     func anyElement() throws {
         let rules = try RuleFixture.detection("""

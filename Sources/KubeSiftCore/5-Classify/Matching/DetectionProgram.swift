@@ -14,10 +14,15 @@ struct DetectionProgram {
         case jumpIfFalse(Int)
         case jumpIfTrue(Int)
         case not
+        /// Unless key guard `guard` says one of its paths may have a value, sets the result to false
+        /// and jumps to `end`: past an `or` of tests of those paths, which would all fail.
+        case skipUnlessKeys(guard: Int, end: Int)
     }
 
     /// The conditions, which the program's buffers refer to without retaining them.
     let conditions: [CompiledCondition]
+    /// Likewise the key guards of its long `or`s of keys (``KeyGuard``).
+    private let keyGuards: [KeyGuard]
     /// The detection's condition, over ``selections``: what the prefilter reads.
     let condition: ConditionExpression
     /// By selection, its alternatives, each a list of indices into ``conditions``.
@@ -31,15 +36,23 @@ struct DetectionProgram {
     struct Code {
         fileprivate let steps: UnsafeMutableBufferPointer<Step>
         fileprivate let tests: UnsafeMutableBufferPointer<Unmanaged<CompiledCondition>>
+        fileprivate let guards: UnsafeMutableBufferPointer<Unmanaged<KeyGuard>>
 
-        /// Runs the program; `test` says whether a condition holds.
-        func evaluate(_ test: (CompiledCondition) -> Bool) -> Bool {
+        /// Runs the program; `test` says whether a condition holds, `mayHaveKey` whether a key
+        /// guard's paths may have a value (always, unless the caller can tell).
+        func evaluate(_ test: (CompiledCondition) -> Bool, mayHaveKey: (KeyGuard) -> Bool = { _ in true }) -> Bool {
             var result = false
             var position = 0
             while position < steps.count {
                 switch steps[position] {
                 case let .test(index):
                     result = tests[index]._withUnsafeGuaranteedRef(test)
+                case let .skipUnlessKeys(guardIndex, end):
+                    if !guards[guardIndex]._withUnsafeGuaranteedRef(mayHaveKey) {
+                        result = false
+                        position = end
+                        continue
+                    }
                 case let .constant(value):
                     result = value
                 case let .jumpIfFalse(target):
@@ -64,17 +77,21 @@ struct DetectionProgram {
     private final class Storage {
         let steps: UnsafeMutableBufferPointer<Step>
         let tests: UnsafeMutableBufferPointer<Unmanaged<CompiledCondition>>
+        let guards: UnsafeMutableBufferPointer<Unmanaged<KeyGuard>>
 
-        init(steps: [Step], conditions: [CompiledCondition]) {
+        init(steps: [Step], conditions: [CompiledCondition], guards: [KeyGuard]) {
             self.steps = .allocate(capacity: steps.count)
             _ = self.steps.initialize(from: steps)
             tests = .allocate(capacity: conditions.count)
             _ = tests.initialize(from: conditions.map { Unmanaged.passUnretained($0) })
+            self.guards = .allocate(capacity: guards.count)
+            _ = self.guards.initialize(from: guards.map { Unmanaged.passUnretained($0) })
         }
 
         deinit {
             steps.deallocate()
             tests.deallocate()
+            guards.deallocate()
         }
     }
 
@@ -92,8 +109,9 @@ struct DetectionProgram {
         builder.emit(detection.condition)
         conditions = builder.conditions
         selections = builder.selections
-        storage = Storage(steps: builder.steps, conditions: builder.conditions)
-        code = Code(steps: storage.steps, tests: storage.tests)
+        keyGuards = builder.guards
+        storage = Storage(steps: builder.steps, conditions: builder.conditions, guards: builder.guards)
+        code = Code(steps: storage.steps, tests: storage.tests, guards: storage.guards)
     }
 
     /// The program as it is written, step by step.
@@ -101,12 +119,23 @@ struct DetectionProgram {
         var steps: [Step] = []
         var conditions: [CompiledCondition] = []
         var selections: [[[Int]]] = []
+        var guards: [KeyGuard] = []
 
         mutating func emit(_ expression: ConditionExpression) {
             switch expression {
             case let .selection(index):
                 // A selection is an `or` of its alternatives, each an `and` of its conditions.
                 let alternatives = selections[index]
+                // A long list of keys of one object (a ConfigMap's data): one scan of the object's
+                // keys can tell that none is there, and skip every test.
+                var skip: Int?
+                if alternatives.allSatisfy({ $0.count == 1 }),
+                   let guarded = KeyGuard(alternatives.map { conditions[$0[0]] }) {
+                    guards.append(guarded)
+                    skip = steps.count
+                    steps.append(.not) // placeholder, patched below
+                }
+                defer { if let skip { steps[skip] = .skipUnlessKeys(guard: guards.count - 1, end: steps.count) } }
                 emitChain(alternatives.count, all: false) { program, alternative in
                     let conditions = alternatives[alternative]
                     program.emitChain(conditions.count, all: true) { program, condition in
@@ -142,7 +171,7 @@ struct DetectionProgram {
         }
     }
 
-    /// Runs the program; `test` says whether a condition holds.
+    /// Runs the program; `test` says whether a condition holds (key guards never skip a test).
     func evaluate(_ test: (CompiledCondition) -> Bool) -> Bool { code.evaluate(test) }
 }
 
@@ -164,7 +193,9 @@ final class FoldedPrograms {
             steps.initializeElement(at: position, to: step)
         }
         buffers.append(steps)
-        return DetectionProgram.Code(steps: steps, tests: program.code.tests)
+        // Key guards stay: the tests they skip read body paths alone, which a fold can only know
+        // to be false (a body the event lacks), and then the guard finds no key either.
+        return DetectionProgram.Code(steps: steps, tests: program.code.tests, guards: program.code.guards)
     }
 
     deinit {
@@ -222,5 +253,48 @@ final class CompiledCondition: @unchecked Sendable {
         tests?.deallocate()
         containsList?.deallocate()
         for path in paths { PathKey.deallocate(path) }
+    }
+}
+
+/// What an `or` of many single tests of objects' keys needs to know first (a ConfigMap's data:
+/// `requestObject.data.password`, `requestObject.data.api_key`, … each `'*'`): whether the objects
+/// have any of those keys. One scan of each object's keys answers, where each test walked to its
+/// object and looked its key up; when none is there, every test fails, since each needs a value.
+///
+/// Made only for tests that need a value (not negated, not `|all`, not `|exists: false`, no `null`
+/// pattern), each of one body path without `*`; the paths are grouped by their object (the path
+/// less its last key).
+final class KeyGuard: @unchecked Sendable {
+    // SAFETY: immutable after `init`; its buffers are freed in `deinit`.
+    /// Per object: the body, the path to the object, and the keys looked up in it.
+    let groups: [(part: EventBody, prefix: UnsafeMutableBufferPointer<PathKey>,
+                  keys: UnsafeMutableBufferPointer<PathKey>)]
+
+    /// Fewer tests than this are left to run as they are.
+    static let minimumKeys = 8
+
+    init?(_ conditions: [CompiledCondition]) {
+        guard conditions.count >= Self.minimumKeys else { return nil }
+        var objects: [(part: EventBody, prefix: [String], keys: [String])] = []
+        for condition in conditions {
+            guard !condition.negated, !condition.requiresAll, !condition.acceptsMissing, condition.exists != false,
+                  condition.condition.sources.count == 1,
+                  case let .body(part, path) = condition.condition.sources[0], let key = path.last, !path.contains("*")
+            else { return nil }
+            let prefix = Array(path.dropLast())
+            if let object = objects.firstIndex(where: { $0.part == part && $0.prefix == prefix }) {
+                objects[object].keys.append(key)
+            } else {
+                objects.append((part, prefix, [key]))
+            }
+        }
+        groups = objects.map { ($0.part, PathKey.allocate($0.prefix), PathKey.allocate($0.keys)) }
+    }
+
+    deinit {
+        for group in groups {
+            PathKey.deallocate(group.prefix)
+            PathKey.deallocate(group.keys)
+        }
     }
 }

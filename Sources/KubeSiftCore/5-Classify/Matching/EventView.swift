@@ -125,6 +125,14 @@ final class EventView {
         return matched
     }
 
+    /// Whether one of the guard's paths may have a value; false only when none can (``KeyGuard``).
+    func mayHaveKey(_ keys: KeyGuard) -> Bool {
+        keys.groups.contains { group in
+            indexBody(group.part) && readers[group.part.rawValue].mayHaveKey(
+                0, UnsafeBufferPointer(group.prefix)[...], UnsafeBufferPointer(group.keys))
+        }
+    }
+
     /// A body's bytes as they were logged (a `sourceIPs` array, say), nil when the event has none.
     func logged(_ part: EventBody) -> UnsafeRawBufferPointer? {
         let span = self.span(of: part)
@@ -357,6 +365,38 @@ extension JSONTape.Reader {
             return walk(dotted.value, path.dropFirst(dotted.components), body)
         default:
             return path.isEmpty && body(fieldValue(index))
+        }
+    }
+}
+
+extension JSONTape.Reader {
+    /// Whether `walk` could find a value at the path `prefix` and then one of `keys`, from node
+    /// `index`: false only when it could not. Where the walk would read more than plain members
+    /// (every element of an array, a key holding dots, an escaped key), the answer is true and the
+    /// walk decides.
+    func mayHaveKey(_ index: Int, _ prefix: Slice<UnsafeBufferPointer<PathKey>>,
+                    _ keys: UnsafeBufferPointer<PathKey>) -> Bool
+    {
+        switch nodes[index].kind {
+        case .object:
+            guard let first = prefix.first else {
+                // With one component left, `walk` looks up plain members only.
+                var position = index + 1
+                while position < nodes[index].next {
+                    if nodes[position].flag { return true }
+                    if keys.contains(where: { plainKeyEquals(position, $0.bytes) }) { return true }
+                    position = nodes[position + 1].next
+                }
+                return false
+            }
+            if let member = member(index, first.bytes) { return mayHaveKey(member, prefix.dropFirst(), keys) }
+            // A key holding dots may stand for this component and more.
+            return anyChild(of: index) { key, _ in key.map { keyStartsComponent($0, first.bytes) } ?? false }
+        case .array:
+            return true
+        default:
+            // A scalar with a path left to follow: `walk` finds nothing.
+            return false
         }
     }
 }

@@ -159,7 +159,8 @@ final class RuleMatcher {
             }
             // The view lent, not retained, for each condition tested.
             Self.point(view, at: event, base, pointed: &pointed)
-            if candidateCodes[position].evaluate({ condition in lent._withUnsafeGuaranteedRef { Self.test(condition, $0) } }) {
+            if candidateCodes[position].evaluate({ condition in lent._withUnsafeGuaranteedRef { Self.test(condition, $0) } },
+                                                 mayHaveKey: { keys in lent._withUnsafeGuaranteedRef { $0.mayHaveKey(keys) } }) {
                 result.append(index)
             }
         }
