@@ -133,15 +133,15 @@ struct DetectionProgram {
                    let guarded = KeyGuard(alternatives.map { conditions[$0[0]] }) {
                     guards.append(guarded)
                     skip = steps.count
-                    steps.append(.not) // placeholder, patched below
+                    steps.append(.not) // placeholder, patched after the chain
                 }
-                defer { if let skip { steps[skip] = .skipUnlessKeys(guard: guards.count - 1, end: steps.count) } }
                 emitChain(alternatives.count, all: false) { program, alternative in
                     let conditions = alternatives[alternative]
                     program.emitChain(conditions.count, all: true) { program, condition in
                         program.steps.append(.test(conditions[condition]))
                     }
                 }
+                if let skip { steps[skip] = .skipUnlessKeys(guard: guards.count - 1, end: steps.count) }
             case let .and(terms):
                 emitChain(terms.count, all: true) { program, term in program.emit(terms[term]) }
             case let .or(terms):

@@ -381,13 +381,10 @@ extension JSONTape.Reader {
         case .object:
             guard let first = prefix.first else {
                 // With one component left, `walk` looks up plain members only.
-                var position = index + 1
-                while position < nodes[index].next {
-                    if nodes[position].flag { return true }
-                    if keys.contains(where: { plainKeyEquals(position, $0.bytes) }) { return true }
-                    position = nodes[position + 1].next
+                return anyChild(of: index) { key, _ in
+                    guard let key else { return false }
+                    return nodes[key].flag || keys.contains { plainKeyEquals(key, $0.bytes) }
                 }
-                return false
             }
             if let member = member(index, first.bytes) { return mayHaveKey(member, prefix.dropFirst(), keys) }
             // A key holding dots may stand for this component and more.
