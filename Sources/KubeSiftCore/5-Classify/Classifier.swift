@@ -17,11 +17,13 @@ struct CorrelationKey: Sendable, Hashable, Codable {
     var correlation: Int
     var slot: Int
     let group: [String]
-    var value: String?
-    /// The group's hash, taken once: assembly looks requests up by group several times each, and
-    /// hashing the texts each time cost more than the lookups. Per process (the hasher's seed),
-    /// never written.
+    let value: String?
+    /// The group's and the value's hashes, taken once (a worker makes a key list once per distinct
+    /// set of fields): assembly looks requests up by group several times each, and numbers their
+    /// values, and hashing the texts each time cost more than the lookups. Per process (the
+    /// hasher's seed), never written.
     let groupHash: Int
+    let valueHash: Int
 
     init(correlation: Int, slot: Int, group: [String], value: String?) {
         self.correlation = correlation
@@ -29,6 +31,7 @@ struct CorrelationKey: Sendable, Hashable, Codable {
         self.group = group
         self.value = value
         groupHash = group.hashValue
+        valueHash = value.hashValue
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -78,9 +81,9 @@ final class Classifier {
     private struct KeyFields {
         let correlation: Int
         let slot: Int
-        let group: [[FieldSource]]
+        let group: [CompiledSources]
         /// Nil for a correlation that counts events, not distinct values.
-        let value: [FieldSource]?
+        let value: CompiledSources?
     }
 
     /// - Parameter hitBudget: hits held in memory before they are written to a temporary file.
@@ -92,8 +95,10 @@ final class Classifier {
             let start = keyFields.count
             for use in uses {
                 let correlation = ruleSet.correlations[use.correlation]
-                keyFields.append(KeyFields(correlation: use.correlation, slot: use.slot, group: correlation.groupSources[use.slot],
-                                           value: correlation.rule.valueField == nil ? nil : correlation.valueSources[use.slot]))
+                keyFields.append(KeyFields(correlation: use.correlation, slot: use.slot,
+                                           group: correlation.groupSources[use.slot].map(CompiledSources.init),
+                                           value: correlation.rule.valueField == nil ? nil
+                                               : CompiledSources(correlation.valueSources[use.slot])))
             }
             return start..<keyFields.count
         }
@@ -142,10 +147,10 @@ final class Classifier {
         }
     }
 
-    /// The text ``EventView/firstText(of:)`` finds, as its length and bytes; an absent one as a
+    /// The text the event view's `firstText(of:)` finds, as its length and bytes; an absent one as a
     /// length no text has. The keys are a function of these bytes.
-    private func appendFirstText(of sources: [FieldSource]) {
-        let found = view.anyValue(of: sources) { value in
+    private func appendFirstText(of sources: CompiledSources) {
+        let found = view.anyValue(of: sources.buffer) { value in
             if case let .raw(bytes) = value {
                 appendText(UnsafeRawBufferPointer(bytes))
                 return true

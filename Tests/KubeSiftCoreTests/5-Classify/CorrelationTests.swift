@@ -103,6 +103,31 @@ struct CorrelationTests {
         #expect(findings.first?.distinctValues == 6)
     }
 
+    @Test("Conditions more requests cannot satisfy (lt) are tested on fixed windows, each window and group counted afresh")
+    func fixedWindows() throws {
+        let read = RuleFixture.yaml(name: "read", detection: "sel:\n  verb: get\n  objectRef.resource: secrets\ncondition: sel")
+        let rules = try RuleFixture.ruleSet(read + "\n---\n" + Self.correlation(
+            type: "value_count", rules: ["read"], groupBy: "user.username", timespan: "10m",
+            condition: "{field: objectRef.name, lt: 2}"))
+        func secret(_ number: Int, user: String, name: String, seconds: Int64) -> String {
+            var line = EventLine(auditID: EventLine.auditID(number), received: EventLine.baseTime + seconds * 1_000_000)
+            line.user = user
+            line.resource = "secrets"
+            line.name = name
+            return line.json
+        }
+        // alice: three secrets in her first window, one in a window twenty minutes on; bob: one.
+        let alice = (0..<3).map { secret($0, user: "alice", name: "s\($0)", seconds: Int64($0)) }
+            + [secret(3, user: "alice", name: "s0", seconds: 1_200)]
+        let bob = [secret(10, user: "bob", name: "s0", seconds: 5)]
+        let path = try directory.write("audit.log", lines: alice + bob)
+        let findings = Analysis.run([path]) { $0.rules = rules }.findings
+        #expect(findings.map { $0.group?["user.username"] ?? "" }.sorted() == ["alice", "bob"])
+        #expect(findings.map(\.distinctValues) == [1, 1])
+        let alicesFinding = try #require(findings.first { $0.group?["user.username"] == "alice" })
+        #expect(alicesFinding.auditIDs == [EventLine.auditID(3)])
+    }
+
     @Test("temporal_ordered needs the rules in order within the timespan")
     func temporalOrdered() throws {
         let role = RuleFixture.yaml(name: "role", detection: "sel:\n  verb: create\n  objectRef.resource: clusterroles\ncondition: sel")

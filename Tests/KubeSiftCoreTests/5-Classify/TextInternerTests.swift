@@ -55,8 +55,7 @@ import Testing
         let key = CorrelationKey(correlation: 2, slot: 0, group: first, value: "secrets")
         let keys = texts.keys([key])
         #expect(storage(texts.keys([key])) == storage(keys))
-        var changed = key
-        changed.value = "configmaps"
+        let changed = CorrelationKey(correlation: 2, slot: 0, group: first, value: "configmaps")
         let otherKeys = texts.keys([changed])
         #expect(otherKeys == [changed] && storage(otherKeys) != storage(keys))
     }

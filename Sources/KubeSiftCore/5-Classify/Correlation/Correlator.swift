@@ -31,7 +31,19 @@ struct Correlator {
         var hash: Int
 
         func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+        // Already a seeded hash: mixed with the table's seed, not hashed again.
+        func _rawHashValue(seed: Int) -> Int { hash ^ seed }
         static func == (lhs: Group, rhs: Group) -> Bool { lhs.hash == rhs.hash && lhs.texts == rhs.texts }
+    }
+
+    /// A counted value, looked up by the hash its key carries (``CorrelationKey/valueHash``).
+    private struct Value: Hashable {
+        var text: String
+        var hash: Int
+
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+        func _rawHashValue(seed: Int) -> Int { hash ^ seed }
+        static func == (lhs: Value, rhs: Value) -> Bool { lhs.hash == rhs.hash && lhs.text == rhs.text }
     }
 
     /// - Parameters:
@@ -43,17 +55,18 @@ struct Correlator {
                   openAfter: Int64? = nil) -> (findings: [Finding], open: [Int])
     {
         var groups: [Group: [Item]] = [:]
-        var valueNumbers: [String: Int32] = [:]
+        var valueNumbers: [Value: Int32] = [:]
         for position in positions {
             guard let time = requests[position].summary.time?.microseconds else { continue }
             for key in requests[position].keys where key.correlation == index && counts(key) {
                 var value = Self.noValue
                 if let text = key.value {
-                    if let known = valueNumbers[text] {
+                    let counted = Value(text: text, hash: key.valueHash)
+                    if let known = valueNumbers[counted] {
                         value = known
                     } else {
                         value = Int32(valueNumbers.count)
-                        valueNumbers[text] = value
+                        valueNumbers[counted] = value
                     }
                 }
                 let item = Item(time: time, slot: Int32(key.slot), value: value, request: position)
@@ -62,6 +75,9 @@ struct Correlator {
         }
         var findings: [Finding] = []
         var open: [Int] = []
+        // One window for every group, emptied after each: its counts per value are as many as there
+        // are values in all groups.
+        var window = WindowState(slots: correlation.baseRules.count, values: valueNumbers.count)
         for group in groups.keys.sorted(by: { $0.texts.lexicographicallyPrecedes($1.texts) }) {
             let items = groups[group]!.sorted { lhs, rhs in
                 if lhs.time != rhs.time { return lhs.time < rhs.time }
@@ -71,7 +87,7 @@ struct Correlator {
                 if lhs.slot != rhs.slot { return lhs.slot < rhs.slot }
                 return requests[lhs.request].allEvidence(evidence).min()! < requests[rhs.request].allEvidence(evidence).min()!
             }
-            for episode in episodes(items) {
+            for episode in episodes(items, window: &window) {
                 findings.append(finding(group: group.texts, items: items[episode], requests: requests))
                 if let openAfter, items[episode.upperBound].time >= openAfter { open += items[episode].map(\.request) }
             }
@@ -79,15 +95,15 @@ struct Correlator {
         return (findings, open)
     }
 
-    /// Index ranges of `items` that form episodes.
-    private func episodes(_ items: [Item]) -> [ClosedRange<Int>] {
+    /// Index ranges of `items` that form episodes. `window` is empty, and left empty.
+    private func episodes(_ items: [Item], window: inout WindowState) -> [ClosedRange<Int>] {
         let rule = correlation.rule
         guard rule.comparison.growsWithCount || rule.kind == .temporal || rule.kind == .temporalOrdered else {
-            return fixedWindows(items)
+            return fixedWindows(items, window: &window)
         }
         var episodes: [ClosedRange<Int>] = []
-        var window = WindowState(kind: rule.kind, slots: correlation.baseRules.count)
         var left = 0
+        defer { for item in items[left...] { window.remove(item) } }
         for right in items.indices {
             window.add(items[right])
             while items[right].time - items[left].time >= rule.timespan {
@@ -113,7 +129,7 @@ struct Correlator {
         return episodes
     }
 
-    private func fixedWindows(_ items: [Item]) -> [ClosedRange<Int>] {
+    private func fixedWindows(_ items: [Item], window: inout WindowState) -> [ClosedRange<Int>] {
         let rule = correlation.rule
         guard let first = items.first?.time else { return [] }
         var ranges: [ClosedRange<Int>] = []
@@ -122,10 +138,10 @@ struct Correlator {
             let bucket = (items[start].time - first) / rule.timespan
             var end = start
             while end + 1 < items.count, (items[end + 1].time - first) / rule.timespan == bucket { end += 1 }
-            var window = WindowState(kind: rule.kind, slots: correlation.baseRules.count)
             for item in items[start...end] { window.add(item) }
             let measure = rule.kind == .valueCount ? window.distinctValues : window.count
             if rule.comparison.holds(Double(measure), rule.threshold) { ranges.append(start...end) }
+            for item in items[start...end] { window.remove(item) }
             start = end + 1
         }
         return ranges
@@ -142,33 +158,33 @@ struct Correlator {
     }
 
     private struct WindowState {
-        let kind: CorrelationRule.Kind
         var count = 0
-        /// Per value number in the window, how many of its items.
-        var values: [Int32: Int] = [:]
+        /// By value number (they run from 0), how many of the window's items have it.
+        var valueCounts: [Int]
+        var distinctValues = 0
         var slotCounts: [Int]
 
-        init(kind: CorrelationRule.Kind, slots: Int) {
-            self.kind = kind
+        init(slots: Int, values: Int) {
             slotCounts = [Int](repeating: 0, count: slots)
+            valueCounts = [Int](repeating: 0, count: values)
         }
 
-        var distinctValues: Int { values.count }
         var slotsSeen: Int { slotCounts.count { $0 > 0 } }
 
         mutating func add(_ item: Item) {
             count += 1
             slotCounts[Int(item.slot)] += 1
-            if item.value != Correlator.noValue { values[item.value, default: 0] += 1 }
+            guard item.value != Correlator.noValue else { return }
+            valueCounts[Int(item.value)] += 1
+            if valueCounts[Int(item.value)] == 1 { distinctValues += 1 }
         }
 
         mutating func remove(_ item: Item) {
             count -= 1
             slotCounts[Int(item.slot)] -= 1
-            if item.value != Correlator.noValue {
-                values[item.value]! -= 1
-                if values[item.value] == 0 { values[item.value] = nil }
-            }
+            guard item.value != Correlator.noValue else { return }
+            valueCounts[Int(item.value)] -= 1
+            if valueCounts[Int(item.value)] == 0 { distinctValues -= 1 }
         }
     }
 
@@ -177,7 +193,7 @@ struct Correlator {
         var groupValues: [String: String] = [:]
         // Grouped on the raw values; written scrubbed, like every other log text in a finding.
         for (field, value) in zip(rule.groupBy, group) { groupValues[field] = SecretScrubber.scrub(value) }
-        var seen = Set<String>()
+        var seen = Set<String>(minimumCapacity: items.count)
         var auditIDs: [String] = []
         var evidence: [Finding.Evidence] = []
         var evidenceTotal = 0
@@ -191,7 +207,7 @@ struct Correlator {
             let auditID = requests[item.request].summary.auditID
             guard seen.insert(auditID).inserted else { continue }
             auditIDs.append(auditID)
-            if evidence.count < Finding.evidenceLimit { evidence += requests[item.request].allEvidence(self.evidence).sorted() }
+            if evidence.count < Finding.evidenceLimit { requests[item.request].appendEvidence(to: &evidence, self.evidence) }
             evidenceTotal += requests[item.request].evidenceCount
             if let user = requests[item.request].summary.username, user != lastUser {
                 users.insert(user)

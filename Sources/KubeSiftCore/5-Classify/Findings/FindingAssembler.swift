@@ -46,6 +46,16 @@ struct MatchedRequest: Sendable, Codable {
 
     var evidenceCount: Int { evidence.count + locations.count }
 
+    /// Appends its evidence, sorted, to `list`: for the usual request, read once here and never
+    /// before, one entry without the arrays ``allEvidence(_:)`` makes.
+    func appendEvidence(to list: inout [Finding.Evidence], _ name: Namer) {
+        if evidence.isEmpty, locations.more.isEmpty, let only = locations.first {
+            list.append(name(only.location, only.stage, summary.auditID))
+        } else {
+            list += allEvidence(name).sorted()
+        }
+    }
+
     /// The same request with its locations named: what a later run can still read.
     func named(_ name: Namer) -> MatchedRequest {
         var named = self

@@ -217,11 +217,11 @@ final class CompiledCondition: @unchecked Sendable {
     let negated: Bool
     /// Immutable after `init`, freed in `deinit`: what makes the class safe to share.
     let sources: UnsafeMutableBufferPointer<CompiledSource>
+    private let compiledSources: CompiledSources
     /// Nil when a pattern is a regular expression or a network: those are tested through `condition`.
     let tests: UnsafeMutableBufferPointer<PatternTest>?
     /// The same tests as one `contains` list, when that is what they are (``ContainsList``).
     let containsList: ContainsList?
-    private let paths: [UnsafeMutableBufferPointer<PathKey>]
 
     init(_ condition: FieldCondition) {
         self.condition = condition
@@ -229,14 +229,8 @@ final class CompiledCondition: @unchecked Sendable {
         exists = condition.exists
         requiresAll = condition.requiresAll
         negated = condition.negated
-        var paths: [UnsafeMutableBufferPointer<PathKey>] = []
-        sources = .allocate(capacity: condition.sources.count)
-        for (index, source) in condition.sources.enumerated() {
-            let path = PathKey.allocate(source.path ?? [])
-            paths.append(path)
-            sources.initializeElement(at: index, to: source.compiled(path: UnsafeBufferPointer(path)))
-        }
-        self.paths = paths
+        compiledSources = CompiledSources(condition.sources)
+        sources = compiledSources.buffer
         let tests = condition.patterns.compactMap(PatternTest.init)
         if tests.count == condition.patterns.count {
             self.tests = .allocate(capacity: tests.count)
@@ -249,9 +243,28 @@ final class CompiledCondition: @unchecked Sendable {
     }
 
     deinit {
-        sources.deallocate()
         tests?.deallocate()
         containsList?.deallocate()
+    }
+}
+
+/// Field sources compiled once, over paths that live as long as they do: what is read for every
+/// event is not compiled for every event.
+final class CompiledSources: @unchecked Sendable {
+    /// Immutable after `init`, freed in `deinit`: what makes the class safe to share.
+    let buffer: UnsafeMutableBufferPointer<CompiledSource>
+    private let paths: [UnsafeMutableBufferPointer<PathKey>]
+
+    init(_ sources: [FieldSource]) {
+        buffer = .allocate(capacity: sources.count)
+        paths = sources.map { PathKey.allocate($0.path ?? []) }
+        for (index, source) in sources.enumerated() {
+            buffer.initializeElement(at: index, to: source.compiled(path: UnsafeBufferPointer(paths[index])))
+        }
+    }
+
+    deinit {
+        buffer.deallocate()
         for path in paths { PathKey.deallocate(path) }
     }
 }

@@ -150,6 +150,16 @@ final class EventView {
         return found
     }
 
+    /// The first text of `sources`, compiled once.
+    func firstText(of sources: CompiledSources) -> String? {
+        var found: String?
+        _ = anyValue(of: sources.buffer) { value in
+            found = value.text
+            return found != nil
+        }
+        return found
+    }
+
     func value(of field: ScannedField) -> FieldValue? {
         if let cached = scanned[field.rawValue] { return cached }
         let value = read(field)
