@@ -42,6 +42,32 @@ struct RuleMatcherTests {
         #expect(classified.hits.map(\.summary.auditID) == expected)
     }
 
+    @Test("Past the memos' limit of identities and of combinations with them (crafted input), rules still match exactly")
+    func pastTheIdentityLimit() throws {
+        let rules = try RuleFixture.detection("""
+            selection:
+              verb: create
+              objectRef.resource: pods
+              user.username: alice
+            condition: selection
+            """)
+        var events: [JSONValue] = []
+        var expected: [String] = []
+        for number in 0..<70_000 {
+            if number % 10_000 == 9_999 {
+                for user in ["alice", "bob"] {
+                    let auditID = "match-\(number)-\(user)"
+                    events.append(try RuleFixture.event(#"{"verb":"create","objectRef":{"resource":"pods"},"user":{"username":"\#(user)"},"auditID":"\#(auditID)"}"#))
+                    if user == "alice" { expected.append(auditID) }
+                }
+            }
+            // The same prefilter fields every time, a user of its own each time.
+            events.append(try RuleFixture.event(#"{"verb":"create","objectRef":{"resource":"pods"},"user":{"username":"u\#(number)"}}"#))
+        }
+        let classified = RuleExampleRunner.classify(events, ruleSet: rules)
+        #expect(classified.hits.map(\.summary.auditID) == expected)
+    }
+
     @Test("The identity memo tells an empty username from none: events of both, in either order, match as alone")
     func identityMemoTellsEmptyFromAbsent() throws {
         // A condition on the username alone is decided by the identity memo; one event must not

@@ -6,8 +6,10 @@
 /// field is "unknown"), and remembers, per combination of those, which rules match outright and
 /// which could still match. Rules still open are then tried the same way on the identity alone
 /// (user, groups, impersonation, source addresses), memoised per identity: most events come from a
-/// few kubelets and controllers that no identity rule is about. Only what is left is evaluated in
-/// full, as a compiled ``DetectionProgram``, and only the fields it reads are decoded.
+/// few kubelets and controllers that no identity rule is about. What both leave is remembered in
+/// turn, per combination of the two (a few thousand in a day of a cluster's log), so that most
+/// events cost one lookup. Only what is left is evaluated in full, as a compiled
+/// ``DetectionProgram``, and only the fields it reads are decoded.
 ///
 /// Its state is per worker thread and never accessed re-entrantly, hence `@exclusivity(unchecked)`:
 /// the runtime's dynamic checks cost more per event than the lookups they guard.
@@ -30,13 +32,21 @@ final class RuleMatcher {
     private static let foldLimit = 1 << 14
     /// The memos' keys are fingerprints of the fields they stand for, as logged: hashed where they
     /// lie, with the run's secret seeds, instead of copied out and compared byte for byte (as the
-    /// request index tells requests apart; see ``Fingerprint``).
+    /// request index tells requests apart; see ``Fingerprint``). Each key starts as a copy of this
+    /// builder: making one draws its keys from the seeds.
     private let blankKey = FingerprintBuilder(seeds: .random())
     /// Each identity, by its fingerprint (``identityKey(_:_:)``); from its index times the rule
     /// count, per rule, whether the identity alone rules it out (`false` on identity fields
     /// alone), worked out the first time an event of it needs to know.
     @exclusivity(unchecked) private var identityKeys = FingerprintTable(limit: RuleMatcher.memoLimit)
     @exclusivity(unchecked) private var identities: [IdentityVerdict] = []
+    /// Each combination of the prefilter's and the identity's fields, by its fingerprint
+    /// (``combinedKey(_:_:)``); what the two memos leave of it at the same index, as ranges of
+    /// `decidedRules` and `decidedCodes` (the programs its rules run, as in `candidateCodes`).
+    @exclusivity(unchecked) private var combinedKeys = FingerprintTable(limit: RuleMatcher.memoLimit)
+    @exclusivity(unchecked) private var combined: [Decided] = []
+    @exclusivity(unchecked) private var decidedRules: [Int32] = []
+    @exclusivity(unchecked) private var decidedCodes: [DetectionProgram.Code] = []
 
     private enum IdentityVerdict {
         case unknown, excluded, open
@@ -52,6 +62,15 @@ final class RuleMatcher {
         /// Whether any undecided rule reads who made the request: if none does, the identity memo
         /// is not consulted at all.
         var readsIdentity: Bool
+    }
+
+    /// What the prefilter and the identity leave of the rules, for one combination of both, as
+    /// ranges of `decidedRules`.
+    private struct Decided {
+        /// Rules that match outright, in rule order.
+        var matching: Range<Int>
+        /// Rules evaluated in full, in rule order.
+        var evaluated: Range<Int>
     }
 
     /// By rule index: whether the rule has a condition on an identity field.
@@ -81,11 +100,92 @@ final class RuleMatcher {
         result.removeAll(keepingCapacity: true)
         guard !rules.isEmpty else { return false }
         var pointed = false
-        let entry = keys.index(of: prefilterKey(event, base))
-        if entry >= 0, entry < entries.count {
-            collect(entries[entry], event, base, view, pointed: &pointed, into: &result)
+        let pair = combinedKeys.index(of: combinedKey(event, base))
+        if pair >= 0, pair < combined.count {
+            evaluate(combined[pair], event, base, view, pointed: &pointed, into: &result)
             return pointed
         }
+        let start = decidedRules.count
+        let decided = decide(event, base, view, pointed: &pointed)
+        evaluate(decided, event, base, view, pointed: &pointed, into: &result)
+        if pair == combined.count {
+            combined.append(decided)
+        } else {
+            // Past the memo's limit (crafted input): worked out for this event alone.
+            decidedRules.removeLast(decidedRules.count - start)
+            decidedCodes.removeLast(decidedCodes.count - start)
+        }
+        return pointed
+    }
+
+    /// Runs what is left to evaluate of `decided` and adds the rules that match outright.
+    @inline(__always)
+    private func evaluate(_ decided: Decided, _ event: ScannedEvent, _ base: UnsafePointer<UInt8>, _ view: EventView,
+                          pointed: inout Bool, into result: inout [Int]) {
+        // The lists are read by index, not through `withUnsafeBufferPointer`: holding a buffer
+        // across the loop retained and released it for every event.
+        if !decided.evaluated.isEmpty {
+            // The view lent, not retained, for each condition tested.
+            let lent = Unmanaged.passUnretained(view)
+            Self.point(view, at: event, base, pointed: &pointed)
+            for position in decided.evaluated {
+                if decidedCodes[position].evaluate({ condition in lent._withUnsafeGuaranteedRef { Self.test(condition, $0) } },
+                                                   mayHaveKey: { keys in lent._withUnsafeGuaranteedRef { $0.mayHaveKey(keys) } }) {
+                    result.append(Int(decidedRules[position]))
+                }
+            }
+        }
+        guard !decided.matching.isEmpty else { return }
+        let evaluatedMatched = !result.isEmpty
+        for position in decided.matching { result.append(Int(decidedRules[position])) }
+        if evaluatedMatched { result.sort() }
+    }
+
+    /// What the prefilter and the identity leave of the rules for this event's combination of
+    /// both, appended to `decidedRules` and `decidedCodes`.
+    private func decide(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>, _ view: EventView,
+                        pointed: inout Bool) -> Decided {
+        let start = candidateRules.count
+        let (candidates, kept) = self.candidates(event, base, view, pointed: &pointed)
+        defer {
+            if !kept {
+                candidateRules.removeLast(candidateRules.count - start)
+                candidateCodes.removeLast(candidateCodes.count - start)
+            }
+        }
+        let identity = candidates.readsIdentity ? identityEntry(event, base) : nil
+        var key: IdentityKey?
+        let evaluatedStart = decidedRules.count
+        for position in candidates.undecided {
+            let index = Int(candidateRules[position])
+            if let identity, readsIdentity[index] {
+                let verdict = identity * rules.count + index
+                if identities[verdict] == .unknown {
+                    if key == nil {
+                        Self.point(view, at: event, base, pointed: &pointed)
+                        key = IdentityKey(view)
+                    }
+                    identities[verdict] = Self.prefilter(programs[index], known: key!.values(of:)) == false ? .excluded : .open
+                }
+                if identities[verdict] == .excluded { continue }
+            }
+            decidedRules.append(candidateRules[position])
+            decidedCodes.append(candidateCodes[position])
+        }
+        let matchingStart = decidedRules.count
+        for position in candidates.matching {
+            decidedRules.append(candidateRules[position])
+            decidedCodes.append(codes[Int(candidateRules[position])])
+        }
+        return Decided(matching: matchingStart..<decidedRules.count, evaluated: evaluatedStart..<matchingStart)
+    }
+
+    /// The rules the prefilter leaves for this event's combination of its fields, and whether
+    /// they were kept in the memo (past its limit, their ranges are to be dropped after use).
+    private func candidates(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>, _ view: EventView,
+                            pointed: inout Bool) -> (Candidates, kept: Bool) {
+        let entry = keys.index(of: prefilterKey(event, base))
+        if entry >= 0, entry < entries.count { return (entries[entry], true) }
         Self.point(view, at: event, base, pointed: &pointed)
         let key = PrefilterKey(view)
         // One closure for every rule: `key.values(of:)` written per call allocated its context each time.
@@ -113,14 +213,9 @@ final class RuleMatcher {
         }
         let computed = Candidates(matching: start..<(start + matching.count), undecided: (start + matching.count)..<candidateRules.count,
                                   readsIdentity: undecided.contains { readsIdentity[Int($0)] })
-        collect(computed, event, base, view, pointed: &pointed, into: &result)
-        if entry == entries.count {
-            entries.append(computed)
-        } else {
-            candidateRules.removeLast(candidateRules.count - start)
-            candidateCodes.removeLast(candidateCodes.count - start)
-        }
-        return pointed
+        guard entry == entries.count else { return (computed, false) }
+        entries.append(computed)
+        return (computed, true)
     }
 
     /// Points `view` at the event, once.
@@ -129,44 +224,6 @@ final class RuleMatcher {
         if !pointed {
             view.reset(event, base: base)
             pointed = true
-        }
-    }
-
-    @inline(__always)
-    private func collect(_ candidates: Candidates, _ event: ScannedEvent, _ base: UnsafePointer<UInt8>, _ view: EventView,
-                         pointed: inout Bool, into result: inout [Int]) {
-        // The lists are read by index, not through `withUnsafeBufferPointer`: holding a buffer
-        // across the loop retained and released it for every event.
-        if candidates.undecided.isEmpty {
-            for position in candidates.matching { result.append(Int(candidateRules[position])) }
-            return
-        }
-        let identity = candidates.readsIdentity ? identityEntry(event, base) : nil
-        var key: IdentityKey?
-        let lent = Unmanaged.passUnretained(view)
-        for position in candidates.undecided {
-            let index = Int(candidateRules[position])
-            if let identity, readsIdentity[index] {
-                let verdict = identity * rules.count + index
-                if identities[verdict] == .unknown {
-                    if key == nil {
-                        Self.point(view, at: event, base, pointed: &pointed)
-                        key = IdentityKey(view)
-                    }
-                    identities[verdict] = Self.prefilter(programs[index], known: key!.values(of:)) == false ? .excluded : .open
-                }
-                if identities[verdict] == .excluded { continue }
-            }
-            // The view lent, not retained, for each condition tested.
-            Self.point(view, at: event, base, pointed: &pointed)
-            if candidateCodes[position].evaluate({ condition in lent._withUnsafeGuaranteedRef { Self.test(condition, $0) } },
-                                                 mayHaveKey: { keys in lent._withUnsafeGuaranteedRef { $0.mayHaveKey(keys) } }) {
-                result.append(index)
-            }
-        }
-        if !candidates.matching.isEmpty {
-            for position in candidates.matching { result.append(Int(candidateRules[position])) }
-            result.sort()
         }
     }
 
@@ -180,39 +237,56 @@ final class RuleMatcher {
 
     /// The fingerprint of what the identity prefilter reads (``IdentityKey``), as logged.
     private func identityKey(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>) -> Fingerprint {
-        fields((event.username.start, event.username.end), (event.userGroups.start, event.userGroups.end),
-               (event.impersonatedUser.start, event.impersonatedUser.end), (event.sourceIPs.start, event.sourceIPs.end),
-               base).finalize()
+        var builder = blankKey
+        combineIdentity(event, base, into: &builder)
+        return builder.finalize()
     }
 
     /// The fingerprint of the prefilter's fields and bodies (``PrefilterKey``), as logged.
     private func prefilterKey(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>) -> Fingerprint {
-        var builder = fields((event.verb.start, event.verb.end), (event.resource.start, event.resource.end),
-                             (event.subresource.start, event.subresource.end), (event.apiGroup.start, event.apiGroup.end),
-                             base)
+        var builder = blankKey
+        combinePrefilter(event, base, into: &builder)
+        return builder.finalize()
+    }
+
+    /// The fingerprint of both: the prefilter's fields and bodies, then the identity's.
+    private func combinedKey(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>) -> Fingerprint {
+        var builder = blankKey
+        combinePrefilter(event, base, into: &builder)
+        combineIdentity(event, base, into: &builder)
+        return builder.finalize()
+    }
+
+    private func combineIdentity(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>, into builder: inout FingerprintBuilder) {
+        Self.combine((event.username.start, event.username.end), (event.userGroups.start, event.userGroups.end),
+                     (event.impersonatedUser.start, event.impersonatedUser.end), (event.sourceIPs.start, event.sourceIPs.end),
+                     base, into: &builder)
+    }
+
+    private func combinePrefilter(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>, into builder: inout FingerprintBuilder) {
+        Self.combine((event.verb.start, event.verb.end), (event.resource.start, event.resource.end),
+                     (event.subresource.start, event.subresource.end), (event.apiGroup.start, event.apiGroup.end),
+                     base, into: &builder)
         let bodies = (event.requestObject.isPresent ? 1 : 0) | (event.responseObject.isPresent ? 2 : 0) as UInt64
         if let code = event.responseCode {
             builder.combine(UInt64(bitPattern: Int64(code)), bodies)
         } else {
             builder.combine(0, bodies | 4)
         }
-        return builder.finalize()
     }
 
     /// Four fields (start and end in `base`, a negative start for an absent one), then their
     /// lengths in two steps: read from the end, the lengths say how many steps each field took.
     /// One call per field: an array literal of the spans would allocate for every event.
-    private func fields(_ first: (Int, Int), _ second: (Int, Int), _ third: (Int, Int), _ fourth: (Int, Int),
-                        _ base: UnsafePointer<UInt8>) -> FingerprintBuilder {
-        // Copied from one made once: making a builder draws its keys from the seeds.
-        var builder = blankKey
-        let lengths = (Self.combine(first.0, first.1, base, into: &builder),
-                       Self.combine(second.0, second.1, base, into: &builder),
-                       Self.combine(third.0, third.1, base, into: &builder),
-                       Self.combine(fourth.0, fourth.1, base, into: &builder))
+    @inline(__always)
+    private static func combine(_ first: (Int, Int), _ second: (Int, Int), _ third: (Int, Int), _ fourth: (Int, Int),
+                                _ base: UnsafePointer<UInt8>, into builder: inout FingerprintBuilder) {
+        let lengths = (combine(first.0, first.1, base, into: &builder),
+                       combine(second.0, second.1, base, into: &builder),
+                       combine(third.0, third.1, base, into: &builder),
+                       combine(fourth.0, fourth.1, base, into: &builder))
         builder.combine(lengths.0, lengths.1)
         builder.combine(lengths.2, lengths.3)
-        return builder
     }
 
     /// A field's bytes as logged (raw: an escaped spelling is a key of its own, and decides the
