@@ -97,7 +97,8 @@ final class RuleMatcher {
     ///
     /// - Returns: whether `view` was pointed at the event.
     func matches(_ event: ScannedEvent, base: UnsafePointer<UInt8>, view: EventView, into result: inout [Int]) -> Bool {
-        result.removeAll(keepingCapacity: true)
+        // Most events match nothing: the list is then left alone (emptying it costs a call).
+        if !result.isEmpty { result.removeAll(keepingCapacity: true) }
         guard !rules.isEmpty else { return false }
         var pointed = false
         let pair = combinedKeys.index(of: combinedKey(event, base))
