@@ -251,6 +251,7 @@ final class RuleMatcher {
     }
 
     /// The fingerprint of both: the prefilter's fields and bodies, then the identity's.
+    @inline(__always)
     private func combinedKey(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>) -> Fingerprint {
         var builder = blankKey
         combinePrefilter(event, base, into: &builder)
@@ -258,12 +259,14 @@ final class RuleMatcher {
         return builder.finalize()
     }
 
+    @inline(__always)
     private func combineIdentity(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>, into builder: inout FingerprintBuilder) {
         Self.combine((event.username.start, event.username.end), (event.userGroups.start, event.userGroups.end),
                      (event.impersonatedUser.start, event.impersonatedUser.end), (event.sourceIPs.start, event.sourceIPs.end),
                      base, into: &builder)
     }
 
+    @inline(__always)
     private func combinePrefilter(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>, into builder: inout FingerprintBuilder) {
         Self.combine((event.verb.start, event.verb.end), (event.resource.start, event.resource.end),
                      (event.subresource.start, event.subresource.end), (event.apiGroup.start, event.apiGroup.end),
