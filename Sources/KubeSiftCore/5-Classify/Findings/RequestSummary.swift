@@ -202,12 +202,18 @@ struct TextInterner {
 
     mutating func text(_ text: String, _ treatment: Treatment) -> String {
         var bytes = text
-        bytes.withUTF8 { setKey(treatment, $0) }
+        // The scratch alone in the closure: capturing the interner copied all of it.
+        let key = key
+        bytes.withUTF8 { Self.setKey(key, treatment, $0) }
         return shared(treatment) { text }
     }
 
     /// `bytes` after their treatment, as the tables look texts and lists up.
     private func setKey(_ treatment: Treatment, _ bytes: UnsafeBufferPointer<UInt8>) {
+        Self.setKey(key, treatment, bytes)
+    }
+
+    private static func setKey(_ key: ByteScratch, _ treatment: Treatment, _ bytes: UnsafeBufferPointer<UInt8>) {
         key.count = 0
         key.append(treatment.rawValue)
         if let base = bytes.baseAddress { key.append(base, count: bytes.count) }
