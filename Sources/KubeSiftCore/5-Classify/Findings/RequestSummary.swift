@@ -143,24 +143,24 @@ extension RequestSummary {
 /// repeated value is scrubbed once, not once per match. Past its limit it stops sharing, not working.
 struct TextInterner {
     /// What is done to a text before it is shared; the same bytes treated two ways are two texts.
-    enum Treatment: UInt8 {
+    enum Treatment: UInt8, CaseIterable {
         case plain, scrubbed
         /// A request URI: its query's credentials masked (``SecretScrubber/scrubURI(_:)``).
         case uri
     }
 
-    private var table = SpanTable(seed: UInt64.random(in: .min ... .max), limit: 1 << 16)
-    private var texts: [String] = []
-    /// Where the key of a lookup is written: the treatment, then the bytes.
-    private let key = ByteScratch(capacity: 256)
+    /// One table of texts per treatment, looked up by the bytes as logged, with the texts at the
+    /// same indices: the bytes are hashed where they lie, not copied into a key first.
+    private var tables = Treatment.allCases.map { _ in SpanTable(seed: UInt64.random(in: .min ... .max), limit: 1 << 16) }
+    private var texts: [[String]] = Treatment.allCases.map { _ in [] }
     /// Lists of shared texts (source IPs, correlation keys), shared in turn: an array is an
     /// allocation per match otherwise, and most matches repeat a list seen before.
     private var lists: [[String]: [String]] = [:]
     private var keyLists: [[CorrelationKey]: [CorrelationKey]] = [:]
     private static let listLimit = 1 << 16
-    /// Lists made from a JSON array of strings, by the array's bytes as logged (and the treatment).
-    private var arrays = SpanTable(seed: UInt64.random(in: .min ... .max), limit: listLimit)
-    private var arrayLists: [[String]] = []
+    /// Lists made from a JSON array of strings, by the array's bytes as logged, per treatment.
+    private var arrays = Treatment.allCases.map { _ in SpanTable(seed: UInt64.random(in: .min ... .max), limit: listLimit) }
+    private var arrayLists: [[[String]]] = Treatment.allCases.map { _ in [] }
 
     /// The shared copy of `list` (of texts this interner returned).
     mutating func list(_ list: [String]) -> [String] {
@@ -171,12 +171,14 @@ struct TextInterner {
     /// treated as `treatment`; `elements` parses it. The same bytes again (a client's `sourceIPs`, a
     /// user's groups) cost one lookup, not a parse and a lookup per element.
     mutating func list(logged: UnsafeRawBufferPointer?, _ treatment: Treatment, elements: () -> [String]) -> [String] {
-        guard let logged, !logged.isEmpty else { return list(elements().map { text($0, treatment) }) }
-        setKey(treatment, logged.assumingMemoryBound(to: UInt8.self))
-        let index = arrays.index(of: key.base, count: key.count)
-        if index >= 0, index < arrayLists.count { return arrayLists[index] }
+        guard let logged, let start = logged.baseAddress, !logged.isEmpty else {
+            return list(elements().map { text($0, treatment) })
+        }
+        let kind = Int(treatment.rawValue)
+        let index = arrays[kind].index(of: start, count: logged.count)
+        if index >= 0, index < arrayLists[kind].count { return arrayLists[kind][index] }
         let made = list(elements().map { text($0, treatment) })
-        if index == arrayLists.count { arrayLists.append(made) }
+        if index == arrayLists[kind].count { arrayLists[kind].append(made) }
         return made
     }
 
@@ -196,35 +198,26 @@ struct TextInterner {
     mutating func text(of value: FieldValue?, _ treatment: Treatment) -> String? {
         guard let value else { return nil }
         guard case let .raw(bytes) = value else { return value.text.map { text($0, treatment) } }
-        setKey(treatment, bytes)
-        return shared(treatment) { String(decoding: bytes, as: UTF8.self) }
+        return shared(bytes, treatment) { String(decoding: bytes, as: UTF8.self) }
     }
 
     mutating func text(_ text: String, _ treatment: Treatment) -> String {
         var bytes = text
-        // The scratch alone in the closure: capturing the interner copied all of it.
-        let key = key
-        bytes.withUTF8 { Self.setKey(key, treatment, $0) }
-        return shared(treatment) { text }
+        return bytes.withUTF8 { shared($0, treatment) { text } }
     }
 
-    /// `bytes` after their treatment, as the tables look texts and lists up.
-    private func setKey(_ treatment: Treatment, _ bytes: UnsafeBufferPointer<UInt8>) {
-        Self.setKey(key, treatment, bytes)
-    }
-
-    private static func setKey(_ key: ByteScratch, _ treatment: Treatment, _ bytes: UnsafeBufferPointer<UInt8>) {
-        key.count = 0
-        key.append(treatment.rawValue)
-        if let base = bytes.baseAddress { key.append(base, count: bytes.count) }
-    }
-
-    private mutating func shared(_ treatment: Treatment, _ make: () -> String) -> String {
-        let index = table.index(of: key.base, count: key.count)
+    /// The shared text of `bytes` treated as `treatment`; `make` makes it, untreated, the first time.
+    private mutating func shared(_ bytes: UnsafeBufferPointer<UInt8>, _ treatment: Treatment, _ make: () -> String) -> String {
+        let kind = Int(treatment.rawValue)
+        // An empty text has no address; any address does for no bytes.
+        let start = bytes.baseAddress.map(UnsafeRawPointer.init) ?? UnsafeRawPointer(Self.noBytes.utf8Start)
+        let index = tables[kind].index(of: start, count: bytes.count)
         guard index != SpanTable.overflow else { return Self.treat(make(), treatment) }
-        if index == texts.count { texts.append(Self.treat(make(), treatment)) }
-        return texts[index]
+        if index == texts[kind].count { texts[kind].append(Self.treat(make(), treatment)) }
+        return texts[kind][index]
     }
+
+    private static let noBytes: StaticString = "-"
 
     private static func treat(_ text: String, _ treatment: Treatment) -> String {
         switch treatment {
