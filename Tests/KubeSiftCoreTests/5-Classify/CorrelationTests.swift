@@ -81,21 +81,29 @@ struct CorrelationTests {
         #expect(findings.map(\.count) == [12, 15])
     }
 
+    /// Secrets read, and a value_count of their names per user over ten minutes under `condition`.
+    static let secretReads = RuleFixture.yaml(name: "read", detection: "sel:\n  verb: get\n  objectRef.resource: secrets\ncondition: sel")
+
+    static func secretNames(_ condition: String) throws -> RuleSet {
+        try RuleFixture.ruleSet(secretReads + "\n---\n" + correlation(
+            type: "value_count", rules: ["read"], groupBy: "user.username", timespan: "10m", condition: condition))
+    }
+
+    /// `user` reading secret `name`, `seconds` after the base time (by default, `number` seconds).
+    static func secret(_ number: Int, user: String, name: String, seconds: Int64? = nil) -> String {
+        var line = EventLine(auditID: EventLine.auditID(number),
+                             received: EventLine.baseTime + (seconds ?? Int64(number)) * 1_000_000)
+        line.user = user
+        line.resource = "secrets"
+        line.name = name
+        return line.json
+    }
+
     @Test("value_count counts distinct values, not requests")
     func valueCount() throws {
-        let read = RuleFixture.yaml(name: "read", detection: "sel:\n  verb: get\n  objectRef.resource: secrets\ncondition: sel")
-        let rules = try RuleFixture.ruleSet(read + "\n---\n" + Self.correlation(
-            type: "value_count", rules: ["read"], groupBy: "user.username", timespan: "10m",
-            condition: "{field: objectRef.name, gte: 5}"))
-        func secret(_ number: Int, user: String, name: String) -> String {
-            var line = EventLine(auditID: EventLine.auditID(number), received: EventLine.baseTime + Int64(number) * 1_000_000)
-            line.user = user
-            line.resource = "secrets"
-            line.name = name
-            return line.json
-        }
-        let sweep = (0..<6).map { secret($0, user: "mallory", name: "s\($0)") }
-        let rereads = (0..<20).map { secret(100 + $0, user: "operator", name: "s\($0 % 2)") }
+        let rules = try Self.secretNames("{field: objectRef.name, gte: 5}")
+        let sweep = (0..<6).map { Self.secret($0, user: "mallory", name: "s\($0)") }
+        let rereads = (0..<20).map { Self.secret(100 + $0, user: "operator", name: "s\($0 % 2)") }
         let path = try directory.write("audit.log", lines: sweep + rereads)
         let findings = Analysis.run([path]) { $0.rules = rules }.findings
         #expect(findings.count == 1)
@@ -105,21 +113,11 @@ struct CorrelationTests {
 
     @Test("Conditions more requests cannot satisfy (lt) are tested on fixed windows, each window and group counted afresh")
     func fixedWindows() throws {
-        let read = RuleFixture.yaml(name: "read", detection: "sel:\n  verb: get\n  objectRef.resource: secrets\ncondition: sel")
-        let rules = try RuleFixture.ruleSet(read + "\n---\n" + Self.correlation(
-            type: "value_count", rules: ["read"], groupBy: "user.username", timespan: "10m",
-            condition: "{field: objectRef.name, lt: 2}"))
-        func secret(_ number: Int, user: String, name: String, seconds: Int64) -> String {
-            var line = EventLine(auditID: EventLine.auditID(number), received: EventLine.baseTime + seconds * 1_000_000)
-            line.user = user
-            line.resource = "secrets"
-            line.name = name
-            return line.json
-        }
+        let rules = try Self.secretNames("{field: objectRef.name, lt: 2}")
         // alice: three secrets in her first window, one in a window twenty minutes on; bob: one.
-        let alice = (0..<3).map { secret($0, user: "alice", name: "s\($0)", seconds: Int64($0)) }
-            + [secret(3, user: "alice", name: "s0", seconds: 1_200)]
-        let bob = [secret(10, user: "bob", name: "s0", seconds: 5)]
+        let alice = (0..<3).map { Self.secret($0, user: "alice", name: "s\($0)") }
+            + [Self.secret(3, user: "alice", name: "s0", seconds: 1_200)]
+        let bob = [Self.secret(10, user: "bob", name: "s0", seconds: 5)]
         let path = try directory.write("audit.log", lines: alice + bob)
         let findings = Analysis.run([path]) { $0.rules = rules }.findings
         #expect(findings.map { $0.group?["user.username"] ?? "" }.sorted() == ["alice", "bob"])
