@@ -215,7 +215,7 @@ final class CompiledCondition: @unchecked Sendable {
     let exists: Bool?
     let requiresAll: Bool
     let negated: Bool
-    /// Immutable after `init`, freed in `deinit`: what makes the class safe to share.
+    /// Immutable after `init` and owned by `compiledSources`: what makes the class safe to share.
     let sources: UnsafeMutableBufferPointer<CompiledSource>
     private let compiledSources: CompiledSources
     /// Nil when a pattern is a regular expression or a network: those are tested through `condition`.
