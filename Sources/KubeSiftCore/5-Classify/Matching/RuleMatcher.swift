@@ -75,6 +75,9 @@ final class RuleMatcher {
 
     /// By rule index: whether the rule has a condition on an identity field.
     private let readsIdentity: [Bool]
+    /// Whether any rule does: if none does, what the rules leave cannot depend on the identity,
+    /// and the combined key leaves its fields out.
+    private let anyReadsIdentity: Bool
     /// By rule index: the rule's detection, compiled, and what evaluating it reads.
     private let programs: [DetectionProgram]
     private let codes: [DetectionProgram.Code]
@@ -88,6 +91,7 @@ final class RuleMatcher {
                 selection.alternatives.joined().contains { $0.sources.contains(where: IdentityKey.knows) }
             }
         }
+        anyReadsIdentity = readsIdentity.contains(true)
     }
 
     /// The indices of the rules the event matches, in rule order.
@@ -250,12 +254,13 @@ final class RuleMatcher {
         return builder.finalize()
     }
 
-    /// The fingerprint of both: the prefilter's fields and bodies, then the identity's.
+    /// The fingerprint of both: the prefilter's fields and bodies, then the identity's (when a
+    /// rule reads one).
     @inline(__always)
     private func combinedKey(_ event: ScannedEvent, _ base: UnsafePointer<UInt8>) -> Fingerprint {
         var builder = blankKey
         combinePrefilter(event, base, into: &builder)
-        combineIdentity(event, base, into: &builder)
+        if anyReadsIdentity { combineIdentity(event, base, into: &builder) }
         return builder.finalize()
     }
 
