@@ -25,25 +25,16 @@ struct Correlator {
 
     private static let noValue: Int32 = -1
 
-    /// A group's texts, looked up by the hash its key carries (``CorrelationKey/groupHash``).
-    private struct Group: Hashable {
-        var texts: [String]
+    /// A group's texts or a counted value, looked up by the hash its key carries
+    /// (``CorrelationKey/groupHash``, ``CorrelationKey/valueHash``).
+    private struct Prehashed<Content: Equatable>: Hashable {
+        var content: Content
         var hash: Int
 
         func hash(into hasher: inout Hasher) { hasher.combine(hash) }
         // Already a seeded hash: mixed with the table's seed, not hashed again.
         func _rawHashValue(seed: Int) -> Int { hash ^ seed }
-        static func == (lhs: Group, rhs: Group) -> Bool { lhs.hash == rhs.hash && lhs.texts == rhs.texts }
-    }
-
-    /// A counted value, looked up by the hash its key carries (``CorrelationKey/valueHash``).
-    private struct Value: Hashable {
-        var text: String
-        var hash: Int
-
-        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
-        func _rawHashValue(seed: Int) -> Int { hash ^ seed }
-        static func == (lhs: Value, rhs: Value) -> Bool { lhs.hash == rhs.hash && lhs.text == rhs.text }
+        static func == (lhs: Self, rhs: Self) -> Bool { lhs.hash == rhs.hash && lhs.content == rhs.content }
     }
 
     /// - Parameters:
@@ -54,14 +45,14 @@ struct Correlator {
     func findings(in requests: JoinedArrays<MatchedRequest>, positions: [Int], counts: (CorrelationKey) -> Bool = { _ in true },
                   openAfter: Int64? = nil) -> (findings: [Finding], open: [Int])
     {
-        var groups: [Group: [Item]] = [:]
-        var valueNumbers: [Value: Int32] = [:]
+        var groups: [Prehashed<[String]>: [Item]] = [:]
+        var valueNumbers: [Prehashed<String>: Int32] = [:]
         for position in positions {
             guard let time = requests[position].summary.time?.microseconds else { continue }
             for key in requests[position].keys where key.correlation == index && counts(key) {
                 var value = Self.noValue
                 if let text = key.value {
-                    let counted = Value(text: text, hash: key.valueHash)
+                    let counted = Prehashed(content: text, hash: key.valueHash)
                     if let known = valueNumbers[counted] {
                         value = known
                     } else {
@@ -70,7 +61,7 @@ struct Correlator {
                     }
                 }
                 let item = Item(time: time, slot: Int32(key.slot), value: value, request: position)
-                groups[Group(texts: key.group, hash: key.groupHash), default: []].append(item)
+                groups[Prehashed(content: key.group, hash: key.groupHash), default: []].append(item)
             }
         }
         var findings: [Finding] = []
@@ -78,7 +69,7 @@ struct Correlator {
         // One window for every group, emptied after each: its counts per value are as many as there
         // are values in all groups.
         var window = WindowState(slots: correlation.baseRules.count, values: valueNumbers.count)
-        for group in groups.keys.sorted(by: { $0.texts.lexicographicallyPrecedes($1.texts) }) {
+        for group in groups.keys.sorted(by: { $0.content.lexicographicallyPrecedes($1.content) }) {
             let items = groups[group]!.sorted { lhs, rhs in
                 if lhs.time != rhs.time { return lhs.time < rhs.time }
                 // At one instant (rare), by audit ID, then base rule, then where the request was read.
@@ -88,7 +79,7 @@ struct Correlator {
                 return requests[lhs.request].allEvidence(evidence).min()! < requests[rhs.request].allEvidence(evidence).min()!
             }
             for episode in episodes(items, window: &window) {
-                findings.append(finding(group: group.texts, items: items[episode], requests: requests))
+                findings.append(finding(group: group.content, items: items[episode], requests: requests))
                 if let openAfter, items[episode.upperBound].time >= openAfter { open += items[episode].map(\.request) }
             }
         }

@@ -142,18 +142,18 @@ final class EventView {
 
     /// The first value of a field that has text: what a group-by or a summary shows.
     func firstText(of sources: [FieldSource]) -> String? {
-        var found: String?
-        _ = anyValue(of: sources) { value in
-            found = value.text
-            return found != nil
-        }
-        return found
+        Self.firstText { anyValue(of: sources, $0) }
     }
 
     /// The first text of `sources`, compiled once.
     func firstText(of sources: CompiledSources) -> String? {
+        Self.firstText { anyValue(of: sources.buffer, $0) }
+    }
+
+    /// The first value with a text that `anyValue` lists.
+    private static func firstText(_ anyValue: ((FieldValue) -> Bool) -> Bool) -> String? {
         var found: String?
-        _ = anyValue(of: sources.buffer) { value in
+        _ = anyValue { value in
             found = value.text
             return found != nil
         }
